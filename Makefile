@@ -1,0 +1,92 @@
+# synctrace build. Everything generated lives under build/.
+#
+#   make            build/synctrace
+#   make demo       trace the bundled sample sync engine for ~10 s
+#   make test       unit tests (cmocka) + integration tests (real BPF)
+#   make bench      overhead benchmark (bench/RESULTS.md)
+#   make install    /usr/local/bin/synctrace
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PYTHON   ?= /usr/bin/python3
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+	    -D_GNU_SOURCE -I. -Iinclude -I$(BUILD)
+LDLIBS   += -lbpf -lelf -lz -ljson-c
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
+	      -I. -I/usr/include/$(MULTIARCH) -Wall -Wno-unused-function
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# Everything but main() goes into a static library the tests link against.
+LIB_SRCS  := $(wildcard loader/*.c maps/*.c) $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB       := $(BUILD)/libsynctrace.a
+BIN       := $(BUILD)/synctrace
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps demo test unit integration bench install clean fixtures
+all: $(BIN)
+
+# Fragments add fixtures, examples, bench and fuzz targets; they append to
+# FIXTURES (built before any test runs).
+FIXTURES :=
+include $(sort $(wildcard examples/*.mk tests/*/*.mk bench/*.mk))
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard maps/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard */*.h include/synctrace/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/cli/main.o $(LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FIXTURES) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD) $(BUILD)/bpf $(BUILD)/tests:
+	mkdir -p $@
+
+fixtures: $(FIXTURES)
+
+deps:
+	@scripts/deps.sh
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: $(BIN) $(FIXTURES)
+	$(PYTHON) -m pytest -q tests/integration
+
+test: deps
+	$(MAKE) all fixtures $(UNIT_BINS)
+	$(MAKE) unit
+	$(MAKE) integration
+
+demo: deps
+	$(MAKE) all fixtures
+	scripts/demo.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/synctrace
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel half of `lat` and `count`: three generic programs attached to
+ * every probe, told apart by the BPF cookie (the histogram or counter id).
+ * Layouts are in maps/probes.h.
+ */
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps/probes.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized before load */
+	__type(key, __u32);
+	__type(value, struct hist_slot);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2); /* 2 per histogram, resized before load */
+	__type(key, __u32);
+	__type(value, struct extrema);
+} extrema SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized before load */
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct frame_stack);
+} frames SEC(".maps");
+
+/* Bumped by user space at each interval boundary; picks the extrema slot. */
+__u64 epoch = 0;
+
+/*
+ * Per-CPU values still need atomic adds: a uprobe program runs in the
+ * traced task's context and can be preempted by another task that runs the
+ * same program on the same CPU. Counts must be exact, so no lost updates.
+ */
+static __always_inline void add_u64(__u64 *p, __u64 v)
+{
+	__sync_fetch_and_add(p, v);
+}
+
+static __always_inline void count_drop(__u32 reason)
+{
+	__u64 *d = bpf_map_lookup_elem(&drops, &reason);
+
+	if (d)
+		add_u64(d, 1);
+}
+
+static __always_inline void record(__u32 id, __u64 v)
+{
+	struct hist_slot *h = bpf_map_lookup_elem(&hists, &id);
+	__u32 xkey = id * 2 + (epoch & 1);
+	struct extrema *x;
+	__u32 b;
+
+	if (!h)
+		return;
+	b = hist_bucket_index(v);
+	if (b >= HIST_NR_BUCKETS)
+		b = HIST_OVERFLOW_BUCKET;
+	add_u64(&h->buckets[b], 1);
+	add_u64(&h->sum, v);
+
+	/* Not atomic: a preemption race can only lose one min/max update. */
+	x = bpf_map_lookup_elem(&extrema, &xkey);
+	if (!x)
+		return;
+	if (~v > x->min_inv)
+		x->min_inv = ~v;
+	if (v > x->max)
+		x->max = v;
+}
+
+SEC("uprobe")
+int lat_entry(struct pt_regs *ctx)
+{
+	struct frame_stack *st;
+	__u32 d;
+
+	st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count_drop(DROP_STORAGE_FULL);
+		return 0;
+	}
+	d = st->depth;
+	if (d >= FRAME_DEPTH) {
+		count_drop(DROP_DEPTH_OVERFLOW);
+		return 0;
+	}
+	st->f[d].sp = PT_REGS_SP(ctx);
+	st->f[d].ts = bpf_ktime_get_ns();
+	st->depth = d + 1;
+	return 0;
+}
+
+SEC("uretprobe")
+int lat_exit(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 entry_sp = PT_REGS_SP(ctx) - 8;
+	struct frame_stack *st;
+	struct frame *f;
+	__u32 d;
+	int i;
+
+	st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0, 0);
+	if (!st) {
+		count_drop(DROP_UNMATCHED_RETURN);
+		return 0;
+	}
+	for (i = 0; i < FRAME_DEPTH; i++) {
+		d = st->depth;
+		if (d == 0 || d > FRAME_DEPTH)
+			break;
+		f = &st->f[d - 1];
+		/* a frame of a deeper call that never returned (longjmp) */
+		if (f->sp < entry_sp) {
+			st->depth = d - 1;
+			count_drop(DROP_MISSED_RETURN);
+			continue;
+		}
+		if (f->sp > entry_sp)
+			break; /* this call's entry was never recorded */
+		st->depth = d - 1;
+		record(COOKIE_ID(bpf_get_attach_cookie(ctx)), now - f->ts);
+		return 0;
+	}
+	count_drop(DROP_UNMATCHED_RETURN);
+	return 0;
+}
+
+SEC("uprobe")
+int hit(struct pt_regs *ctx)
+{
+	__u32 id = COOKIE_ID(bpf_get_attach_cookie(ctx));
+	__u64 *c = bpf_map_lookup_elem(&counts, &id);
+
+	if (c)
+		add_u64(c, 1);
+	return 0;
+}

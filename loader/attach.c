@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/* Attach generic programs to many uprobe sites; see attach.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader/attach.h"
+
+/*
+ * BPF_LINK_CREATE's uprobe_multi attributes, laid out as in the kernel's
+ * union bpf_attr (Debian's uapi headers and libbpf 1.1 predate them).
+ */
+struct link_create_uprobe_multi {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+};
+
+#define UPROBE_MULTI_RETURN 1U
+
+struct attacher {
+	bool use_multi;
+	int *fds;			/* uprobe_multi links */
+	size_t nr_fds, cap_fds;
+	struct bpf_link **links;	/* classic links */
+	size_t nr_links, cap_links;
+};
+
+struct attacher *attacher__new(bool use_multi)
+{
+	struct attacher *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->use_multi = use_multi;
+	return a;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int uprobe_multi_link(int prog_fd, bool retprobe, pid_t pid,
+			     const char *path, const __u64 *offsets,
+			     const __u64 *ref_ctrs, const __u64 *cookies,
+			     __u32 cnt)
+{
+	struct link_create_uprobe_multi attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = prog_fd;
+	attr.attach_type = ATTACH_TYPE_UPROBE_MULTI;
+	attr.path = (__u64)(unsigned long)path;
+	attr.offsets = (__u64)(unsigned long)offsets;
+	attr.ref_ctr_offsets = (__u64)(unsigned long)ref_ctrs;
+	attr.cookies = (__u64)(unsigned long)cookies;
+	attr.cnt = cnt;
+	attr.multi_flags = retprobe ? UPROBE_MULTI_RETURN : 0;
+	attr.pid = pid > 0 ? (__u32)pid : 0;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Attach the sites of one path, sites[0..n), as one uprobe_multi link. */
+static int attach_multi_group(struct attacher *a, int prog_fd, bool retprobe,
+			      pid_t pid, const struct probe_site *sites,
+			      size_t n)
+{
+	__u64 *buf = calloc(3 * n, sizeof(*buf));
+	__u64 *offs = buf, *refs = buf + n, *cookies = buf + 2 * n;
+	bool any_ref = false;
+	int fd, err;
+	size_t i;
+
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		offs[i] = sites[i].offset;
+		refs[i] = sites[i].ref_ctr_offset;
+		cookies[i] = sites[i].cookie;
+		any_ref |= refs[i] != 0;
+	}
+	err = grow((void **)&a->fds, &a->cap_fds, a->nr_fds + 1, sizeof(int));
+	if (!err) {
+		fd = uprobe_multi_link(prog_fd, retprobe, pid, sites[0].path,
+				       offs, any_ref ? refs : NULL, cookies,
+				       (__u32)n);
+		if (fd < 0)
+			err = fd;
+		else
+			a->fds[a->nr_fds++] = fd;
+	}
+	free(buf);
+	return err;
+}
+
+static int attach_classic(struct attacher *a, const struct bpf_program *prog,
+			  bool retprobe, pid_t pid,
+			  const struct probe_site *site)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe,
+		    .ref_ctr_offset = site->ref_ctr_offset,
+		    .bpf_cookie = site->cookie);
+	struct bpf_link *link;
+	int err;
+
+	err = grow((void **)&a->links, &a->cap_links, a->nr_links + 1,
+		   sizeof(*a->links));
+	if (err)
+		return err;
+	link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
+					       site->path, site->offset, &opts);
+	if (!link)
+		return -errno;
+	a->links[a->nr_links++] = link;
+	return 0;
+}
+
+int attacher__attach(struct attacher *a, const struct bpf_program *prog,
+		     bool retprobe, pid_t pid, const struct probe_site *sites,
+		     size_t n)
+{
+	size_t i, j;
+	int err;
+
+	if (!a->use_multi) {
+		for (i = 0; i < n; i++) {
+			err = attach_classic(a, prog, retprobe, pid, &sites[i]);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	/* one link per run of sites that share a path */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n; j++)
+			if (strcmp(sites[j].path, sites[i].path) != 0)
+				break;
+		err = attach_multi_group(a, bpf_program__fd(prog), retprobe,
+					 pid, sites + i, j - i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+size_t attacher__nr_links(const struct attacher *a)
+{
+	return a->nr_fds + a->nr_links;
+}
+
+void attacher__free(struct attacher *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->nr_fds; i++)
+		close(a->fds[i]);
+	for (i = 0; i < a->nr_links; i++)
+		bpf_link__destroy(a->links[i]);
+	free(a->fds);
+	free(a->links);
+	free(a);
+}
+
+bool attacher__kernel_has_multi(void)
+{
+	static int cached = -1;
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = ATTACH_TYPE_UPROBE_MULTI);
+	int fd;
+
+	if (cached >= 0)
+		return cached;
+	fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &opts);
+	cached = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	return cached;
+}

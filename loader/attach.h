@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attaching one BPF program to many uprobe sites: one kernel uprobe_multi
+ * link per (file, pid) when the kernel has it, one classic link per site
+ * otherwise. Detaching is closing the links, which the kernel also does if
+ * we die: nothing is pinned, nothing outlives the process.
+ */
+#ifndef SYNCTRACE_ATTACH_H
+#define SYNCTRACE_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+struct bpf_program;
+
+/* One probe site. */
+struct probe_site {
+	const char *path;	/* the file as the kernel should open it */
+	__u64 offset;		/* file offset of the instruction */
+	__u64 ref_ctr_offset;	/* file offset of a USDT semaphore, or 0 */
+	__u64 cookie;		/* what bpf_get_attach_cookie() returns */
+};
+
+/* The kernel's BPF_TRACE_UPROBE_MULTI attach type (newer than our uapi). */
+#define ATTACH_TYPE_UPROBE_MULTI 48
+
+struct attacher;
+
+/* use_multi: the programs were loaded for BPF_TRACE_UPROBE_MULTI. */
+struct attacher *attacher__new(bool use_multi);
+
+/*
+ * Attach prog (as a return probe if retprobe) to n sites, filtered to
+ * process pid (0: every process). Sites sharing a path go in one link.
+ * Returns 0 or a negative errno; on error, links made so far stay owned by
+ * the attacher and go with attacher__free().
+ */
+int attacher__attach(struct attacher *a, const struct bpf_program *prog,
+		     bool retprobe, pid_t pid, const struct probe_site *sites,
+		     size_t n);
+
+size_t attacher__nr_links(const struct attacher *a);
+void attacher__free(struct attacher *a);
+
+/* Does this kernel accept BPF_TRACE_UPROBE_MULTI links? Cached. */
+bool attacher__kernel_has_multi(void);
+
+#endif /* SYNCTRACE_ATTACH_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Map layouts shared by bpf/probes.bpf.c and the user side (drain, tests).
+ * Plain C, fixed-width types only, so cmocka tests can include it.
+ */
+#ifndef SYNCTRACE_PROBES_H
+#define SYNCTRACE_PROBES_H
+
+#include <linux/types.h>
+#include "hist_bucket.h"
+
+/*
+ * A latency histogram slot, one per traced function, per CPU. There is no
+ * count field: the count is the sum of the buckets, which saves one atomic
+ * add on the hot path. Every field only grows, so user space takes interval
+ * deltas instead of resetting (a reset would race with the kernel).
+ */
+struct hist_slot {
+	__u64 sum;
+	__u64 buckets[HIST_NR_BUCKETS];
+};
+
+/*
+ * Exact min and max of one interval. min is stored inverted (~v) so that
+ * both are "keep the largest" and an all-zero slot means "empty". Two slots
+ * per histogram, picked by the low bit of the epoch user space bumps at
+ * each interval boundary: user space reads and zeroes the slot the kernel
+ * just left.
+ */
+struct extrema {
+	__u64 min_inv;
+	__u64 max;
+};
+
+/*
+ * Per-thread stack of open calls, kept in BPF task-local storage (cheaper
+ * than a tid-keyed hash). sp is the stack pointer at entry (pointing at the
+ * return address): the matching return sees sp + 8, which tells a return
+ * that belongs to the top frame from one of a frame we never saw (attached
+ * mid-call, stack overflow) and from frames that never returned (longjmp).
+ */
+#define FRAME_DEPTH 16
+
+struct frame {
+	__u64 ts;
+	__u64 sp;
+};
+
+struct frame_stack {
+	__u32 depth;
+	__u32 pad;
+	struct frame f[FRAME_DEPTH];
+};
+
+/* Everything the kernel side has to give up on is counted, by reason. */
+enum drop_reason {
+	DROP_DEPTH_OVERFLOW,	/* recursion deeper than FRAME_DEPTH */
+	DROP_UNMATCHED_RETURN,	/* a return whose entry was not seen */
+	DROP_MISSED_RETURN,	/* an entry whose return never came */
+	DROP_STORAGE_FULL,	/* no task storage for the thread */
+	DROP_NR,
+};
+
+/* The BPF cookie of every probe: the id of the histogram or counter. */
+#define COOKIE_ID(c) ((__u32)(c))
+
+#endif /* SYNCTRACE_PROBES_H */
