@@ -71,7 +71,7 @@ static __always_inline void count_drop(__u32 reason)
 static __always_inline void record(__u32 id, __u64 v)
 {
 	struct hist_slot *h = bpf_map_lookup_elem(&hists, &id);
-	__u32 xkey = id * 2 + (epoch & 1);
+	__u32 xkey = id * 2 + (*(volatile __u64 *)&epoch & 1);
 	struct extrema *x;
 	__u32 b;
 
