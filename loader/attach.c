@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Attach generic programs to many uprobe sites; see attach.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,16 +174,61 @@ size_t attacher__nr_links(const struct attacher *a)
 	return a->nr_fds + a->nr_links;
 }
 
-void attacher__free(struct attacher *a)
+/*
+ * Each detach waits for the kernel's uprobe grace period (~35 ms for a
+ * uprobe_multi link, ~100 ms for a classic one here). Waits in parallel
+ * share grace periods, so close links from several threads at once.
+ */
+#define DETACH_THREADS_MAX 128
+
+struct detach_job {
+	struct attacher *a;
+	size_t idx, stride;
+};
+
+static void *detach_worker(void *arg)
 {
+	struct detach_job *job = arg;
+	struct attacher *a = job->a;
 	size_t i;
 
+	for (i = job->idx; i < a->nr_fds + a->nr_links; i += job->stride) {
+		if (i < a->nr_fds)
+			close(a->fds[i]);
+		else
+			bpf_link__destroy(a->links[i - a->nr_fds]);
+	}
+	return NULL;
+}
+
+static void detach_all(struct attacher *a)
+{
+	size_t total = a->nr_fds + a->nr_links, n, i;
+	struct detach_job jobs[DETACH_THREADS_MAX];
+	pthread_t tids[DETACH_THREADS_MAX];
+	bool started[DETACH_THREADS_MAX] = { false };
+
+	if (!total)
+		return;
+	n = total < DETACH_THREADS_MAX ? total : DETACH_THREADS_MAX;
+	for (i = 0; i < n; i++)
+		jobs[i] = (struct detach_job){ a, i, n };
+	for (i = 1; i < n; i++)
+		started[i] = !pthread_create(&tids[i], NULL, detach_worker, &jobs[i]);
+	detach_worker(&jobs[0]);
+	for (i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(tids[i], NULL);
+		else
+			detach_worker(&jobs[i]); /* no thread: do its share here */
+	}
+}
+
+void attacher__free(struct attacher *a)
+{
 	if (!a)
 		return;
-	for (i = 0; i < a->nr_fds; i++)
-		close(a->fds[i]);
-	for (i = 0; i < a->nr_links; i++)
-		bpf_link__destroy(a->links[i]);
+	detach_all(a);
 	free(a->fds);
 	free(a->links);
 	free(a);

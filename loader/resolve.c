@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/* Resolve targets to probe sites, reading each file's tables once; see resolve.h. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "loader/resolve.h"
+#include "loader/elf_syms.h"
+#include "loader/libpath.h"
+#include "loader/proc_maps.h"
+#include "loader/usdt_notes.h"
+
+/* One file's tables, loaded on first use. */
+struct file_tables {
+	char *host_path;	/* as we open it (may be under /proc/PID/root) */
+	const char *shown;	/* as the process sees it */
+	struct elf_symtab *syms;
+	struct usdt_probe *usdt;
+	size_t nr_usdt;
+	bool usdt_loaded;
+};
+
+struct resolver {
+	pid_t pid;
+	struct file_tables *files;
+	size_t nr_files;
+};
+
+struct resolver *resolver__new(pid_t pid)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->pid = pid;
+	return r;
+}
+
+void resolver__free(struct resolver *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nr_files; i++) {
+		free(r->files[i].host_path);
+		elf_symtab__free(r->files[i].syms);
+		usdt_notes__free(r->files[i].usdt, r->files[i].nr_usdt);
+	}
+	free(r->files);
+	free(r);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* The path as the traced process sees it: without our /proc/PID/root. */
+static const char *shown_path(const char *host_path)
+{
+	const char *p = host_path;
+
+	if (strncmp(p, "/proc/", 6) != 0)
+		return p;
+	p += 6;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (strncmp(p, "/root/", 6) != 0)
+		return host_path;
+	return p + 5;
+}
+
+static int find_file(struct resolver *r, const struct target_spec *t,
+		     struct file_tables **out, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct file_tables *f;
+	size_t i;
+	int rc;
+
+	if (!t->binary && r->pid <= 0) {
+		snprintf(err, errlen, "target '%s' names no binary: use BINARY:%s, or -p PID",
+			 t->text, t->kind == TARGET_USDT ? "usdt:..." : "SYMBOL");
+		return -EINVAL;
+	}
+	if (!t->binary)
+		rc = proc_maps__exe(r->pid, path, sizeof(path));
+	else
+		rc = libpath__resolve(t->binary, r->pid, path, sizeof(path));
+	if (rc == -ESRCH) {
+		snprintf(err, errlen, "pid %d: no such process", r->pid);
+		return rc;
+	}
+	if (rc) {
+		if (r->pid > 0)
+			snprintf(err, errlen, "binary or library '%s' not found in pid %d",
+				 t->binary ? t->binary : "(main executable)", r->pid);
+		else
+			snprintf(err, errlen, "binary or library '%s' not found", t->binary);
+		return rc;
+	}
+	for (i = 0; i < r->nr_files; i++) {
+		if (!strcmp(r->files[i].host_path, path)) {
+			*out = &r->files[i];
+			return 0;
+		}
+	}
+	f = realloc(r->files, (r->nr_files + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	r->files = f;
+	f = &r->files[r->nr_files];
+	memset(f, 0, sizeof(*f));
+	f->host_path = strdup(path);
+	if (!f->host_path)
+		return -ENOMEM;
+	f->shown = shown_path(f->host_path);
+	r->nr_files++;
+	*out = f;
+	return 0;
+}
+
+static int bad_elf(const struct file_tables *f, int rc, char *err, size_t errlen)
+{
+	if (rc == -ENOEXEC || rc == -EINVAL)
+		snprintf(err, errlen, "%s: not a valid ELF file", f->shown);
+	else
+		snprintf(err, errlen, "%s: %s", f->shown, strerror(-rc));
+	return rc;
+}
+
+static const char *plan_path(struct trace_plan *plan, const char *path)
+{
+	char **p, *copy;
+	size_t i;
+
+	for (i = 0; i < plan->nr_paths; i++)
+		if (!strcmp(plan->paths[i], path))
+			return plan->paths[i];
+	p = realloc(plan->paths, (plan->nr_paths + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	plan->paths = p;
+	copy = strdup(path);
+	if (copy)
+		plan->paths[plan->nr_paths++] = copy;
+	return copy;
+}
+
+static int add_point(struct trace_plan *plan, const char *op,
+		     const char *shown, bool usdt)
+{
+	struct trace_point *p;
+	size_t len = strlen(shown) + strlen(op) + 2;
+
+	p = realloc(plan->points, (plan->nr_points + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	plan->points = p;
+	p = &plan->points[plan->nr_points];
+	p->op = strdup(op);
+	p->target = malloc(len);
+	p->usdt = usdt;
+	if (!p->op || !p->target) {
+		free(p->op);
+		free(p->target);
+		return -ENOMEM;
+	}
+	snprintf(p->target, len, "%s:%s", shown, op);
+	plan->nr_points++;
+	return 0;
+}
+
+static int add_site(struct trace_plan *plan, const char *path, __u64 offset,
+		    __u64 ref_ctr)
+{
+	struct probe_site *s;
+
+	s = realloc(plan->sites, (plan->nr_sites + 1) * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	plan->sites = s;
+	s = &plan->sites[plan->nr_sites++];
+	s->path = path;
+	s->offset = offset;
+	s->ref_ctr_offset = ref_ctr;
+	s->cookie = plan->nr_points - 1;
+	return 0;
+}
+
+static int no_symbol(const struct file_tables *f, const char *sym, char *err,
+		     size_t errlen)
+{
+	const char *hint = is_glob(sym) ? NULL : elf_symtab__suggest(f->syms, sym);
+
+	if (is_glob(sym))
+		snprintf(err, errlen, "%s: no function matches '%s'",
+			 base_name(f->shown), sym);
+	else if (hint)
+		snprintf(err, errlen, "%s: symbol '%s' not found (did you mean %s?)",
+			 base_name(f->shown), sym, hint);
+	else
+		snprintf(err, errlen, "%s: symbol '%s' not found",
+			 base_name(f->shown), sym);
+	return -ENOENT;
+}
+
+static int add_functions(struct file_tables *f, const struct target_spec *t,
+			 struct trace_plan *plan, char *err, size_t errlen)
+{
+	const struct elf_sym **m = NULL;
+	const char *path;
+	size_t n, i;
+	int rc = 0;
+
+	if (!f->syms && (rc = elf_symtab__load(f->host_path, &f->syms)))
+		return bad_elf(f, rc, err, errlen);
+	n = elf_symtab__match(f->syms, t->symbol, &m);
+	if (!n)
+		return no_symbol(f, t->symbol, err, errlen);
+	path = plan_path(plan, f->host_path);
+	for (i = 0; i < n && path && !rc; i++) {
+		if (m[i]->ifunc)
+			fprintf(stderr, "synctrace: warning: %s is an IFUNC: the probe sees its resolver, not the calls\n",
+				m[i]->name);
+		rc = add_point(plan, m[i]->name, f->shown, false);
+		if (!rc)
+			rc = add_site(plan, path, m[i]->offset, 0);
+	}
+	free(m);
+	return path ? rc : -ENOMEM;
+}
+
+static bool usdt_matches(const struct usdt_probe *p, const struct target_spec *t)
+{
+	return !fnmatch(t->provider, p->provider, 0) && !fnmatch(t->name, p->name, 0);
+}
+
+/* One point per provider:name; a probe inlined in several places has several sites. */
+static int add_usdt(struct file_tables *f, const struct target_spec *t,
+		    struct trace_plan *plan, char *err, size_t errlen)
+{
+	size_t i, j, first = plan->nr_points, found = 0;
+	const char *path;
+	char op[512];
+	int rc = 0;
+
+	if (!f->usdt_loaded) {
+		rc = usdt_notes__load(f->host_path, &f->usdt, &f->nr_usdt);
+		if (rc)
+			return bad_elf(f, rc, err, errlen);
+		f->usdt_loaded = true;
+	}
+	path = plan_path(plan, f->host_path);
+	if (!path)
+		return -ENOMEM;
+	for (i = 0; i < f->nr_usdt && !rc; i++) {
+		const struct usdt_probe *p = &f->usdt[i];
+
+		if (!usdt_matches(p, t))
+			continue;
+		found++;
+		snprintf(op, sizeof(op), "%s:%s", p->provider, p->name);
+		for (j = first; j < plan->nr_points; j++)
+			if (!strcmp(plan->points[j].op, op))
+				break;
+		if (j == plan->nr_points)
+			rc = add_point(plan, op, f->shown, true);
+		if (!rc)
+			rc = add_site(plan, path, p->offset, p->sema_offset);
+		if (!rc)
+			plan->sites[plan->nr_sites - 1].cookie = j;
+	}
+	if (!rc && !found) {
+		snprintf(err, errlen, "%s: no USDT probe matches '%s:%s'%s",
+			 base_name(f->shown), t->provider, t->name,
+			 f->nr_usdt ? "" : " (the file has no USDT probes)");
+		return -ENOENT;
+	}
+	return rc;
+}
+
+int resolver__add(struct resolver *r, const struct target_spec *t,
+		  struct trace_plan *plan, char *err, size_t errlen)
+{
+	struct file_tables *f;
+	int rc;
+
+	rc = find_file(r, t, &f, err, errlen);
+	if (rc)
+		return rc;
+	if (t->kind == TARGET_USDT)
+		return add_usdt(f, t, plan, err, errlen);
+	return add_functions(f, t, plan, err, errlen);
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct probe_site *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+void trace_plan__finish(struct trace_plan *plan)
+{
+	size_t *new_id, i, n = 0, kept = 0;
+	bool *used;
+
+	qsort(plan->sites, plan->nr_sites, sizeof(*plan->sites), cmp_site);
+	/* the same address named by two targets: the first target keeps it */
+	for (i = 0; i < plan->nr_sites; i++) {
+		if (n && plan->sites[n - 1].path == plan->sites[i].path &&
+		    plan->sites[n - 1].offset == plan->sites[i].offset)
+			continue;
+		plan->sites[n++] = plan->sites[i];
+	}
+	plan->nr_sites = n;
+
+	used = calloc(plan->nr_points + 1, sizeof(*used));
+	new_id = calloc(plan->nr_points + 1, sizeof(*new_id));
+	if (!used || !new_id)
+		goto cleanup;
+	for (i = 0; i < n; i++)
+		used[plan->sites[i].cookie] = true;
+	for (i = 0; i < plan->nr_points; i++) {
+		if (!used[i]) {
+			free(plan->points[i].op);
+			free(plan->points[i].target);
+			continue;
+		}
+		new_id[i] = kept;
+		plan->points[kept++] = plan->points[i];
+	}
+	plan->nr_points = kept;
+	for (i = 0; i < n; i++)
+		plan->sites[i].cookie = new_id[plan->sites[i].cookie];
+cleanup:
+	free(used);
+	free(new_id);
+}
+
+void trace_plan__free(struct trace_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->nr_points; i++) {
+		free(plan->points[i].op);
+		free(plan->points[i].target);
+	}
+	for (i = 0; i < plan->nr_paths; i++)
+		free(plan->paths[i]);
+	free(plan->points);
+	free(plan->sites);
+	free(plan->paths);
+	memset(plan, 0, sizeof(*plan));
+}

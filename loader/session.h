@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One tracing session: the BPF skeleton opened, sized for the plan,
+ * loaded (for uprobe_multi links when the kernel has them), attached, and
+ * torn down. The only place user space touches the BPF object.
+ */
+#ifndef SYNCTRACE_SESSION_H
+#define SYNCTRACE_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "loader/resolve.h"
+#include "maps/drain.h"
+
+enum session_mode { SESSION_LAT, SESSION_COUNT };
+
+struct session;
+
+/* -errno with a one-line message in err. */
+int session__open(struct session **out, enum session_mode mode,
+		  unsigned int nr_points, char *err, size_t errlen);
+int session__attach(struct session *s, const struct trace_plan *plan,
+		    pid_t pid, char *err, size_t errlen);
+void session__maps(const struct session *s, struct drain_maps *m);
+bool session__uses_multi(const struct session *s);
+size_t session__nr_links(const struct session *s);
+/* Detach everything and free. */
+void session__free(struct session *s);
+
+#endif /* SYNCTRACE_SESSION_H */
