@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* The commands; each returns the process exit code. */
+#ifndef SYNCTRACE_COMMANDS_H
+#define SYNCTRACE_COMMANDS_H
+
+#include "cli/env.h"
+
+int cmd_trace(const struct env *env);	/* lat and count */
+int cmd_list(const struct env *env);
+
+/* "synctrace: " + message on stderr. */
+void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* SYNCTRACE_COMMANDS_H */

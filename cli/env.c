@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/* Command-line parsing with argp, one parser per command; see env.h. */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/env.h"
+
+const char *argp_program_version = "synctrace 0.1";
+const char *argp_program_bug_address = NULL;
+
+enum { OPT_JSON = 0x100 };
+
+/* The options lat and count share. */
+#define TRACE_OPTIONS \
+	{ NULL, 0, NULL, 0, "Where:", 1 }, \
+	{ "pid", 'p', "PID", 0, "Trace this process only; SYMBOL alone means its main executable", 1 }, \
+	{ NULL, 0, NULL, 0, "When:", 2 }, \
+	{ "interval", 'i', "SECS", 0, "Print each interval's own numbers every SECS", 2 }, \
+	{ "duration", 'd', "SECS", 0, "Stop after SECS (default: Ctrl-C, or when -p's process exits)", 2 }, \
+	{ NULL, 0, NULL, 0, "Output:", 3 }, \
+	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per interval, then the summary", 3 }, \
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 }
+
+static const struct argp_option count_options[] = {
+	TRACE_OPTIONS,
+	{},
+};
+
+static const struct argp_option lat_options[] = {
+	TRACE_OPTIONS,
+	{ NULL, 0, NULL, 0, "Units (default: chosen per function):", 4 },
+	{ "ms", 'm', NULL, 0, "Milliseconds", 4 },
+	{ "us", 'u', NULL, 0, "Microseconds", 4 },
+	{ "ns", 'n', NULL, 0, "Nanoseconds", 4 },
+	{},
+};
+
+static const struct argp_option list_options[] = {
+	{ "pid", 'p', "PID", 0, "List every object this process has mapped", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{},
+};
+
+static const char lat_doc[] =
+"Latency histogram of each call, entry to return, per thread.\n"
+"\n"
+"TARGET is [BINARY_OR_LIB:]SYMBOL_GLOB. A library may be a path or a short\n"
+"name (libpq, libssl, libc); with -p it is the copy that process maps.\n"
+"\n"
+"Examples:\n"
+"  synctrace lat -p 4242 relay_handle_push        # one function of pid 4242\n"
+"  synctrace lat -p 4242 'libpq:PQexec*' -i 1     # every PQexec*, each second\n"
+"  synctrace lat /usr/bin/relayd:apply_change     # every process running relayd\n"
+"  synctrace lat -p 4242 -d 10 --json 'relay_*'   # NDJSON summary after 10 s\n";
+
+static const char count_doc[] =
+"Call counts of functions or USDT probes.\n"
+"\n"
+"TARGET is [BINARY_OR_LIB:]SYMBOL_GLOB or usdt:[BINARY_OR_LIB:]PROVIDER:NAME.\n"
+"\n"
+"Examples:\n"
+"  synctrace count -p 4242 'relay_*' -i 1         # calls and calls/s each second\n"
+"  synctrace count 'libsqlite3:sqlite3_*'         # every process using libsqlite3\n"
+"  synctrace count -p 4242 usdt:relay:push        # a USDT probe (semaphores honoured)\n";
+
+static const char list_doc[] =
+"Functions (with size) and USDT probes of a binary or library, or of every\n"
+"object a process has mapped, filtered by a glob PATTERN.\n"
+"\n"
+"Examples:\n"
+"  synctrace list /usr/bin/relayd 'relay_*'\n"
+"  synctrace list -p 4242 libpq 'PQ*'\n"
+"  synctrace list -p 4242\n";
+
+static int parse_seconds(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 86400 * 365)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_pid(const char *arg, pid_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > 0x3fffffff)
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = state->input;
+
+	switch (key) {
+	case 'p':
+		if (parse_pid(arg, &env->pid))
+			argp_error(state, "invalid PID '%s'", arg);
+		break;
+	case 'i':
+		if (parse_seconds(arg, &env->interval_s))
+			argp_error(state, "invalid interval '%s': expected seconds > 0", arg);
+		break;
+	case 'd':
+		if (parse_seconds(arg, &env->duration_s))
+			argp_error(state, "invalid duration '%s': expected seconds > 0", arg);
+		break;
+	case OPT_JSON:
+		env->json = true;
+		break;
+	case 'v':
+		env->verbose = true;
+		break;
+	case 'm':
+		env->unit = UNIT_MS;
+		break;
+	case 'u':
+		env->unit = UNIT_US;
+		break;
+	case 'n':
+		env->unit = UNIT_NS;
+		break;
+	case ARGP_KEY_ARG:
+		if (env->nr_args >= MAX_TARGETS)
+			argp_error(state, "too many arguments (at most %d)", MAX_TARGETS);
+		if (env->cmd == CMD_LIST && env->nr_args >= 2)
+			argp_error(state, "list takes at most [BINARY_OR_LIB] [PATTERN]");
+		env->args[env->nr_args++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (env->cmd != CMD_LIST && env->nr_args == 0)
+			argp_error(state, "no TARGET given");
+		if (env->cmd == CMD_LIST && env->nr_args == 0 && !env->pid)
+			argp_error(state, "list needs a BINARY_OR_LIB or -p PID");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void usage_and_exit(FILE *f, int code)
+{
+	fprintf(f,
+		"Usage: synctrace COMMAND [OPTION...] ARGS...\n"
+		"Trace what a running sync engine does: latency histograms and call\n"
+		"counts of any function or USDT probe, without rebuilding it.\n\n"
+		"Commands:\n"
+		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
+		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
+		"  list   [-p PID] [BINARY_OR_LIB] [PATTERN]\n\n"
+		"'synctrace COMMAND --help' for a command's options and examples.\n");
+	exit(code);
+}
+
+void env_parse(struct env *env, int argc, char **argv)
+{
+	static const struct { const char *name; enum command cmd; } cmds[] = {
+		{ "lat", CMD_LAT }, { "count", CMD_COUNT }, { "list", CMD_LIST },
+	};
+	struct argp lat = { .options = lat_options, .parser = parse_opt,
+			    .args_doc = "TARGET...", .doc = lat_doc };
+	struct argp count = { .options = count_options, .parser = parse_opt,
+			      .args_doc = "TARGET...", .doc = count_doc };
+	struct argp list = { .options = list_options, .parser = parse_opt,
+			     .args_doc = "[BINARY_OR_LIB] [PATTERN]", .doc = list_doc };
+	struct argp *parsers[] = { &lat, &count, &list };
+	char name[64];
+	size_t i;
+
+	argp_err_exit_status = EXIT_USAGE;
+	memset(env, 0, sizeof(*env));
+	if (argc < 2)
+		usage_and_exit(stderr, EXIT_USAGE);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+		usage_and_exit(stdout, EXIT_OK);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("%s\n", argp_program_version);
+		exit(EXIT_OK);
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0])) {
+		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count or list)\n", argv[1]);
+		exit(EXIT_USAGE);
+	}
+	env->cmd = cmds[i].cmd;
+	snprintf(name, sizeof(name), "synctrace %s", cmds[i].name);
+	argv[1] = name;
+	argp_parse(parsers[i], argc - 1, argv + 1, 0, NULL, env);
+}

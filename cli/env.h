@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* The parsed command line, shared by the commands. */
+#ifndef SYNCTRACE_ENV_H
+#define SYNCTRACE_ENV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum command { CMD_LAT, CMD_COUNT, CMD_LIST };
+enum unit { UNIT_AUTO, UNIT_NS, UNIT_US, UNIT_MS };
+
+#define MAX_TARGETS 256
+
+struct env {
+	enum command cmd;
+	pid_t pid;		/* 0: none given */
+	double interval_s;	/* 0: no interval output */
+	double duration_s;	/* 0: until Ctrl-C / target exit */
+	bool json;
+	bool verbose;
+	enum unit unit;
+	int nr_args;
+	char *args[MAX_TARGETS];	/* TARGETs; for list: [BINARY] [PATTERN] */
+};
+
+/* Exit codes. */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* Parse argv (argv[1] is the command). Exits 2 with a message on usage errors. */
+void env_parse(struct env *env, int argc, char **argv);
+
+#endif /* SYNCTRACE_ENV_H */

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/* synctrace: what is a running sync engine doing? Entry point. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "cli/commands.h"
+#include "cli/env.h"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct env env;
+
+	env_parse(&env, argc, argv);
+	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
+	switch (env.cmd) {
+	case CMD_LIST:
+		return cmd_list(&env);
+	default:
+		return cmd_trace(&env);
+	}
+}
