@@ -1,0 +1,164 @@
+"""Shared helpers for integration tests: real BPF, real processes.
+
+Every test here loads BPF and attaches to processes it starts itself. When
+BPF cannot be used (not root, no BTF), tests skip, unless
+SYNCTRACE_REQUIRE_BPF=1 (CI), which turns the skip into a failure.
+"""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / os.environ.get("BUILD", "build")
+SYNCTRACE = BUILD / "synctrace"
+FX_CALLS = BUILD / "fixtures" / "procs" / "fx_calls"
+FX_LIB = BUILD / "fixtures" / "procs" / "libfxlib.so"
+
+
+def bpf_unavailable_reason():
+    if os.geteuid() != 0:
+        return "not root"
+    if not Path("/sys/kernel/btf/vmlinux").exists():
+        return "kernel has no BTF"
+    if not Path("/sys/bus/event_source/devices/uprobe/type").exists():
+        return "kernel has no uprobes"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def need_bpf(request):
+    if request.node.get_closest_marker("no_bpf"):
+        return
+    reason = bpf_unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
+        pytest.fail(f"BPF required (SYNCTRACE_REQUIRE_BPF=1) but unavailable: {reason}")
+    pytest.skip(f"BPF unavailable: {reason}")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_bpf: test does not load BPF")
+
+
+class Workload:
+    """fx_calls, started with --wait-go: the tracer attaches before 'go'."""
+
+    def __init__(self, *args, wait_go=True):
+        cmd = [str(FX_CALLS), *map(str, args)] + (["--wait-go"] if wait_go else [])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        self.pid = self.proc.pid
+        if wait_go:
+            line = self.proc.stdout.readline()
+            assert line.startswith("ready "), f"fixture said {line!r}"
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def truth(self, timeout=60):
+        """The fixture's own JSON line (waits for the workload to finish)."""
+        line = self.proc.stdout.readline()
+        assert line, "fixture printed no ground truth"
+        return json.loads(line)
+
+    def finish(self, timeout=30):
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+class Tracer:
+    """A running synctrace; stderr is collected by a thread."""
+
+    def __init__(self, *args, env=None, preexec=None):
+        self.cmd = [str(SYNCTRACE), *map(str, args)]
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env, preexec_fn=preexec)
+        self.err_lines = []
+        self.tracing = threading.Event()
+        self.out = None
+        self._t = threading.Thread(target=self._read_err, daemon=True)
+        self._t.start()
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.err_lines.append(line.rstrip("\n"))
+            if line.startswith("Tracing"):
+                self.tracing.set()
+        self.tracing.set()
+
+    def wait_tracing(self, timeout=20):
+        assert self.tracing.wait(timeout), f"no 'Tracing' line within {timeout}s"
+        assert any(l.startswith("Tracing") for l in self.err_lines), \
+            f"synctrace did not start: {self.err_lines}"
+        return self
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout=30):
+        # stderr belongs to the reader thread; only stdout is read here
+        out = []
+        reader = threading.Thread(target=lambda: out.append(self.proc.stdout.read()),
+                                  daemon=True)
+        reader.start()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        reader.join(timeout=10)
+        self._t.join(timeout=10)
+        self.out = out[0] if out else ""
+        return self.proc.returncode
+
+    @property
+    def stderr(self):
+        return "\n".join(self.err_lines)
+
+    def json(self):
+        return [json.loads(l) for l in self.out.splitlines() if l.strip()]
+
+    def summary(self):
+        objs = self.json()
+        assert objs and objs[-1].get("summary") is True, f"no summary in {self.out!r}"
+        return objs[-1]
+
+
+def run(*args, timeout=30, **kw):
+    """Run synctrace to completion: (returncode, stdout, stderr)."""
+    p = subprocess.run([str(SYNCTRACE), *map(str, args)], capture_output=True, text=True,
+                       timeout=timeout, **kw)
+    return p.returncode, p.stdout, p.stderr
+
+
+def op(summary, name):
+    for o in summary["ops"]:
+        if o["op"] == name:
+            return o
+    raise AssertionError(f"op {name} not in {[o['op'] for o in summary['ops']]}")
+
+
+def assert_close(name, traced, truth, tol=0.08):
+    err = abs(traced - truth) / truth
+    assert err <= tol, f"{name}: traced {traced} vs fixture {truth} ({err:.1%} > {tol:.0%})"
+
+
+def assert_no_drops(summary):
+    bad = {k: v for k, v in summary["drops"].items() if v}
+    assert not bad, f"unexpected drops {bad}"

@@ -1,0 +1,62 @@
+"""`synctrace count` on functions and USDT probes."""
+import subprocess
+
+from conftest import FX_CALLS, Tracer, Workload, op, run
+
+
+def test_count_functions_exact_with_rate_per_interval():
+    w = Workload("--calls", 300, "--recurse", 2)
+    t = Tracer("count", "-p", w.pid, "--json", "-i", "0.5", "fx_*").wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    s = t.summary()
+    assert op(s, "fx_work")["count"] == truth["calls"]["fx_work"] == 300
+    assert op(s, "fx_recurse")["count"] == truth["calls"]["fx_recurse"] == 900
+    assert all("latency_ns" not in o for o in s["ops"])
+    intervals = t.json()[:-1]
+    assert sum(op(o, "fx_work")["count"] for o in intervals) == 300
+    assert any(op(o, "fx_work")["rate_per_s"] > 0 for o in intervals)
+
+
+def test_usdt_probe_hits_exact():
+    w = Workload("--calls", 250, "--threads", 2)
+    t = Tracer("count", "-p", w.pid, "--json", "usdt:fx:work_done").wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    assert op(t.summary(), "fx:work_done")["count"] == truth["calls"]["work_done"] == 500
+
+
+def test_usdt_semaphore_raised_only_while_attached():
+    alone = Workload("--calls", 20)
+    alone.go()
+    assert alone.truth()["calls"]["guarded"] == 0     # nobody tracing: probe skipped
+    alone.finish()
+
+    w = Workload("--calls", 120)
+    t = Tracer("count", "-p", w.pid, "--json", "usdt:fx:guarded").wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    assert truth["calls"]["guarded"] == 120            # the kernel raised the semaphore
+    assert op(t.summary(), "fx:guarded")["count"] == 120
+
+
+def test_usdt_in_binary_without_pid():
+    t = Tracer("count", "--json", f"usdt:{FX_CALLS}:fx:work_done").wait_tracing()
+    w = Workload("--calls", 40, wait_go=False)
+    w.truth()
+    w.finish()
+    assert t.stop() == 0
+    assert op(t.summary(), "fx:work_done")["count"] == 40
+
+
+def test_lat_on_usdt_is_a_usage_error():
+    rc, out, err = run("lat", f"usdt:{FX_CALLS}:fx:work_done")
+    assert rc == 2
+    assert "point, not a call" in err and "ops" in err
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,175 @@
+"""`synctrace lat` against fx_calls, which reports its own exact calls and durations."""
+import os
+import signal
+import time
+
+from conftest import (FX_CALLS, Tracer, Workload, assert_close, assert_no_drops, op)
+
+
+def traced_workload(tracer_args, *fx_args):
+    """Start the fixture, attach, run the workload, and let the fixture exit."""
+    w = Workload(*fx_args)
+    t = Tracer("lat", "-p", w.pid, "--json", *tracer_args).wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr          # the -p process exited: summary, exit 0
+    return truth, t
+
+
+def check_latency(o, truth):
+    assert o["count"] == truth["count"], f"expected {truth['count']} calls, traced {o['count']}"
+    lat = o["latency_ns"]
+    assert_close("p50", lat["p50"], truth["p50"])
+    assert_close("p99", lat["p99"], truth["p99"])
+
+
+def test_counts_exact_and_percentiles_within_8pct_of_fixture():
+    truth, t = traced_workload(["fx_work"], "--calls", 400)
+    s = t.summary()
+    check_latency(op(s, "fx_work"), truth["work"])
+    assert op(s, "fx_work")["target"].endswith("fx_calls:fx_work")
+    assert_no_drops(s)
+    assert "pid" in t.stderr and "exited" in t.stderr
+
+
+def test_two_threads_each_timed_on_their_own():
+    truth, t = traced_workload(["fx_work"], "--threads", 2, "--calls", 300)
+    check_latency(op(t.summary(), "fx_work"), truth["work"])
+
+
+def test_recursion_keeps_the_outer_call_time():
+    truth, t = traced_workload(["fx_recurse"], "--calls", 60, "--recurse", 3)
+    o = op(t.summary(), "fx_recurse")
+    assert o["count"] == truth["calls"]["fx_recurse"]
+    # the outermost level is the longest: a corrupted outer start would shrink it
+    assert_close("max", o["latency_ns"]["max"], truth["recurse_outer"]["max"])
+    assert_close("min of outer calls vs p75", o["latency_ns"]["p90"],
+                 truth["recurse_outer"]["p50"], tol=0.25)
+    assert_no_drops(t.summary())
+
+
+def test_shared_library_function_by_short_name():
+    truth, t = traced_workload(["libfxlib:fxlib_work"], "--lib", "--calls", 300)
+    o = op(t.summary(), "fxlib_work")
+    check_latency(o, truth["work"])
+    assert "libfxlib.so:fxlib_work" in o["target"]
+
+
+def test_attach_to_running_process_counts_only_calls_after_attach():
+    truth, t = traced_workload(["fx_work"], "--pre", 100, "--calls", 200)
+    assert op(t.summary(), "fx_work")["count"] == 200
+
+
+def test_binary_without_pid_traces_processes_started_later():
+    t = Tracer("lat", "--json", f"{FX_CALLS}:fx_work").wait_tracing()
+    assert "every process running" in t.stderr
+    w = Workload("--calls", 150, "--threads", 2, wait_go=False)
+    truth = w.truth()
+    w.finish()
+    assert t.stop() == 0, t.stderr
+    check_latency(op(t.summary(), "fx_work"), truth["work"])
+
+
+def test_intervals_add_up_to_the_summary():
+    w = Workload("--calls", 600)
+    t = Tracer("lat", "-p", w.pid, "--json", "-i", "0.1", "fx_work").wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    objs = t.json()
+    intervals, summary = objs[:-1], objs[-1]
+    assert summary["summary"] is True and all("summary" not in o for o in intervals)
+    assert len(intervals) >= 3, f"only {len(intervals)} intervals"
+    per = [op(o, "fx_work")["count"] for o in intervals]
+    assert sum(per) == op(summary, "fx_work")["count"] == 600, per
+    # each interval has its own extremes within the run's
+    lat = op(summary, "fx_work")["latency_ns"]
+    for o in intervals:
+        il = op(o, "fx_work")["latency_ns"]
+        if op(o, "fx_work")["count"]:
+            assert lat["min"] <= il["min"] <= il["max"] <= lat["max"]
+    assert_close("max", lat["max"], truth["work"]["max"])
+
+
+def test_target_killed_mid_trace_still_gives_summary():
+    w = Workload("--calls", 100000)
+    t = Tracer("lat", "-p", w.pid, "--json", "fx_work").wait_tracing()
+    w.go()
+    time.sleep(1.0)
+    w.kill()
+    assert t.wait() == 0, t.stderr
+    assert op(t.summary(), "fx_work")["count"] > 0
+
+
+def test_duration_ends_the_run():
+    w = Workload("--calls", 100000)
+    start = time.monotonic()
+    t = Tracer("lat", "-p", w.pid, "-d", "1", "fx_work").wait_tracing()
+    w.go()
+    assert t.wait(timeout=10) == 0, t.stderr
+    took = time.monotonic() - start
+    w.kill()
+    assert 1.0 <= took < 5.0, took
+    assert "summary" in t.out and "fx_work" in t.out
+
+
+def text_first_byte(pid, symbol_offset):
+    """First byte of fx_work in the live process (0xcc while a uprobe sits there)."""
+    base = None
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[5].endswith("/fx_calls") and parts[2] == "00000000":
+                base = int(parts[0].split("-")[0], 16)
+                break
+    assert base is not None
+    with open(f"/proc/{pid}/mem", "rb") as m:
+        m.seek(base + symbol_offset)
+        return m.read(1)[0]
+
+
+def fx_work_offset():
+    import subprocess
+    out = subprocess.run(["nm", str(FX_CALLS)], capture_output=True, text=True).stdout
+    return next(int(l.split()[0], 16) for l in out.splitlines() if l.endswith(" fx_work"))
+
+
+def test_nothing_left_attached_after_sigkill():
+    w = Workload("--calls", 10)
+    off = fx_work_offset()
+    assert text_first_byte(w.pid, off) == 0x55          # push %rbp
+    t = Tracer("lat", "-p", w.pid, "fx_work").wait_tracing()
+    assert text_first_byte(w.pid, off) == 0xCC          # the uprobe's int3
+    t.proc.send_signal(signal.SIGKILL)
+    t.wait()
+    deadline = time.monotonic() + 5
+    while text_first_byte(w.pid, off) != 0x55 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert text_first_byte(w.pid, off) == 0x55
+    w.go()
+    truth = w.truth()
+    assert w.finish() == 0 and truth["calls"]["fx_work"] == 10
+
+
+def test_text_output_has_table_and_histogram():
+    w = Workload("--calls", 200)
+    t = Tracer("lat", "-p", w.pid, "-u", "fx_work").wait_tracing()
+    w.go()
+    w.truth()
+    w.finish()
+    assert t.wait() == 0
+    assert "P99.9" in t.out and "distribution" in t.out and "|*" in t.out
+    assert " 200 " in t.out
+
+
+def test_classic_uprobe_fallback_gives_the_same_counts():
+    env = dict(os.environ, SYNCTRACE_NO_MULTI="1")
+    w = Workload("--calls", 200)
+    t = Tracer("lat", "-p", w.pid, "--json", "fx_work", env=env).wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    check_latency(op(t.summary(), "fx_work"), truth["work"])

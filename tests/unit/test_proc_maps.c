@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: MIT
+/* proc_maps against real processes: ourselves, children that load, delete
+ * and exit, zombies; ground truth from dlinfo(), stat() and /proc/self/exe. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include "loader/proc_maps.h"
+
+static ino_t ino_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		fail_msg("stat %s: %s", path, strerror(errno));
+	return st.st_ino;
+}
+
+static void expect_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) || stat(b, &sb))
+		fail_msg("stat %s or %s: %s", a, b, strerror(errno));
+	if (sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+		fail_msg("%s (inode %lu) and %s (inode %lu) are different files",
+			 a, (unsigned long)sa.st_ino, b, (unsigned long)sb.st_ino);
+}
+
+static const char *base_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static const struct mapped_obj *find_base(const struct mapped_obj *o, size_t n,
+					  const char *base)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(base_of(o[i].path), base))
+			return &o[i];
+	return NULL;
+}
+
+static const struct mapped_obj *find_path(const struct mapped_obj *o, size_t n,
+					  const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(o[i].path, path))
+			return &o[i];
+	return NULL;
+}
+
+/* Read what a child reports until it closes the pipe (or execs). */
+static void read_report(int fd, char *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t r;
+
+	for (;;) {
+		if (poll(&pfd, 1, 10000) <= 0)
+			fail_msg("child did not report within 10 s");
+		r = read(fd, buf + got, len - 1 - got);
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	buf[got] = '\0';
+	close(fd);
+	if (buf[0] == '!')
+		fail_msg("child failed: %s", buf + 1);
+}
+
+/* Fork a child that runs fn (which reports on fd), then waits to be killed. */
+static pid_t spawn(void (*fn)(const char *, int), const char *arg,
+		   char *report, size_t len)
+{
+	int p[2];
+	pid_t pid;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		fn(arg, p[1]);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	read_report(p[0], report, len);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void child_dlopen(const char *path, int fd)
+{
+	struct link_map *lm;
+	void *h = dlopen(path, RTLD_NOW);
+
+	if (!h || dlinfo(h, RTLD_DI_LINKMAP, &lm))
+		dprintf(fd, "!dlopen %s: %s", path, dlerror());
+	else
+		dprintf(fd, "%s", lm->l_name);
+	close(fd);
+}
+
+static void child_exec(const char *path, int fd)
+{
+	/* the pipe is O_CLOEXEC: EOF without a word means exec worked */
+	execl(path, path, "1000", (char *)NULL);
+	dprintf(fd, "!exec %s: %s", path, strerror(errno));
+	_exit(127);
+}
+
+static void *sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void child_main_thread_exits(const char *arg, int fd)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, sleeper, NULL))
+		dprintf(fd, "!pthread_create");
+	close(fd);
+	pthread_exit(NULL);
+}
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	char buf[65536];
+	ssize_t r;
+
+	if (in < 0 || out < 0)
+		fail_msg("copy %s to %s: %s", from, to, strerror(errno));
+	while ((r = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, r), r);
+	close(in);
+	close(out);
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	buf[0] = '\0';
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	p = strrchr(buf, ')');
+	return p && p[1] ? p[2] : 0;
+}
+
+static void wait_for_state(pid_t pid, char state)
+{
+	int i;
+
+	for (i = 0; i < 1000 && proc_state(pid) != state; i++)
+		usleep(10000);
+	if (proc_state(pid) != state)
+		fail_msg("pid %d: expected state %c, got %c", pid, state,
+			 proc_state(pid));
+}
+
+static void test_self_maps_list_libc_on_same_inode_as_loaded(void **state)
+{
+	struct mapped_obj *o;
+	const struct mapped_obj *libc;
+	Dl_info info;
+	size_t n;
+
+	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	/* ground truth: the file the dynamic linker says holds printf */
+	assert_true(dladdr((void *)printf, &info));
+	libc = find_base(o, n, "libc.so.6");
+	if (!libc)
+		fail_msg("libc.so.6 not among %zu objects", n);
+	assert_true(libc->exec);
+	expect_same_file(libc->host_path, info.dli_fname);
+	expect_same_file(libc->host_path, libc->path);
+	proc_maps__free(o, n);
+}
+
+static void test_main_executable_is_first_and_only_main(void **state)
+{
+	struct mapped_obj *o;
+	size_t n, i, mains = 0;
+
+	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	assert_true(n > 1);
+	assert_true(o[0].is_main);
+	assert_true(o[0].exec);
+	expect_same_file(o[0].host_path, "/proc/self/exe");
+	for (i = 0; i < n; i++)
+		mains += o[i].is_main;
+	assert_int_equal(mains, 1);
+	proc_maps__free(o, n);
+}
+
+static void test_objects_are_unique_files_under_proc_root(void **state)
+{
+	struct mapped_obj *o;
+	char prefix[64];
+	size_t n, i, j;
+
+	snprintf(prefix, sizeof(prefix), "/proc/%d/root/", (int)getpid());
+	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	for (i = 0; i < n; i++) {
+		if (o[i].path[0] != '/')
+			fail_msg("not a file: '%s'", o[i].path);
+		if (strncmp(o[i].host_path, prefix, strlen(prefix)) ||
+		    strcmp(o[i].host_path + strlen(prefix) - 1, o[i].path))
+			fail_msg("host path %s is not %s + %s", o[i].host_path,
+				 prefix, o[i].path);
+		for (j = 0; j < i; j++)
+			if (!strcmp(o[i].path, o[j].path))
+				fail_msg("%s listed twice", o[i].path);
+	}
+	proc_maps__free(o, n);
+}
+
+static void test_child_that_dlopens_sqlite_lists_it(void **state)
+{
+	const struct mapped_obj *lib;
+	char loaded[PATH_MAX];
+	struct mapped_obj *o;
+	size_t n, i;
+	pid_t pid;
+
+	/* precondition: only the child has it, so the test can fail */
+	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	for (i = 0; i < n; i++)
+		assert_null(strstr(o[i].path, "libsqlite3"));
+	proc_maps__free(o, n);
+
+	pid = spawn(child_dlopen, "libsqlite3.so.0", loaded, sizeof(loaded));
+	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	for (lib = o; lib < o + n; lib++)
+		if (!strncmp(base_of(lib->path), "libsqlite3.so.0", 15))
+			break;
+	if (lib == o + n)
+		fail_msg("child loaded %s; not among its %zu objects", loaded, n);
+	assert_true(lib->exec);
+	assert_false(lib->is_main);
+	expect_same_file(lib->host_path, loaded);
+	proc_maps__free(o, n);
+	reap(pid);
+}
+
+/* A long path with spaces (maps lines > 1 KiB) is read whole. */
+static void test_long_path_with_spaces_is_read_whole(void **state)
+{
+	char dir[] = "/tmp/synctrace-pm-XXXXXX", path[PATH_MAX],
+	     loaded[PATH_MAX], comp[201], *dirs[8];
+	const struct mapped_obj *lib;
+	struct mapped_obj *o;
+	size_t n, len;
+	pid_t pid;
+	int i;
+
+	assert_non_null(mkdtemp(dir));
+	memset(comp, 'd', sizeof(comp) - 1);
+	comp[sizeof(comp) - 1] = '\0';
+	comp[100] = ' ';
+	len = snprintf(path, sizeof(path), "%s", dir);
+	for (i = 0; i < 7; i++) {
+		len += snprintf(path + len, sizeof(path) - len, "/%s", comp);
+		assert_int_equal(mkdir(path, 0755), 0);
+		dirs[i] = strdup(path);
+	}
+	snprintf(path + len, sizeof(path) - len, "/lib z copy.so.1");
+	copy_file("/lib/x86_64-linux-gnu/libz.so.1", path, 0644);
+	assert_true(strlen(path) > 1400);
+
+	pid = spawn(child_dlopen, path, loaded, sizeof(loaded));
+	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	lib = find_path(o, n, path);
+	if (!lib)
+		fail_msg("%zu-byte path not found whole in the child's maps",
+			 strlen(path));
+	assert_true(lib->exec);
+	assert_int_equal(ino_of(lib->host_path), ino_of(path));
+	proc_maps__free(o, n);
+	reap(pid);
+
+	unlink(path);
+	for (i = 6; i >= 0; i--) {
+		rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	rmdir(dir);
+}
+
+/* A binary replaced under a running process is still reachable. */
+static void test_deleted_executable_is_reached_through_map_files(void **state)
+{
+	char dir[] = "/tmp/synctrace-pm-XXXXXX", path[PATH_MAX], buf[PATH_MAX],
+	     prefix[64], report[64];
+	struct mapped_obj *o;
+	size_t n;
+	ino_t ino;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sleep-copy", dir);
+	copy_file("/bin/sleep", path, 0755);
+	ino = ino_of(path);
+	pid = spawn(child_exec, path, report, sizeof(report));
+	assert_int_equal(unlink(path), 0);
+
+	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_true(n > 0);
+	assert_true(o[0].is_main);
+	assert_string_equal(o[0].path, path);
+	snprintf(prefix, sizeof(prefix), "/proc/%d/map_files/", (int)pid);
+	if (strncmp(o[0].host_path, prefix, strlen(prefix)))
+		fail_msg("host path %s is not under %s", o[0].host_path, prefix);
+	assert_int_equal(ino_of(o[0].host_path), ino);
+	proc_maps__free(o, n);
+
+	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
+	assert_int_equal(ino_of(buf), ino);
+	reap(pid);
+	rmdir(dir);
+}
+
+static void test_exe_of_self_is_proc_root_plus_link(void **state)
+{
+	char buf[PATH_MAX], link[PATH_MAX], want[PATH_MAX + 64];
+	ssize_t r;
+
+	r = readlink("/proc/self/exe", link, sizeof(link) - 1);
+	assert_true(r > 0);
+	link[r] = '\0';
+	snprintf(want, sizeof(want), "/proc/%d/root%s", (int)getpid(), link);
+	assert_int_equal(proc_maps__exe(getpid(), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, want);
+	expect_same_file(buf, "/proc/self/exe");
+}
+
+static void test_exe_into_small_buffer_is_enametoolong(void **state)
+{
+	char buf[16];
+
+	assert_int_equal(proc_maps__exe(getpid(), buf, sizeof(buf)),
+			 -ENAMETOOLONG);
+}
+
+static void test_reaped_child_is_esrch_everywhere(void **state)
+{
+	struct mapped_obj *o = (void *)1;
+	char buf[PATH_MAX];
+	size_t n = 1;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(proc_alive(pid), -ESRCH);
+	assert_int_equal(proc_maps__objects(pid, &o, &n), -ESRCH);
+	assert_null(o);
+	assert_int_equal(n, 0);
+	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), -ESRCH);
+}
+
+static void test_zombie_is_gone_though_kill_succeeds(void **state)
+{
+	struct mapped_obj *o;
+	char buf[PATH_MAX];
+	siginfo_t si;
+	size_t n;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	/* wait for the exit without reaping: the child stays a zombie */
+	assert_int_equal(waitid(P_PID, pid, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(proc_state(pid), 'Z');
+	assert_int_equal(kill(pid, 0), 0);
+	assert_int_equal(proc_alive(pid), -ESRCH);
+	assert_int_equal(proc_maps__objects(pid, &o, &n), -ESRCH);
+	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), -ESRCH);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_impossible_pids_are_esrch(void **state)
+{
+	struct mapped_obj *o;
+	long pid_max = 0;
+	size_t n;
+	FILE *f;
+
+	f = fopen("/proc/sys/kernel/pid_max", "re");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid_max), 1);
+	fclose(f);
+	assert_int_equal(proc_alive(pid_max + 1), -ESRCH);
+	assert_int_equal(proc_maps__objects(pid_max + 1, &o, &n), -ESRCH);
+	/* 0 and -1 must not be taken for "my process group" or "everyone" */
+	assert_int_equal(proc_alive(0), -ESRCH);
+	assert_int_equal(proc_alive(-1), -ESRCH);
+	assert_int_equal(proc_maps__objects(-1, &o, &n), -ESRCH);
+}
+
+static void test_live_processes_are_alive(void **state)
+{
+	char report[16];
+	pid_t pid;
+
+	assert_int_equal(proc_alive(getpid()), 0);
+	assert_int_equal(proc_alive(1), 0);
+	pid = spawn(child_dlopen, "libz.so.1", report, sizeof(report));
+	assert_int_equal(proc_alive(pid), 0);
+	reap(pid);
+	assert_int_equal(proc_alive(pid), -ESRCH);
+}
+
+/* Main thread gone, another thread running: alive, and still mapped. */
+static void test_process_with_exited_main_thread_is_alive(void **state)
+{
+	char report[16], buf[PATH_MAX];
+	struct mapped_obj *o;
+	size_t n;
+	pid_t pid;
+
+	pid = spawn(child_main_thread_exits, NULL, report, sizeof(report));
+	wait_for_state(pid, 'Z');
+	assert_int_equal(proc_alive(pid), 0);
+	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_non_null(find_base(o, n, "libc.so.6"));
+	assert_true(o[0].is_main);
+	expect_same_file(o[0].host_path, "/proc/self/exe");
+	proc_maps__free(o, n);
+	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
+	expect_same_file(buf, "/proc/self/exe");
+	reap(pid);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_self_maps_list_libc_on_same_inode_as_loaded),
+		cmocka_unit_test(test_main_executable_is_first_and_only_main),
+		cmocka_unit_test(test_objects_are_unique_files_under_proc_root),
+		cmocka_unit_test(test_child_that_dlopens_sqlite_lists_it),
+		cmocka_unit_test(test_long_path_with_spaces_is_read_whole),
+		cmocka_unit_test(test_deleted_executable_is_reached_through_map_files),
+		cmocka_unit_test(test_exe_of_self_is_proc_root_plus_link),
+		cmocka_unit_test(test_exe_into_small_buffer_is_enametoolong),
+		cmocka_unit_test(test_reaped_child_is_esrch_everywhere),
+		cmocka_unit_test(test_zombie_is_gone_though_kill_succeeds),
+		cmocka_unit_test(test_impossible_pids_are_esrch),
+		cmocka_unit_test(test_live_processes_are_alive),
+		cmocka_unit_test(test_process_with_exited_main_thread_is_alive),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
