@@ -1,0 +1,30 @@
+"""The bundled sample engine, traced by binary path: counts equal its own summaries."""
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import BUILD, Tracer, op
+
+RELAY = (BUILD / "examples" / "syncrelay").resolve()
+
+
+def test_relay_counts_match_every_process_own_summary():
+    funcs = ["relay_handle_push", "relay_handle_pull", "apply_change", "resolve_conflict",
+             "client_push", "client_pull", "client_apply_remote"]
+    t = Tracer("lat", "--json", *[f"{RELAY}:{f}" for f in funcs]).wait_tracing()
+    p = subprocess.run([str(RELAY), "demo", "--port", "17171", "--clients", "3",
+                        "--seconds", "2"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert t.stop() == 0, t.stderr
+    s = t.summary()
+    procs = [json.loads(l) for l in p.stderr.splitlines() if l.startswith("{")]
+    server = next(x for x in procs if x["role"] == "server")
+    clients = [x for x in procs if x["role"] == "client"]
+    assert len(clients) == 3
+    assert op(s, "relay_handle_push")["count"] == server["push"]
+    assert op(s, "relay_handle_pull")["count"] == server["pull"]
+    assert op(s, "apply_change")["count"] == server["apply"]
+    assert op(s, "resolve_conflict")["count"] == server["conflicts"] > 0
+    assert op(s, "client_push")["count"] == sum(c["push"] for c in clients)
+    assert op(s, "client_pull")["count"] == sum(c["pull"] for c in clients)
+    assert op(s, "client_apply_remote")["count"] == sum(c["apply_remote"] for c in clients)
