@@ -26,7 +26,8 @@ bool libpath__name_matches(const char *base, const char *name);
  *   another root (a container) and has it.
  * - pid > 0: the object pid has mapped whose basename matches; an exact
  *   basename first, then the main executable, then the first in mapping
- *   order. out is its host path (under /proc/PID/).
+ *   order. out is its host_path (see proc_maps.h; not canonicalised, as
+ *   realpath() would undo /proc/PID/root). Nothing else is searched.
  * - pid == 0: an exact basename in /etc/ld.so.cache, the standard library
  *   directories, then (for names that do not look like libraries) $PATH;
  *   failing that, a short-name match in the cache (highest version), then
@@ -39,9 +40,10 @@ int libpath__resolve(const char *name, pid_t pid, char *out, size_t len);
 /*
  * Look name up in an in-memory ld.so.cache image ("glibc-ld.so.cache1.1",
  * alone or after an old "ld.so-1.7.0" table), x86-64 entries only: an exact
- * key first, else the matching key with the highest version. Writes the
- * entry's path to out. Returns 0, -ENOENT, -EINVAL (not a cache, or
- * corrupt: counts or string offsets out of bounds), -ENAMETOOLONG.
+ * key first, baseline entries before glibc-hwcaps ones, else the matching
+ * key with the highest version. Writes the entry's path to out.
+ * Returns 0, -ENOENT, -EINVAL (not a cache, or corrupt: counts or string
+ * offsets out of bounds), -ENAMETOOLONG.
  */
 int libpath__ldcache_lookup(const void *buf, size_t size, const char *name,
 			    char *out, size_t len);

@@ -41,21 +41,22 @@ struct obj_list {
 	size_t n, cap;
 };
 
-static int stat_state_gone(const char *buf)
+/* Is the task whose /proc/.../stat text is buf dead, or a zombie? */
+static bool stat_state_gone(const char *buf)
 {
 	const char *p = strrchr(buf, ')');
-	char state;
 	long threads = 0;
+	char state;
 	int field;
 
 	/* comm may hold ')' or spaces, so fields count from the last ')' */
 	if (!p || p[1] != ' ')
-		return 0;
+		return false;
 	state = p[2];
 	if (state == 'X')
-		return 1;
+		return true;
 	if (state != 'Z')
-		return 0;
+		return false;
 	/*
 	 * A zombie thread-group leader whose other threads still run is a
 	 * live process; num_threads (field 20) counts them.
@@ -268,17 +269,17 @@ cleanup:
  * exited (maps empty, exe and root unreadable) while other threads run;
  * then /proc/PID/task/TID of a live thread.
  */
-static int pick_live_task(pid_t pid, char *dir, size_t len)
+static bool pick_live_task(pid_t pid, char *dir, size_t len)
 {
 	struct dirent *de;
+	bool found = false;
 	char path[64];
-	int found = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
 	if (!d)
-		return 0;
+		return false;
 	while (!found && (de = readdir(d))) {
 		char stat_path[128], buf[1024];
 		int fd, tid = atoi(de->d_name);
@@ -298,7 +299,7 @@ static int pick_live_task(pid_t pid, char *dir, size_t len)
 		if (stat_state_gone(buf))
 			continue;
 		snprintf(dir, len, "/proc/%d/task/%d", (int)pid, tid);
-		found = 1;
+		found = true;
 	}
 	closedir(d);
 	return found;

@@ -4,6 +4,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <gnu/libc-version.h>
+#include <grp.h>
 #include <limits.h>
 #include <link.h>
 #include <poll.h>
@@ -15,12 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "loader/proc_maps.h"
+
+/* Scratch directory for the files tests make; removed at the end. */
+static char tmp[] = "/tmp/synctrace-pm-XXXXXX";
 
 static ino_t ino_of(const char *path)
 {
@@ -103,6 +109,8 @@ static pid_t spawn(void (*fn)(const char *, int), const char *arg,
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* a failed test must not leave children holding its stdout */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(p[0]);
 		fn(arg, p[1]);
 		for (;;)
@@ -137,6 +145,21 @@ static void child_exec(const char *path, int fd)
 	execl(path, path, "1000", (char *)NULL);
 	dprintf(fd, "!exec %s: %s", path, strerror(errno));
 	_exit(127);
+}
+
+/* ld.so run as the program: the main executable is mapped last. */
+static void child_exec_ldso(const char *path, int fd)
+{
+	execl(path, path, "/bin/sleep", "1000", (char *)NULL);
+	dprintf(fd, "!exec %s: %s", path, strerror(errno));
+	_exit(127);
+}
+
+static void child_chroot(const char *dir, int fd)
+{
+	if (chroot(dir) || chdir("/"))
+		dprintf(fd, "!chroot %s: %s", dir, strerror(errno));
+	close(fd);
 }
 
 static void *sleeper(void *arg)
@@ -207,8 +230,9 @@ static void test_self_maps_list_libc_on_same_inode_as_loaded(void **state)
 	size_t n;
 
 	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
-	/* ground truth: the file the dynamic linker says holds printf */
-	assert_true(dladdr((void *)printf, &info));
+	/* ground truth: the file the dynamic linker says holds a libc-only
+	 * function (printf may be a sanitizer's interceptor) */
+	assert_true(dladdr((void *)gnu_get_libc_version, &info));
 	libc = find_base(o, n, "libc.so.6");
 	if (!libc)
 		fail_msg("libc.so.6 not among %zu objects", n);
@@ -232,6 +256,63 @@ static void test_main_executable_is_first_and_only_main(void **state)
 		mains += o[i].is_main;
 	assert_int_equal(mains, 1);
 	proc_maps__free(o, n);
+}
+
+/*
+ * Ground truth from the raw maps: the first file path, once some mapping
+ * contains want (ld.so maps the program and libc after exec).
+ */
+static void first_mapped_file(pid_t pid, const char *want, char *first,
+			      size_t len)
+{
+	char maps[64], line[PATH_MAX + 128], *p;
+	bool found = false;
+	int i;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	for (i = 0; i < 500 && !found; i++) {
+		first[0] = '\0';
+		f = fopen(maps, "re");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			p = strchr(line, '/');
+			if (p && !first[0])
+				snprintf(first, len, "%.*s",
+					 (int)strcspn(p, "\n"), p);
+			found |= p && strstr(p, want);
+		}
+		fclose(f);
+		if (!found)
+			usleep(10000);
+	}
+	if (!found)
+		fail_msg("pid %d never mapped %s", pid, want);
+}
+
+static void test_main_executable_mapped_last_is_moved_first(void **state)
+{
+	char report[64], first[PATH_MAX];
+	struct mapped_obj *o;
+	size_t n;
+	pid_t pid;
+
+	pid = spawn(child_exec_ldso, "/lib64/ld-linux-x86-64.so.2", report,
+		    sizeof(report));
+	first_mapped_file(pid, "/libc.so.6", first, sizeof(first));
+	if (strstr(first, "ld-linux")) {
+		reap(pid);
+		skip();
+	}
+
+	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_true(o[0].is_main);
+	assert_string_equal(base_of(o[0].path), "ld-linux-x86-64.so.2");
+	expect_same_file(o[0].host_path, "/lib64/ld-linux-x86-64.so.2");
+	assert_non_null(find_path(o, n, first));
+	assert_false(find_path(o, n, first)->is_main);
+	proc_maps__free(o, n);
+	reap(pid);
 }
 
 static void test_objects_are_unique_files_under_proc_root(void **state)
@@ -287,23 +368,20 @@ static void test_child_that_dlopens_sqlite_lists_it(void **state)
 /* A long path with spaces (maps lines > 1 KiB) is read whole. */
 static void test_long_path_with_spaces_is_read_whole(void **state)
 {
-	char dir[] = "/tmp/synctrace-pm-XXXXXX", path[PATH_MAX],
-	     loaded[PATH_MAX], comp[201], *dirs[8];
+	char path[PATH_MAX], loaded[PATH_MAX], comp[201];
 	const struct mapped_obj *lib;
 	struct mapped_obj *o;
 	size_t n, len;
 	pid_t pid;
 	int i;
 
-	assert_non_null(mkdtemp(dir));
 	memset(comp, 'd', sizeof(comp) - 1);
 	comp[sizeof(comp) - 1] = '\0';
 	comp[100] = ' ';
-	len = snprintf(path, sizeof(path), "%s", dir);
+	len = snprintf(path, sizeof(path), "%s", tmp);
 	for (i = 0; i < 7; i++) {
 		len += snprintf(path + len, sizeof(path) - len, "/%s", comp);
 		assert_int_equal(mkdir(path, 0755), 0);
-		dirs[i] = strdup(path);
 	}
 	snprintf(path + len, sizeof(path) - len, "/lib z copy.so.1");
 	copy_file("/lib/x86_64-linux-gnu/libz.so.1", path, 0644);
@@ -319,27 +397,18 @@ static void test_long_path_with_spaces_is_read_whole(void **state)
 	assert_int_equal(ino_of(lib->host_path), ino_of(path));
 	proc_maps__free(o, n);
 	reap(pid);
-
-	unlink(path);
-	for (i = 6; i >= 0; i--) {
-		rmdir(dirs[i]);
-		free(dirs[i]);
-	}
-	rmdir(dir);
 }
 
 /* A binary replaced under a running process is still reachable. */
 static void test_deleted_executable_is_reached_through_map_files(void **state)
 {
-	char dir[] = "/tmp/synctrace-pm-XXXXXX", path[PATH_MAX], buf[PATH_MAX],
-	     prefix[64], report[64];
+	char path[PATH_MAX], buf[PATH_MAX], prefix[64], report[64];
 	struct mapped_obj *o;
 	size_t n;
 	ino_t ino;
 	pid_t pid;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sleep-copy", dir);
+	snprintf(path, sizeof(path), "%s/sleep-copy", tmp);
 	copy_file("/bin/sleep", path, 0755);
 	ino = ino_of(path);
 	pid = spawn(child_exec, path, report, sizeof(report));
@@ -358,7 +427,33 @@ static void test_deleted_executable_is_reached_through_map_files(void **state)
 	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
 	assert_int_equal(ino_of(buf), ino);
 	reap(pid);
-	rmdir(dir);
+}
+
+/*
+ * A chroot in our mount namespace: maps shows paths from our root, so
+ * "/proc/PID/root" + path would be a file inside the chroot, or none.
+ */
+static void test_chrooted_process_host_paths_are_its_files(void **state)
+{
+	char report[64], buf[PATH_MAX];
+	const struct mapped_obj *libc;
+	struct mapped_obj *o;
+	Dl_info info;
+	size_t n;
+	pid_t pid;
+
+	pid = spawn(child_chroot, tmp, report, sizeof(report));
+	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_true(dladdr((void *)gnu_get_libc_version, &info));
+	libc = find_base(o, n, "libc.so.6");
+	assert_non_null(libc);
+	expect_same_file(libc->host_path, info.dli_fname);
+	assert_true(o[0].is_main);
+	expect_same_file(o[0].host_path, "/proc/self/exe");
+	proc_maps__free(o, n);
+	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
+	expect_same_file(buf, "/proc/self/exe");
+	reap(pid);
 }
 
 static void test_exe_of_self_is_proc_root_plus_link(void **state)
@@ -441,6 +536,35 @@ static void test_impossible_pids_are_esrch(void **state)
 	assert_int_equal(proc_maps__objects(-1, &o, &n), -ESRCH);
 }
 
+/* As nobody, a root process is alive but its maps and exe are closed. */
+static void test_unprivileged_reader_gets_eacces(void **state)
+{
+	struct mapped_obj *o;
+	char buf[PATH_MAX];
+	int status, rc;
+	size_t n;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(200);
+		if ((rc = proc_alive(getppid())))
+			_exit(100 - rc);
+		if ((rc = proc_maps__objects(getppid(), &o, &n)) != -EACCES)
+			_exit(150 - rc);
+		_exit(-proc_maps__exe(getppid(), buf, sizeof(buf)));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* EACCES (13) from proc_maps__exe, and every step before it passed */
+	assert_int_equal(WEXITSTATUS(status), EACCES);
+}
+
 static void test_live_processes_are_alive(void **state)
 {
 	char report[16];
@@ -475,23 +599,42 @@ static void test_process_with_exited_main_thread_is_alive(void **state)
 	reap(pid);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int make_tmp(void **state)
+{
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int remove_tmp(void **state)
+{
+	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_maps_list_libc_on_same_inode_as_loaded),
 		cmocka_unit_test(test_main_executable_is_first_and_only_main),
+		cmocka_unit_test(test_main_executable_mapped_last_is_moved_first),
 		cmocka_unit_test(test_objects_are_unique_files_under_proc_root),
 		cmocka_unit_test(test_child_that_dlopens_sqlite_lists_it),
 		cmocka_unit_test(test_long_path_with_spaces_is_read_whole),
 		cmocka_unit_test(test_deleted_executable_is_reached_through_map_files),
+		cmocka_unit_test(test_chrooted_process_host_paths_are_its_files),
 		cmocka_unit_test(test_exe_of_self_is_proc_root_plus_link),
 		cmocka_unit_test(test_exe_into_small_buffer_is_enametoolong),
 		cmocka_unit_test(test_reaped_child_is_esrch_everywhere),
 		cmocka_unit_test(test_zombie_is_gone_though_kill_succeeds),
 		cmocka_unit_test(test_impossible_pids_are_esrch),
+		cmocka_unit_test(test_unprivileged_reader_gets_eacces),
 		cmocka_unit_test(test_live_processes_are_alive),
 		cmocka_unit_test(test_process_with_exited_main_thread_is_alive),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
 }
