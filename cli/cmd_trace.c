@@ -164,12 +164,13 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	struct loop_hooks hooks = { on_interval, &t };
 	struct session *s = NULL;
 	enum loop_end end;
+	uint64_t start_ns;
 	char err[512];
 	int rc;
 
 	rc = session__open(&s, lat ? SESSION_LAT : SESSION_COUNT, n, err, sizeof(err));
-	if (!rc && (rc = session__attach(s, plan, env->pid, err, sizeof(err))))
-		err[sizeof(err) - 1] = '\0';
+	if (!rc)
+		rc = session__attach(s, plan, env->pid, err, sizeof(err));
 	if (rc) {
 		report_error("%s", err);
 		goto cleanup;
@@ -186,7 +187,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	/* the zero point: anything recorded before now is a different run */
 	if ((rc = interval(&t, false)))
 		goto cleanup;
-	uint64_t start_ns = t.prev->time_ns;
+	start_ns = t.prev->time_ns;
 
 	announce(env, plan);
 	end = loop_run(env->interval_s, env->duration_s, pidfd, &hooks);

@@ -166,7 +166,7 @@ def test_text_output_has_table_and_histogram():
 
 def test_classic_uprobe_fallback_gives_the_same_counts():
     env = dict(os.environ, SYNCTRACE_NO_MULTI="1")
-    w = Workload("--calls", 200)
+    w = Workload("--calls", 200, "--threads", 2)    # every thread, not just the main one
     t = Tracer("lat", "-p", w.pid, "--json", "fx_work", env=env).wait_tracing()
     w.go()
     truth = w.truth()
