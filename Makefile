@@ -35,7 +35,7 @@ BIN       := $(BUILD)/synctrace
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test unit integration bench install clean fixtures
+.PHONY: all deps demo test unit integration install clean fixtures
 all: $(BIN)
 
 # Fragments add fixtures, examples, bench and fuzz targets; they append to
@@ -76,9 +76,12 @@ unit: $(UNIT_BINS)
 integration: $(BIN) $(FIXTURES)
 	$(PYTHON) -m pytest -q tests/integration
 
+# A short fuzz run guards the parsers of untrusted input on every test run;
+# `make fuzz FUZZ_SECONDS=600` for a real campaign.
 test: deps
 	$(MAKE) all fixtures $(UNIT_BINS)
 	$(MAKE) unit
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	$(MAKE) integration
 
 demo: deps

@@ -42,6 +42,14 @@ static int check_sections(struct elf_file *ef, const GElf_Ehdr *eh)
 
 	if (elf_getshdrnum(ef->elf, &ef->shnum))
 		return -ENOEXEC;
+	/*
+	 * libelf reports a table that does not fit in the file as no table
+	 * at all: tell that apart from a file that really has none (e_shnum
+	 * 0 with e_shoff set is the extended count, kept in section 0).
+	 */
+	if ((eh->e_shnum && ef->shnum != eh->e_shnum) ||
+	    (!ef->shnum && eh->e_shoff))
+		return -ENOEXEC;
 	if (!ef->shnum)
 		return 0;
 	/* The table itself (libelf checks this too; a second look is cheap). */
@@ -68,12 +76,22 @@ static int check_sections(struct elf_file *ef, const GElf_Ehdr *eh)
 	return 0;
 }
 
+static int cmp_seg(const void *pa, const void *pb)
+{
+	const struct load_seg *a = pa, *b = pb;
+
+	return (a->vaddr > b->vaddr) - (a->vaddr < b->vaddr);
+}
+
 static int load_segments(struct elf_file *ef, const GElf_Ehdr *eh)
 {
 	GElf_Phdr ph;
 	size_t phnum, i;
 
 	if (elf_getphdrnum(ef->elf, &phnum))
+		return -ENOEXEC;
+	/* As for sections, libelf may shrink a table that does not fit. */
+	if (eh->e_phnum != PN_XNUM && phnum != eh->e_phnum)
 		return -ENOEXEC;
 	if (!phnum)
 		return 0;
@@ -92,12 +110,23 @@ static int load_segments(struct elf_file *ef, const GElf_Ehdr *eh)
 		if (!in_file(ph.p_offset, ph.p_filesz, ef->size) ||
 		    ph.p_vaddr + ph.p_filesz < ph.p_vaddr)
 			return -ENOEXEC;
+		if (!ph.p_filesz)
+			continue;	/* holds no file bytes, so no offsets */
 		ef->segs[ef->nr_segs++] = (struct load_seg){
 			.vaddr = ph.p_vaddr,
 			.filesz = ph.p_filesz,
 			.offset = ph.p_offset,
 		};
 	}
+	/*
+	 * Sorted and disjoint, as every linker writes them, so a lookup is a
+	 * binary search: a hostile file may hold thousands of segments.
+	 */
+	qsort(ef->segs, ef->nr_segs, sizeof(*ef->segs), cmp_seg);
+	for (i = 1; i < ef->nr_segs; i++)
+		if (ef->segs[i - 1].vaddr + ef->segs[i - 1].filesz >
+		    ef->segs[i].vaddr)
+			return -ENOEXEC;
 	return 0;
 }
 
@@ -205,17 +234,25 @@ bool elf_file__is_pie_or_dso(const struct elf_file *ef)
 int elf_file__vaddr_to_offset(const struct elf_file *ef, __u64 vaddr,
 			      __u64 *offset)
 {
-	size_t i;
+	size_t lo = 0, hi = ef->nr_segs;
+	const struct load_seg *s;
 
-	for (i = 0; i < ef->nr_segs; i++) {
-		const struct load_seg *s = &ef->segs[i];
+	/* The last segment starting at or below vaddr is the only candidate. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz) {
-			*offset = vaddr - s->vaddr + s->offset;
-			return 0;
-		}
+		if (ef->segs[mid].vaddr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return -ENOENT;
+	if (!lo)
+		return -ENOENT;
+	s = &ef->segs[lo - 1];
+	if (vaddr - s->vaddr >= s->filesz)
+		return -ENOENT;
+	*offset = vaddr - s->vaddr + s->offset;
+	return 0;
 }
 
 size_t elf_file__nr_sections(const struct elf_file *ef)

@@ -17,11 +17,25 @@
 #define VERSYM_HIDDEN	0x8000
 #define NR_VERSIONS	(VERSYM_IDX_MASK + 1)
 #define SUGGEST_MAX_LEN	4096
+#define MAX_STRTABS	3	/* .symtab's, .dynsym's and .gnu.version_d's */
+
+/*
+ * Names point into private copies of the string tables, not the mapping:
+ * a copy is at most the file's size (copying each name could blow up, as
+ * symbols may share one long name), and a binary truncated while we trace
+ * it cannot SIGBUS us.
+ */
+struct strtab {
+	size_t ndx;		/* section index */
+	size_t size;		/* bytes, plus a NUL we add after them */
+	char *buf;
+};
 
 struct elf_symtab {
 	struct elf_sym *syms;
 	size_t nr;
-	char *strings;		/* every name and version, in one block */
+	struct strtab tabs[MAX_STRTABS];
+	size_t nr_tabs;
 };
 
 enum raw_flags {
@@ -31,16 +45,17 @@ enum raw_flags {
 };
 
 /*
- * A symbol while the file is open, kept small (node has ~180k of them,
- * and page faults on this VM-hosted tracer were a large part of the load):
- * name points into the string table and is name_len long (a .symtab name
- * "f@@V" is cut at the '@'); version is NUL-terminated or NULL.
+ * A symbol while loading, kept small (node has ~180k of them, and page
+ * faults were a large part of the load): name points into a string table
+ * copy and is name_len long (a .symtab name "f@@V" is cut at the '@', where
+ * a NUL is written once the symbol is kept); version is NUL-terminated or
+ * NULL.
  */
 struct raw_sym {
 	__u64 addr;
 	__u64 size;
 	__u64 hash;		/* of the name: stands in for it when sorting */
-	const char *name;
+	char *name;
 	const char *version;
 	__u32 name_len;
 	__u32 flags;
@@ -48,11 +63,42 @@ struct raw_sym {
 
 struct loader {
 	struct elf_file *ef;
+	struct elf_symtab *st;	/* being built; owns the string tables */
 	struct raw_sym *raw;
 	size_t nr_raw, cap_raw;
-	size_t str_bytes;	/* bound on the strings of the final table */
+	size_t str_used;	/* see over_budget() */
 	const char **vernames;	/* verdef index -> name, NR_VERSIONS long */
 };
+
+/* The private copy of string table ndx, made on first use. */
+static int get_strtab(struct loader *l, size_t ndx, struct strtab **out)
+{
+	struct elf_symtab *st = l->st;
+	struct strtab *t = st->tabs;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+
+	for (*out = t; *out < t + st->nr_tabs; (*out)++)
+		if ((*out)->ndx == ndx)
+			return 0;
+	scn = elf_file__section(l->ef, ndx, &sh);
+	if (!scn || sh.sh_type != SHT_STRTAB || st->nr_tabs == MAX_STRTABS ||
+	    !(data = elf_file__section_data(l->ef, scn, &sh)))
+		return -ENOEXEC;
+	t += st->nr_tabs;
+	t->buf = malloc(data->d_size + 1);
+	if (!t->buf)
+		return -ENOMEM;
+	memcpy(t->buf, data->d_buf, data->d_size);
+	/* Every offset now has a terminator, whatever the file says. */
+	t->buf[data->d_size] = '\0';
+	t->size = data->d_size;
+	t->ndx = ndx;
+	st->nr_tabs++;
+	*out = t;
+	return 0;
+}
 
 /* A word-at-a-time hash: byte-wise FNV of node's ~10 MB of names was slow. */
 static __u64 hash_bytes(const char *s, size_t len)
@@ -74,7 +120,7 @@ static __u64 hash_bytes(const char *s, size_t len)
  * Measure and hash a name. With split, a .symtab name such as
  * "memcpy@@GLIBC_2.14" ends at the '@' and the rest is its version.
  */
-static void scan_name(struct raw_sym *r, const char *name, bool split)
+static void scan_name(struct raw_sym *r, char *name, bool split)
 {
 	const char *p = split ? strchrnul(name, '@') : name + strlen(name);
 	size_t len = (size_t)(p - name);
@@ -94,14 +140,18 @@ static void scan_name(struct raw_sym *r, const char *name, bool split)
 /* Fill vernames from .gnu.version_d; sections are looked up by type. */
 static int load_verdefs(struct loader *l, Elf_Scn *scn, const GElf_Shdr *sh)
 {
-	Elf *elf = elf_file__elf(l->ef);
 	Elf_Data *data = elf_file__section_data(l->ef, scn, sh);
+	struct strtab *strs;
 	GElf_Verdef vd;
 	GElf_Verdaux va;
 	size_t off = 0, i, max;
+	int err;
 
 	if (!data)
 		return -ENOEXEC;
+	err = get_strtab(l, sh->sh_link, &strs);
+	if (err)
+		return err;
 	l->vernames = calloc(NR_VERSIONS, sizeof(*l->vernames));
 	if (!l->vernames)
 		return -ENOMEM;
@@ -112,15 +162,13 @@ static int load_verdefs(struct loader *l, Elf_Scn *scn, const GElf_Shdr *sh)
 	for (i = 0; i < max; i++) {
 		if (off > (size_t)INT32_MAX || !gelf_getverdef(data, (int)off, &vd))
 			return -ENOEXEC;
-		if (vd.vd_cnt && vd.vd_aux <= INT32_MAX - off) {
-			const char *name;
-
-			if (!gelf_getverdaux(data, (int)(off + vd.vd_aux), &va))
+		if (vd.vd_cnt) {
+			if (vd.vd_aux > INT32_MAX - off ||
+			    !gelf_getverdaux(data, (int)(off + vd.vd_aux), &va) ||
+			    va.vda_name >= strs->size)
 				return -ENOEXEC;
-			name = elf_strptr(elf, sh->sh_link, va.vda_name);
-			if (!name)
-				return -ENOEXEC;
-			l->vernames[vd.vd_ndx & VERSYM_IDX_MASK] = name;
+			l->vernames[vd.vd_ndx & VERSYM_IDX_MASK] =
+				strs->buf + va.vda_name;
 		}
 		if (!vd.vd_next)
 			break;
@@ -166,28 +214,26 @@ static int load_versions(struct loader *l, size_t dynsym_ndx, size_t nr_syms,
 	return 0;
 }
 
-static void add_version(struct loader *l, struct raw_sym *r, Elf_Data *versym,
-			size_t i)
+/*
+ * Bytes of names and versions the load may scan, hash and compare. Names
+ * can share one long string, so without a bound a small hostile file costs
+ * quadratic time; real files stay far below (node: about 1x its tables).
+ */
+static bool over_budget(const struct loader *l)
 {
-	GElf_Versym vs;
+	size_t i, tabs = 0;
 
-	/* load_versions() checked that versym has an entry for every i. */
-	if (!gelf_getversym(versym, (int)i, &vs))
-		return;
-	/* 0 is local, 1 is the unversioned global: no version. */
-	if ((vs & VERSYM_IDX_MASK) <= 1 || !l->vernames[vs & VERSYM_IDX_MASK])
-		return;
-	r->version = l->vernames[vs & VERSYM_IDX_MASK];
-	if (!(vs & VERSYM_HIDDEN))
-		r->flags |= RAW_DEFAULT;
+	for (i = 0; i < l->st->nr_tabs; i++)
+		tabs += l->st->tabs[i].size;
+	return l->str_used / 4 > tabs + (4 << 20);
 }
 
 static int load_table(struct loader *l, size_t ndx, bool dynamic)
 {
-	Elf *elf = elf_file__elf(l->ef);
 	GElf_Shdr sh;
 	Elf_Scn *scn = elf_file__section(l->ef, ndx, &sh);
 	Elf_Data *data, *versym = NULL;
+	struct strtab *strs;
 	size_t i, nr;
 	int err;
 
@@ -196,6 +242,9 @@ static int load_table(struct loader *l, size_t ndx, bool dynamic)
 	data = elf_file__section_data(l->ef, scn, &sh);
 	if (!data)
 		return sh.sh_size ? -ENOEXEC : 0;
+	err = get_strtab(l, sh.sh_link, &strs);
+	if (err)
+		return err;
 	nr = data->d_size / sizeof(Elf64_Sym);
 	if (dynamic) {
 		err = load_versions(l, ndx, nr, &versym);
@@ -204,7 +253,7 @@ static int load_table(struct loader *l, size_t ndx, bool dynamic)
 	}
 	for (i = 1; i < nr && l->nr_raw < l->cap_raw; i++) {
 		struct raw_sym *r = &l->raw[l->nr_raw];
-		const char *name;
+		GElf_Versym vs;
 		GElf_Sym sym;
 		__u64 off;
 		int type;
@@ -217,13 +266,11 @@ static int load_table(struct loader *l, size_t ndx, bool dynamic)
 			continue;
 		if (elf_file__vaddr_to_offset(l->ef, sym.st_value, &off))
 			continue;	/* not in the file: nothing to probe */
-		/* NULL for an offset outside the table or an unterminated name. */
-		name = elf_strptr(elf, sh.sh_link, sym.st_name);
-		if (!name)
+		if (sym.st_name >= strs->size)
 			continue;
 		memset(r, 0, sizeof(*r));
 		/* .dynsym versions come from .gnu.version, not the name. */
-		scan_name(r, name, !dynamic);
+		scan_name(r, strs->buf + sym.st_name, !dynamic);
 		if (!r->name_len)
 			continue;
 		r->addr = sym.st_value;
@@ -233,11 +280,19 @@ static int load_table(struct loader *l, size_t ndx, bool dynamic)
 		if (GELF_ST_BIND(sym.st_info) == STB_GLOBAL ||
 		    GELF_ST_BIND(sym.st_info) == STB_WEAK)
 			r->flags |= RAW_GLOBAL;
-		if (versym)
-			add_version(l, r, versym, i);
-		l->str_bytes += r->name_len + 1;
+		/* 0 is local, 1 the unversioned global: neither is a version. */
+		if (versym && gelf_getversym(versym, (int)i, &vs) &&
+		    (vs & VERSYM_IDX_MASK) > 1 &&
+		    l->vernames[vs & VERSYM_IDX_MASK]) {
+			r->version = l->vernames[vs & VERSYM_IDX_MASK];
+			if (!(vs & VERSYM_HIDDEN))
+				r->flags |= RAW_DEFAULT;
+		}
+		l->str_used += r->name_len;
 		if (r->version)
-			l->str_bytes += strlen(r->version) + 1;
+			l->str_used += strlen(r->version);
+		if (over_budget(l))
+			return -ENOEXEC;
 		l->nr_raw++;
 	}
 	return 0;
@@ -254,71 +309,20 @@ static int cmp_version(const char *a, const char *b)
 }
 
 /*
- * Within one address: by name hash, then version. Names are not compared:
- * memcmp of cold names was most of the sort on node. Equal names end up
- * adjacent unless two names at one address collide, which leaves a
- * harmless duplicate (matching keeps one symbol per address anyway).
+ * By address, name hash, then version. Names are not compared: memcmp of
+ * cold names was most of the sort on node. Equal names end up adjacent
+ * unless two names at one address collide, which leaves a harmless
+ * duplicate (matching keeps one symbol per address anyway).
  */
-static int cmp_same_addr(const void *pa, const void *pb)
+static int cmp_raw(const void *pa, const void *pb)
 {
 	const struct raw_sym *a = pa, *b = pb;
 
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
 	if (a->hash != b->hash)
 		return a->hash < b->hash ? -1 : 1;
 	return cmp_version(a->version, b->version);
-}
-
-/*
- * Stable LSD radix sort by address, one pass per byte that varies, then
- * cmp_same_addr within runs of one address. A qsort over everything was
- * most of the time spent loading node.
- */
-static int sort_raw(struct raw_sym *raw, size_t n)
-{
-	__u64 all_or = 0, all_and = ~0ULL;
-	struct raw_sym *tmp, *src = raw, *dst;
-	size_t i, j, count[256];
-	unsigned int shift;
-
-	if (n < 2)
-		return 0;
-	tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	dst = tmp;
-	for (i = 0; i < n; i++) {
-		all_or |= raw[i].addr;
-		all_and &= raw[i].addr;
-	}
-	for (shift = 0; shift < 64; shift += 8) {
-		size_t pos = 0;
-
-		if (!(((all_or ^ all_and) >> shift) & 0xff))
-			continue;
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[(src[i].addr >> shift) & 0xff]++;
-		for (i = 0; i < 256; i++) {
-			size_t c = count[i];
-
-			count[i] = pos;
-			pos += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[count[(src[i].addr >> shift) & 0xff]++] = src[i];
-		dst = src;
-		src = src == raw ? tmp : raw;
-	}
-	if (src != raw)
-		memcpy(raw, src, n * sizeof(*raw));
-	free(tmp);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && raw[j].addr == raw[i].addr; j++)
-			;
-		if (j - i > 1)
-			qsort(raw + i, j - i, sizeof(*raw), cmp_same_addr);
-	}
-	return 0;
 }
 
 static bool same_name(const struct raw_sym *a, const struct raw_sym *b)
@@ -327,36 +331,21 @@ static bool same_name(const struct raw_sym *a, const struct raw_sym *b)
 	       !memcmp(a->name, b->name, a->name_len);
 }
 
-static char *copy_str(char **p, const char *s, size_t len)
-{
-	char *d = *p;
-
-	memcpy(d, s, len);
-	d[len] = '\0';
-	*p += len + 1;
-	return d;
-}
-
 /*
- * Build the table from the sorted symbols, copying strings out of the file.
- * .symtab and .dynsym list most functions twice: equal address and name
- * merge. An unversioned copy folds into a versioned one (the .symtab of an
- * executable has no versions), but two versions of one name both stay.
+ * Build the table from the sorted symbols. .symtab and .dynsym list most
+ * functions twice: equal address and name merge. An unversioned copy folds
+ * into a versioned one (the .symtab of an executable has no versions), but
+ * two versions of one name both stay.
  */
 static int build_table(struct loader *l, struct elf_symtab *st)
 {
 	const struct raw_sym *k = NULL;
-	const char *last_ver = NULL, *last_copy = NULL;
 	struct elf_sym *s = NULL;
 	size_t i, n = 0;
-	char *p;
 
 	st->syms = malloc((l->nr_raw ? l->nr_raw : 1) * sizeof(*st->syms));
-	/* Pages of the unused tail are never touched, so never faulted in. */
-	st->strings = malloc(l->str_bytes ? l->str_bytes : 1);
-	if (!st->syms || !st->strings)
+	if (!st->syms)
 		return -ENOMEM;
-	p = st->strings;
 	for (i = 0; i < l->nr_raw; i++) {
 		const struct raw_sym *r = &l->raw[i];
 
@@ -370,23 +359,24 @@ static int build_table(struct loader *l, struct elf_symtab *st)
 		}
 		k = r;
 		s = &st->syms[n++];
-		memset(s, 0, sizeof(*s));
-		s->name = copy_str(&p, r->name, r->name_len);
-		if (r->version && r->version == last_ver) {
-			s->version = last_copy;
-		} else if (r->version) {
-			s->version = copy_str(&p, r->version, strlen(r->version));
-			last_ver = r->version;
-			last_copy = s->version;
-		}
-		s->default_version = r->flags & RAW_DEFAULT;
-		s->addr = r->addr;
-		s->size = r->size;
-		s->ifunc = r->flags & RAW_IFUNC;
-		s->global = r->flags & RAW_GLOBAL;
+		*s = (struct elf_sym){
+			.name = r->name,
+			.version = r->version,
+			.default_version = r->flags & RAW_DEFAULT,
+			.addr = r->addr,
+			.size = r->size,
+			.ifunc = r->flags & RAW_IFUNC,
+			.global = r->flags & RAW_GLOBAL,
+		};
 		/* Checked when loading: the address is in a PT_LOAD segment. */
 		elf_file__vaddr_to_offset(l->ef, r->addr, &s->offset);
 	}
+	/*
+	 * Cut "f@@V" names only now: comparing stayed within name_len, and a
+	 * string shared by several symbols must read the same for all of them.
+	 */
+	for (i = 0; i < l->nr_raw; i++)
+		l->raw[i].name[l->raw[i].name_len] = '\0';
 	st->nr = n;
 	return 0;
 }
@@ -400,9 +390,13 @@ int elf_symtab__load(const char *path, struct elf_symtab **out)
 	int err;
 
 	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	l.st = st;
 	err = elf_file__open(path, &l.ef);
 	if (err)
-		return err;
+		goto cleanup;
 	n = elf_file__nr_sections(l.ef);
 	for (i = 1; i < n; i++) {
 		if (!elf_file__section(l.ef, i, &sh)) {
@@ -420,8 +414,7 @@ int elf_symtab__load(const char *path, struct elf_symtab **out)
 	if (dynsym && elf_file__section(l.ef, dynsym, &sh))
 		l.cap_raw += sh.sh_size / sizeof(Elf64_Sym);
 	l.raw = malloc((l.cap_raw ? l.cap_raw : 1) * sizeof(*l.raw));
-	st = calloc(1, sizeof(*st));
-	if (!l.raw || !st) {
+	if (!l.raw) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -429,9 +422,7 @@ int elf_symtab__load(const char *path, struct elf_symtab **out)
 		goto cleanup;
 	if (dynsym && (err = load_table(&l, dynsym, true)))
 		goto cleanup;
-	err = sort_raw(l.raw, l.nr_raw);
-	if (err)
-		goto cleanup;
+	qsort(l.raw, l.nr_raw, sizeof(*l.raw), cmp_raw);
 	err = build_table(&l, st);
 	if (err)
 		goto cleanup;
@@ -609,9 +600,12 @@ const char *elf_symtab__suggest(const struct elf_symtab *st, const char *name)
 
 void elf_symtab__free(struct elf_symtab *st)
 {
+	size_t i;
+
 	if (!st)
 		return;
+	for (i = 0; i < st->nr_tabs; i++)
+		free(st->tabs[i].buf);
 	free(st->syms);
-	free(st->strings);
 	free(st);
 }

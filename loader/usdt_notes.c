@@ -170,23 +170,75 @@ static const char *take_str(const char **p, const char *end)
 	return s;
 }
 
-/* The file offset of a semaphore: through the section that holds it. */
-static int sema_offset(const struct elf_file *ef, __u64 addr, __u64 *off)
+/* An allocated section with file contents, where a semaphore may live. */
+struct data_scn {
+	__u64 addr, size, offset;
+};
+
+/*
+ * Sections sorted by address, made once per file: a hostile file with many
+ * sections and many semaphores must not cost their product.
+ */
+struct scn_index {
+	struct data_scn *s;
+	size_t n;
+	bool built;
+};
+
+static int cmp_scn(const void *pa, const void *pb)
+{
+	const struct data_scn *a = pa, *b = pb;
+
+	return (a->addr > b->addr) - (a->addr < b->addr);
+}
+
+static int build_index(const struct elf_file *ef, struct scn_index *ix)
 {
 	size_t i, n = elf_file__nr_sections(ef);
 	GElf_Shdr sh;
 
+	ix->built = true;
+	ix->s = calloc(n ? n : 1, sizeof(*ix->s));
+	if (!ix->s)
+		return -ENOMEM;
 	for (i = 1; i < n; i++) {
-		if (!elf_file__section(ef, i, &sh) ||
-		    !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS)
+		if (!elf_file__section(ef, i, &sh) || !sh.sh_size ||
+		    !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS ||
+		    sh.sh_type == SHT_NULL)
 			continue;
-		if (addr >= sh.sh_addr && addr - sh.sh_addr < sh.sh_size) {
-			/* elf_file__open checked the section is in the file. */
-			*off = addr - sh.sh_addr + sh.sh_offset;
-			return 0;
-		}
+		/* elf_file__open checked these types lie inside the file. */
+		ix->s[ix->n++] = (struct data_scn){ sh.sh_addr, sh.sh_size,
+						    sh.sh_offset };
 	}
-	return -ENOENT;
+	qsort(ix->s, ix->n, sizeof(*ix->s), cmp_scn);
+	return 0;
+}
+
+/*
+ * The file offset of a semaphore through the section that holds it (what
+ * the kernel's ref_ctr_offset wants). -ENOENT if none does.
+ */
+static int sema_offset(const struct elf_file *ef, struct scn_index *ix,
+		       __u64 addr, __u64 *off)
+{
+	size_t lo = 0, hi;
+	int err;
+
+	if (!ix->built && (err = build_index(ef, ix)))
+		return err;
+	for (hi = ix->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->s[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Sections do not overlap: only the last one starting below counts. */
+	if (!lo || addr - ix->s[lo - 1].addr >= ix->s[lo - 1].size)
+		return -ENOENT;
+	*off = addr - ix->s[lo - 1].addr + ix->s[lo - 1].offset;
+	return 0;
 }
 
 struct probe_list {
@@ -230,13 +282,14 @@ static int add_probe(struct probe_list *pl, const struct usdt_probe *pr,
  * leaves pl alone for a note that is malformed or cannot be attached.
  */
 static int parse_note(const struct elf_file *ef, struct probe_list *pl,
-		      const char *desc, size_t len, bool has_base,
-		      __u64 base_addr)
+		      struct scn_index *ix, const char *desc, size_t len,
+		      bool has_base, __u64 base_addr)
 {
 	const char *p = desc + SDT_DESC_ADDRS, *end = desc + len;
 	const char *provider, *name, *args;
 	struct usdt_probe pr = {};
 	__u64 note_base;
+	int err;
 
 	if (len < SDT_DESC_ADDRS)
 		return 0;
@@ -253,8 +306,11 @@ static int parse_note(const struct elf_file *ef, struct probe_list *pl,
 		pr.pc += base_addr - note_base;
 	if (elf_file__vaddr_to_offset(ef, pr.pc, &pr.offset))
 		return 0;
-	if (pr.sema_addr && sema_offset(ef, pr.sema_addr, &pr.sema_offset))
-		return 0;
+	if (pr.sema_addr) {
+		err = sema_offset(ef, ix, pr.sema_addr, &pr.sema_offset);
+		if (err)
+			return err == -ENOENT ? 0 : err;
+	}
 	pr.nargs = usdt_parse_args(args, pr.args, USDT_MAX_ARGS);
 	if (pr.nargs < 0) {
 		pr.nargs = -1;
@@ -265,7 +321,7 @@ static int parse_note(const struct elf_file *ef, struct probe_list *pl,
 
 static int parse_section(const struct elf_file *ef, Elf_Scn *scn,
 			 const GElf_Shdr *sh, struct probe_list *pl,
-			 bool has_base, __u64 base_addr)
+			 struct scn_index *ix, bool has_base, __u64 base_addr)
 {
 	Elf_Data *data = elf_file__section_data(ef, scn, sh);
 	size_t off = 0, next, name_off, desc_off;
@@ -290,8 +346,8 @@ static int parse_section(const struct elf_file *ef, Elf_Scn *scn,
 		    desc_off > data->d_size ||
 		    data->d_size - desc_off < nh.n_descsz)
 			continue;
-		err = parse_note(ef, pl, buf + desc_off, nh.n_descsz, has_base,
-				 base_addr);
+		err = parse_note(ef, pl, ix, buf + desc_off, nh.n_descsz,
+				 has_base, base_addr);
 		if (err)
 			return err;
 	}
@@ -300,6 +356,7 @@ static int parse_section(const struct elf_file *ef, Elf_Scn *scn,
 
 int usdt_notes__load(const char *path, struct usdt_probe **out, size_t *n)
 {
+	struct scn_index ix = {};
 	struct probe_list pl = {};
 	struct elf_file *ef;
 	size_t i, nr_scns;
@@ -325,9 +382,10 @@ int usdt_notes__load(const char *path, struct usdt_probe **out, size_t *n)
 			continue;
 		sname = elf_file__section_name(ef, &sh);
 		if (sname && !strcmp(sname, ".note.stapsdt"))
-			err = parse_section(ef, scn, &sh, &pl, has_base,
+			err = parse_section(ef, scn, &sh, &pl, &ix, has_base,
 					    base_addr);
 	}
+	free(ix.s);
 	elf_file__close(ef);
 	if (err) {
 		usdt_notes__free(pl.p, pl.n);

@@ -29,10 +29,10 @@ struct usdt_probe {
 	__u64 pc;		/* probe address after .stapsdt.base adjustment */
 	__u64 offset;		/* file offset of pc (uprobe offset) */
 	__u64 sema_addr;	/* semaphore vaddr, 0 if none */
-	__u64 sema_offset;	/* semaphore file offset (ref_ctr_offset), 0 if none */
+	__u64 sema_offset;	/* its file offset (ref_ctr_offset), 0 if none */
 	int nargs;		/* -1: arguments not understood; still countable */
 	struct usdt_arg args[USDT_MAX_ARGS];
-	char *arg_str;		/* raw argument string, e.g. "-4@%edi 8@-16(%rbp)" */
+	char *arg_str;		/* raw, e.g. "-4@%edi 8@-16(%rbp)" */
 };
 
 /*

@@ -1,0 +1,60 @@
+# libFuzzer harnesses for the ELF layer (tests/fuzz/fuzz_elf.c), built with
+# clang and sanitizers straight from the loader sources, not from the gcc
+# library. `make fuzz` runs each for $(FUZZ_SECONDS) s and fails on a finding.
+
+FUZZ_SECONDS ?= 20
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. -Iinclude
+FUZZ_ELF_SRCS := loader/elf_file.c loader/elf_syms.c loader/usdt_notes.c
+FUZZ_ELF_HDRS := loader/elf_file.h loader/elf_syms.h loader/usdt_notes.h
+# A finding is any crash, leak, hang over 10 s, or single allocation over
+# 64 MiB: inputs are at most 64 KiB, so nothing honest needs that much.
+FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-malloc_limit_mb=64 -rss_limit_mb=1024 -print_final_stats=1
+
+$(FUZZ_DIR)/fuzz_elf: tests/fuzz/fuzz_elf.c $(FUZZ_ELF_SRCS) $(FUZZ_ELF_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_ELF_SRCS) -o $@ -lelf
+
+$(FUZZ_DIR)/fuzz_usdt_args: tests/fuzz/fuzz_elf.c loader/usdt_notes.c \
+		loader/elf_file.c $(FUZZ_ELF_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -DFUZZ_USDT_ARGS $< loader/usdt_notes.c \
+		loader/elf_file.c -o $@ -lelf
+
+$(FUZZ_DIR)/fuzz_ldcache: tests/fuzz/fuzz_ldcache.c loader/libpath.c loader/proc_maps.c \
+		loader/libpath.h loader/proc_maps.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< loader/libpath.c loader/proc_maps.c -o $@
+
+$(FUZZ_DIR)/seeds_ldcache/.done:
+	@mkdir -p $(dir $@)
+	@cp /etc/ld.so.cache $(dir $@)real 2>/dev/null || printf 'glibc-ld.so.cache1.1' > $(dir $@)real
+	@touch $@
+
+# Argument strings as gcc and clang write them, plus a few that must fail.
+FUZZ_ARG_SEEDS := '-4@%edi 8@-16(%rbp) 4@$$5' '8@%rax' '-1@%sil' '8@(%rbx)' \
+	'-4@40+CheckpointStats(%rip)' '8@(%rax,%rbx,8)' '2@%r8w -8@0x10(%r15)'
+
+$(FUZZ_DIR)/seeds_args/.done: tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@i=0; for s in $(FUZZ_ARG_SEEDS); do \
+		i=$$((i + 1)); printf '%s' "$$s" > $(dir $@)seed_$$i; \
+	done; touch $@
+
+# FX_ELF_ALL and FX_ELF_DIR come from tests/fixtures/elf.mk, which the top
+# Makefile includes first (sorted: "fixtures" < "fuzz").
+.PHONY: fuzz
+fuzz: $(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_DIR)/fuzz_ldcache \
+		$(FUZZ_DIR)/seeds_args/.done $(FUZZ_DIR)/seeds_ldcache/.done $(FX_ELF_ALL)
+	@mkdir -p $(FUZZ_DIR)/corpus_elf $(FUZZ_DIR)/corpus_args $(FUZZ_DIR)/corpus_ldcache
+	$(FUZZ_DIR)/fuzz_elf $(FUZZ_OPTS) -max_len=65536 \
+		-artifact_prefix=$(FUZZ_DIR)/elf- \
+		$(FUZZ_DIR)/corpus_elf $(FX_ELF_DIR)
+	$(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_OPTS) -max_len=256 \
+		-artifact_prefix=$(FUZZ_DIR)/args- \
+		$(FUZZ_DIR)/corpus_args $(FUZZ_DIR)/seeds_args
+	$(FUZZ_DIR)/fuzz_ldcache $(FUZZ_OPTS) -max_len=65536 \
+		-artifact_prefix=$(FUZZ_DIR)/ldcache- \
+		$(FUZZ_DIR)/corpus_ldcache $(FUZZ_DIR)/seeds_ldcache
