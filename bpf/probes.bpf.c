@@ -93,6 +93,43 @@ static __always_inline void record(__u32 id, __u64 v)
 		x->max = v;
 }
 
+/*
+ * __u64 *bpf_session_cookie(void), a kfunc: BPF_JMP|BPF_CALL with src_reg
+ * BPF_PSEUDO_KFUNC_CALL (2) and the marker as immediate, patched by user
+ * space with the kfunc's BTF id.
+ */
+static __always_inline __u64 *session_cookie(void)
+{
+	__u64 *p;
+
+	asm volatile(".quad %[insn]\n\t"
+		     "%[p] = r0"
+		     : [p] "=r"(p)
+		     : [insn] "i"(((__u64)KFUNC_MARK_SESSION_COOKIE << 32) | 0x2085)
+		     : "r0", "r1", "r2", "r3", "r4", "r5");
+	return p;
+}
+
+/*
+ * Entry and return of one call in one program (a uprobe session link,
+ * kernel 6.13+): the kernel keeps 8 bytes per call, zeroed at entry, so
+ * the start time needs no per-thread map and recursion is free.
+ */
+SEC("uprobe")
+int lat_session(struct pt_regs *ctx)
+{
+	__u64 *start = session_cookie();
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!*start) {
+		*start = now;
+		return 0; /* 0: run again at this call's return */
+	}
+	record(COOKIE_ID(bpf_get_attach_cookie(ctx)), now - *start);
+	return 0;
+}
+
+/* Without sessions: a per-thread stack of open calls in task storage. */
 SEC("uprobe")
 int lat_entry(struct pt_regs *ctx)
 {

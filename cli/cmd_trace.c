@@ -175,6 +175,9 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 		report_error("%s", err);
 		goto cleanup;
 	}
+	if (env->verbose)
+		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", plan->nr_sites,
+			session__nr_links(s), session__link_kind(s));
 	session__maps(s, &t.maps);
 	t.prev = snapshot__new(lat ? n : 0, lat ? 0 : n);
 	t.now = snapshot__new(lat ? n : 0, lat ? 0 : n);

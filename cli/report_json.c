@@ -106,7 +106,7 @@ int report_json(FILE *f, const struct report *r)
 	put(root, "drops", drops);
 	if (r->summary)
 		put(root, "summary", json_object_new_boolean(1));
-	rc = fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	rc = fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	fflush(f);
 	return rc < 0 ? -EIO : 0;

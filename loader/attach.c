@@ -64,7 +64,7 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static int uprobe_multi_link(int prog_fd, bool retprobe, pid_t pid,
+static int uprobe_multi_link(int prog_fd, __u32 attach_type, bool retprobe, pid_t pid,
 			     const char *path, const __u64 *offsets,
 			     const __u64 *ref_ctrs, const __u64 *cookies,
 			     __u32 cnt)
@@ -74,7 +74,7 @@ static int uprobe_multi_link(int prog_fd, bool retprobe, pid_t pid,
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = prog_fd;
-	attr.attach_type = ATTACH_TYPE_UPROBE_MULTI;
+	attr.attach_type = attach_type;
 	attr.path = (__u64)(unsigned long)path;
 	attr.offsets = (__u64)(unsigned long)offsets;
 	attr.ref_ctr_offsets = (__u64)(unsigned long)ref_ctrs;
@@ -87,7 +87,8 @@ static int uprobe_multi_link(int prog_fd, bool retprobe, pid_t pid,
 }
 
 /* Attach the sites of one path, sites[0..n), as one uprobe_multi link. */
-static int attach_multi_group(struct attacher *a, int prog_fd, bool retprobe,
+static int attach_multi_group(struct attacher *a, const struct bpf_program *prog,
+			      bool retprobe,
 			      pid_t pid, const struct probe_site *sites,
 			      size_t n)
 {
@@ -107,7 +108,9 @@ static int attach_multi_group(struct attacher *a, int prog_fd, bool retprobe,
 	}
 	err = grow((void **)&a->fds, &a->cap_fds, a->nr_fds + 1, sizeof(int));
 	if (!err) {
-		fd = uprobe_multi_link(prog_fd, retprobe, pid, sites[0].path,
+		fd = uprobe_multi_link(bpf_program__fd(prog),
+				       bpf_program__expected_attach_type(prog),
+				       retprobe, pid, sites[0].path,
 				       offs, any_ref ? refs : NULL, cookies,
 				       (__u32)n);
 		if (fd < 0)
@@ -161,7 +164,7 @@ int attacher__attach(struct attacher *a, const struct bpf_program *prog,
 		for (j = i + 1; j < n; j++)
 			if (strcmp(sites[j].path, sites[i].path) != 0)
 				break;
-		err = attach_multi_group(a, bpf_program__fd(prog), retprobe,
+		err = attach_multi_group(a, prog, retprobe,
 					 pid, sites + i, j - i);
 		if (err)
 			return err;
@@ -175,9 +178,11 @@ size_t attacher__nr_links(const struct attacher *a)
 }
 
 /*
- * Each detach waits for the kernel's uprobe grace period (~35 ms for a
- * uprobe_multi link, ~100 ms for a classic one here). Waits in parallel
- * share grace periods, so close links from several threads at once.
+ * Each close of a uprobe_multi or session link waits for the kernel's
+ * uprobe grace period (20-70 ms here); closes in parallel share grace
+ * periods, so links are closed from several threads at once. Classic links
+ * gain nothing from this: the kernel tears them down one at a time, ~100 ms
+ * each (bench/RESULTS.md), which is why they are only the fallback.
  */
 #define DETACH_THREADS_MAX 128
 

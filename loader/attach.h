@@ -23,8 +23,10 @@ struct probe_site {
 	__u64 cookie;		/* what bpf_get_attach_cookie() returns */
 };
 
-/* The kernel's BPF_TRACE_UPROBE_MULTI attach type (newer than our uapi). */
+/* The kernel's attach types for multi-site uprobe links (newer than our
+ * uapi headers): a link takes the type its program was loaded with. */
 #define ATTACH_TYPE_UPROBE_MULTI 48
+#define ATTACH_TYPE_UPROBE_SESSION 57
 
 struct attacher;
 

@@ -5,63 +5,125 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "loader/kfunc_btf.h"
 #include "loader/session.h"
+#include "maps/probes.h"
 #include "probes.skel.h"
+
+/*
+ * How calls are timed and probes attached, best first: a uprobe session
+ * link (one program for entry and return, the start time in the kernel's
+ * per-call cookie: kernel 6.13+), uprobe_multi links with a per-thread
+ * stack in task storage (6.6+), one classic link per site.
+ */
+enum link_kind { LINK_SESSION, LINK_MULTI, LINK_CLASSIC };
 
 struct session {
 	struct probes_bpf *skel;
 	struct attacher *attacher;
 	enum session_mode mode;
 	unsigned int nr_points;
-	bool multi;
+	enum link_kind kind;
 };
 
-/* Open and load; when multi, programs are loaded for uprobe_multi links. */
-static int load(struct session *s, bool multi)
+/* Put bpf_session_cookie's BTF id into the marked call of prog. */
+static int patch_session_cookie(struct bpf_program *prog)
+{
+	int id = kfunc_btf_id("/sys/kernel/btf/vmlinux", "bpf_session_cookie");
+	size_t i, n = bpf_program__insn_cnt(prog);
+	struct bpf_insn *insns;
+	int patched = 0, err;
+
+	if (id < 0)
+		return id;
+	insns = malloc(n * sizeof(*insns));
+	if (!insns)
+		return -ENOMEM;
+	memcpy(insns, bpf_program__insns(prog), n * sizeof(*insns));
+	for (i = 0; i < n; i++) {
+		if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 2 &&
+		    insns[i].imm == KFUNC_MARK_SESSION_COOKIE) {
+			insns[i].imm = id;
+			patched++;
+		}
+	}
+	err = patched ? bpf_program__set_insns(prog, insns, n) : -ENOENT;
+	free(insns);
+	return err;
+}
+
+static void set_attach_type(struct bpf_program *prog, enum link_kind kind,
+			    bool session_prog)
+{
+	if (kind == LINK_CLASSIC)
+		return;
+	bpf_program__set_expected_attach_type(prog, kind == LINK_SESSION && session_prog ?
+					      ATTACH_TYPE_UPROBE_SESSION :
+					      ATTACH_TYPE_UPROBE_MULTI);
+}
+
+/* Open and load the programs this mode and link kind need. */
+static int load(struct session *s, enum link_kind kind)
 {
 	struct probes_bpf *skel = probes_bpf__open();
-	bool lat = s->mode == SESSION_LAT;
+	bool lat = s->mode == SESSION_LAT, sess = lat && kind == LINK_SESSION;
 	unsigned int n = s->nr_points ? s->nr_points : 1;
-	struct bpf_program *prog;
-	int err;
+	int err = 0;
 
 	if (!skel)
 		return -errno;
 	bpf_map__set_max_entries(skel->maps.hists, lat ? n : 1);
 	bpf_map__set_max_entries(skel->maps.extrema, lat ? 2 * n : 2);
 	bpf_map__set_max_entries(skel->maps.counts, lat ? 1 : n);
-	bpf_program__set_autoload(skel->progs.lat_entry, lat);
-	bpf_program__set_autoload(skel->progs.lat_exit, lat);
+	bpf_program__set_autoload(skel->progs.lat_session, sess);
+	bpf_program__set_autoload(skel->progs.lat_entry, lat && !sess);
+	bpf_program__set_autoload(skel->progs.lat_exit, lat && !sess);
 	bpf_program__set_autoload(skel->progs.hit, !lat);
-	if (multi)
-		bpf_object__for_each_program(prog, skel->obj)
-			bpf_program__set_expected_attach_type(prog, ATTACH_TYPE_UPROBE_MULTI);
-	err = probes_bpf__load(skel);
+	set_attach_type(skel->progs.lat_session, kind, true);
+	set_attach_type(skel->progs.lat_entry, kind, false);
+	set_attach_type(skel->progs.lat_exit, kind, false);
+	set_attach_type(skel->progs.hit, kind, false);
+	if (sess)
+		err = patch_session_cookie(skel->progs.lat_session);
+	if (!err)
+		err = probes_bpf__load(skel);
 	if (err) {
 		probes_bpf__destroy(skel);
 		return err;
 	}
 	s->skel = skel;
-	s->multi = multi;
+	s->kind = kind;
 	return 0;
+}
+
+/* The best link kind this kernel loads, unless the environment says less. */
+static int load_best(struct session *s)
+{
+	bool multi = attacher__kernel_has_multi() && !getenv("SYNCTRACE_NO_MULTI");
+	int rc = -EOPNOTSUPP;
+
+	if (multi && s->mode == SESSION_LAT && !getenv("SYNCTRACE_NO_SESSION"))
+		rc = load(s, LINK_SESSION);
+	if (rc && multi)
+		rc = load(s, LINK_MULTI);
+	if (rc)
+		rc = load(s, LINK_CLASSIC);
+	return rc;
 }
 
 int session__open(struct session **out, enum session_mode mode,
 		  unsigned int nr_points, char *err, size_t errlen)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	bool multi = attacher__kernel_has_multi() && !getenv("SYNCTRACE_NO_MULTI");
 	int rc;
 
 	if (!s)
 		return -ENOMEM;
 	s->mode = mode;
 	s->nr_points = nr_points;
-	rc = load(s, multi);
-	if (rc && multi)
-		rc = load(s, false);
+	rc = load_best(s);
 	if (!rc) {
-		s->attacher = attacher__new(s->multi);
+		s->attacher = attacher__new(s->kind != LINK_CLASSIC);
 		if (!s->attacher)
 			rc = -ENOMEM;
 	}
@@ -80,7 +142,10 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 {
 	int rc;
 
-	if (s->mode == SESSION_LAT) {
+	if (s->mode == SESSION_LAT && s->kind == LINK_SESSION) {
+		rc = attacher__attach(s->attacher, s->skel->progs.lat_session, false,
+				      pid, plan->sites, plan->nr_sites);
+	} else if (s->mode == SESSION_LAT) {
 		rc = attacher__attach(s->attacher, s->skel->progs.lat_entry, false,
 				      pid, plan->sites, plan->nr_sites);
 		if (!rc)
@@ -108,9 +173,11 @@ void session__maps(const struct session *s, struct drain_maps *m)
 	m->epoch = (volatile uint64_t *)&s->skel->bss->epoch;
 }
 
-bool session__uses_multi(const struct session *s)
+const char *session__link_kind(const struct session *s)
 {
-	return s->multi;
+	static const char *const names[] = { "uprobe session", "uprobe_multi", "classic uprobe" };
+
+	return names[s->kind];
 }
 
 size_t session__nr_links(const struct session *s)

@@ -23,7 +23,8 @@ int session__open(struct session **out, enum session_mode mode,
 int session__attach(struct session *s, const struct trace_plan *plan,
 		    pid_t pid, char *err, size_t errlen);
 void session__maps(const struct session *s, struct drain_maps *m);
-bool session__uses_multi(const struct session *s);
+/* "uprobe session", "uprobe_multi" or "classic uprobe", for -v. */
+const char *session__link_kind(const struct session *s);
 size_t session__nr_links(const struct session *s);
 /* Detach everything and free. */
 void session__free(struct session *s);

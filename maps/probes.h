@@ -61,6 +61,13 @@ enum drop_reason {
 	DROP_NR,
 };
 
+/*
+ * bpf_session_cookie() is called through a raw kfunc call instruction whose
+ * immediate is this marker; user space patches in the function's BTF id
+ * before load (loader/kfunc_btf.c), so libbpf never parses vmlinux BTF.
+ */
+#define KFUNC_MARK_SESSION_COOKIE 0x7eff0001
+
 /* The BPF cookie of every probe: the id of the histogram or counter. */
 #define COOKIE_ID(c) ((__u32)(c))
 

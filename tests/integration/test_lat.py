@@ -3,13 +3,27 @@ import os
 import signal
 import time
 
+import pytest
+
 from conftest import (FX_CALLS, Tracer, Workload, assert_close, assert_no_drops, op)
 
 
-def traced_workload(tracer_args, *fx_args):
+# The three ways calls are timed: session links (default on 6.13+),
+# uprobe_multi with a task-storage stack, classic links with the same stack.
+LINK_KINDS = {
+    "session": {},
+    "multi": {"SYNCTRACE_NO_SESSION": "1"},
+    "classic": {"SYNCTRACE_NO_MULTI": "1"},
+}
+
+
+def traced_workload(tracer_args, *fx_args, link="session"):
     """Start the fixture, attach, run the workload, and let the fixture exit."""
+    env = dict(os.environ, **LINK_KINDS[link])
     w = Workload(*fx_args)
-    t = Tracer("lat", "-p", w.pid, "--json", *tracer_args).wait_tracing()
+    t = Tracer("lat", "-p", w.pid, "--json", "-v", *tracer_args, env=env).wait_tracing()
+    kind = {"session": "uprobe session", "multi": "uprobe_multi", "classic": "classic uprobe"}
+    assert f" {kind[link]} links" in t.stderr, t.stderr
     w.go()
     truth = w.truth()
     w.finish()
@@ -38,8 +52,9 @@ def test_two_threads_each_timed_on_their_own():
     check_latency(op(t.summary(), "fx_work"), truth["work"])
 
 
-def test_recursion_keeps_the_outer_call_time():
-    truth, t = traced_workload(["fx_recurse"], "--calls", 60, "--recurse", 3)
+@pytest.mark.parametrize("link", LINK_KINDS)
+def test_recursion_keeps_the_outer_call_time(link):
+    truth, t = traced_workload(["fx_recurse"], "--calls", 60, "--recurse", 3, link=link)
     o = op(t.summary(), "fx_recurse")
     assert o["count"] == truth["calls"]["fx_recurse"]
     # the outermost level is the longest: a corrupted outer start would shrink it
@@ -164,12 +179,8 @@ def test_text_output_has_table_and_histogram():
     assert " 200 " in t.out
 
 
-def test_classic_uprobe_fallback_gives_the_same_counts():
-    env = dict(os.environ, SYNCTRACE_NO_MULTI="1")
-    w = Workload("--calls", 200, "--threads", 2)    # every thread, not just the main one
-    t = Tracer("lat", "-p", w.pid, "--json", "fx_work", env=env).wait_tracing()
-    w.go()
-    truth = w.truth()
-    w.finish()
-    assert t.wait() == 0, t.stderr
+@pytest.mark.parametrize("link", ["multi", "classic"])
+def test_fallback_link_kinds_give_the_same_numbers(link):
+    truth, t = traced_workload(["fx_work"], "--calls", 200, "--threads", 2, link=link)
     check_latency(op(t.summary(), "fx_work"), truth["work"])
+    assert_no_drops(t.summary())
