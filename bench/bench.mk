@@ -1,0 +1,33 @@
+# The overhead benchmark (`make bench`, results in bench/RESULTS.md): a
+# target with hand-written probe sites, a 500-function target, and the
+# kernel floor (empty BPF programs attached the way synctrace attaches).
+# Not part of the product: nothing here goes into FIXTURES or `all`.
+BENCH_DIR  := $(BUILD)/bench
+BENCH_BINS := $(BENCH_DIR)/target $(BENCH_DIR)/many $(BENCH_DIR)/floor
+BENCH_ARGS ?=
+
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS)
+
+$(BENCH_DIR)/target: bench/target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
+
+# -fno-ipa-icf with noipa: 500 identical bodies must keep 500 addresses
+$(BENCH_DIR)/many: bench/many.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fno-ipa-icf $< -o $@
+
+$(BENCH_DIR)/floor.bpf.o: bench/floor.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH_DIR)/floor: bench/floor.c $(BENCH_DIR)/floor.skel.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BENCH_DIR) $< $(LIB) -o $@ $(LDLIBS)
+
+bench: $(BIN) $(BENCH_BINS)
+	BUILD=$(BUILD) $(PYTHON) bench/overhead $(BENCH_ARGS)

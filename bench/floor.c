@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel floor: bench/floor.bpf.c's empty programs attached to one
+ * function the way synctrace attaches (loader/attach.c, uprobe_multi when
+ * the kernel has it), so the benchmark can subtract what no tracer avoids.
+ *
+ *   floor -p PID BINARY FUNC
+ *
+ * Prints "Tracing ..." on stderr once attached, exits 0 on SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "loader/attach.h"
+#include "loader/elf_syms.h"
+#include "floor.skel.h"
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/* The file offset of func in path, as a uprobe wants it. */
+static int find_offset(const char *path, const char *func, __u64 *offset)
+{
+	const struct elf_sym **syms = NULL;
+	struct elf_symtab *st;
+	size_t n;
+	int err;
+
+	err = elf_symtab__load(path, &st);
+	if (err)
+		return err;
+	n = elf_symtab__match(st, func, &syms);
+	if (n == 1)
+		*offset = syms[0]->offset;
+	free(syms);
+	elf_symtab__free(st);
+	return n == 1 ? 0 : -ENOENT;
+}
+
+int main(int argc, char **argv)
+{
+	struct probe_site site = { 0 };
+	struct attacher *a = NULL;
+	struct floor_bpf *skel = NULL;
+	struct bpf_program *prog;
+	bool multi = attacher__kernel_has_multi() && !getenv("SYNCTRACE_NO_MULTI");
+	sigset_t stop;
+	pid_t pid;
+	int err, sig;
+
+	if (argc != 5 || strcmp(argv[1], "-p")) {
+		fprintf(stderr, "usage: floor -p PID BINARY FUNC\n");
+		return 2;
+	}
+	pid = (pid_t)atoi(argv[2]);
+	site.path = argv[3];
+	libbpf_set_print(quiet);
+
+	/* blocked before attaching, so an early Ctrl-C still detaches cleanly */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+
+	err = find_offset(site.path, argv[4], &site.offset);
+	if (err) {
+		fprintf(stderr, "floor: %s: no single function '%s'\n", site.path, argv[4]);
+		goto cleanup;
+	}
+	skel = floor_bpf__open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "floor: cannot open BPF object: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	/* uprobe_multi links only take programs loaded for that attach type */
+	if (multi)
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_expected_attach_type(prog, ATTACH_TYPE_UPROBE_MULTI);
+	err = floor_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "floor: cannot load BPF programs: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	a = attacher__new(multi);
+	if (!a) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = attacher__attach(a, skel->progs.floor_entry, false, pid, &site, 1);
+	if (!err)
+		err = attacher__attach(a, skel->progs.floor_exit, true, pid, &site, 1);
+	if (err) {
+		fprintf(stderr, "floor: cannot attach uprobes: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	fprintf(stderr, "Tracing 1 function in pid %d (empty programs, %s)... Ctrl-C to end.\n",
+		pid, multi ? "uprobe_multi" : "classic links");
+	sigwait(&stop, &sig);
+cleanup:
+	attacher__free(a);
+	floor_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
