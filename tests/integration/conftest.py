@@ -140,6 +140,30 @@ class Tracer:
         return objs[-1]
 
 
+# The three ways calls are timed: session links (default on 6.13+),
+# uprobe_multi with a task-storage stack, classic links with the same stack.
+LINK_KINDS = {
+    "session": ({}, "uprobe session"),
+    "multi": ({"SYNCTRACE_NO_SESSION": "1"}, "uprobe_multi"),
+    "classic": ({"SYNCTRACE_NO_MULTI": "1"}, "classic uprobe"),
+}
+
+
+def traced(command, tracer_args, fx_args, link="session", json_out=True):
+    """Start fx_calls, attach `synctrace COMMAND -p PID`, run the workload and
+    let the fixture exit, which ends the run. Returns (truth, tracer)."""
+    env_add, kind = LINK_KINDS[link]
+    w = Workload(*fx_args)
+    args = ["-p", w.pid, "-v"] + (["--json"] if json_out else []) + list(tracer_args)
+    t = Tracer(command, *args, env=dict(os.environ, **env_add)).wait_tracing()
+    assert f" {kind} links" in t.stderr, t.stderr
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr          # the -p process exited: summary, exit 0
+    return truth, t
+
+
 def run(*args, timeout=30, **kw):
     """Run synctrace to completion: (returncode, stdout, stderr)."""
     p = subprocess.run([str(SYNCTRACE), *map(str, args)], capture_output=True, text=True,

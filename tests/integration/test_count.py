@@ -1,16 +1,12 @@
 """`synctrace count` on functions and USDT probes."""
 import subprocess
 
-from conftest import FX_CALLS, Tracer, Workload, op, run
+from conftest import FX_CALLS, Tracer, Workload, op, run, traced
 
 
 def test_count_functions_exact_with_rate_per_interval():
-    w = Workload("--calls", 300, "--recurse", 2)
-    t = Tracer("count", "-p", w.pid, "--json", "-i", "0.5", "fx_*").wait_tracing()
-    w.go()
-    truth = w.truth()
-    w.finish()
-    assert t.wait() == 0, t.stderr
+    truth, t = traced("count", ["-i", "0.5", "fx_*"], ["--calls", 300, "--recurse", 2],
+                      link="multi")          # count needs entries only: no sessions
     s = t.summary()
     assert op(s, "fx_work")["count"] == truth["calls"]["fx_work"] == 300
     assert op(s, "fx_recurse")["count"] == truth["calls"]["fx_recurse"] == 900
@@ -21,12 +17,8 @@ def test_count_functions_exact_with_rate_per_interval():
 
 
 def test_usdt_probe_hits_exact():
-    w = Workload("--calls", 250, "--threads", 2)
-    t = Tracer("count", "-p", w.pid, "--json", "usdt:fx:work_done").wait_tracing()
-    w.go()
-    truth = w.truth()
-    w.finish()
-    assert t.wait() == 0, t.stderr
+    truth, t = traced("count", ["usdt:fx:work_done"], ["--calls", 250, "--threads", 2],
+                      link="multi")
     assert op(t.summary(), "fx:work_done")["count"] == truth["calls"]["work_done"] == 500
 
 
@@ -36,12 +28,7 @@ def test_usdt_semaphore_raised_only_while_attached():
     assert alone.truth()["calls"]["guarded"] == 0     # nobody tracing: probe skipped
     alone.finish()
 
-    w = Workload("--calls", 120)
-    t = Tracer("count", "-p", w.pid, "--json", "usdt:fx:guarded").wait_tracing()
-    w.go()
-    truth = w.truth()
-    w.finish()
-    assert t.wait() == 0, t.stderr
+    truth, t = traced("count", ["usdt:fx:guarded"], ["--calls", 120], link="multi")
     assert truth["calls"]["guarded"] == 120            # the kernel raised the semaphore
     assert op(t.summary(), "fx:guarded")["count"] == 120
 

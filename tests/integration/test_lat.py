@@ -5,30 +5,12 @@ import time
 
 import pytest
 
-from conftest import (FX_CALLS, Tracer, Workload, assert_close, assert_no_drops, op)
-
-
-# The three ways calls are timed: session links (default on 6.13+),
-# uprobe_multi with a task-storage stack, classic links with the same stack.
-LINK_KINDS = {
-    "session": {},
-    "multi": {"SYNCTRACE_NO_SESSION": "1"},
-    "classic": {"SYNCTRACE_NO_MULTI": "1"},
-}
+from conftest import (FX_CALLS, LINK_KINDS, Tracer, Workload, assert_close, assert_no_drops,
+                      op, traced)
 
 
 def traced_workload(tracer_args, *fx_args, link="session"):
-    """Start the fixture, attach, run the workload, and let the fixture exit."""
-    env = dict(os.environ, **LINK_KINDS[link])
-    w = Workload(*fx_args)
-    t = Tracer("lat", "-p", w.pid, "--json", "-v", *tracer_args, env=env).wait_tracing()
-    kind = {"session": "uprobe session", "multi": "uprobe_multi", "classic": "classic uprobe"}
-    assert f" {kind[link]} links" in t.stderr, t.stderr
-    w.go()
-    truth = w.truth()
-    w.finish()
-    assert t.wait() == 0, t.stderr          # the -p process exited: summary, exit 0
-    return truth, t
+    return traced("lat", tracer_args, fx_args, link=link)
 
 
 def check_latency(o, truth):
@@ -87,12 +69,7 @@ def test_binary_without_pid_traces_processes_started_later():
 
 
 def test_intervals_add_up_to_the_summary():
-    w = Workload("--calls", 600)
-    t = Tracer("lat", "-p", w.pid, "--json", "-i", "0.1", "fx_work").wait_tracing()
-    w.go()
-    truth = w.truth()
-    w.finish()
-    assert t.wait() == 0, t.stderr
+    truth, t = traced_workload(["-i", "0.1", "fx_work"], "--calls", 600)
     objs = t.json()
     intervals, summary = objs[:-1], objs[-1]
     assert summary["summary"] is True and all("summary" not in o for o in intervals)
@@ -169,12 +146,7 @@ def test_nothing_left_attached_after_sigkill():
 
 
 def test_text_output_has_table_and_histogram():
-    w = Workload("--calls", 200)
-    t = Tracer("lat", "-p", w.pid, "-u", "fx_work").wait_tracing()
-    w.go()
-    w.truth()
-    w.finish()
-    assert t.wait() == 0
+    _, t = traced("lat", ["-u", "fx_work"], ["--calls", 200], json_out=False)
     assert "P99.9" in t.out and "distribution" in t.out and "|*" in t.out
     assert " 200 " in t.out
 
