@@ -39,10 +39,12 @@ def test_recursion_keeps_the_outer_call_time(link):
     truth, t = traced_workload(["fx_recurse"], "--calls", 60, "--recurse", 3, link=link)
     o = op(t.summary(), "fx_recurse")
     assert o["count"] == truth["calls"]["fx_recurse"]
-    # the outermost level is the longest: a corrupted outer start would shrink it
-    assert_close("max", o["latency_ns"]["max"], truth["recurse_outer"]["max"])
-    assert_close("min of outer calls vs p75", o["latency_ns"]["p90"],
-                 truth["recurse_outer"]["p50"], tol=0.25)
+    # every level, timed by the fixture inside itself: a corrupted outer start
+    # would cut the outermost level (the top quarter) to one level's time
+    check_latency(o, truth["recurse_levels"])
+    # The max is an extreme value: one preemption inside a probe trap moves it,
+    # so 15% here rather than the 8% on percentiles.
+    assert_close("max", o["latency_ns"]["max"], truth["recurse_outer"]["max"], tol=0.15)
     assert_no_drops(t.summary())
 
 
