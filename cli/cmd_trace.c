@@ -131,6 +131,20 @@ static int build_plan(const struct env *env, const struct target_spec *specs,
 	return rc;
 }
 
+/* A glob over a big library meets instructions uprobes cannot handle. */
+static void warn_skipped(const struct session *s, const struct trace_plan *plan)
+{
+	const struct probe_site *sites;
+	size_t n = session__skipped(s, &sites);
+
+	if (n == 1)
+		fprintf(stderr, "synctrace: warning: the kernel cannot probe %s; not traced\n",
+			plan->points[sites[0].cookie].op);
+	else if (n > 1)
+		fprintf(stderr, "synctrace: warning: the kernel cannot probe %zu sites (%s, ...); not traced\n",
+			n, plan->points[sites[0].cookie].op);
+}
+
 static void announce(const struct env *env, const struct trace_plan *plan)
 {
 	size_t i, nusdt = 0, nfunc;
@@ -175,6 +189,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 		report_error("%s", err);
 		goto cleanup;
 	}
+	warn_skipped(s, plan);
 	if (env->verbose)
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", plan->nr_sites,
 			session__nr_links(s), session__link_kind(s));

@@ -32,6 +32,9 @@ struct link_create_uprobe_multi {
 
 struct attacher {
 	bool use_multi;
+	bool skip_refused;		/* skip sites the kernel will not probe */
+	struct probe_site *skipped;
+	size_t nr_skipped, cap_skipped;
 	int *fds;			/* uprobe_multi links */
 	size_t nr_fds, cap_fds;
 	struct bpf_link **links;	/* classic links */
@@ -122,6 +125,36 @@ static int attach_multi_group(struct attacher *a, const struct bpf_program *prog
 	return err;
 }
 
+/* The kernel refuses some instructions (ENOTSUPP 524, EINVAL): remember
+ * the site and go on, when the caller asked for that. */
+static int skip_or_fail(struct attacher *a, const struct probe_site *site, int err)
+{
+	if (!a->skip_refused || (err != -524 && err != -EINVAL && err != -EOPNOTSUPP))
+		return err;
+	if (grow((void **)&a->skipped, &a->cap_skipped, a->nr_skipped + 1, sizeof(*site)))
+		return -ENOMEM;
+	a->skipped[a->nr_skipped++] = *site;
+	return 0;
+}
+
+/* One link for sites[0..n); if the kernel refuses it, find the refused
+ * sites by halving, so one bad instruction does not sink a whole glob. */
+static int attach_multi_bisect(struct attacher *a, const struct bpf_program *prog,
+			       bool retprobe, pid_t pid,
+			       const struct probe_site *sites, size_t n)
+{
+	int err = attach_multi_group(a, prog, retprobe, pid, sites, n);
+
+	if (!err || err == -ENOMEM || err == -ESRCH || !a->skip_refused)
+		return err;
+	if (n == 1)
+		return skip_or_fail(a, sites, err);
+	err = attach_multi_bisect(a, prog, retprobe, pid, sites, n / 2);
+	if (!err)
+		err = attach_multi_bisect(a, prog, retprobe, pid, sites + n / 2, n - n / 2);
+	return err;
+}
+
 static int attach_classic(struct attacher *a, const struct bpf_program *prog,
 			  bool retprobe, pid_t pid,
 			  const struct probe_site *site)
@@ -139,7 +172,7 @@ static int attach_classic(struct attacher *a, const struct bpf_program *prog,
 	link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
 					       site->path, site->offset, &opts);
 	if (!link)
-		return -errno;
+		return skip_or_fail(a, site, -errno);
 	a->links[a->nr_links++] = link;
 	return 0;
 }
@@ -164,12 +197,23 @@ int attacher__attach(struct attacher *a, const struct bpf_program *prog,
 		for (j = i + 1; j < n; j++)
 			if (strcmp(sites[j].path, sites[i].path) != 0)
 				break;
-		err = attach_multi_group(a, prog, retprobe,
+		err = attach_multi_bisect(a, prog, retprobe,
 					 pid, sites + i, j - i);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+void attacher__skip_refused(struct attacher *a, bool skip)
+{
+	a->skip_refused = skip;
+}
+
+size_t attacher__skipped(const struct attacher *a, const struct probe_site **sites)
+{
+	*sites = a->skipped;
+	return a->nr_skipped;
 }
 
 size_t attacher__nr_links(const struct attacher *a)
@@ -236,6 +280,7 @@ void attacher__free(struct attacher *a)
 	detach_all(a);
 	free(a->fds);
 	free(a->links);
+	free(a->skipped);
 	free(a);
 }
 

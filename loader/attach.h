@@ -43,6 +43,13 @@ int attacher__attach(struct attacher *a, const struct bpf_program *prog,
 		     bool retprobe, pid_t pid, const struct probe_site *sites,
 		     size_t n);
 
+/*
+ * With skip, a site the kernel refuses to probe (an instruction uprobes
+ * cannot handle) is set aside instead of failing the attach; the set-aside
+ * sites are listed by attacher__skipped().
+ */
+void attacher__skip_refused(struct attacher *a, bool skip);
+size_t attacher__skipped(const struct attacher *a, const struct probe_site **sites);
 size_t attacher__nr_links(const struct attacher *a);
 void attacher__free(struct attacher *a);
 

@@ -209,6 +209,26 @@ static int no_symbol(const struct file_tables *f, const char *sym, char *err,
 	return -ENOENT;
 }
 
+/* One line for all IFUNCs a target matched: a glob over libc matches ~100. */
+static void warn_ifuncs(const struct elf_sym **m, size_t n)
+{
+	size_t i, nr = 0;
+	const char *first = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (!m[i]->ifunc)
+			continue;
+		first = first ? first : m[i]->name;
+		nr++;
+	}
+	if (nr == 1)
+		fprintf(stderr, "synctrace: warning: %s is an IFUNC: the probe sees its resolver, not the calls\n",
+			first);
+	else if (nr > 1)
+		fprintf(stderr, "synctrace: warning: %zu IFUNCs matched (%s, ...): their probes see the resolvers, not the calls\n",
+			nr, first);
+}
+
 static int add_functions(struct file_tables *f, const struct target_spec *t,
 			 struct trace_plan *plan, char *err, size_t errlen)
 {
@@ -222,11 +242,9 @@ static int add_functions(struct file_tables *f, const struct target_spec *t,
 	n = elf_symtab__match(f->syms, t->symbol, &m);
 	if (!n)
 		return no_symbol(f, t->symbol, err, errlen);
+	warn_ifuncs(m, n);
 	path = plan_path(plan, f->host_path);
 	for (i = 0; i < n && path && !rc; i++) {
-		if (m[i]->ifunc)
-			fprintf(stderr, "synctrace: warning: %s is an IFUNC: the probe sees its resolver, not the calls\n",
-				m[i]->name);
 		rc = add_point(plan, m[i]->name, f->shown, false);
 		if (!rc)
 			rc = add_site(plan, path, m[i]->offset, 0);

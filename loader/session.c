@@ -140,8 +140,11 @@ int session__open(struct session **out, enum session_mode mode,
 int session__attach(struct session *s, const struct trace_plan *plan,
 		    pid_t pid, char *err, size_t errlen)
 {
+	const struct probe_site *skipped;
 	int rc;
 
+	/* one refused instruction must not sink a glob; a lone target must fail */
+	attacher__skip_refused(s->attacher, plan->nr_sites > 1);
 	if (s->mode == SESSION_LAT && s->kind == LINK_SESSION) {
 		rc = attacher__attach(s->attacher, s->skel->progs.lat_session, false,
 				      pid, plan->sites, plan->nr_sites);
@@ -155,8 +158,14 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 		rc = attacher__attach(s->attacher, s->skel->progs.hit, false, pid,
 				      plan->sites, plan->nr_sites);
 	}
+	if (!rc && attacher__skipped(s->attacher, &skipped) >= plan->nr_sites)
+		rc = -524;
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
+	else if (rc == -524 || rc == -EOPNOTSUPP)
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s",
+			 plan->nr_sites > 1 ? "any of those functions" :
+			 "that function's first instruction");
 	else if (rc)
 		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
 	return rc;
@@ -178,6 +187,11 @@ const char *session__link_kind(const struct session *s)
 	static const char *const names[] = { "uprobe session", "uprobe_multi", "classic uprobe" };
 
 	return names[s->kind];
+}
+
+size_t session__skipped(const struct session *s, const struct probe_site **sites)
+{
+	return attacher__skipped(s->attacher, sites);
 }
 
 size_t session__nr_links(const struct session *s)

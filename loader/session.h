@@ -26,6 +26,8 @@ void session__maps(const struct session *s, struct drain_maps *m);
 /* "uprobe session", "uprobe_multi" or "classic uprobe", for -v. */
 const char *session__link_kind(const struct session *s);
 size_t session__nr_links(const struct session *s);
+/* Sites the kernel refused to probe (only when the plan had several). */
+size_t session__skipped(const struct session *s, const struct probe_site **sites);
 /* Detach everything and free. */
 void session__free(struct session *s);
 
