@@ -59,8 +59,8 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(BUILD)/obj/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FIXTURES) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.c tests/unit/helpers.h $(LIB) $(FIXTURES) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< tests/unit/helpers.c $(LIB) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/tests:
 	mkdir -p $@

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "loader/elf_file.h"
 #include "loader/elf_syms.h"
+#include "tests/unit/helpers.h"
 
 #define FX "build/fixtures/elf/"
 
@@ -26,31 +27,12 @@
 static const unsigned char marker_prog[] = { 0xb8, 0x1e, 0xab, 0xa1, 0x5c, 0xc3 };
 static const unsigned char marker_lib[] = { 0xb8, 0xef, 0xbe, 0xad, 0xde, 0xc3 };
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*size = (size_t)n;
-	return buf;
-}
-
 /* The one place pattern occurs in path; fails the test unless exactly one. */
 static __u64 unique_offset_of(const char *path, const unsigned char *pat,
 			      size_t len)
 {
 	size_t size, i, hits = 0;
-	unsigned char *buf = slurp(path, &size);
+	unsigned char *buf = read_whole_file(path, &size);
 	__u64 at = 0;
 
 	for (i = 0; i + len <= size; i++) {
@@ -70,7 +52,7 @@ static __u64 unique_offset_of(const char *path, const unsigned char *pat,
 static bool phdr_offset(const char *path, __u64 vaddr, __u64 *off)
 {
 	size_t size, i;
-	unsigned char *buf = slurp(path, &size);
+	unsigned char *buf = read_whole_file(path, &size);
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 	bool found = false;
 
@@ -445,7 +427,7 @@ static void write_tmp(char *path, const unsigned char *buf, size_t len)
 static void test_truncation_at_any_length_is_an_error(void **state)
 {
 	size_t size, cut;
-	unsigned char *buf = slurp(FX "fx_pie", &size);
+	unsigned char *buf = read_whole_file(FX "fx_pie", &size);
 	char path[64];
 
 	/* Every cut in the headers, then a spread over the rest. */
@@ -467,7 +449,7 @@ static void test_truncation_at_any_length_is_an_error(void **state)
 static void test_byte_flips_never_crash(void **state)
 {
 	size_t size, i;
-	unsigned char *buf = slurp(FX "libfx.so", &size);
+	unsigned char *buf = read_whole_file(FX "libfx.so", &size);
 	unsigned char *copy = malloc(size);
 	unsigned int seed = 1;
 	char path[64];

@@ -4,40 +4,28 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <gnu/libc-version.h>
 #include <limits.h>
-#include <link.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "loader/libpath.h"
 #include "loader/proc_maps.h"
+#include "tests/unit/helpers.h"
 
 /* Scratch directory for the files tests make; removed at the end. */
 static char tmp[] = "/tmp/synctrace-lp-XXXXXX";
 
-static ino_t ino_of(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		fail_msg("stat %s: %s", path, strerror(errno));
-	return st.st_ino;
-}
-
 static void expect_same_file(const char *got, const char *want)
 {
-	if (ino_of(got) != ino_of(want))
+	if (inode_of(got) != inode_of(want))
 		fail_msg("expected the file %s, got %s", want, got);
 }
 
@@ -243,64 +231,12 @@ static void test_resolve_into_small_buffer_is_enametoolong(void **state)
 
 /* ---- resolving in live processes ---- */
 
-static pid_t spawn(void (*fn)(const char *, int), const char *arg,
-		   char *report, size_t len)
-{
-	ssize_t r, got = 0;
-	int p[2];
-	pid_t pid;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(p[0]);
-		fn(arg, p[1]);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	while ((r = read(p[0], report + got, len - 1 - got)) > 0)
-		got += r;
-	report[got] = '\0';
-	close(p[0]);
-	if (report[0] == '!')
-		fail_msg("child failed: %s", report + 1);
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-static void child_dlopen(const char *path, int fd)
-{
-	struct link_map *lm;
-	void *h = dlopen(path, RTLD_NOW);
-
-	if (!h || dlinfo(h, RTLD_DI_LINKMAP, &lm))
-		dprintf(fd, "!dlopen %s: %s", path, dlerror());
-	else
-		dprintf(fd, "%s", lm->l_name);
-	close(fd);
-}
-
 /* By path, so the copy's soname (libz.so.1) does not stand in for it. */
 static void child_dlopen_copy_then_libz(const char *path, int fd)
 {
 	if (!dlopen(path, RTLD_NOW) ||
 	    !dlopen("/lib/x86_64-linux-gnu/libz.so.1", RTLD_NOW))
 		dprintf(fd, "!dlopen: %s", dlerror());
-	close(fd);
-}
-
-static void child_chroot(const char *dir, int fd)
-{
-	if (chroot(dir) || chdir("/"))
-		dprintf(fd, "!chroot %s: %s", dir, strerror(errno));
 	close(fd);
 }
 
@@ -312,14 +248,15 @@ static void test_resolve_in_pid_finds_its_mapped_library(void **state)
 	/* we have not loaded sqlite; the child has */
 	assert_int_equal(libpath__resolve("libsqlite3", getpid(), out,
 					  sizeof(out)), -ENOENT);
-	pid = spawn(child_dlopen, "libsqlite3.so.0", loaded, sizeof(loaded));
+	pid = spawn_child(child_dlopen, "libsqlite3.so.0", loaded,
+			  sizeof(loaded));
 	assert_int_equal(libpath__resolve("libsqlite3", pid, out, sizeof(out)), 0);
 	snprintf(prefix, sizeof(prefix), "/proc/%d/root/", (int)pid);
 	if (strncmp(out, prefix, strlen(prefix)))
 		fail_msg("%s is not under %s", out, prefix);
 	expect_same_file(out, loaded);
 	expect_resolve("sqlite3", pid, loaded);
-	reap(pid);
+	kill_and_reap(pid);
 }
 
 static void test_resolve_in_pid_prefers_exact_basename(void **state)
@@ -336,7 +273,8 @@ static void test_resolve_in_pid_prefers_exact_basename(void **state)
 	rz = realpath("/lib/x86_64-linux-gnu/libz.so.1", NULL);
 	assert_non_null(rz);
 
-	pid = spawn(child_dlopen_copy_then_libz, copy, loaded, sizeof(loaded));
+	pid = spawn_child(child_dlopen_copy_then_libz, copy, loaded,
+			  sizeof(loaded));
 	/* precondition: the loose match comes first in mapping order */
 	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
 	for (i = 0; i < n; i++) {
@@ -355,7 +293,7 @@ static void test_resolve_in_pid_prefers_exact_basename(void **state)
 		print_message("mapping order reversed: exact-match case not run\n");
 	}
 	expect_resolve(strrchr(rz, '/') + 1, pid, rz);
-	reap(pid);
+	kill_and_reap(pid);
 	free(rz);
 }
 static void test_resolve_in_pid_main_executable_by_basename(void **state)
@@ -380,7 +318,7 @@ static void test_resolve_in_chrooted_pid_uses_its_root(void **state)
 	snprintf(file, sizeof(file), "%s/root/opt/synctrace-fake.so", tmp);
 	mkdir(root, 0755);
 	make_file(file, 0644, NULL);
-	pid = spawn(child_chroot, root, report, sizeof(report));
+	pid = spawn_child(child_chroot, root, report, sizeof(report));
 
 	assert_int_equal(libpath__resolve("/opt/synctrace-fake.so", pid, out,
 					  sizeof(out)), 0);
@@ -393,7 +331,7 @@ static void test_resolve_in_chrooted_pid_uses_its_root(void **state)
 	/* mapped before the chroot: maps shows our path, not one in its root */
 	assert_true(dladdr((void *)gnu_get_libc_version, &info));
 	expect_resolve("libc", pid, info.dli_fname);
-	reap(pid);
+	kill_and_reap(pid);
 }
 static void test_resolve_dead_pid_is_esrch(void **state)
 {
@@ -407,22 +345,6 @@ static void test_resolve_dead_pid_is_esrch(void **state)
 	assert_int_equal(libpath__resolve("libc", pid, out, sizeof(out)), -ESRCH);
 	assert_int_equal(libpath__resolve("/usr/bin/ls", pid, out, sizeof(out)),
 			 -ESRCH);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int make_tmp(void **state)
-{
-	return mkdtemp(tmp) ? 0 : -1;
-}
-
-static int remove_tmp(void **state)
-{
-	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)
@@ -444,5 +366,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_dead_pid_is_esrch),
 	};
 
-	return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
+	scratch_dir = tmp;
+	return cmocka_run_group_tests(tests, scratch_dir_setup,
+				      scratch_dir_teardown);
 }

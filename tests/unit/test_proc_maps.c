@@ -4,38 +4,25 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <gnu/libc-version.h>
 #include <grp.h>
 #include <limits.h>
-#include <link.h>
-#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "loader/proc_maps.h"
+#include "tests/unit/helpers.h"
 
 /* Scratch directory for the files tests make; removed at the end. */
 static char tmp[] = "/tmp/synctrace-pm-XXXXXX";
-
-static ino_t ino_of(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		fail_msg("stat %s: %s", path, strerror(errno));
-	return st.st_ino;
-}
 
 static void expect_same_file(const char *a, const char *b)
 {
@@ -77,68 +64,6 @@ static const struct mapped_obj *find_path(const struct mapped_obj *o, size_t n,
 	return NULL;
 }
 
-/* Read what a child reports until it closes the pipe (or execs). */
-static void read_report(int fd, char *buf, size_t len)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t r;
-
-	for (;;) {
-		if (poll(&pfd, 1, 10000) <= 0)
-			fail_msg("child did not report within 10 s");
-		r = read(fd, buf + got, len - 1 - got);
-		if (r <= 0)
-			break;
-		got += r;
-	}
-	buf[got] = '\0';
-	close(fd);
-	if (buf[0] == '!')
-		fail_msg("child failed: %s", buf + 1);
-}
-
-/* Fork a child that runs fn (which reports on fd), then waits to be killed. */
-static pid_t spawn(void (*fn)(const char *, int), const char *arg,
-		   char *report, size_t len)
-{
-	int p[2];
-	pid_t pid;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* a failed test must not leave children holding its stdout */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(p[0]);
-		fn(arg, p[1]);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	read_report(p[0], report, len);
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-static void child_dlopen(const char *path, int fd)
-{
-	struct link_map *lm;
-	void *h = dlopen(path, RTLD_NOW);
-
-	if (!h || dlinfo(h, RTLD_DI_LINKMAP, &lm))
-		dprintf(fd, "!dlopen %s: %s", path, dlerror());
-	else
-		dprintf(fd, "%s", lm->l_name);
-	close(fd);
-}
-
 static void child_exec(const char *path, int fd)
 {
 	/* the pipe is O_CLOEXEC: EOF without a word means exec worked */
@@ -153,13 +78,6 @@ static void child_exec_ldso(const char *path, int fd)
 	execl(path, path, "/bin/sleep", "1000", (char *)NULL);
 	dprintf(fd, "!exec %s: %s", path, strerror(errno));
 	_exit(127);
-}
-
-static void child_chroot(const char *dir, int fd)
-{
-	if (chroot(dir) || chdir("/"))
-		dprintf(fd, "!chroot %s: %s", dir, strerror(errno));
-	close(fd);
 }
 
 static void *sleeper(void *arg)
@@ -297,11 +215,11 @@ static void test_main_executable_mapped_last_is_moved_first(void **state)
 	size_t n;
 	pid_t pid;
 
-	pid = spawn(child_exec_ldso, "/lib64/ld-linux-x86-64.so.2", report,
-		    sizeof(report));
+	pid = spawn_child(child_exec_ldso, "/lib64/ld-linux-x86-64.so.2",
+			  report, sizeof(report));
 	first_mapped_file(pid, "/libc.so.6", first, sizeof(first));
 	if (strstr(first, "ld-linux")) {
-		reap(pid);
+		kill_and_reap(pid);
 		skip();
 	}
 
@@ -312,7 +230,7 @@ static void test_main_executable_mapped_last_is_moved_first(void **state)
 	assert_non_null(find_path(o, n, first));
 	assert_false(find_path(o, n, first)->is_main);
 	proc_maps__free(o, n);
-	reap(pid);
+	kill_and_reap(pid);
 }
 
 static void test_objects_are_unique_files_under_proc_root(void **state)
@@ -351,7 +269,8 @@ static void test_child_that_dlopens_sqlite_lists_it(void **state)
 		assert_null(strstr(o[i].path, "libsqlite3"));
 	proc_maps__free(o, n);
 
-	pid = spawn(child_dlopen, "libsqlite3.so.0", loaded, sizeof(loaded));
+	pid = spawn_child(child_dlopen, "libsqlite3.so.0", loaded,
+			  sizeof(loaded));
 	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
 	for (lib = o; lib < o + n; lib++)
 		if (!strncmp(base_of(lib->path), "libsqlite3.so.0", 15))
@@ -362,7 +281,7 @@ static void test_child_that_dlopens_sqlite_lists_it(void **state)
 	assert_false(lib->is_main);
 	expect_same_file(lib->host_path, loaded);
 	proc_maps__free(o, n);
-	reap(pid);
+	kill_and_reap(pid);
 }
 
 /* A long path with spaces (maps lines > 1 KiB) is read whole. */
@@ -387,16 +306,16 @@ static void test_long_path_with_spaces_is_read_whole(void **state)
 	copy_file("/lib/x86_64-linux-gnu/libz.so.1", path, 0644);
 	assert_true(strlen(path) > 1400);
 
-	pid = spawn(child_dlopen, path, loaded, sizeof(loaded));
+	pid = spawn_child(child_dlopen, path, loaded, sizeof(loaded));
 	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
 	lib = find_path(o, n, path);
 	if (!lib)
 		fail_msg("%zu-byte path not found whole in the child's maps",
 			 strlen(path));
 	assert_true(lib->exec);
-	assert_int_equal(ino_of(lib->host_path), ino_of(path));
+	assert_int_equal(inode_of(lib->host_path), inode_of(path));
 	proc_maps__free(o, n);
-	reap(pid);
+	kill_and_reap(pid);
 }
 
 /* A binary replaced under a running process is still reachable. */
@@ -410,8 +329,8 @@ static void test_deleted_executable_is_reached_through_map_files(void **state)
 
 	snprintf(path, sizeof(path), "%s/sleep-copy", tmp);
 	copy_file("/bin/sleep", path, 0755);
-	ino = ino_of(path);
-	pid = spawn(child_exec, path, report, sizeof(report));
+	ino = inode_of(path);
+	pid = spawn_child(child_exec, path, report, sizeof(report));
 	assert_int_equal(unlink(path), 0);
 
 	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
@@ -421,12 +340,12 @@ static void test_deleted_executable_is_reached_through_map_files(void **state)
 	snprintf(prefix, sizeof(prefix), "/proc/%d/map_files/", (int)pid);
 	if (strncmp(o[0].host_path, prefix, strlen(prefix)))
 		fail_msg("host path %s is not under %s", o[0].host_path, prefix);
-	assert_int_equal(ino_of(o[0].host_path), ino);
+	assert_int_equal(inode_of(o[0].host_path), ino);
 	proc_maps__free(o, n);
 
 	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
-	assert_int_equal(ino_of(buf), ino);
-	reap(pid);
+	assert_int_equal(inode_of(buf), ino);
+	kill_and_reap(pid);
 }
 
 /*
@@ -442,7 +361,7 @@ static void test_chrooted_process_host_paths_are_its_files(void **state)
 	size_t n;
 	pid_t pid;
 
-	pid = spawn(child_chroot, tmp, report, sizeof(report));
+	pid = spawn_child(child_chroot, tmp, report, sizeof(report));
 	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
 	assert_true(dladdr((void *)gnu_get_libc_version, &info));
 	libc = find_base(o, n, "libc.so.6");
@@ -453,7 +372,7 @@ static void test_chrooted_process_host_paths_are_its_files(void **state)
 	proc_maps__free(o, n);
 	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
 	expect_same_file(buf, "/proc/self/exe");
-	reap(pid);
+	kill_and_reap(pid);
 }
 
 static void test_exe_of_self_is_proc_root_plus_link(void **state)
@@ -572,9 +491,9 @@ static void test_live_processes_are_alive(void **state)
 
 	assert_int_equal(proc_alive(getpid()), 0);
 	assert_int_equal(proc_alive(1), 0);
-	pid = spawn(child_dlopen, "libz.so.1", report, sizeof(report));
+	pid = spawn_child(child_dlopen, "libz.so.1", report, sizeof(report));
 	assert_int_equal(proc_alive(pid), 0);
-	reap(pid);
+	kill_and_reap(pid);
 	assert_int_equal(proc_alive(pid), -ESRCH);
 }
 
@@ -586,7 +505,8 @@ static void test_process_with_exited_main_thread_is_alive(void **state)
 	size_t n;
 	pid_t pid;
 
-	pid = spawn(child_main_thread_exits, NULL, report, sizeof(report));
+	pid = spawn_child(child_main_thread_exits, NULL, report,
+			  sizeof(report));
 	wait_for_state(pid, 'Z');
 	assert_int_equal(proc_alive(pid), 0);
 	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
@@ -596,23 +516,7 @@ static void test_process_with_exited_main_thread_is_alive(void **state)
 	proc_maps__free(o, n);
 	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
 	expect_same_file(buf, "/proc/self/exe");
-	reap(pid);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int make_tmp(void **state)
-{
-	return mkdtemp(tmp) ? 0 : -1;
-}
-
-static int remove_tmp(void **state)
-{
-	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	kill_and_reap(pid);
 }
 
 int main(void)
@@ -636,5 +540,7 @@ int main(void)
 		cmocka_unit_test(test_process_with_exited_main_thread_is_alive),
 	};
 
-	return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
+	scratch_dir = tmp;
+	return cmocka_run_group_tests(tests, scratch_dir_setup,
+				      scratch_dir_teardown);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader/usdt_notes.h"
+#include "tests/unit/helpers.h"
 
 #define FX "build/fixtures/elf/"
 
@@ -28,30 +29,11 @@
 #define PT_R8	72
 #define PT_R15	0
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*size = (size_t)n;
-	return buf;
-}
-
 /* sh_offset of the section called name, read without libelf. */
 static __u64 section_offset(const char *path, const char *name)
 {
 	size_t size, i;
-	unsigned char *buf = slurp(path, &size);
+	unsigned char *buf = read_whole_file(path, &size);
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 	Elf64_Shdr strs, sh;
 	__u64 off = 0;
@@ -98,7 +80,7 @@ static void check_fixture(const char *path)
 {
 	size_t n, size;
 	struct usdt_probe *p = load(path, &n);
-	unsigned char *file = slurp(path, &size);
+	unsigned char *file = read_whole_file(path, &size);
 	const struct usdt_probe *two, *sema, *none;
 	size_t i;
 
