@@ -81,7 +81,10 @@ integration: $(BIN) $(FIXTURES)
 test: deps
 	$(MAKE) all fixtures $(UNIT_BINS)
 	$(MAKE) unit
-	$(MAKE) fuzz FUZZ_SECONDS=10
+	@echo "== fuzz smoke (10 s per harness; log in $(BUILD)/fuzz.log)"
+	@$(MAKE) fuzz FUZZ_SECONDS=10 > $(BUILD)/fuzz.log 2>&1 || \
+		{ tail -40 $(BUILD)/fuzz.log; echo "fuzz smoke FAILED"; exit 1; }
+	@grep -h '^Done' $(BUILD)/fuzz.log
 	$(MAKE) integration
 
 demo: deps

@@ -52,7 +52,7 @@ static const char lat_doc[] =
 "Examples:\n"
 "  synctrace lat -p 4242 relay_handle_push        # one function of pid 4242\n"
 "  synctrace lat -p 4242 'libpq:PQexec*' -i 1     # every PQexec*, each second\n"
-"  synctrace lat /usr/bin/relayd:apply_change     # every process running relayd\n"
+"  synctrace lat /usr/bin/relayd:apply_change     # all processes running it\n"
 "  synctrace lat -p 4242 -d 10 --json 'relay_*'   # NDJSON summary after 10 s\n";
 
 static const char count_doc[] =
@@ -61,9 +61,9 @@ static const char count_doc[] =
 "TARGET is [BINARY_OR_LIB:]SYMBOL_GLOB or usdt:[BINARY_OR_LIB:]PROVIDER:NAME.\n"
 "\n"
 "Examples:\n"
-"  synctrace count -p 4242 'relay_*' -i 1         # calls and calls/s each second\n"
-"  synctrace count 'libsqlite3:sqlite3_*'         # every process using libsqlite3\n"
-"  synctrace count -p 4242 usdt:relay:push        # a USDT probe (semaphores honoured)\n";
+"  synctrace count -p 4242 'relay_*' -i 1   # calls and calls/s each second\n"
+"  synctrace count 'libsqlite3:sqlite3_*'   # every process using libsqlite3\n"
+"  synctrace count -p 4242 usdt:relay:push  # a USDT probe's hits\n";
 
 static const char list_doc[] =
 "Functions (with size) and USDT probes of a binary or library, or of every\n"
