@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The values of the ops language: expressions and predicates (keys, value=,
+ * by=, error=) parsed into flat structs that are copied as is into BPF maps;
+ * integers and durations.
+ */
+#ifndef SYNCTRACE_OPS_EXPR_H
+#define SYNCTRACE_OPS_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum expr_base { EXPR_NONE, EXPR_ARG, EXPR_RET, EXPR_PID, EXPR_TID, EXPR_COMM, EXPR_CONST };
+
+#define EXPR_MAX_ARG 11
+#define EXPR_MAX_READS 4
+#define EXPR_STR_MAX 64		/* bytes read by str(), NUL included */
+
+struct expr_read {
+	long long off;
+	int size;		/* 1, 2, 4 or 8 */
+	bool is_signed;		/* s8..s64: sign-extend to 64 bits */
+};
+
+/*
+ * Evaluation, in this order:
+ *	v = base (argN, ret, pid, tid or constant) + add;
+ *	for each read i: v = *(size *)(v + reads[i].off);
+ *	v += post_add;
+ *	if str: the NUL-terminated string at v (EXPR_STR_MAX bytes at most).
+ * With reads, add is always 0: the INT added inside the first read is
+ * reads[0].off, the INT added to the result of read i is reads[i + 1].off,
+ * and only the INT after the last read is post_add. "u64(arg0)+8" is
+ * reads [{0, 8}], post_add 8; "arg0+8" is add 8. pid, tid and comm take no
+ * reads and no adds; comm is a string (the task's comm) by itself.
+ */
+struct expr {
+	enum expr_base base;
+	int arg;		/* EXPR_ARG: 0..EXPR_MAX_ARG */
+	long long constant;	/* EXPR_CONST */
+	long long add;
+	int nr_reads;
+	struct expr_read reads[EXPR_MAX_READS];
+	long long post_add;
+	bool str;		/* str(...): only outermost */
+	bool at_ret;		/* @ret: evaluate at the function's return, from the
+				 * arguments saved at entry (out-parameters) */
+	bool uses_ret;		/* base is EXPR_RET */
+};
+
+enum pred_cmp { CMP_NONE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE };
+
+/* EXPR CMP INTEGER, e.g. ret<0, arg2!=0, u32(arg0+4)>=0x10. */
+struct pred {
+	bool set;
+	struct expr lhs;	/* never a string */
+	enum pred_cmp cmp;
+	long long rhs;
+};
+
+/*
+ * Parse text (the whole of it: surrounding blanks allowed) into out.
+ * 0, or -EINVAL with a one-line message in msg, without a file:line prefix:
+ * "bad expression 'u64(arg1+': missing ')'". out is zeroed first.
+ */
+int expr__parse(const char *text, struct expr *out, char *msg, size_t len);
+int pred__parse(const char *text, struct pred *out, char *msg, size_t len);
+
+/* Does e evaluate to a string (str() or comm) rather than a number? */
+bool expr__is_string(const struct expr *e);
+
+/*
+ * A decimal or 0x-hex integer, optionally negative, that fills s (blanks
+ * around it allowed). 0 or -EINVAL (not an integer) or -ERANGE.
+ */
+int ops_parse_int(const char *s, long long *out);
+
+/*
+ * A duration > 0: 30s, 500ms, 100us, 250ns, 2m, 1h; a plain number is
+ * seconds. 0, -EINVAL or -ERANGE (does not fit 64 bits of ns).
+ */
+int ops_parse_duration(const char *s, unsigned long long *ns);
+
+#endif /* SYNCTRACE_OPS_EXPR_H */

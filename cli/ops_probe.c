@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Where ops measure: probes ([SEL:]TARGET[(EXPR)]) and the selectors
+ * (NAME=PATH) they name, how an op's probes pair, and ret and @ret kept to
+ * where a function returns. For ops_spec.c only; see ops_probe.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/ops_probe.h"
+
+#define MSG_MAX 384	/* parts of a message: nested messages, lists, places */
+
+/* User text in messages is cut, so that one bad token cannot flood a line. */
+#define QUOTE_MAX 80
+#define QF "'%.*s%s'"
+#define QA(s) (int)strnlen((s), QUOTE_MAX), (s), \
+	(strnlen((s), QUOTE_MAX + 1) > QUOTE_MAX ? "..." : "")
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct probe_ctx {
+	const struct ops_file *f;	/* its selectors */
+	char *msg;			/* the caller's, for the one-line message */
+	size_t len;
+};
+
+/* Where an expression is taken, and whether ret and @ret are allowed there. */
+struct ret_use {
+	const char *what;		/* "the start key", "value=", ... */
+	const struct expr *e;
+	const struct probe_spec *at;
+	bool allowed;			/* e is taken at at's return */
+	const char *why;		/* why it is not */
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool is_ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (c >= '0' && c <= '9');
+}
+
+static size_t ident_len(const char *s)
+{
+	size_t n = 0;
+
+	if (*s >= '0' && *s <= '9')
+		return 0;
+	while (is_ident_char(s[n]))
+		n++;
+	return n;
+}
+
+static const char *skip_blanks(const char *p)
+{
+	while (is_blank(*p))
+		p++;
+	return p;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct probe_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->msg || !c->len)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, c->len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int fail_nomem(struct probe_ctx *c)
+{
+	fail(c, "out of memory");
+	return -ENOMEM;
+}
+
+static const struct selector *find_selector(const struct ops_file *f, const char *name,
+					    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_sels; i++)
+		if (strlen(f->sels[i].name) == len && !strncmp(f->sels[i].name, name, len))
+			return &f->sels[i];
+	return NULL;
+}
+
+static int check_selector_name(struct probe_ctx *c, const char *name)
+{
+	static const char *const reserved[] = { "op", "state", "usdt" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(reserved); i++)
+		if (!strcmp(name, reserved[i]))
+			return fail(c, "selector name '%s' is reserved (op, state, usdt)", name);
+	return 0;
+}
+
+static int check_selector_path(struct probe_ctx *c, const char *name, const char *path)
+{
+	const char *p;
+
+	if (!*path)
+		return fail(c, "selector '%s' needs a path: %s=PATH", name, name);
+	for (p = path; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return fail(c, "selector '%s': the path must not contain spaces or "
+				    "control characters", name);
+	return 0;
+}
+
+/* Where first was declared: its line if in sel's file, else FILE:LINE. */
+static int fail_dup_selector(struct probe_ctx *c, const struct selector *sel,
+			     const struct selector *first)
+{
+	char where[MSG_MAX];
+
+	if (!strcmp(first->file, sel->file))
+		snprintf(where, sizeof(where), "line %d", first->line);
+	else
+		snprintf(where, sizeof(where), "%s:%d", first->file, first->line);
+	return fail(c, "duplicate selector '%s' (first on %s)", sel->name, where);
+}
+
+int selector__parse(const struct ops_file *f, const char *s, struct selector *sel,
+		    char *msg, size_t len)
+{
+	struct probe_ctx c = { .f = f, .msg = msg, .len = len };
+	size_t n = ident_len(s);
+	const char *path = skip_blanks(skip_blanks(s + n) + 1);
+	const struct selector *first;
+	int err;
+
+	if (n > OPS_NAME_MAX)
+		return fail(&c, "selector name '%.20s...' is too long (%zu chars, at most %d)",
+			    s, n, OPS_NAME_MAX);
+	memcpy(sel->name, s, n);
+	sel->name[n] = '\0';
+	err = check_selector_name(&c, sel->name);
+	if (!err)
+		err = check_selector_path(&c, sel->name, path);
+	if (err)
+		return err;
+	first = find_selector(f, sel->name, n);
+	if (first)
+		return fail_dup_selector(&c, sel, first);
+	sel->path = strdup(path);
+	return sel->path ? 0 : fail_nomem(&c);
+}
+
+/* One substitution, insertion, deletion or swap of neighbours apart (or equal). */
+static bool one_edit_apart(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t i = 0;
+
+	if (la > lb)
+		return one_edit_apart(b, lb, a, la);
+	if (lb - la > 1)
+		return false;
+	while (i < la && a[i] == b[i])
+		i++;
+	if (i == la)
+		return true;
+	if (la < lb)
+		return !strncmp(a + i, b + i + 1, la - i);
+	if (!strncmp(a + i + 1, b + i + 1, la - i - 1))
+		return true;
+	return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+	       !strncmp(a + i + 2, b + i + 2, la - i - 2);
+}
+
+/*
+ * X:TARGET with X not a selector is BINARY:SYMBOL ("relayd:f", "libpq:f"),
+ * unless X can only be a selector (X:usdt:...) or is a typo of one.
+ */
+static bool meant_a_selector(const struct ops_file *f, const char *x, size_t len,
+			     const char *rest)
+{
+	size_t i, sl;
+
+	if (ident_len(x) < len)
+		return false;
+	if (!strncmp(rest, "usdt:", 5))
+		return true;
+	if (len < 3 || !strncmp(x, "lib", 3))
+		return false;
+	for (i = 0; i < f->nr_sels; i++) {
+		sl = strlen(f->sels[i].name);
+		if (sl >= 3 && one_edit_apart(x, len, f->sels[i].name, sl))
+			return true;
+	}
+	return false;
+}
+
+static int fail_unknown_selector(struct probe_ctx *c, const char *text, size_t len)
+{
+	char list[MSG_MAX] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < c->f->nr_sels && n < sizeof(list); i++)
+		n += snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+			      c->f->sels[i].name);
+	if (!c->f->nr_sels)
+		return fail(c, "unknown selector '%.*s' in " QF " (none declared: declare "
+			    "%.*s=PATH before use)", (int)len, text, QA(text), (int)len, text);
+	return fail(c, "unknown selector '%.*s' in " QF " (declared: %s)", (int)len, text,
+		    QA(text), list);
+}
+
+/* p->text is [SEL:]TARGET: fill p->selector and p->target. */
+static int resolve_target(struct probe_ctx *c, struct probe_spec *p)
+{
+	const struct selector *sel = NULL;
+	const char *colon = strchr(p->text, ':');
+	size_t len = colon ? (size_t)(colon - p->text) : 0;
+	char why[MSG_MAX] = "";
+
+	if (colon)
+		sel = find_selector(c->f, p->text, len);
+	if (colon && !sel && meant_a_selector(c->f, p->text, len, colon + 1))
+		return fail_unknown_selector(c, p->text, len);
+	if (target_spec__parse(sel ? colon + 1 : p->text, &p->target, why, sizeof(why)))
+		return fail(c, "%s", why);
+	if (!sel)
+		return 0;
+	if (p->target.binary)
+		return fail(c, "probe " QF ": selector '%s' already names the binary (%s): "
+			    "drop '%s:'", QA(p->text), sel->name, sel->path, p->target.binary);
+	p->target.binary = strdup(sel->path);
+	p->selector = strdup(sel->name);
+	return p->target.binary && p->selector ? 0 : fail_nomem(c);
+}
+
+/* (EXPR) after the target, paren pointing to its '(' in tok. */
+static int parse_key(struct probe_ctx *c, const char *tok, const char *paren,
+		     struct probe_spec *p)
+{
+	const char *close = strrchr(tok, ')');
+	char why[MSG_MAX] = "", *key;
+	int err;
+
+	if (!close)
+		return fail(c, "bad expression " QF ": missing ')'", QA(paren + 1));
+	if (close[1])
+		return fail(c, "probe " QF ": nothing may follow the key (EXPR)", QA(tok));
+	if (!*skip_blanks(paren + 1) || skip_blanks(paren + 1) == close)
+		return fail(c, "probe " QF ": empty key: write %s(EXPR) or drop the ()",
+			    QA(tok), p->text);
+	key = strndup(paren + 1, close - paren - 1);
+	if (!key)
+		return fail_nomem(c);
+	err = expr__parse(key, &p->key, why, sizeof(why));
+	free(key);
+	if (err)
+		return err == -ENOMEM ? fail_nomem(c) : fail(c, "%s", why);
+	p->has_key = true;
+	return 0;
+}
+
+int probe_spec__parse(const struct ops_file *f, const char *tok, struct probe_spec *p,
+		      char *msg, size_t len)
+{
+	struct probe_ctx c = { .f = f, .msg = msg, .len = len };
+	const char *paren = strchr(tok, '(');
+	size_t tlen = paren ? (size_t)(paren - tok) : strlen(tok);
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if (!tlen)
+		return fail(&c, "probe " QF " names no target: [SEL:]TARGET(EXPR)", QA(tok));
+	if (memchr(tok, '=', tlen))
+		return fail(&c, "expected a probe, got the option " QF, QA(tok));
+	p->text = strndup(tok, tlen);
+	if (!p->text)
+		return fail_nomem(&c);
+	if (paren) {
+		err = parse_key(&c, tok, paren, p);
+		if (err)
+			return err;
+	}
+	return resolve_target(&c, p);
+}
+
+void probe_spec__free(struct probe_spec *p)
+{
+	free(p->text);
+	free(p->selector);
+	target_spec__free(&p->target);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * ret and @ret exist only where a function returns: the probe must be a
+ * function, and the expression must be taken at its return (allowed).
+ */
+static int check_ret(struct probe_ctx *c, const char *owner, const struct ret_use *u)
+{
+	const char *used = u->e->at_ret ? "@ret" : "'ret'";
+
+	if (!u->e->uses_ret && !u->e->at_ret)
+		return 0;
+	if (u->at->target.kind == TARGET_USDT)
+		return fail(c, "%s needs a function probe, not %.*s%s", used, QA(u->at->text));
+	if (!u->allowed)
+		return fail(c, "%s: %s cannot use %s: %s", owner, u->what, used, u->why);
+	return 0;
+}
+
+/* Pairing is by a key on both probes or by thread; a lone probe is timed to its return. */
+static int check_pairing(struct probe_ctx *c, const char *owner, const struct op_spec *op)
+{
+	if (!op->paired && op->start.has_key)
+		return fail(c, "%s: a key (EXPR) pairs two probes: add '-> PROBE(EXPR)' or "
+			    "drop it", owner);
+	if (op->paired && op->start.has_key != op->end.has_key)
+		return fail(c, "%s: '->' needs a key on both sides or on neither (neither "
+			    "pairs by thread): %s%s -> %s%s", owner, op->start.text,
+			    op->start.has_key ? "(EXPR)" : "", op->end.text,
+			    op->end.has_key ? "(EXPR)" : "");
+	if (op->paired && op->start.has_key &&
+	    expr__is_string(&op->start.key) != expr__is_string(&op->end.key))
+		return fail(c, "%s: the keys must be both strings or both numbers", owner);
+	if (!op->paired && !op->count_only && op->start.target.kind == TARGET_USDT)
+		return fail(c, "%s: " QF " is a usdt probe, there is no return to time: add "
+			    "count, or pair it: %s -> PROBE", owner, QA(op->start.text),
+			    op->start.text);
+	return 0;
+}
+
+/* A one-call op takes everything at the return; a paired op, at the end's entry. */
+static int check_op_ret(struct probe_ctx *c, const char *owner, const struct op_spec *op)
+{
+	static const char paired_why[] = "a paired op takes it when the end probe fires, "
+					  "at its entry";
+	const struct probe_spec *at = op->paired ? &op->end : &op->start;
+	const struct ret_use uses[] = {
+		{ "the start key", &op->start.key, &op->start, false,
+		  "it is taken at the start's entry; only the end probe's key may" },
+		{ "the end key", &op->end.key, &op->end, op->end.target.kind == TARGET_FUNC, "" },
+		{ "error=", &op->error.lhs, at, !op->paired, paired_why },
+		{ "value=", &op->value, at, !op->paired, paired_why },
+		{ "by=", &op->label, at, !op->paired, paired_why },
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(uses); i++) {
+		err = check_ret(c, owner, &uses[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int op_spec__check_probes(const struct op_spec *op, char *msg, size_t len)
+{
+	struct probe_ctx c = { .f = NULL, .msg = msg, .len = len };
+	char owner[OPS_NAME_MAX + 8];
+	int err;
+
+	snprintf(owner, sizeof(owner), "op '%s'", op->name);
+	err = check_pairing(&c, owner, op);
+	return err ? err : check_op_ret(&c, owner, op);
+}
+
+int state_spec__check_ret(const struct state_spec *st, char *msg, size_t len)
+{
+	const struct ret_use value = { "the value", &st->probe.key, &st->probe, false,
+				       "it is taken at the probe's entry" };
+	struct probe_ctx c = { .f = NULL, .msg = msg, .len = len };
+	char owner[OPS_NAME_MAX + 16];
+
+	snprintf(owner, sizeof(owner), "state '%s'", st->name);
+	return check_ret(&c, owner, &value);
+}

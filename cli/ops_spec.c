@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: MIT
+/* Ops files and --op lines into ops, states and selectors; their probes: ops_probe.c. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/ops_probe.h"
+#include "cli/ops_spec.h"
+
+/* An op line has at most 10 words; more is garbage, not a longer op. */
+#define MAX_WORDS 32
+#define MSG_MAX 384
+
+/* User text in messages is cut, so that one bad token cannot flood a line. */
+#define QUOTE_MAX 80
+#define QF "'%.*s%s'"
+#define QA(s) (int)strnlen((s), QUOTE_MAX), (s), \
+	(strnlen((s), QUOTE_MAX + 1) > QUOTE_MAX ? "..." : "")
+
+#define OPTIONS_LIST "error=, value=, by=, timeout=, count"
+
+struct line_ctx {
+	struct ops_file *f;
+	const char *file;
+	int lineno;
+	char *err;
+	size_t errlen;
+	char msg[MSG_MAX];	/* from the expression and target parsers */
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool is_ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (c >= '0' && c <= '9');
+}
+
+static size_t ident_len(const char *s)
+{
+	size_t n = 0;
+
+	if (*s >= '0' && *s <= '9')
+		return 0;
+	while (is_ident_char(s[n]))
+		n++;
+	return n;
+}
+
+static const char *skip_blanks(const char *p)
+{
+	while (is_blank(*p))
+		p++;
+	return p;
+}
+
+/* "FILE:LINE: message", one line whatever bytes the input had. */
+__attribute__((format(printf, 2, 3)))
+static int fail(struct line_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+	int n;
+
+	if (!c->err || !c->errlen)
+		return -EINVAL;
+	n = snprintf(c->err, c->errlen, "%s:%d: ", c->file, c->lineno);
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	for (i = 0; c->err[i]; i++)
+		if ((unsigned char)c->err[i] < ' ' || c->err[i] == 0x7f)
+			c->err[i] = '?';
+	return -EINVAL;
+}
+
+static int fail_nomem(struct line_ctx *c)
+{
+	fail(c, "out of memory");
+	return -ENOMEM;
+}
+
+/* c->err holds a message from ops_probe.c: put "FILE:LINE: " before it. */
+static int fail_from_probe(struct line_ctx *c, int rc)
+{
+	char *msg;
+
+	if (!c->err || !c->errlen)
+		return rc;
+	msg = strdupa(c->err);
+	fail(c, "%s", msg);
+	return rc;
+}
+
+/* Where a name was first declared, for "duplicate" messages. */
+static int fail_dup(struct line_ctx *c, const char *what, const char *name,
+		    const char *first_kind, const char *file, int line)
+{
+	char where[MSG_MAX];
+
+	if (!strcmp(file, c->file))
+		snprintf(where, sizeof(where), "line %d", line);
+	else
+		snprintf(where, sizeof(where), "%s:%d", file, line);
+	return fail(c, "duplicate %s name '%s' (%s on %s)", what, name, first_kind, where);
+}
+
+static int check_name(struct line_ctx *c, const char *kind, const char *name)
+{
+	size_t n = ident_len(name);
+
+	if (!n || name[n])
+		return fail(c, "bad %s name " QF " (expected [A-Za-z_][A-Za-z0-9_]*)", kind,
+			    QA(name));
+	if (n > OPS_NAME_MAX)
+		return fail(c, "%s name '%.20s...' is too long (%zu chars, at most %d)", kind,
+			    name, n, OPS_NAME_MAX);
+	return 0;
+}
+
+/* Op and state names share one namespace: they are the rows of one report. */
+static int check_unique(struct line_ctx *c, bool is_op, const char *name)
+{
+	const char *kind = is_op ? "op" : "state";
+	size_t i;
+
+	for (i = 0; i < c->f->nr_ops; i++) {
+		const struct op_spec *o = &c->f->ops[i];
+
+		if (!strcmp(o->name, name))
+			return fail_dup(c, kind, name, is_op ? "first" : "an op", o->file, o->line);
+	}
+	for (i = 0; i < c->f->nr_states; i++) {
+		const struct state_spec *s = &c->f->states[i];
+
+		if (!strcmp(s->name, name))
+			return fail_dup(c, kind, name, is_op ? "a state" : "first", s->file,
+					s->line);
+	}
+	return 0;
+}
+
+/* Append *item of size to *arr of *nr; the array owns it from then on. */
+static int append(void **arr, size_t *nr, const void *item, size_t size)
+{
+	char *grown = realloc(*arr, (*nr + 1) * size);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *nr * size, item, size);
+	*arr = grown;
+	(*nr)++;
+	return 0;
+}
+
+/* The specs keep a pointer to their file's name: one copy per name. */
+static const char *intern_file(struct ops_file *f, const char *file)
+{
+	char *copy;
+	size_t i;
+
+	for (i = 0; i < f->nr_files; i++)
+		if (!strcmp(f->files[i], file))
+			return f->files[i];
+	copy = strdup(file);
+	if (!copy || append((void **)&f->files, &f->nr_files, &copy, sizeof(copy))) {
+		free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+static int parse_probe(struct line_ctx *c, const char *tok, struct probe_spec *p)
+{
+	int err = probe_spec__parse(c->f, tok, p, c->err, c->errlen);
+
+	return err ? fail_from_probe(c, err) : 0;
+}
+
+/* An expression option's value: one parse, the message prefixed by the line. */
+static int parse_expr_opt(struct line_ctx *c, const char *text, struct expr *e)
+{
+	int err = expr__parse(text, e, c->msg, sizeof(c->msg));
+
+	return err ? fail(c, "%s", c->msg) : 0;
+}
+
+enum op_option { OPT_ERROR, OPT_VALUE, OPT_BY, OPT_TIMEOUT, OPT_COUNT, NR_OPTS };
+
+static const char *const option_names[NR_OPTS] = { "error", "value", "by", "timeout", "count" };
+
+static bool option_given(const struct op_spec *op, enum op_option opt)
+{
+	switch (opt) {
+	case OPT_ERROR:
+		return op->error.set;
+	case OPT_VALUE:
+		return op->has_value;
+	case OPT_BY:
+		return op->has_label;
+	case OPT_TIMEOUT:
+		return op->timeout_set;
+	default:
+		return op->count_only;
+	}
+}
+
+/*
+ * NAME[=VALUE]: a known option, not given before, with a value if it takes
+ * one. Its enum op_option, or -EINVAL.
+ */
+static int find_option(struct line_ctx *c, const struct op_spec *op, const char *tok)
+{
+	const char *eq = strchr(tok, '='), *val = eq ? eq + 1 : "";
+	size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
+	enum op_option opt;
+
+	if (!strcmp(tok, "->"))
+		return fail(c, "op '%s': '->' must come right after the first probe, once",
+			    op->name);
+	for (opt = 0; opt < NR_OPTS; opt++)
+		if (strlen(option_names[opt]) == klen && !strncmp(tok, option_names[opt], klen))
+			break;
+	if (opt == NR_OPTS && eq)
+		return fail(c, "unknown option " QF " (expected " OPTIONS_LIST ")", QA(tok));
+	if (opt == NR_OPTS)
+		return fail(c, "op '%s': expected %s, got " QF, op->name,
+			    op->paired ? "an option (" OPTIONS_LIST ")" : "'->' or an option",
+			    QA(tok));
+	if (opt == OPT_COUNT && eq)
+		return fail(c, "op '%s': count takes no value", op->name);
+	if (opt != OPT_COUNT && !*val)
+		return fail(c, "op '%s': option '%s' needs a value: %s=...", op->name,
+			    option_names[opt], option_names[opt]);
+	if (option_given(op, opt))
+		return fail(c, "op '%s': option '%s' given twice", op->name, option_names[opt]);
+	return opt;
+}
+
+/* What find_option() found in tok, parsed into op. */
+static int set_option(struct line_ctx *c, struct op_spec *op, enum op_option opt,
+		      const char *tok)
+{
+	const char *eq = strchr(tok, '='), *val = eq ? eq + 1 : "";
+	int err;
+
+	switch (opt) {
+	case OPT_ERROR:
+		err = pred__parse(val, &op->error, c->msg, sizeof(c->msg));
+		if (err)
+			return err == -ENOMEM ? fail_nomem(c) : fail(c, "%s", c->msg);
+		break;
+	case OPT_VALUE:
+		if (parse_expr_opt(c, val, &op->value))
+			return -EINVAL;
+		if (expr__is_string(&op->value))
+			return fail(c, "op '%s': value= takes a number, and " QF " is a string",
+				    op->name, QA(val));
+		op->has_value = true;
+		break;
+	case OPT_BY:
+		if (parse_expr_opt(c, val, &op->label))
+			return -EINVAL;
+		op->has_label = true;
+		break;
+	case OPT_TIMEOUT:
+		if (ops_parse_duration(val, &op->timeout_ns))
+			return fail(c, "op '%s': bad timeout " QF " (expected a duration > 0: 30s, "
+				    "500ms, 100us, 2m, 1h, or plain seconds)", op->name, QA(val));
+		op->timeout_set = true;
+		break;
+	default:
+		op->count_only = true;
+	}
+	return 0;
+}
+
+/* What can only be checked with the whole op in hand. */
+static int check_op(struct line_ctx *c, struct op_spec *op)
+{
+	int err;
+
+	if (op->count_only && op->timeout_set)
+		return fail(c, "op '%s': count takes no timeout= (nothing is timed)", op->name);
+	if (op->count_only && op->paired)
+		return fail(c, "op '%s': count takes no '->' (a paired op is timed from one "
+			    "probe to the other)", op->name);
+	err = op_spec__check_probes(op, c->err, c->errlen);
+	if (err)
+		return fail_from_probe(c, err);
+	if (!op->count_only && !op->timeout_set)
+		op->timeout_ns = OPS_DEFAULT_TIMEOUT_NS;
+	return 0;
+}
+
+static void op_spec_free(struct op_spec *op)
+{
+	probe_spec__free(&op->start);
+	probe_spec__free(&op->end);
+}
+
+/* op NAME PROBE [-> PROBE] [OPTION...] */
+static int parse_op(struct line_ctx *c, char **w, int n, struct op_spec *op)
+{
+	int i = 3, opt, err;
+
+	if (n < 2)
+		return fail(c, "op needs a name: op NAME PROBE [-> PROBE] [OPTION...]");
+	err = check_name(c, "op", w[1]);
+	if (!err)
+		err = check_unique(c, true, w[1]);
+	if (err)
+		return err;
+	strcpy(op->name, w[1]);
+	if (n < 3 || !strcmp(w[2], "->"))
+		return fail(c, "op '%s': expected a probe after the name", op->name);
+	err = parse_probe(c, w[2], &op->start);
+	if (err)
+		return err;
+	if (i < n && !strcmp(w[i], "->")) {
+		if (++i >= n)
+			return fail(c, "op '%s': expected a probe after '->'", op->name);
+		err = parse_probe(c, w[i++], &op->end);
+		if (err)
+			return err;
+		op->paired = true;
+	}
+	for (; i < n; i++) {
+		opt = find_option(c, op, w[i]);
+		err = opt < 0 ? opt : set_option(c, op, opt, w[i]);
+		if (err)
+			return err;
+	}
+	return check_op(c, op);
+}
+
+static bool is_state_value_name(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is_ident_char(s[i]) && s[i] != '.' && s[i] != '-')
+			return false;
+	return len > 0;
+}
+
+/* names=a,b,c: names[v] is the name of value v; they label the report. */
+static int parse_names(struct line_ctx *c, struct state_spec *st, const char *list)
+{
+	const char *p = list, *end;
+	size_t len;
+	int i;
+
+	if (st->nr_names)
+		return fail(c, "state '%s': option 'names' given twice", st->name);
+	if (!*list)
+		return fail(c, "state '%s': names= is empty (expected names=a,b,c)", st->name);
+	for (;; p = end + 1) {
+		end = strchrnul(p, ',');
+		len = end - p;
+		if (!len)
+			return fail(c, "state '%s': empty name in names= (value %d)", st->name,
+				    st->nr_names);
+		if (!is_state_value_name(p, len) || len > OPS_NAME_MAX)
+			return fail(c, "state '%s': bad name " QF " in names= (letters, digits, "
+				    "_ . -, at most %d chars)", st->name,
+				    (int)(len < 40 ? len : 40), p, len < 40 ? "" : "...",
+				    OPS_NAME_MAX);
+		for (i = 0; i < st->nr_names; i++)
+			if (strlen(st->names[i]) == len && !strncmp(st->names[i], p, len))
+				return fail(c, "state '%s': name '%s' twice in names=", st->name,
+					    st->names[i]);
+		if (st->nr_names == STATE_MAX_NAMES)
+			return fail(c, "state '%s': names= has more than %d names", st->name,
+				    STATE_MAX_NAMES);
+		st->names[st->nr_names] = strndup(p, len);
+		if (!st->names[st->nr_names])
+			return fail_nomem(c);
+		st->nr_names++;
+		if (!*end)
+			return 0;
+	}
+}
+
+static void state_spec_free(struct state_spec *st)
+{
+	int i;
+
+	probe_spec__free(&st->probe);
+	for (i = 0; i < st->nr_names; i++)
+		free(st->names[i]);
+	st->nr_names = 0;
+}
+
+/* state NAME PROBE(EXPR) [names=a,b,c] */
+static int parse_state(struct line_ctx *c, char **w, int n, struct state_spec *st)
+{
+	int i, err;
+
+	if (n < 2)
+		return fail(c, "state needs a name: state NAME PROBE(EXPR) [names=a,b,...]");
+	err = check_name(c, "state", w[1]);
+	if (!err)
+		err = check_unique(c, false, w[1]);
+	if (err)
+		return err;
+	strcpy(st->name, w[1]);
+	if (n < 3)
+		return fail(c, "state '%s' needs a value: PROBE(EXPR)", st->name);
+	err = parse_probe(c, w[2], &st->probe);
+	if (err)
+		return err;
+	if (!st->probe.has_key)
+		return fail(c, "state '%s' needs a value: PROBE(EXPR)", st->name);
+	for (i = 3; i < n; i++) {
+		if (!strcmp(w[i], "->"))
+			return fail(c, "state '%s': a state has one probe, no '->'", st->name);
+		if (strncmp(w[i], "names=", 6))
+			return fail(c, "state '%s': unknown option " QF " (expected names=)",
+				    st->name, QA(w[i]));
+		err = parse_names(c, st, w[i] + 6);
+		if (err)
+			return err;
+	}
+	if (st->nr_names && expr__is_string(&st->probe.key))
+		return fail(c, "state '%s': names= names numbers, and the value is a string",
+			    st->name);
+	err = state_spec__check_ret(st, c->err, c->errlen);
+	return err ? fail_from_probe(c, err) : 0;
+}
+
+/*
+ * Split at blanks outside parentheses, so "u64(arg1 + 8)" is one word;
+ * "->" outside parentheses is a word of its own even when glued. The words
+ * point into *buf.
+ */
+static int split_words(struct line_ctx *c, const char *s, char **buf, char **w, int *n)
+{
+	char *out = malloc(2 * strlen(s) + 2);
+	bool in_word = false;
+	int depth = 0;
+
+	*buf = out;
+	*n = 0;
+	if (!out)
+		return fail_nomem(c);
+	for (; *s; s++) {
+		if (!depth && (is_blank(*s) || (s[0] == '-' && s[1] == '>'))) {
+			if (in_word)
+				*out++ = '\0';
+			in_word = false;
+			if (is_blank(*s))
+				continue;
+		}
+		if (!in_word) {
+			if (*n == MAX_WORDS)
+				return fail(c, "too many words (more than %d)", MAX_WORDS);
+			w[(*n)++] = out;
+			in_word = true;
+		}
+		if (!depth && s[0] == '-' && s[1] == '>') {
+			memcpy(out, "->", 3);
+			out += 3;
+			s++;
+			in_word = false;
+			continue;
+		}
+		if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth)
+			depth--;
+		*out++ = *s;
+	}
+	if (in_word)
+		*out = '\0';
+	return 0;
+}
+
+static int parse_decl(struct line_ctx *c, const char *s)
+{
+	struct op_spec op = { .file = c->file, .line = c->lineno };
+	struct state_spec st = { .file = c->file, .line = c->lineno };
+	struct selector sel = { .file = c->file, .line = c->lineno };
+	char *buf, *w[MAX_WORDS] = { "" };
+	size_t n = ident_len(s);
+	int nw, err;
+
+	if (n && *skip_blanks(s + n) == '=') {
+		err = selector__parse(c->f, s, &sel, c->err, c->errlen);
+		if (err)
+			err = fail_from_probe(c, err);
+		if (!err && append((void **)&c->f->sels, &c->f->nr_sels, &sel, sizeof(sel)))
+			err = fail_nomem(c);
+		if (err)
+			free(sel.path);
+		return err;
+	}
+	err = split_words(c, s, &buf, w, &nw);
+	if (!err && !strcmp(w[0], "op")) {
+		err = parse_op(c, w, nw, &op);
+		if (!err && append((void **)&c->f->ops, &c->f->nr_ops, &op, sizeof(op)))
+			err = fail_nomem(c);
+		if (err)
+			op_spec_free(&op);
+	} else if (!err && !strcmp(w[0], "state")) {
+		err = parse_state(c, w, nw, &st);
+		if (!err && append((void **)&c->f->states, &c->f->nr_states, &st, sizeof(st)))
+			err = fail_nomem(c);
+		if (err)
+			state_spec_free(&st);
+	} else if (!err) {
+		err = fail(c, "unknown declaration " QF " (expected op, state or NAME=PATH)",
+			   QA(w[0]));
+	}
+	free(buf);
+	return err;
+}
+
+int ops_parse_line(struct ops_file *f, const char *line, const char *file, int lineno,
+		   char *err, size_t errlen)
+{
+	struct line_ctx c = { .f = f, .file = file ? file : "--op", .lineno = lineno,
+			      .err = err, .errlen = errlen };
+	char *copy, *hash, *end;
+	const char *s;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (strnlen(line, OPS_LINE_MAX + 1) > OPS_LINE_MAX)
+		return fail(&c, "line too long (more than %d chars)", OPS_LINE_MAX);
+	copy = strdup(line);
+	if (!copy)
+		return fail_nomem(&c);
+	hash = strchr(copy, '#');
+	if (hash)
+		*hash = '\0';
+	for (end = copy + strlen(copy); end > copy && is_blank(end[-1]); end--)
+		;
+	*end = '\0';
+	s = skip_blanks(copy);
+	rc = 0;
+	if (*s) {
+		/* The specs point to the interned name, not to the caller's. */
+		c.file = intern_file(f, c.file);
+		rc = c.file ? parse_decl(&c, s) : fail_nomem(&c);
+	}
+	free(copy);
+	return rc;
+}
+
+int ops_parse_file(struct ops_file *f, const char *path, char *err, size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0, rc = 0;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	errno = 0;
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (strlen(line) != (size_t)len) {
+			struct line_ctx c = { .file = path, .lineno = lineno, .err = err,
+					      .errlen = errlen };
+
+			rc = fail(&c, "NUL byte in the line");
+			break;
+		}
+		rc = ops_parse_line(f, line, path, lineno, err, errlen);
+		if (rc)
+			break;
+		errno = 0;
+	}
+	if (!rc && ferror(fp)) {
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	}
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+void ops_file__free(struct ops_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_ops; i++)
+		op_spec_free(&f->ops[i]);
+	for (i = 0; i < f->nr_states; i++)
+		state_spec_free(&f->states[i]);
+	for (i = 0; i < f->nr_sels; i++)
+		free(f->sels[i].path);
+	for (i = 0; i < f->nr_files; i++)
+		free(f->files[i]);
+	free(f->ops);
+	free(f->states);
+	free(f->sels);
+	free(f->files);
+	memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ops language (DESIGN.md §2): ops files and --op lines parsed into
+ * plain structs, checked for everything that can be known without a process.
+ */
+#ifndef SYNCTRACE_OPS_SPEC_H
+#define SYNCTRACE_OPS_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cli/ops_expr.h"
+#include "cli/target_spec.h"
+
+#define OPS_NAME_MAX 63		/* op, state, selector and state value names */
+#define OPS_LINE_MAX 4096
+#define STATE_MAX_NAMES 16
+#define OPS_DEFAULT_TIMEOUT_NS 60000000000ULL
+
+/* [SEL:]TARGET[(EXPR)] */
+struct probe_spec {
+	char *text;			/* [SEL:]TARGET as written, without the key */
+	char *selector;			/* the selector used, or NULL */
+	struct target_spec target;	/* with a selector, binary is a copy of its PATH */
+	bool has_key;
+	struct expr key;		/* op: the pairing key; state: the value */
+};
+
+struct op_spec {
+	char name[OPS_NAME_MAX + 1];
+	struct probe_spec start;
+	bool paired;			/* start -> end; else entry -> return of start */
+	struct probe_spec end;
+	struct pred error;		/* error=PRED */
+	bool has_value;
+	struct expr value;		/* value=EXPR, never a string */
+	bool has_label;
+	struct expr label;		/* by=EXPR */
+	unsigned long long timeout_ns;	/* OPS_DEFAULT_TIMEOUT_NS unless set; 0 for count */
+	bool timeout_set;
+	bool count_only;		/* count: no latency */
+	const char *file;		/* owned by the ops_file */
+	int line;
+};
+
+struct state_spec {
+	char name[OPS_NAME_MAX + 1];
+	struct probe_spec probe;	/* probe.key is the state value, always there */
+	char *names[STATE_MAX_NAMES];	/* names[v]: the name of value v */
+	int nr_names;
+	const char *file;
+	int line;
+};
+
+/* NAME=PATH: a process, by its executable; SEL:TARGET probes in it. */
+struct selector {
+	char name[OPS_NAME_MAX + 1];
+	char *path;
+	const char *file;
+	int line;
+};
+
+/* Zero it before the first parse; one ops_file may take several files and --op lines. */
+struct ops_file {
+	struct op_spec *ops;
+	size_t nr_ops;
+	struct state_spec *states;
+	size_t nr_states;
+	struct selector *sels;
+	size_t nr_sels;
+	char **files;			/* file names the specs point to ("--op" for --op) */
+	size_t nr_files;
+};
+
+/*
+ * Parse one declaration (a comment or a blank line adds nothing) into f.
+ * file is the name for messages and op_spec.file (NULL: "--op"), lineno its
+ * 1-based line (for --op, the index of the --op). Returns 0, or -EINVAL
+ * (-ENOMEM) with one line "FILE:LINE: message" in err; no spec is then added.
+ */
+int ops_parse_line(struct ops_file *f, const char *line, const char *file, int lineno,
+		   char *err, size_t errlen);
+
+/*
+ * Parse every line of path into f, stopping at the first error (f keeps the
+ * lines before it). Returns 0, or -errno with one line in err: "FILE:LINE:
+ * message", or "FILE: No such file or directory".
+ */
+int ops_parse_file(struct ops_file *f, const char *path, char *err, size_t errlen);
+
+void ops_file__free(struct ops_file *f);
+
+#endif /* SYNCTRACE_OPS_SPEC_H */
