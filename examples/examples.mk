@@ -1,6 +1,6 @@
 # The sample sync engine (examples/README.md): the target `make demo` traces, and a fixture
 # the integration tests trace against its own exact counts.
-$(BUILD)/examples/syncrelay: examples/syncrelay.c examples/examples.mk
+$(BUILD)/examples/syncrelay: examples/syncrelay.c include/synctrace/sdt.h examples/examples.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) examples/syncrelay.c -o $@ -lpthread
 

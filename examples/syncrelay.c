@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "synctrace/sdt.h"
 
 #define NKEYS		64
 #define MAX_CLIENTS	64
@@ -57,6 +58,52 @@ struct change {
 };
 
 static volatile sig_atomic_t stop;
+
+/*
+ * The USDT contract (include/synctrace/sdt.h), beside the plain functions: op_start/op_done
+ * around a client's push and pull and the server's apply, conflict and the client's
+ * connection state. This is the one file of the program that defines the semaphores.
+ */
+SYNCTRACE_SDT_DEFINE_SEMAPHORES
+
+/*
+ * A tracer pairs op_start with op_done by id alone, across processes, so ids are unique
+ * host-wide: a client's carry its id in the high 32 bits (for client ids below 2^31) and its
+ * own op count below; the server's set the top bit and count the pushes it handled.
+ */
+#define SERVER_OP_ID(n)	(1ull << 63 | (n))
+
+/* The client connection's states, fired as synctrace:state("conn", value) on each change. */
+enum conn_state { CONN_CONNECTING, CONN_SYNCING, CONN_RESOLVING, CONN_CLOSED };
+
+/*
+ * Ground truth for the tests, not part of adopting the contract: a probe is counted only
+ * while its semaphore is up, i.e. while a tracer is attached and sees it fire. Exact when the
+ * tracer attaches before the ops and detaches after. Server counts change under store.lock;
+ * a client is one thread.
+ */
+struct usdt_op_count {
+	uint64_t start, done, error;
+};
+
+static struct {
+	struct usdt_op_count push, pull, apply;
+	uint64_t conflict, state;
+} usdt;
+
+static void usdt_seen_start(struct usdt_op_count *c)
+{
+	if (SYNCTRACE_ENABLED(op_start))
+		c->start++;
+}
+
+static void usdt_seen_done(struct usdt_op_count *c, long status)
+{
+	if (SYNCTRACE_ENABLED(op_done)) {
+		c->done++;
+		c->error += status != 0;
+	}
+}
 
 /* Retries on EINTR so a stop signal never tears a message in half: the counts stay exact. */
 static int read_full(int fd, void *buf, size_t len)
@@ -172,6 +219,9 @@ TRACEABLE uint64_t apply_change(uint32_t key, uint64_t value, uint32_t writer)
  */
 TRACEABLE uint64_t resolve_conflict(uint32_t key, uint64_t base_version, uint32_t writer)
 {
+	SYNCTRACE_CONFLICT("key", key);
+	if (SYNCTRACE_ENABLED(conflict))
+		usdt.conflict++;
 	sleep_us(20 + rand64(&server_rng) % 61);
 	store.conflicts++;
 	return store.e[key].version;
@@ -180,15 +230,21 @@ TRACEABLE uint64_t resolve_conflict(uint32_t key, uint64_t base_version, uint32_
 TRACEABLE int relay_handle_push(int fd, const struct req *req)
 {
 	struct reply rep = { .status = ST_OK };
+	uint64_t id;
 
 	pthread_mutex_lock(&store.lock);
 	store.push++;
+	id = SERVER_OP_ID(store.push);
+	SYNCTRACE_OP_START("apply", id);
+	usdt_seen_start(&usdt.apply);
 	if (req->base_version != store.e[req->key].version) {
 		rep.status = ST_CONFLICT;
 		rep.version = resolve_conflict(req->key, req->base_version, req->client_id);
 	} else {
 		rep.version = apply_change(req->key, req->value, req->client_id);
 	}
+	SYNCTRACE_OP_DONE("apply", id, rep.status);
+	usdt_seen_done(&usdt.apply, rep.status);
 	pthread_mutex_unlock(&store.lock);
 	return write_full(fd, &rep, sizeof(rep));
 }
@@ -267,8 +323,11 @@ static int relay_serve(int port)
 	}
 	close(lfd);
 	pthread_mutex_lock(&store.lock);
-	fprintf(stderr, "{\"role\":\"server\",\"pid\":%d,\"push\":%lu,\"pull\":%lu,\"apply\":%lu,\"conflicts\":%lu}\n",
-		getpid(), store.push, store.pull, store.apply, store.conflicts);
+	fprintf(stderr, "{\"role\":\"server\",\"pid\":%d,\"push\":%lu,\"pull\":%lu,\"apply\":%lu,\"conflicts\":%lu,"
+		"\"usdt\":{\"op_start:apply\":%lu,\"op_done:apply\":%lu,\"op_done:apply:error\":%lu,"
+		"\"conflict\":%lu}}\n",
+		getpid(), store.push, store.pull, store.apply, store.conflicts,
+		usdt.apply.start, usdt.apply.done, usdt.apply.error, usdt.conflict);
 	pthread_mutex_unlock(&store.lock);
 	return 0;
 }
@@ -284,7 +343,26 @@ struct replica {
 		uint64_t value, version;
 	} local[NKEYS];
 	uint64_t push, pull, apply_remote, conflicts_seen;
+	uint64_t ops;		/* pushes and pulls begun: the low half of their USDT ids */
+	int state;		/* enum conn_state, -1 before the first */
 };
+
+/* Each op gets the next id, so a client's ids only grow; a push's is its mutation id. */
+static uint64_t client_op_id(struct replica *r)
+{
+	return (uint64_t)r->id << 32 | (uint32_t)++r->ops;
+}
+
+/* Fires only on a change: setting the state it is already in is not a transition. */
+static void conn_set_state(struct replica *r, enum conn_state st)
+{
+	if (r->state == (int)st)
+		return;
+	r->state = st;
+	SYNCTRACE_STATE("conn", st);
+	if (SYNCTRACE_ENABLED(state))
+		usdt.state++;
+}
 
 /* A local store write: cheaper than the server's durable one, but not free. */
 TRACEABLE void client_apply_remote(struct replica *r, const struct change *ch)
@@ -300,47 +378,65 @@ TRACEABLE int client_push(struct replica *r, uint32_t key, uint64_t value)
 {
 	const struct req req = { .op = OP_PUSH, .client_id = r->id, .key = key, .value = value,
 				 .base_version = r->local[key].version };
+	const uint64_t id = client_op_id(r);
 	struct reply rep;
 	int err;
 
+	SYNCTRACE_OP_START("push", id);
+	usdt_seen_start(&usdt.push);
 	err = write_full(r->fd, &req, sizeof(req)) ?: read_full(r->fd, &rep, sizeof(rep));
 	if (err)
-		return err;
+		goto done;
 	r->push++;
 	if (rep.status == ST_CONFLICT) {
 		r->conflicts_seen++;
-		return 1;
+		err = 1;
+		goto done;
 	}
 	r->local[key].value = value;
 	r->local[key].version = rep.version;
-	return 0;
+done:
+	/* Every op_start gets its op_done, a lost server included (status -errno). */
+	SYNCTRACE_OP_DONE("push", id, err);
+	usdt_seen_done(&usdt.push, err);
+	return err;
 }
 
 TRACEABLE int client_pull(struct replica *r)
 {
 	const struct req req = { .op = OP_PULL, .client_id = r->id, .since_seq = r->since };
+	const uint64_t id = client_op_id(r);
 	struct reply hdr;
 	struct change ch;
 	int err;
 
+	SYNCTRACE_OP_START("pull", id);
+	usdt_seen_start(&usdt.pull);
 	err = write_full(r->fd, &req, sizeof(req)) ?: read_full(r->fd, &hdr, sizeof(hdr));
 	if (err)
-		return err;
-	if (hdr.count > NKEYS)
-		return -EPROTO;
+		goto done;
+	if (hdr.count > NKEYS) {
+		err = -EPROTO;
+		goto done;
+	}
 	for (uint32_t i = 0; i < hdr.count; i++) {
 		err = read_full(r->fd, &ch, sizeof(ch));
 		if (err)
-			return err;
-		if (ch.key >= NKEYS)
-			return -EPROTO;
+			goto done;
+		if (ch.key >= NKEYS) {
+			err = -EPROTO;
+			goto done;
+		}
 		/* Our own accepted pushes come back too; we already hold those. */
 		if (ch.version > r->local[ch.key].version)
 			client_apply_remote(r, &ch);
 	}
 	r->since = hdr.seq;
 	r->pull++;
-	return 0;
+done:
+	SYNCTRACE_OP_DONE("pull", id, err);
+	usdt_seen_done(&usdt.pull, err);
+	return err;
 }
 
 /* The server may still be starting (the demo launches everything at once): retry for ~2 s. */
@@ -365,20 +461,28 @@ static int relay_client(int port, uint32_t id, long ops, uint32_t keys, uint64_t
 
 	r.id = id;
 	r.rng = (seed * 0x9e3779b97f4a7c15ull + id) | 1;
+	r.state = -1;
+	conn_set_state(&r, CONN_CONNECTING);
 	r.fd = connect_retry(port);
 	if (r.fd < 0) {
+		conn_set_state(&r, CONN_CLOSED);
 		if (!stop)
 			fprintf(stderr, "syncrelay: client %u: cannot connect to 127.0.0.1:%d: %s (is the server running?)\n",
 				id, port, strerror(-r.fd));
 		return !stop;
 	}
+	conn_set_state(&r, CONN_SYNCING);
 	for (long done = 0; (ops == 0 || done < ops) && !stop; done++) {
 		const uint64_t x = rand64(&r.rng);
 
 		if (x % 10 < 6) {	/* mostly pushes: 60 % push, 40 % pull */
 			err = client_push(&r, (x >> 8) % keys, x >> 20);
-			if (err == 1)
+			if (err == 1) {
+				/* Lost a first-writer-wins race: re-pull the winning value. */
+				conn_set_state(&r, CONN_RESOLVING);
 				err = client_pull(&r);
+				conn_set_state(&r, CONN_SYNCING);
+			}
 		} else {
 			err = client_pull(&r);
 		}
@@ -388,8 +492,13 @@ static int relay_client(int port, uint32_t id, long ops, uint32_t keys, uint64_t
 		}
 	}
 	close(r.fd);
-	fprintf(stderr, "{\"role\":\"client\",\"id\":%u,\"pid\":%d,\"push\":%lu,\"pull\":%lu,\"apply_remote\":%lu,\"conflicts_seen\":%lu}\n",
-		id, getpid(), r.push, r.pull, r.apply_remote, r.conflicts_seen);
+	conn_set_state(&r, CONN_CLOSED);
+	fprintf(stderr, "{\"role\":\"client\",\"id\":%u,\"pid\":%d,\"push\":%lu,\"pull\":%lu,\"apply_remote\":%lu,\"conflicts_seen\":%lu,"
+		"\"usdt\":{\"op_start:push\":%lu,\"op_done:push\":%lu,\"op_done:push:error\":%lu,"
+		"\"op_start:pull\":%lu,\"op_done:pull\":%lu,\"op_done:pull:error\":%lu,\"state\":%lu}}\n",
+		id, getpid(), r.push, r.pull, r.apply_remote, r.conflicts_seen,
+		usdt.push.start, usdt.push.done, usdt.push.error,
+		usdt.pull.start, usdt.pull.done, usdt.pull.error, usdt.state);
 	return err < 0;
 }
 
