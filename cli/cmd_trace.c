@@ -91,6 +91,17 @@ static void summarise(struct trace_run *t, uint64_t start_ns)
 	emit(t, t->run, (double)(last->time_ns - start_ns) / 1e9, true);
 }
 
+/* -p takes a process; a thread id is a usage error that names the process. */
+static int check_not_thread(pid_t pid)
+{
+	pid_t tgid = proc_tgid(pid);
+
+	if (tgid <= 0 || tgid == pid)
+		return EXIT_OK;
+	report_error("%d is a thread of pid %d: use -p %d", pid, tgid, tgid);
+	return EXIT_USAGE;
+}
+
 static int parse_targets(const struct env *env, struct target_spec *specs)
 {
 	char err[512];
@@ -243,6 +254,8 @@ int cmd_trace(const struct env *env)
 		rc = EXIT_RUNTIME;
 		goto cleanup;
 	}
+	if (env->pid && (rc = check_not_thread(env->pid)))
+		goto cleanup;
 	/* watch the pid before resolving, so an exit at any point is seen */
 	if (env->pid && (proc_alive(env->pid) || (pidfd = loop_watch_pid(env->pid)) < 0)) {
 		report_error("pid %d: no such process", env->pid);

@@ -482,3 +482,22 @@ int proc_maps__exe(pid_t pid, char *buf, size_t len)
 	free(host);
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
 }
+
+pid_t proc_tgid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t tgid = -ESRCH;
+	FILE *f;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}

@@ -46,4 +46,8 @@ int proc_maps__exe(pid_t pid, char *buf, size_t len);
 /* 0 if pid exists and is not a zombie, -ESRCH otherwise. */
 int proc_alive(pid_t pid);
 
+/* The process (thread group) that pid belongs to: pid itself for a process,
+ * its leader for a thread; -ESRCH if there is no such task. */
+pid_t proc_tgid(pid_t pid);
+
 #endif /* SYNCTRACE_PROC_MAPS_H */

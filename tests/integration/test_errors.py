@@ -1,5 +1,6 @@
 """Bad input: one clear line on stderr, a non-zero exit, nothing attached."""
 import os
+import time
 import subprocess
 
 import pytest
@@ -106,3 +107,19 @@ def test_target_exits_before_attach_is_reported():
     pid = w.pid
     w.kill()
     one_line_error(run("count", "-p", pid, "fx_work"), 1, "no such process")
+
+
+def test_thread_id_names_its_process():
+    w = Workload("--calls", 3000, "--threads", 2)
+    try:
+        w.go()
+        deadline = time.monotonic() + 5
+        tids = []
+        while not tids and time.monotonic() < deadline:
+            tids = [int(t) for t in os.listdir(f"/proc/{w.pid}/task") if int(t) != w.pid]
+            time.sleep(0.05)
+        assert tids, "fixture started no threads"
+        one_line_error(run("count", "-p", tids[0], "fx_work"), 2,
+                       f"is a thread of pid {w.pid}", f"use -p {w.pid}")
+    finally:
+        w.kill()
