@@ -180,6 +180,20 @@ static void announce(const struct env *env, const struct trace_plan *plan)
 	fprintf(stderr, " in %s... Ctrl-C to end.\n", where);
 }
 
+/* lat fills histograms, count fills counters: n rows of one or the other. */
+static int alloc_snapshots(struct trace_run *t, bool lat, unsigned int n)
+{
+	struct snapshot **all[] = { &t->prev, &t->now, &t->delta, &t->run };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		*all[i] = snapshot__new(lat ? n : 0, lat ? 0 : n);
+		if (!*all[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Everything after the plan: load, attach, loop, summary. */
 static int trace(const struct env *env, const struct trace_plan *plan, int pidfd)
 {
@@ -205,14 +219,8 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", plan->nr_sites,
 			session__nr_links(s), session__link_kind(s));
 	session__maps(s, &t.maps);
-	t.prev = snapshot__new(lat ? n : 0, lat ? 0 : n);
-	t.now = snapshot__new(lat ? n : 0, lat ? 0 : n);
-	t.delta = snapshot__new(lat ? n : 0, lat ? 0 : n);
-	t.run = snapshot__new(lat ? n : 0, lat ? 0 : n);
-	if (!t.prev || !t.now || !t.delta || !t.run) {
-		rc = -ENOMEM;
+	if ((rc = alloc_snapshots(&t, lat, n)))
 		goto cleanup;
-	}
 	/* the zero point: anything recorded before now is a different run */
 	if ((rc = interval(&t, false)))
 		goto cleanup;
