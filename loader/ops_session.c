@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/* Skeleton lifecycle for bpf/ops.bpf.c; see ops_session.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader/ops_session.h"
+#include "ops.skel.h"
+
+struct ops_session {
+	struct ops_bpf *skel;
+	struct attacher *attacher;
+};
+
+static int load(struct ops_session *s, unsigned int nr_keys, bool multi)
+{
+	struct ops_bpf *skel = ops_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	bpf_map__set_max_entries(skel->maps.op_stats, nr_keys);
+	bpf_map__set_max_entries(skel->maps.op_lat, nr_keys);
+	bpf_map__set_max_entries(skel->maps.op_val, nr_keys);
+	if (multi) {
+		bpf_program__set_expected_attach_type(skel->progs.op_entry, ATTACH_TYPE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(skel->progs.op_exit, ATTACH_TYPE_UPROBE_MULTI);
+	}
+	err = ops_bpf__load(skel);
+	if (err) {
+		ops_bpf__destroy(skel);
+		return err;
+	}
+	s->skel = skel;
+	return 0;
+}
+
+int ops_session__open(struct ops_session **out, unsigned int nr_keys,
+		      char *err, size_t errlen)
+{
+	struct ops_session *s = calloc(1, sizeof(*s));
+	bool multi = attacher__kernel_has_multi() && !getenv("SYNCTRACE_NO_MULTI");
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	rc = load(s, nr_keys ? nr_keys : 1, multi);
+	if (rc && multi)
+		rc = load(s, nr_keys ? nr_keys : 1, multi = false);
+	if (!rc && !(s->attacher = attacher__new(multi)))
+		rc = -ENOMEM;
+	if (rc) {
+		snprintf(err, errlen, "cannot load BPF programs: %s", strerror(-rc));
+		ops_session__free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int ops_session__configure(struct ops_session *s, unsigned int op,
+			   const struct op_cfg *cfg)
+{
+	return bpf_map_update_elem(bpf_map__fd(s->skel->maps.op_cfgs), &op, cfg, BPF_ANY) ?
+	       -errno : 0;
+}
+
+int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
+			size_t n, pid_t pid, char *err, size_t errlen)
+{
+	struct probe_site *calls = calloc(n ? n : 1, sizeof(*calls));
+	size_t i, nr_calls = 0;
+	int rc;
+
+	if (!calls)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (OP_COOKIE_ROLE(sites[i].cookie) == OP_ROLE_CALL)
+			calls[nr_calls++] = sites[i];
+	rc = attacher__attach(s->attacher, s->skel->progs.op_entry, false, pid, sites, n);
+	if (!rc && nr_calls)
+		rc = attacher__attach(s->attacher, s->skel->progs.op_exit, true, pid,
+				      calls, nr_calls);
+	free(calls);
+	if (rc == -ESRCH)
+		snprintf(err, errlen, "pid %d: process exited", pid);
+	else if (rc)
+		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+	return rc;
+}
+
+void ops_session__maps(const struct ops_session *s, struct ops_maps *m)
+{
+	m->stats_fd = bpf_map__fd(s->skel->maps.op_stats);
+	m->lat_fd = bpf_map__fd(s->skel->maps.op_lat);
+	m->val_fd = bpf_map__fd(s->skel->maps.op_val);
+	m->drops_fd = bpf_map__fd(s->skel->maps.op_drops);
+}
+
+void ops_session__free(struct ops_session *s)
+{
+	if (!s)
+		return;
+	attacher__free(s->attacher);
+	ops_bpf__destroy(s->skel);
+	free(s);
+}

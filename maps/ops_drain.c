@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/* Drain the per-CPU hashes of bpf/ops.bpf.c; see ops_drain.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "maps/ops_drain.h"
+
+static const char *const drop_names[OPD_NR] = {
+	[OPD_DEPTH_OVERFLOW] = "depth_overflow",
+	[OPD_UNMATCHED_RETURN] = "unmatched_return",
+	[OPD_STATS_FULL] = "stats_full",
+	[OPD_READ_FAILED] = "read_failed",
+};
+
+const char *op_drop_name(unsigned int reason)
+{
+	return reason < OPD_NR ? drop_names[reason] : "unknown";
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct op_key *x = a, *y = b;
+
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	return (x->label > y->label) - (x->label < y->label);
+}
+
+/* Sum one histogram's per-CPU copies; absent (no value or no latency) is empty. */
+static void read_hist(int fd, const struct op_key *k, struct op_hist *pc, int ncpu,
+		      struct histogram *h)
+{
+	unsigned int b;
+	int c;
+
+	hist_reset(h);
+	if (bpf_map_lookup_elem(fd, k, pc))
+		return;
+	for (c = 0; c < ncpu; c++) {
+		h->sum += pc[c].sum;
+		for (b = 0; b < HIST_NR_BUCKETS; b++)
+			h->buckets[b] += pc[c].buckets[b];
+	}
+	hist_recount(h);
+}
+
+static void read_counters(const struct op_counters *pc, int ncpu, struct op_row *r)
+{
+	uint64_t min_inv = 0;
+	int c;
+
+	for (c = 0; c < ncpu; c++) {
+		r->calls += pc[c].calls;
+		r->errors += pc[c].errors;
+		r->value_sum += pc[c].value_sum;
+		if (pc[c].value_min_inv > min_inv)
+			min_inv = pc[c].value_min_inv;
+		if (pc[c].value_max > r->value_max)
+			r->value_max = pc[c].value_max;
+	}
+	r->value_min = ~min_inv;
+}
+
+static int read_rows(const struct ops_maps *m, struct op_table *t, int ncpu)
+{
+	struct op_counters *cnt = calloc(ncpu, sizeof(*cnt));
+	struct op_hist *hist = calloc(ncpu, sizeof(*hist));
+	struct op_key k, next, *prev = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	if (!cnt || !hist) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (!bpf_map_get_next_key(m->stats_fd, prev, &next)) {
+		struct op_row *r;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(m->stats_fd, &k, cnt))
+			continue; /* deleted meanwhile */
+		if (t->nr_rows == cap) {
+			cap = cap ? cap * 2 : 16;
+			r = realloc(t->rows, cap * sizeof(*r));
+			if (!r) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			t->rows = r;
+		}
+		r = &t->rows[t->nr_rows++];
+		memset(r, 0, sizeof(*r));
+		r->key = k;
+		read_counters(cnt, ncpu, r);
+		read_hist(m->lat_fd, &k, hist, ncpu, &r->lat);
+		read_hist(m->val_fd, &k, hist, ncpu, &r->value);
+	}
+cleanup:
+	free(cnt);
+	free(hist);
+	return err;
+}
+
+int op_table__read(const struct ops_maps *m, struct op_table *t)
+{
+	int ncpu = libbpf_num_possible_cpus(), err;
+	struct timespec ts;
+	uint64_t *d;
+	__u32 i;
+	int c;
+
+	memset(t, 0, sizeof(*t));
+	if (ncpu <= 0)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	err = read_rows(m, t, ncpu);
+	if (err)
+		return err;
+	qsort(t->rows, t->nr_rows, sizeof(*t->rows), cmp_key);
+	d = calloc(ncpu, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	for (i = 0; i < OPD_NR; i++)
+		if (!bpf_map_lookup_elem(m->drops_fd, &i, d))
+			for (c = 0; c < ncpu; c++)
+				t->drops[i] += d[c];
+	free(d);
+	return 0;
+}
+
+int op_table__delta(struct op_table *out, const struct op_table *now,
+		    const struct op_table *before)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->rows = calloc(now->nr_rows ? now->nr_rows : 1, sizeof(*out->rows));
+	if (!out->rows)
+		return -ENOMEM;
+	out->nr_rows = now->nr_rows;
+	out->time_ns = now->time_ns - before->time_ns;
+	for (i = 0; i < now->nr_rows; i++) {
+		const struct op_row *n = &now->rows[i];
+		const struct op_row *b = bsearch(&n->key, before->rows, before->nr_rows,
+						 sizeof(*b), cmp_key);
+		struct op_row *o = &out->rows[i];
+
+		*o = *n;
+		if (!b)
+			continue;
+		o->calls -= b->calls;
+		o->errors -= b->errors;
+		o->value_sum -= b->value_sum;
+		hist_delta(&o->lat, &n->lat, &b->lat);
+		hist_delta(&o->value, &n->value, &b->value);
+	}
+	for (i = 0; i < OPD_NR; i++)
+		out->drops[i] = now->drops[i] - before->drops[i];
+	return 0;
+}
+
+void op_table__free(struct op_table *t)
+{
+	free(t->rows);
+	memset(t, 0, sizeof(*t));
+}
