@@ -7,6 +7,7 @@
 
 int cmd_trace(const struct env *env);	/* lat and count */
 int cmd_list(const struct env *env);
+int cmd_watch(const struct env *env);
 
 /* "synctrace: " + message on stderr. */
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

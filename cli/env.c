@@ -10,7 +10,7 @@
 const char *argp_program_version = "synctrace 0.1";
 const char *argp_program_bug_address = NULL;
 
-enum { OPT_JSON = 0x100 };
+enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS };
 
 /* The options lat and count share. */
 #define TRACE_OPTIONS \
@@ -34,6 +34,13 @@ static const struct argp_option lat_options[] = {
 	{ "ms", 'm', NULL, 0, "Milliseconds", 4 },
 	{ "us", 'u', NULL, 0, "Microseconds", 4 },
 	{ "ns", 'n', NULL, 0, "Nanoseconds", 4 },
+	{},
+};
+
+static const struct argp_option watch_options[] = {
+	{ "op", OPT_OP, "LINE", 0, "An op: 'NAME PROBE [error=PRED] [value=EXPR] [by=EXPR] [count]' (repeatable)", 0 },
+	{ "ops", OPT_OPS, "FILE", 0, "Ops file: one 'op ...' line each, '#' comments (repeatable)", 0 },
+	TRACE_OPTIONS,
 	{},
 };
 
@@ -64,6 +71,15 @@ static const char count_doc[] =
 "  synctrace count -p 4242 'relay_*' -i 1   # calls and calls/s each second\n"
 "  synctrace count 'libsqlite3:sqlite3_*'   # every process using libsqlite3\n"
 "  synctrace count -p 4242 usdt:relay:push  # a USDT probe's hits\n";
+
+static const char watch_doc[] =
+"Sync-aware ops: calls, errors, values and latency per op and label.\n"
+"So far: one-call ops and count-only ops on functions (see README).\n"
+"\n"
+"Examples:\n"
+"  synctrace watch -p 4242 --op 'push relay_handle_push error=ret<0'\n"
+"  synctrace watch -p 4242 --op 'req fxo_request value=arg1 by=pid' --json\n"
+"  synctrace watch -p 4242 --ops app.ops -i 1\n";
 
 static const char list_doc[] =
 "Functions (with size) and USDT probes of a binary or library, or of every\n"
@@ -132,7 +148,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'n':
 		env->unit = UNIT_NS;
 		break;
+	case OPT_OP:
+		if (env->nr_ops >= MAX_TARGETS)
+			argp_error(state, "too many --op (at most %d)", MAX_TARGETS);
+		env->ops[env->nr_ops++] = arg;
+		break;
+	case OPT_OPS:
+		if (env->nr_ops_files >= MAX_TARGETS)
+			argp_error(state, "too many --ops (at most %d)", MAX_TARGETS);
+		env->ops_files[env->nr_ops_files++] = arg;
+		break;
 	case ARGP_KEY_ARG:
+		if (env->cmd == CMD_WATCH)
+			argp_error(state, "watch takes ops with --op or --ops, not '%s'", arg);
 		if (env->nr_args >= MAX_TARGETS)
 			argp_error(state, "too many arguments (at most %d)", MAX_TARGETS);
 		if (env->cmd == CMD_LIST && env->nr_args >= 2)
@@ -140,7 +168,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->args[env->nr_args++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (env->cmd != CMD_LIST && env->nr_args == 0)
+		if (env->cmd == CMD_WATCH && !env->nr_ops && !env->nr_ops_files)
+			argp_error(state, "no op given: use --op LINE or --ops FILE");
+		if ((env->cmd == CMD_LAT || env->cmd == CMD_COUNT) && env->nr_args == 0)
 			argp_error(state, "no TARGET given");
 		if (env->cmd == CMD_LIST && env->nr_args == 0 && !env->pid)
 			argp_error(state, "list needs a BINARY_OR_LIB or -p PID");
@@ -160,7 +190,8 @@ static void usage_and_exit(FILE *f, int code)
 		"Commands:\n"
 		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
-		"  list   [-p PID] [BINARY_OR_LIB] [PATTERN]\n\n"
+		"  list   [-p PID] [BINARY_OR_LIB] [PATTERN]\n"
+		"  watch  [-p PID] --op LINE... | --ops FILE [-i SECS] [-d SECS] [--json]\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
 }
@@ -169,6 +200,7 @@ void env_parse(struct env *env, int argc, char **argv)
 {
 	static const struct { const char *name; enum command cmd; } cmds[] = {
 		{ "lat", CMD_LAT }, { "count", CMD_COUNT }, { "list", CMD_LIST },
+		{ "watch", CMD_WATCH },
 	};
 	struct argp lat = { .options = lat_options, .parser = parse_opt,
 			    .args_doc = "TARGET...", .doc = lat_doc };
@@ -176,7 +208,9 @@ void env_parse(struct env *env, int argc, char **argv)
 			      .args_doc = "TARGET...", .doc = count_doc };
 	struct argp list = { .options = list_options, .parser = parse_opt,
 			     .args_doc = "[BINARY_OR_LIB] [PATTERN]", .doc = list_doc };
-	struct argp *parsers[] = { &lat, &count, &list };
+	struct argp watch = { .options = watch_options, .parser = parse_opt,
+			      .doc = watch_doc };
+	struct argp *parsers[] = { &lat, &count, &list, &watch };
 	char name[64];
 	size_t i;
 
@@ -194,7 +228,7 @@ void env_parse(struct env *env, int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
-		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count or list)\n", argv[1]);
+		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list or watch)\n", argv[1]);
 		exit(EXIT_USAGE);
 	}
 	env->cmd = cmds[i].cmd;

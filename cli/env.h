@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-enum command { CMD_LAT, CMD_COUNT, CMD_LIST };
+enum command { CMD_LAT, CMD_COUNT, CMD_LIST, CMD_WATCH };
 enum unit { UNIT_AUTO, UNIT_NS, UNIT_US, UNIT_MS };
 
 #define MAX_TARGETS 256
@@ -19,6 +19,9 @@ struct env {
 	bool json;
 	bool verbose;
 	enum unit unit;
+	int nr_ops, nr_ops_files;
+	char *ops[MAX_TARGETS];		/* watch: --op lines */
+	char *ops_files[MAX_TARGETS];	/* watch: --ops files */
 	int nr_args;
 	char *args[MAX_TARGETS];	/* TARGETs; for list: [BINARY] [PATTERN] */
 };

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 #include "cli/commands.h"
 #include "cli/env.h"
 
@@ -21,10 +22,14 @@ int main(int argc, char **argv)
 	struct env env;
 
 	env_parse(&env, argc, argv);
+	/* json-c prints doubles with 17 digits (0.14199999999999999) */
+	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
 	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
 	switch (env.cmd) {
 	case CMD_LIST:
 		return cmd_list(&env);
+	case CMD_WATCH:
+		return cmd_watch(&env);
 	default:
 		return cmd_trace(&env);
 	}

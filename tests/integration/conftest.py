@@ -164,6 +164,14 @@ def traced(command, tracer_args, fx_args, link="session", json_out=True):
     return truth, t
 
 
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run(*args, timeout=30, **kw):
     """Run synctrace to completion: (returncode, stdout, stderr)."""
     p = subprocess.run([str(SYNCTRACE), *map(str, args)], capture_output=True, text=True,

@@ -3,7 +3,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import BUILD, Tracer, op
+from conftest import free_port, BUILD, Tracer, op
 
 RELAY = (BUILD / "examples" / "syncrelay").resolve()
 
@@ -12,7 +12,7 @@ def test_relay_counts_match_every_process_own_summary():
     funcs = ["relay_handle_push", "relay_handle_pull", "apply_change", "resolve_conflict",
              "client_push", "client_pull", "client_apply_remote"]
     t = Tracer("lat", "--json", *[f"{RELAY}:{f}" for f in funcs]).wait_tracing()
-    p = subprocess.run([str(RELAY), "demo", "--port", "17171", "--clients", "3",
+    p = subprocess.run([str(RELAY), "demo", "--port", str(free_port()), "--clients", "3",
                         "--seconds", "2"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert t.stop() == 0, t.stderr

@@ -3,7 +3,7 @@ fire only while traced, and `count` sees every one the program fired."""
 import json
 import subprocess
 
-from conftest import BUILD, Tracer, op
+from conftest import free_port, BUILD, Tracer, op
 
 FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
 RELAY = (BUILD / "examples" / "syncrelay").resolve()
@@ -38,7 +38,7 @@ def test_contract_probes_fire_only_while_traced_and_are_all_counted():
 
 def test_relay_contract_counts_match_every_process():
     t = Tracer("count", "--json", f"usdt:{RELAY}:synctrace:*").wait_tracing()
-    p = subprocess.run([str(RELAY), "demo", "--port", "17172", "--clients", "3",
+    p = subprocess.run([str(RELAY), "demo", "--port", str(free_port()), "--clients", "3",
                         "--seconds", "2"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert t.stop() == 0, t.stderr

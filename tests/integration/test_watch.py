@@ -1,0 +1,80 @@
+"""`synctrace watch`, one-call and count-only ops, against fx_ops and fx_calls."""
+import json
+import subprocess
+
+import pytest
+
+from conftest import BUILD, FX_CALLS, Tracer, Workload, assert_close, run
+
+FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
+
+
+def watched_fx_ops(mode_args, *ops):
+    p = subprocess.Popen([str(FX_OPS), *map(str, mode_args), "--wait-go"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("ready ")
+    args = ["watch", "-p", p.pid, "--json", "-i", "0.2"]
+    for o in ops:
+        args += ["--op", o]
+    t = Tracer(*args).wait_tracing()
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    truth = json.loads(p.stdout.readline())
+    p.stdin.close()
+    p.wait()
+    assert t.wait() == 0, t.stderr
+    return truth, t
+
+
+def rows(obj, name):
+    return [o for o in obj["ops"] if o["op"] == name]
+
+
+def test_errors_values_and_labels_exact():
+    truth, t = watched_fx_ops(["labels", 700, 5],
+                              "req fxo_request error=ret<0 value=arg1",
+                              "by_pid fxo_request count by=pid")
+    objs = t.json()
+    s = objs[-1]
+    assert s["summary"] is True
+    (req,) = rows(s, "req")
+    assert req["count"] == truth["calls"] == 700
+    assert req["errors"] == truth["errors"] > 0           # int -1 read as negative
+    assert req["value"]["sum"] == truth["bytes_all"]
+    assert req["value"]["min"] >= 100 and req["value"]["max"] <= 1100
+    (by_pid,) = rows(s, "by_pid")
+    assert by_pid["label"] == truth["pid"] and by_pid["count"] == 700
+    assert "latency_ns" not in by_pid                      # count: no latency
+    # the intervals are deltas that add up to the summary
+    assert sum(r["count"] for o in objs[:-1] for r in rows(o, "req")) == 700
+    assert sum(r["errors"] for o in objs[:-1] for r in rows(o, "req")) == truth["errors"]
+
+
+def test_one_call_op_latency_within_8pct():
+    w = Workload("--calls", 300)
+    t = Tracer("watch", "-p", w.pid, "--json", "--op", "work fx_work value=arg0").wait_tracing()
+    w.go()
+    truth = w.truth()["work"]
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    (work,) = rows(t.json()[-1], "work")
+    assert work["count"] == truth["count"] == 300
+    assert_close("p50", work["latency_ns"]["p50"], truth["p50"])
+    assert_close("p99", work["latency_ns"]["p99"], truth["p99"])
+
+
+@pytest.mark.parametrize("op, why", [
+    ("a f(arg0) -> g(arg0)", "paired ops"),
+    ("a usdt:x:y count", "USDT"),
+    ("a f by=str(arg0)", "string labels"),
+])
+def test_kinds_not_supported_yet_say_so(op, why):
+    rc, _, err = run("watch", "-p", "1", "--op", op)
+    assert rc == 2 and "--op:1: op 'a':" in err and why in err, err
+
+
+def test_ops_parse_error_is_file_line_and_exit_2(tmp_path):
+    f = tmp_path / "app.ops"
+    f.write_text("# ops\nop push fx_work eror=ret<0\n")
+    rc, _, err = run("watch", "--ops", f, "-p", "1")
+    assert rc == 2 and f"{f}:2: unknown option 'eror=ret<0'" in err, err
