@@ -16,6 +16,7 @@
 #include "cli/ops_compile.h"
 #include "cli/privs.h"
 #include "cli/report.h"
+#include "loader/ops_session.h"
 #include "loader/proc_maps.h"
 #include "maps/ops_drain.h"
 

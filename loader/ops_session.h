@@ -7,12 +7,9 @@
 #include <sys/types.h>
 #include "loader/attach.h"
 #include "maps/ops.h"
+#include "maps/ops_drain.h"
 
 struct ops_session;
-
-struct ops_maps {
-	int stats_fd, lat_fd, val_fd, drops_fd;
-};
 
 /* Room for nr_keys {op, label} pairs. -errno with a message in err. */
 int ops_session__open(struct ops_session **out, unsigned int nr_keys,

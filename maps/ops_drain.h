@@ -5,9 +5,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "loader/ops_session.h"
 #include "maps/hist.h"
 #include "maps/ops.h"
+
+/* The map fds of bpf/ops.bpf.c to drain. */
+struct ops_maps {
+	int stats_fd, lat_fd, val_fd, drops_fd;
+};
 
 struct op_row {
 	struct op_key key;
