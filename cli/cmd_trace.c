@@ -245,31 +245,41 @@ cleanup:
 	return rc;
 }
 
+int prepare_to_trace(const struct env *env, int *pidfd)
+{
+	char err[512];
+	int rc;
+
+	*pidfd = -1;
+	if (check_privileges(err, sizeof(err)) || check_kernel(err, sizeof(err))) {
+		report_error("%s", err);
+		return EXIT_RUNTIME;
+	}
+	if (!env->pid)
+		return EXIT_OK;
+	if ((rc = check_not_thread(env->pid)))
+		return rc;
+	/* watch the pid before resolving, so an exit at any point is seen */
+	if (proc_alive(env->pid) || (*pidfd = loop_watch_pid(env->pid)) < 0) {
+		report_error("pid %d: no such process", env->pid);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 int cmd_trace(const struct env *env)
 {
 	struct target_spec specs[MAX_TARGETS];
 	struct trace_plan plan = {};
 	int i, pidfd = -1, rc;
-	char err[512];
 
 	memset(specs, 0, sizeof(specs));
 	if (parse_targets(env, specs)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (check_privileges(err, sizeof(err)) || check_kernel(err, sizeof(err))) {
-		report_error("%s", err);
-		rc = EXIT_RUNTIME;
+	if ((rc = prepare_to_trace(env, &pidfd)))
 		goto cleanup;
-	}
-	if (env->pid && (rc = check_not_thread(env->pid)))
-		goto cleanup;
-	/* watch the pid before resolving, so an exit at any point is seen */
-	if (env->pid && (proc_alive(env->pid) || (pidfd = loop_watch_pid(env->pid)) < 0)) {
-		report_error("pid %d: no such process", env->pid);
-		rc = EXIT_RUNTIME;
-		goto cleanup;
-	}
 	rc = build_plan(env, specs, &plan);
 	if (rc) {
 		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

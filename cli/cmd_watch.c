@@ -14,10 +14,8 @@
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/ops_compile.h"
-#include "cli/privs.h"
 #include "cli/report.h"
 #include "loader/ops_session.h"
-#include "loader/proc_maps.h"
 #include "maps/ops_drain.h"
 
 struct watch_run {
@@ -238,16 +236,8 @@ int cmd_watch(const struct env *env)
 		ops_file__free(&f);
 		return EXIT_USAGE;
 	}
-	if (check_privileges(err, sizeof(err)) || check_kernel(err, sizeof(err))) {
-		report_error("%s", err);
-		rc = EXIT_RUNTIME;
+	if ((rc = prepare_to_trace(env, &pidfd)))
 		goto cleanup;
-	}
-	if (env->pid && (proc_alive(env->pid) || (pidfd = loop_watch_pid(env->pid)) < 0)) {
-		report_error("pid %d: no such process", env->pid);
-		rc = EXIT_RUNTIME;
-		goto cleanup;
-	}
 	rc = ops_compile(&f, env->pid, &prog, err, sizeof(err));
 	if (rc) {
 		report_error("%s", err);

@@ -19,6 +19,7 @@ BUILD = ROOT / os.environ.get("BUILD", "build")
 SYNCTRACE = BUILD / "synctrace"
 FX_CALLS = BUILD / "fixtures" / "procs" / "fx_calls"
 FX_LIB = BUILD / "fixtures" / "procs" / "libfxlib.so"
+FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
 
 
 def bpf_unavailable_reason():
@@ -78,6 +79,24 @@ class Workload:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+
+
+def start_fx_ops(*args):
+    """fx_ops MODE ARGS, waiting for 'go' (see tests/fixtures/procs/fx_ops.c)."""
+    p = subprocess.Popen([str(FX_OPS), *map(str, args), "--wait-go"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("ready ")
+    return p
+
+
+def finish_fx_ops(p):
+    """Send 'go', read the fixture's truth line, let it exit."""
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    truth = json.loads(p.stdout.readline())
+    p.stdin.close()
+    p.wait()
+    return truth
 
 
 class Tracer:

@@ -3,32 +3,18 @@ fire only while traced, and `count` sees every one the program fired."""
 import json
 import subprocess
 
-from conftest import free_port, BUILD, Tracer, op
+from conftest import BUILD, Tracer, finish_fx_ops, free_port, op, start_fx_ops
 
-FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
 RELAY = (BUILD / "examples" / "syncrelay").resolve()
 
 
-def run_fx_ops(*args):
-    p = subprocess.Popen([str(FX_OPS), *map(str, args), "--wait-go"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().startswith("ready ")
-    return p
-
-
 def test_contract_probes_fire_only_while_traced_and_are_all_counted():
-    p = run_fx_ops("usdt", 0)      # nobody attached: probes skipped, semaphores 0
-    p.stdin.write("go\n")
-    p.stdin.close()
-    p.wait()
+    alone = finish_fx_ops(start_fx_ops("usdt", 20))
+    assert alone["fired"]["op_start"] == 0    # nobody attached: probes skipped
 
-    p = run_fx_ops("usdt", 200)
+    p = start_fx_ops("usdt", 200)
     t = Tracer("count", "-p", p.pid, "--json", "usdt:synctrace:op_*").wait_tracing()
-    p.stdin.write("go\n")
-    p.stdin.flush()
-    truth = json.loads(p.stdout.readline())
-    p.stdin.close()
-    p.wait()
+    truth = finish_fx_ops(p)
     assert t.wait() == 0, t.stderr
     s = t.summary()
     assert truth["fired"]["op_start"] == truth["jobs"] == 200   # semaphore raised by the kernel

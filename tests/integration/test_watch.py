@@ -1,27 +1,17 @@
 """`synctrace watch`, one-call and count-only ops, against fx_ops and fx_calls."""
-import json
-import subprocess
-
 import pytest
 
-from conftest import BUILD, FX_CALLS, Tracer, Workload, assert_close, run
-
-FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
+from conftest import (Tracer, Workload, assert_close, finish_fx_ops, run,
+                      start_fx_ops)
 
 
 def watched_fx_ops(mode_args, *ops):
-    p = subprocess.Popen([str(FX_OPS), *map(str, mode_args), "--wait-go"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().startswith("ready ")
+    p = start_fx_ops(*mode_args)
     args = ["watch", "-p", p.pid, "--json", "-i", "0.2"]
     for o in ops:
         args += ["--op", o]
     t = Tracer(*args).wait_tracing()
-    p.stdin.write("go\n")
-    p.stdin.flush()
-    truth = json.loads(p.stdout.readline())
-    p.stdin.close()
-    p.wait()
+    truth = finish_fx_ops(p)
     assert t.wait() == 0, t.stderr
     return truth, t
 
