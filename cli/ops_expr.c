@@ -6,13 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/ops_lex.h"
 #include "cli/ops_expr.h"
 
 /* User text in messages is cut, so that one bad token cannot flood a line. */
-#define QUOTE_MAX 80
-#define QF "'%.*s%s'"
-#define QA(s) (int)strnlen((s), QUOTE_MAX), (s), \
-	(strnlen((s), QUOTE_MAX + 1) > QUOTE_MAX ? "..." : "")
 
 struct parser {
 	const char *text;	/* the whole expression, for messages */
@@ -21,43 +18,11 @@ struct parser {
 	size_t len;
 };
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
-static bool is_ident_start(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
 
-static bool is_ident_char(char c)
-{
-	return is_ident_start(c) || (c >= '0' && c <= '9');
-}
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
-static const char *skip_blanks(const char *p)
-{
-	while (is_blank(*p))
-		p++;
-	return p;
-}
 
-static int ident_len(const char *p)
-{
-	int n = 0;
-
-	if (!is_ident_start(*p))
-		return 0;
-	while (is_ident_char(p[n]))
-		n++;
-	return n;
-}
 
 static bool word_is(const char *p, int n, const char *word)
 {

@@ -9,15 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/ops_lex.h"
 #include "cli/ops_probe.h"
 
 #define MSG_MAX 384	/* parts of a message: nested messages, lists, places */
 
 /* User text in messages is cut, so that one bad token cannot flood a line. */
-#define QUOTE_MAX 80
-#define QF "'%.*s%s'"
-#define QA(s) (int)strnlen((s), QUOTE_MAX), (s), \
-	(strnlen((s), QUOTE_MAX + 1) > QUOTE_MAX ? "..." : "")
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -36,34 +33,9 @@ struct ret_use {
 	const char *why;		/* why it is not */
 };
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
-static bool is_ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       (c >= '0' && c <= '9');
-}
 
-static size_t ident_len(const char *s)
-{
-	size_t n = 0;
 
-	if (*s >= '0' && *s <= '9')
-		return 0;
-	while (is_ident_char(s[n]))
-		n++;
-	return n;
-}
-
-static const char *skip_blanks(const char *p)
-{
-	while (is_blank(*p))
-		p++;
-	return p;
-}
 
 __attribute__((format(printf, 2, 3)))
 static int fail(struct probe_ctx *c, const char *fmt, ...)
@@ -188,7 +160,7 @@ static bool meant_a_selector(const struct ops_file *f, const char *x, size_t len
 {
 	size_t i, sl;
 
-	if (ident_len(x) < len)
+	if ((size_t)ident_len(x) < len)
 		return false;
 	if (!strncmp(rest, "usdt:", 5))
 		return true;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/ops_lex.h"
 #include "cli/ops_probe.h"
 #include "cli/ops_spec.h"
 
@@ -13,10 +14,6 @@
 #define MSG_MAX 384
 
 /* User text in messages is cut, so that one bad token cannot flood a line. */
-#define QUOTE_MAX 80
-#define QF "'%.*s%s'"
-#define QA(s) (int)strnlen((s), QUOTE_MAX), (s), \
-	(strnlen((s), QUOTE_MAX + 1) > QUOTE_MAX ? "..." : "")
 
 #define OPTIONS_LIST "error=, value=, by=, timeout=, count"
 
@@ -29,34 +26,9 @@ struct line_ctx {
 	char msg[MSG_MAX];	/* from the expression and target parsers */
 };
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
-static bool is_ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       (c >= '0' && c <= '9');
-}
 
-static size_t ident_len(const char *s)
-{
-	size_t n = 0;
 
-	if (*s >= '0' && *s <= '9')
-		return 0;
-	while (is_ident_char(s[n]))
-		n++;
-	return n;
-}
-
-static const char *skip_blanks(const char *p)
-{
-	while (is_blank(*p))
-		p++;
-	return p;
-}
 
 /* "FILE:LINE: message", one line whatever bytes the input had. */
 __attribute__((format(printf, 2, 3)))
