@@ -20,6 +20,7 @@ SYNCTRACE = BUILD / "synctrace"
 FX_CALLS = BUILD / "fixtures" / "procs" / "fx_calls"
 FX_LIB = BUILD / "fixtures" / "procs" / "libfxlib.so"
 FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
+RELAY = (BUILD / "examples" / "syncrelay").resolve()
 
 
 def bpf_unavailable_reason():
@@ -189,6 +190,16 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def traced_relay_demo(tracer, seconds=2):
+    """Run the sample engine (1 server, 3 clients) while tracer is attached,
+    stop the tracer; returns each process's own JSON summary."""
+    p = subprocess.run([str(RELAY), "demo", "--port", str(free_port()), "--clients", "3",
+                        "--seconds", str(seconds)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert tracer.stop() == 0, tracer.stderr
+    return [json.loads(l) for l in p.stderr.splitlines() if l.startswith("{")]
 
 
 def run(*args, timeout=30, **kw):

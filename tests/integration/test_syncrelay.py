@@ -1,23 +1,13 @@
 """The bundled sample engine, traced by binary path: counts equal its own summaries."""
-import json
-import subprocess
-from pathlib import Path
-
-from conftest import free_port, BUILD, Tracer, op
-
-RELAY = (BUILD / "examples" / "syncrelay").resolve()
+from conftest import RELAY, Tracer, op, traced_relay_demo
 
 
 def test_relay_counts_match_every_process_own_summary():
     funcs = ["relay_handle_push", "relay_handle_pull", "apply_change", "resolve_conflict",
              "client_push", "client_pull", "client_apply_remote"]
     t = Tracer("lat", "--json", *[f"{RELAY}:{f}" for f in funcs]).wait_tracing()
-    p = subprocess.run([str(RELAY), "demo", "--port", str(free_port()), "--clients", "3",
-                        "--seconds", "2"], capture_output=True, text=True, timeout=30)
-    assert p.returncode == 0, p.stderr
-    assert t.stop() == 0, t.stderr
+    procs = traced_relay_demo(t)
     s = t.summary()
-    procs = [json.loads(l) for l in p.stderr.splitlines() if l.startswith("{")]
     server = next(x for x in procs if x["role"] == "server")
     clients = [x for x in procs if x["role"] == "client"]
     assert len(clients) == 3

@@ -1,11 +1,6 @@
 """The public USDT contract (include/synctrace/sdt.h): semaphore-guarded probes
 fire only while traced, and `count` sees every one the program fired."""
-import json
-import subprocess
-
-from conftest import BUILD, Tracer, finish_fx_ops, free_port, op, start_fx_ops
-
-RELAY = (BUILD / "examples" / "syncrelay").resolve()
+from conftest import RELAY, Tracer, finish_fx_ops, op, start_fx_ops, traced_relay_demo
 
 
 def test_contract_probes_fire_only_while_traced_and_are_all_counted():
@@ -24,12 +19,8 @@ def test_contract_probes_fire_only_while_traced_and_are_all_counted():
 
 def test_relay_contract_counts_match_every_process():
     t = Tracer("count", "--json", f"usdt:{RELAY}:synctrace:*").wait_tracing()
-    p = subprocess.run([str(RELAY), "demo", "--port", str(free_port()), "--clients", "3",
-                        "--seconds", "2"], capture_output=True, text=True, timeout=30)
-    assert p.returncode == 0, p.stderr
-    assert t.stop() == 0, t.stderr
+    procs = traced_relay_demo(t)
     s = t.summary()
-    procs = [json.loads(l) for l in p.stderr.splitlines() if l.startswith("{")]
     fired = {}
     for proc in procs:
         for k, v in proc["usdt"].items():
