@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel half of ops (`watch`): generic entry and return programs; the
- * cookie names the op and the site's role, the op's expressions come from
- * an array map filled before attach. Layouts are in maps/ops.h.
+ * cookie names the op (or state machine), the site's role, whether the work
+ * waits for the return, and the site's USDT argument spec. The op's
+ * expressions come from array maps filled before attach. Layouts are in
+ * maps/ops.h, the design in docs/OPS-KERNEL.md.
  */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
@@ -12,6 +14,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Submits wake user space up only once this much is waiting: a flood of
+ * events then costs no wakeup each. Set before load. */
+const volatile __u64 events_wakeup_bytes = 65536;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, OPS_MAX);
@@ -20,9 +26,23 @@ struct {
 } op_cfgs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OPS_STATES_MAX);
+	__type(key, __u32);
+	__type(value, struct state_cfg);
+} state_cfgs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OPS_USDT_SPECS);
+	__type(key, __u32);
+	__type(value, struct op_usdt_spec);
+} usdt_specs SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1); /* ops x labels, resized before load */
+	__uint(max_entries, 1); /* ops x (labels + other), resized before load */
 	__type(key, struct op_key);
 	__type(value, struct op_counters);
 } op_stats SEC(".maps");
@@ -43,13 +63,52 @@ struct {
 	__type(value, struct op_hist);
 } op_val SEC(".maps");
 
-/* A zeroed histogram to create entries from: too big for the BPF stack. */
+/* The labels admitted, with the text of string labels. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, struct op_key);
+	__type(value, struct op_label_text);
+} op_labels SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OPS_MAX);
+	__type(key, __u32);
+	__type(value, struct op_totals);
+} op_totals SEC(".maps");
+
+/* Open starts of paired ops: a plain hash, so that nothing is evicted
+ * silently; user space expires them after the op's timeout. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, struct op_start_key);
+	__type(value, struct op_start);
+} op_starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct state_key);
+	__type(value, struct state_rec);
+} states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Zeroes to create entries from: a histogram is too big for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct op_hist);
-} zero_hist SEC(".maps");
+} zeros SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,6 +124,17 @@ struct {
 	__type(value, struct op_frames);
 } op_frames SEC(".maps");
 
+/* One firing of a site, as it goes through the program. */
+struct site {
+	__u32 op, role;
+	__u32 label_kind;
+	__u32 at_return;	/* evaluating the return's expressions */
+	__u64 ret;
+	__u64 args[OPS_ARGS];
+	__u64 x[OPS_NR_SLOTS];
+	char text[OPS_STR_MAX];	/* the last string expression read */
+};
+
 static __always_inline void add_u64(__u64 *p, __u64 v)
 {
 	__sync_fetch_and_add(p, v);
@@ -78,7 +148,14 @@ static __always_inline void drop(__u32 reason)
 		add_u64(d, 1);
 }
 
-static __always_inline void save_args(struct pt_regs *ctx, __u64 *args)
+static __always_inline const void *zeroes(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&zeros, &k);
+}
+
+static __always_inline void reg_args(struct pt_regs *ctx, __u64 *args)
 {
 	args[0] = PT_REGS_PARM1(ctx);
 	args[1] = PT_REGS_PARM2(ctx);
@@ -88,27 +165,86 @@ static __always_inline void save_args(struct pt_regs *ctx, __u64 *args)
 	args[5] = ctx->r9; /* PT_REGS_PARM6 is newer than libbpf 1.1 */
 }
 
+/* A value of |size| bytes in the low end of v, sign- or zero-extended. */
+static __always_inline __u64 extend(__u64 v, int size)
+{
+	int shift = 64 - 8 * (size < 0 ? -size : size);
+
+	if (shift <= 0 || shift >= 64)
+		return v;
+	return size < 0 ? (__u64)(((__s64)(v << shift)) >> shift) : (v << shift) >> shift;
+}
+
+/* USDT arguments from the site's spec: a register of the probed
+ * instruction, a constant, or memory at a register plus a displacement. */
+static __always_inline void usdt_args(struct pt_regs *ctx, __u32 spec, __u64 *args)
+{
+	const struct op_usdt_spec *sp = bpf_map_lookup_elem(&usdt_specs, &spec);
+	int i;
+
+	if (!sp)
+		return;
+	for (i = 0; i < OPS_ARGS; i++) {
+		const struct op_usdt_arg *a = &sp->args[i];
+		__u64 v = 0;
+
+		if (i >= sp->nr_args)
+			break;
+		if (a->kind == OPU_CONST) {
+			args[i] = (__u64)a->val;
+			continue;
+		}
+		/* a variable offset into ctx may not be loaded directly */
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + a->reg_off))
+			continue;
+		if (a->kind == OPU_REG_DEREF &&
+		    bpf_probe_read_user(&v, sizeof(v), (void *)(v + a->val))) {
+			drop(OPD_READ_FAILED);
+			continue;
+		}
+		args[i] = extend(v, a->size);
+	}
+}
+
 /* Read size bytes of the traced process at addr, sign- or zero-extended. */
 static __always_inline int read_user(__u64 addr, const struct op_read *r, __u64 *out)
 {
-	__s64 s;
-	int err;
+	__u64 v = 0;
+	int size = r->size & 15, err;
 
-	switch (r->size) {
-	case 1: { __u8 v; err = bpf_probe_read_user(&v, 1, (void *)addr);
-		s = r->is_signed ? (__s8)v : v; break; }
-	case 2: { __u16 v; err = bpf_probe_read_user(&v, 2, (void *)addr);
-		s = r->is_signed ? (__s16)v : v; break; }
-	case 4: { __u32 v; err = bpf_probe_read_user(&v, 4, (void *)addr);
-		s = r->is_signed ? (__s32)v : v; break; }
-	default: { __u64 v; err = bpf_probe_read_user(&v, 8, (void *)addr);
-		s = (__s64)v; break; }
-	}
-	*out = (__u64)s;
+	if (size != 1 && size != 2 && size != 4)
+		size = 8;
+	err = bpf_probe_read_user(&v, size, (void *)addr);
+	*out = extend(v, r->is_signed ? -size : size);
 	return err;
 }
 
-static __always_inline __u64 eval(const struct op_expr *e, const __u64 *args, __u64 ret)
+/* FNV-1a of the string in s->text: a string label's value. */
+static __always_inline __u64 hash_text(const struct site *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	int i;
+
+	for (i = 0; i < OPS_STR_MAX; i++) {
+		if (!s->text[i])
+			break;
+		h ^= (__u8)s->text[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static __always_inline __u64 read_str(struct site *s, __u64 addr, int comm)
+{
+	__builtin_memset(s->text, 0, sizeof(s->text));
+	if (comm)
+		bpf_get_current_comm(s->text, sizeof(s->text));
+	else if (bpf_probe_read_user_str(s->text, sizeof(s->text), (void *)addr) < 0)
+		drop(OPD_READ_FAILED);
+	return hash_text(s);
+}
+
+static __always_inline __u64 eval(const struct op_expr *e, struct site *s)
 {
 	__u64 v = 0;
 	int i;
@@ -116,15 +252,17 @@ static __always_inline __u64 eval(const struct op_expr *e, const __u64 *args, __
 	switch (e->base) {
 	case OPX_ARG:
 		if (e->arg < OPS_ARGS)
-			v = args[e->arg & 7];
+			v = s->args[e->arg];
 		break;
 	case OPX_RET:
-		v = ret;
+		v = s->ret;
 		break;
 	case OPX_PID:
 		return bpf_get_current_pid_tgid() >> 32;
 	case OPX_TID:
 		return (__u32)bpf_get_current_pid_tgid();
+	case OPX_COMM:
+		return read_str(s, 0, 1);
 	case OPX_CONST:
 		return (__u64)e->add;
 	}
@@ -137,12 +275,13 @@ static __always_inline __u64 eval(const struct op_expr *e, const __u64 *args, __
 			return 0;
 		}
 	}
-	return v + (__u64)e->post_add;
+	v += (__u64)e->post_add;
+	return e->str ? read_str(s, v, 0) : v;
 }
 
-static __always_inline int is_error(const struct op_cfg *c, const __u64 *args, __u64 ret)
+static __always_inline int is_error(const struct op_cfg *c, __s64 l)
 {
-	__s64 l = (__s64)eval(&c->error_lhs, args, ret), r = c->error_rhs;
+	__s64 r = c->error_rhs;
 
 	switch (c->error_cmp) {
 	case OPC_LT: return l < r;
@@ -155,29 +294,102 @@ static __always_inline int is_error(const struct op_cfg *c, const __u64 *args, _
 	return 0;
 }
 
-/* The entry of {op, label} in a stats map, created on first use. */
-static __always_inline void *stats_of(void *map, struct op_key *k, const void *zero)
+/*
+ * The label in s->x[LABEL], admitted if known or while the op has room
+ * (max_labels), else folded into `other`. The text of a string label is
+ * stored once, for user space.
+ */
+static __always_inline void admit_label(const struct op_cfg *cfg, struct site *s)
+{
+	struct op_key k = { .op = s->op, .kind = OPL_VALUE, .label = s->x[OPS_SLOT_LABEL] };
+	struct op_totals *t = bpf_map_lookup_elem(&op_totals, &s->op);
+	const void *text = cfg->x[OPS_SLOT_LABEL].str || cfg->x[OPS_SLOT_LABEL].base == OPX_COMM ?
+			   (const void *)s->text : zeroes();
+
+	s->label_kind = OPL_VALUE;
+	if (bpf_map_lookup_elem(&op_labels, &k) || !t || !text)
+		return;
+	if (t->labels < cfg->max_labels) {
+		if (!bpf_map_update_elem(&op_labels, &k, text, BPF_NOEXIST)) {
+			if (__sync_fetch_and_add(&t->labels, 1) < cfg->max_labels)
+				return;
+			bpf_map_delete_elem(&op_labels, &k);
+		} else if (bpf_map_lookup_elem(&op_labels, &k)) {
+			return;	/* another CPU admitted it just now */
+		}
+	}
+	add_u64(&t->label_overflow, 1);
+	s->label_kind = OPL_OTHER;
+	s->x[OPS_SLOT_LABEL] = 0;
+}
+
+/* The slots a role evaluates. */
+static __always_inline __u32 role_slots(__u32 role)
+{
+	switch (role) {
+	case OP_ROLE_START:
+		return 1U << OPS_SLOT_KEY_START | 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE;
+	case OP_ROLE_END:
+		return 1U << OPS_SLOT_KEY_END | 1U << OPS_SLOT_ERROR;
+	}
+	return 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE | 1U << OPS_SLOT_ERROR;
+}
+
+static __always_inline int slot_used(const struct op_cfg *cfg, int slot)
+{
+	switch (slot) {
+	case OPS_SLOT_KEY_START:
+	case OPS_SLOT_KEY_END:
+		return cfg->flags & OPF_KEYED;
+	case OPS_SLOT_LABEL:
+		return cfg->flags & OPF_LABEL;
+	case OPS_SLOT_VALUE:
+		return cfg->flags & OPF_VALUE;
+	}
+	return cfg->flags & OPF_ERROR;
+}
+
+/* Evaluate the role's slots that belong to this moment (entry or return). */
+static __always_inline void eval_slots(const struct op_cfg *cfg, struct site *s)
+{
+	__u32 want = role_slots(s->role);
+	int i;
+
+	for (i = 0; i < OPS_NR_SLOTS; i++) {
+		if (!(want & (1U << i)) || !slot_used(cfg, i) ||
+		    cfg->x[i].at_return != s->at_return)
+			continue;
+		s->x[i] = eval(&cfg->x[i], s);
+		if (i == OPS_SLOT_LABEL)
+			admit_label(cfg, s);
+	}
+}
+
+/* The entry of key in a hash, created from zero on first use; NULL when full. */
+static __always_inline void *lookup_or_init(void *map, const void *k, const void *zero)
 {
 	void *v = bpf_map_lookup_elem(map, k);
 
-	if (v)
+	if (v || !zero)
 		return v;
-	if (bpf_map_update_elem(map, k, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, k)) {
-		drop(OPD_STATS_FULL);
-		return NULL;
-	}
+	bpf_map_update_elem(map, k, zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(map, k);
+}
+
+static __always_inline void *stats_of(void *map, const struct op_key *k, const void *zero)
+{
+	void *v = lookup_or_init(map, k, zero);
+
+	if (!v)
+		drop(OPD_STATS_FULL);
+	return v;
 }
 
 static __always_inline void hist_add(void *map, struct op_key *k, __u64 v)
 {
-	__u32 zk = 0, b = hist_bucket_index(v);
-	const struct op_hist *zero = bpf_map_lookup_elem(&zero_hist, &zk);
-	struct op_hist *h;
+	struct op_hist *h = stats_of(map, k, zeroes());
+	__u32 b = hist_bucket_index(v);
 
-	if (!zero)
-		return;
-	h = stats_of(map, k, zero);
 	if (!h)
 		return;
 	if (b >= HIST_NR_BUCKETS)
@@ -186,63 +398,231 @@ static __always_inline void hist_add(void *map, struct op_key *k, __u64 v)
 	add_u64(&h->sum, v);
 }
 
-static __always_inline void record(__u32 op, const __u64 *args, __u64 ret, __u64 lat)
+static __always_inline void emit_event(const struct site *s, struct op_key *k, __u64 lat,
+				       __u32 flags)
 {
-	struct op_counters zero = {}, *c;
-	const struct op_cfg *cfg = bpf_map_lookup_elem(&op_cfgs, &op);
-	struct op_key k = { .op = op };
-	__u64 v;
+	struct op_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!cfg)
+	if (!e) {
+		drop(OPD_EVENTS_LOST);
 		return;
-	if (cfg->flags & OPF_LABEL)
-		k.label = eval(&cfg->label, args, ret);
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->latency_ns = lat;
+	e->ret = (__s64)s->ret;
+	e->label = k->label;
+	e->label_kind = k->kind;
+	e->op = s->op;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->flags = flags;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+			      events_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* One finished op: counters, histograms, and an event if it failed or was slow. */
+static __always_inline void record(const struct op_cfg *cfg, const struct site *s,
+				   __u64 label, __u32 label_kind, __u64 value, __u64 lat)
+{
+	struct op_key k = { .op = s->op, .kind = label_kind, .label = label };
+	struct op_counters zero = {}, *c;
+	__u32 ev = 0;
+
 	c = stats_of(&op_stats, &k, &zero);
 	if (!c)
 		return;
 	add_u64(&c->calls, 1);
-	if ((cfg->flags & OPF_ERROR) && is_error(cfg, args, ret))
+	if ((cfg->flags & OPF_ERROR) && is_error(cfg, (__s64)s->x[OPS_SLOT_ERROR])) {
 		add_u64(&c->errors, 1);
-	if (cfg->flags & OPF_VALUE) {
-		v = eval(&cfg->value, args, ret);
-		add_u64(&c->value_sum, v);
-		/* not atomic: a preemption race can only lose one min/max update */
-		if (~v > c->value_min_inv)
-			c->value_min_inv = ~v;
-		if (v > c->value_max)
-			c->value_max = v;
-		hist_add(&op_val, &k, v);
+		ev |= OPE_ERROR;
 	}
-	if (cfg->flags & OPF_LATENCY)
+	if (cfg->flags & OPF_VALUE) {
+		add_u64(&c->value_sum, value);
+		/* not atomic: a preemption race can only lose one min/max update */
+		if (~value > c->value_min_inv)
+			c->value_min_inv = ~value;
+		if (value > c->value_max)
+			c->value_max = value;
+		hist_add(&op_val, &k, value);
+	}
+	if (cfg->flags & OPF_LATENCY) {
 		hist_add(&op_lat, &k, lat);
+		if (lat > c->lat_max)
+			c->lat_max = lat;
+		if (cfg->slow_ns && lat >= cfg->slow_ns)
+			ev |= OPE_SLOW;
+	}
+	if (ev)
+		emit_event(s, &k, lat, ev);
+}
+
+static __always_inline __u64 pair_key(const struct op_cfg *cfg, const struct site *s, int slot)
+{
+	return cfg->flags & OPF_KEYED ? s->x[slot & 7] : (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline void open_start(const struct op_cfg *cfg, const struct site *s, __u64 now)
+{
+	struct op_start_key k = { .op = s->op, .key = pair_key(cfg, s, OPS_SLOT_KEY_START) };
+	struct op_start v = {
+		.ts = now, .label = s->x[OPS_SLOT_LABEL], .value = s->x[OPS_SLOT_VALUE],
+		.label_kind = s->label_kind, .pid = bpf_get_current_pid_tgid() >> 32,
+	};
+	struct op_totals *t;
+	long err = bpf_map_update_elem(&op_starts, &k, &v, BPF_NOEXIST);
+
+	if (!err)
+		return;
+	if (err == -17 /* EEXIST: the key's previous start never ended */) {
+		t = bpf_map_lookup_elem(&op_totals, &s->op);
+		if (t)
+			add_u64(&t->restarts, 1);
+		if (!bpf_map_update_elem(&op_starts, &k, &v, BPF_EXIST))
+			return;
+	}
+	drop(OPD_STARTS_FULL);
+}
+
+static __always_inline void close_start(const struct op_cfg *cfg, const struct site *s, __u64 now)
+{
+	struct op_start_key k = { .op = s->op, .key = pair_key(cfg, s, OPS_SLOT_KEY_END) };
+	struct op_start *p = bpf_map_lookup_elem(&op_starts, &k), v;
+	struct op_totals *t;
+
+	if (p) {
+		v = *p;
+		/* whoever deletes it owns it: a second end, or an expiry, loses */
+		if (!bpf_map_delete_elem(&op_starts, &k)) {
+			record(cfg, s, v.label, v.label_kind, v.value, now > v.ts ? now - v.ts : 0);
+			return;
+		}
+	}
+	t = bpf_map_lookup_elem(&op_totals, &s->op);
+	if (t)
+		add_u64(&t->unmatched, 1);
+}
+
+/* The site's work, once every expression it needs is known. */
+static __always_inline void finish(struct site *s, __u64 start_ts, __u64 now)
+{
+	const struct op_cfg *cfg = bpf_map_lookup_elem(&op_cfgs, &s->op);
+
+	if (!cfg)
+		return;
+	eval_slots(cfg, s);
+	switch (s->role) {
+	case OP_ROLE_CALL:
+		record(cfg, s, s->x[OPS_SLOT_LABEL], s->label_kind, s->x[OPS_SLOT_VALUE],
+		       now - start_ts);
+		break;
+	case OP_ROLE_EVENT:
+		record(cfg, s, s->x[OPS_SLOT_LABEL], s->label_kind, s->x[OPS_SLOT_VALUE], 0);
+		break;
+	case OP_ROLE_START:
+		open_start(cfg, s, now);
+		break;
+	case OP_ROLE_END:
+		close_start(cfg, s, now);
+		break;
+	}
+}
+
+/* A state machine's new value: time in the old state, and a transition if it changed. */
+static __always_inline void set_state(struct site *s)
+{
+	struct state_key k = { .state = s->op, .pid = bpf_get_current_pid_tgid() >> 32 };
+	const struct state_cfg *sc = bpf_map_lookup_elem(&state_cfgs, &s->op);
+	struct state_rec *rec;
+	__u64 v, now, old, since;
+	__u32 slot, from, i;
+
+	if (!sc)
+		return;
+	v = eval(&sc->value, s);
+	for (slot = 0; slot < STATE_VALUES; slot++)
+		if (slot < sc->nr_values && sc->values[slot] == (__s64)v)
+			break;
+	if (slot >= STATE_VALUES || slot >= sc->nr_values) {
+		drop(OPD_STATE_UNKNOWN);
+		return;
+	}
+	rec = lookup_or_init(&states, &k, zeroes());
+	if (!rec) {
+		drop(OPD_STATES_FULL);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	/* one exchange: two threads changing state at once each see the other's */
+	old = __sync_lock_test_and_set(&rec->cur_since, now << 4 | slot);
+	add_u64(&rec->calls, 1);
+	if (!old)
+		return;
+	from = old & (STATE_VALUES - 1);
+	since = old >> 4;
+	if (now > since)
+		add_u64(&rec->time_in[from], now - since);
+	if (from == slot)
+		return;
+	add_u64(&rec->trans[from][slot], 1);
+	i = __sync_fetch_and_add(&rec->recent_head, 1) & (STATE_RECENT - 1);
+	rec->recent[i].ts = now;
+	rec->recent[i].from = from;
+	rec->recent[i].to = slot;
+}
+
+static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u64 cookie)
+{
+	struct op_frames *st;
+	struct op_frame *f;
+	__u32 d;
+
+	st = bpf_task_storage_get(&op_frames, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	d = st->depth;
+	if (d >= OPS_FRAME_DEPTH) {
+		drop(OPD_DEPTH_OVERFLOW);
+		return;
+	}
+	f = &st->f[d & (OPS_FRAME_DEPTH - 1)];
+	f->sp = PT_REGS_SP(ctx);
+	f->cookie_op = cookie & 0xfff;
+	f->label_kind = s->label_kind;
+	__builtin_memcpy(f->args, s->args, sizeof(f->args));
+	__builtin_memcpy(f->x, s->x, sizeof(f->x));
+	f->ts = bpf_ktime_get_ns();
+	st->depth = d + 1;
 }
 
 SEC("uprobe")
 int op_entry(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx), args[OPS_ARGS];
-	struct op_frames *st;
-	__u32 d;
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	const struct op_cfg *cfg;
+	struct site s = {};
 
-	save_args(ctx, args);
-	if (OP_COOKIE_ROLE(cookie) == OP_ROLE_EVENT) {
-		record(OP_COOKIE_OP(cookie), args, 0, 0);
+	s.op = OP_COOKIE_OP(cookie);
+	s.role = OP_COOKIE_ROLE(cookie);
+	if (OP_COOKIE_USDT(cookie))
+		usdt_args(ctx, OP_COOKIE_USDT(cookie) - 1, s.args);
+	else
+		reg_args(ctx, s.args);
+	if (s.role == OP_ROLE_STATE) {
+		set_state(&s);
 		return 0;
 	}
-	st = bpf_task_storage_get(&op_frames, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
-		return 0;
-	d = st->depth;
-	if (d >= OPS_FRAME_DEPTH) {
-		drop(OPD_DEPTH_OVERFLOW);
+	if (!(cookie & OP_COOKIE_AT_RETURN)) {
+		finish(&s, 0, bpf_ktime_get_ns());
 		return 0;
 	}
-	d &= OPS_FRAME_DEPTH - 1;
-	st->f[d].sp = PT_REGS_SP(ctx);
-	__builtin_memcpy(st->f[d].args, args, sizeof(args));
-	st->f[d].ts = bpf_ktime_get_ns();
-	st->depth = d + 1;
+	cfg = bpf_map_lookup_elem(&op_cfgs, &s.op);
+	if (!cfg)
+		return 0;
+	eval_slots(cfg, &s);
+	push_frame(ctx, &s, cookie);
 	return 0;
 }
 
@@ -259,37 +639,68 @@ static __always_inline __u64 return_value(struct pt_regs *ctx)
 	return ret >> 32 ? ret : (__u64)(__s64)(__s32)ret;
 }
 
-/* Pops the frame of this return (stack-pointer matching, as in probes.bpf.c). */
-SEC("uretprobe")
-int op_exit(struct pt_regs *ctx)
+/*
+ * The frame of this return: frames above the entry's stack pointer belong
+ * to calls that never returned (longjmp) and are dropped; among the frames
+ * of this very call (several ops may probe one function) the one of this
+ * site's op and role is taken out. Returns 0 with the frame in *out.
+ */
+static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struct op_frame *out)
 {
-	__u64 now = bpf_ktime_get_ns(), entry_sp = PT_REGS_SP(ctx) - 8;
+	__u64 entry_sp = PT_REGS_SP(ctx) - 8;
 	struct op_frames *st;
-	struct op_frame *f;
-	__u32 d;
-	int i;
+	struct op_frame *f, *top;
+	__u32 d, i;
 
 	st = bpf_task_storage_get(&op_frames, bpf_get_current_task_btf(), 0, 0);
 	if (!st)
-		goto unmatched;
+		return -1;
 	for (i = 0; i < OPS_FRAME_DEPTH; i++) {
 		d = st->depth;
 		if (d == 0 || d > OPS_FRAME_DEPTH)
+			return -1;
+		if (st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)].sp >= entry_sp)
 			break;
-		/* d is 1..16 here; the mask spells the bound out for the verifier */
-		f = &st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)];
+		st->depth = d - 1; /* a deeper call that never returned */
+	}
+	for (i = 0; i < OPS_FRAME_DEPTH; i++) {
+		d = st->depth;
+		if (i >= d || d > OPS_FRAME_DEPTH)
+			return -1;
+		/* d - 1 - i is 0..15 here; the mask spells the bound out for the verifier */
+		f = &st->f[(d - 1 - i) & (OPS_FRAME_DEPTH - 1)];
+		if (f->sp != entry_sp)
+			return -1; /* not ours: its entry was never seen */
+		if (f->cookie_op != cookie_op)
+			continue;
+		*out = *f;
+		top = &st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)];
+		if (top != f)
+			*f = *top;
 		st->depth = d - 1;
-		if (f->sp < entry_sp)
-			continue; /* a deeper call that never returned */
-		if (f->sp > entry_sp) {
-			st->depth = d; /* not ours: its entry was never seen */
-			break;
-		}
-		record(OP_COOKIE_OP(bpf_get_attach_cookie(ctx)), f->args,
-		       return_value(ctx), now - f->ts);
 		return 0;
 	}
-unmatched:
-	drop(OPD_UNMATCHED_RETURN);
+	return -1;
+}
+
+SEC("uretprobe")
+int op_exit(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), cookie = bpf_get_attach_cookie(ctx);
+	struct op_frame f;
+	struct site s = {};
+
+	if (pop_frame(ctx, cookie & 0xfff, &f)) {
+		drop(OPD_UNMATCHED_RETURN);
+		return 0;
+	}
+	s.op = OP_COOKIE_OP(cookie);
+	s.role = OP_COOKIE_ROLE(cookie);
+	s.at_return = 1;
+	s.ret = return_value(ctx);
+	s.label_kind = f.label_kind;
+	__builtin_memcpy(s.args, f.args, sizeof(f.args));
+	__builtin_memcpy(s.x, f.x, sizeof(s.x));
+	finish(&s, f.ts, now);
 	return 0;
 }

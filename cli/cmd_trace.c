@@ -200,7 +200,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	struct trace_run t = { .env = env, .plan = plan };
 	unsigned int n = (unsigned int)plan->nr_points;
 	bool lat = env->cmd == CMD_LAT;
-	struct loop_hooks hooks = { on_interval, &t };
+	struct loop_hooks hooks = { .on_interval = on_interval, .ctx = &t };
 	struct session *s = NULL;
 	enum loop_end end;
 	uint64_t start_ns;

@@ -1,159 +1,109 @@
 // SPDX-License-Identifier: MIT
 /*
- * `watch`: ops from --op lines and --ops files, compiled, attached, drained
- * each interval; NDJSON or a plain table. One-call and count-only ops on
- * functions so far (docs/OPS-KERNEL.md has the rest of the plan).
+ * `watch`: ops and states from --op lines and --ops files, compiled,
+ * attached, drained each interval (events as they come); NDJSON or the
+ * sync dashboard.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-#include <json-c/json.h>
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/ops_compile.h"
 #include "cli/report.h"
+#include "cli/watch.h"
 #include "loader/ops_session.h"
 #include "maps/ops_drain.h"
+
+#define WATCH_MAX_INFLIGHT 65536	/* open starts of paired ops, all ops together */
+#define WATCH_EVENTS_BYTES (1U << 20)
 
 struct watch_run {
 	const struct env *env;
 	const struct ops_program *prog;
 	struct ops_maps maps;
+	struct op_pairing pairing;
+	struct watch_events ev;
+	struct op_names names;
 	struct op_table prev;
 	uint64_t start_ns;	/* when tracing started, for the summary */
+	struct watch_events mark;	/* counts at the last frame */
+	int64_t mono_to_real_ns;
+	bool redraw;		/* the dashboard on a terminal: redraw in place */
 };
 
-static json_object *dist_json(const struct histogram *h, bool with_extrema,
-			      uint64_t min, uint64_t max)
+static void emit(struct watch_run *w, const struct op_table *t, bool summary)
 {
-	json_object *o = json_object_new_object();
-	int i;
+	struct watch_frame f = {
+		.prog = w->prog, .t = t, .names = &w->names, .ev = &w->ev,
+		.mono_to_real_ns = w->mono_to_real_ns, .summary = summary,
+		.ev_errors = w->ev.errors, .ev_slow = w->ev.slow, .ev_timeouts = w->ev.timeouts,
+		.first_seq = 1,
+	};
 
-	json_object_object_add(o, "count", json_object_new_uint64(h->count));
-	json_object_object_add(o, "sum", json_object_new_uint64(h->sum));
-	json_object_object_add(o, "mean", json_object_new_double(round(hist_mean(h) * 10) / 10));
-	for (i = 0; i < NR_PCTS; i++)
-		json_object_object_add(o, report_pct_names[i], json_object_new_uint64(
-			(uint64_t)llround(hist_percentile(h, report_pcts[i]))));
-	if (with_extrema && h->count) {
-		json_object_object_add(o, "min", json_object_new_uint64(min));
-		json_object_object_add(o, "max", json_object_new_uint64(max));
+	if (!summary) {
+		f.ev_errors -= w->mark.errors;
+		f.ev_slow -= w->mark.slow;
+		f.ev_timeouts -= w->mark.timeouts;
+		f.first_seq = w->mark.seq + 1;
 	}
-	return o;
+	if (w->env->json)
+		watch_json(stdout, &f);
+	else
+		watch_text(stdout, &f, w->redraw && !summary);
+	w->mark = w->ev;
+	w->mark.rb = NULL;
 }
 
-static json_object *row_json(const struct watch_run *w, const struct op_row *r, bool summary)
+static int read_all(struct watch_run *w, struct op_table *now)
 {
-	const struct op_spec *spec = w->prog->specs[r->key.op];
-	const struct op_cfg *cfg = &w->prog->cfgs[r->key.op];
-	json_object *o = json_object_new_object();
+	int rc = watch_events__consume(&w->ev);
 
-	json_object_object_add(o, "op", json_object_new_string(spec->name));
-	if (cfg->flags & OPF_LABEL)
-		json_object_object_add(o, "label", json_object_new_int64((int64_t)r->key.label));
-	json_object_object_add(o, "count", json_object_new_uint64(r->calls));
-	if (cfg->flags & OPF_ERROR) {
-		json_object_object_add(o, "errors", json_object_new_uint64(r->errors));
-		json_object_object_add(o, "error_rate", json_object_new_double(
-			r->calls ? round((double)r->errors / (double)r->calls * 1e4) / 1e4 : 0));
-	}
-	if (cfg->flags & OPF_VALUE)
-		json_object_object_add(o, "value", dist_json(&r->value, summary,
-							    r->value_min, r->value_max));
-	if (cfg->flags & OPF_LATENCY)
-		json_object_object_add(o, "latency_ns", dist_json(&r->lat, false, 0, 0));
-	return o;
-}
-
-static void emit_json(const struct watch_run *w, const struct op_table *t, bool summary)
-{
-	json_object *root = json_object_new_object(), *ops = json_object_new_array();
-	json_object *drops = json_object_new_object();
-	struct timespec now;
-	char when[64];
-	struct tm tm;
-	size_t i, n;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + n, sizeof(when) - n, ".%03ldZ", now.tv_nsec / 1000000);
-	json_object_object_add(root, "time", json_object_new_string(when));
-	json_object_object_add(root, "interval_s", json_object_new_double(
-		round((double)t->time_ns / 1e6) / 1e3));
-	for (i = 0; i < t->nr_rows; i++)
-		json_object_array_add(ops, row_json(w, &t->rows[i], summary));
-	json_object_object_add(root, "ops", ops);
-	for (i = 0; i < OPD_NR; i++)
-		json_object_object_add(drops, op_drop_name(i), json_object_new_uint64(t->drops[i]));
-	json_object_object_add(root, "drops", drops);
-	if (summary)
-		json_object_object_add(root, "summary", json_object_new_boolean(1));
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(stdout);
-	json_object_put(root);
-}
-
-static void emit_text(const struct watch_run *w, const struct op_table *t, bool summary)
-{
-	size_t i;
-
-	printf("\n%s (%.1f s)\n%-20s %12s %10s %8s %14s %10s %10s\n",
-	       summary ? "== summary" : "--", (double)t->time_ns / 1e9, "OP [LABEL]", "COUNT",
-	       "ERRORS", "ERR%", "VALUE SUM", "P50 us", "P99 us");
-	for (i = 0; i < t->nr_rows; i++) {
-		const struct op_row *r = &t->rows[i];
-		const struct op_cfg *cfg = &w->prog->cfgs[r->key.op];
-		char name[64];
-
-		snprintf(name, sizeof(name), cfg->flags & OPF_LABEL ? "%s [%lld]" : "%s",
-			 w->prog->specs[r->key.op]->name, (long long)r->key.label);
-		printf("%-20s %12llu %10llu %7.2f%% %14llu %10.1f %10.1f\n", name,
-		       (unsigned long long)r->calls, (unsigned long long)r->errors,
-		       r->calls ? 100.0 * (double)r->errors / (double)r->calls : 0.0,
-		       (unsigned long long)r->value_sum, hist_percentile(&r->lat, 0.5) / 1e3,
-		       hist_percentile(&r->lat, 0.99) / 1e3);
-	}
-	fflush(stdout);
+	if (!rc)
+		rc = op_table__read(&w->maps, &w->pairing, now);
+	if (!rc)
+		rc = op_names__read(w->maps.labels_fd, &w->names);
+	if (rc)
+		report_error("cannot read BPF maps: %s", strerror(-rc));
+	return rc;
 }
 
 static int drain_and_emit(struct watch_run *w, bool summary, bool print)
 {
 	struct op_table now, delta;
-	int rc = op_table__read(&w->maps, &now);
+	int rc = read_all(w, &now);
 
-	if (!rc && print && !summary)
-		rc = op_table__delta(&delta, &now, &w->prev);
-	if (rc) {
+	if (!rc && print && !summary && (rc = op_table__delta(&delta, &now, &w->prev)))
 		report_error("cannot read BPF maps: %s", strerror(-rc));
+	if (rc) {
 		op_table__free(&now);
 		return rc;
 	}
-	if (print) {
-		const struct op_table *t = summary ? &now : &delta;
-
-		if (summary)
-			now.time_ns -= w->start_ns;	/* the summary covers the whole run */
-		(w->env->json ? emit_json : emit_text)(w, t, summary);
-		if (!summary)
-			op_table__free(&delta);
+	if (print && summary) {
+		now.time_ns -= w->start_ns;	/* the summary covers the whole run */
+		emit(w, &now, true);
+	} else if (print) {
+		emit(w, &delta, false);
+		op_table__free(&delta);
 	}
-	if (!summary) {
-		op_table__free(&w->prev);
-		w->prev = now;
-	} else {
-		op_table__free(&now);
-	}
+	op_table__free(&w->prev);
+	w->prev = now;
 	return 0;
 }
 
 static int on_interval(void *ctx)
 {
 	return drain_and_emit(ctx, false, true);
+}
+
+static int on_events(void *ctx)
+{
+	struct watch_run *w = ctx;
+
+	return watch_events__consume(&w->ev);
 }
 
 /* --op 'push f error=ret<0' is an op line without its keyword; 'op ...'
@@ -190,30 +140,89 @@ static int parse_ops(const struct env *env, struct ops_file *f)
 	return rc;
 }
 
-static int run(const struct env *env, const struct ops_program *prog, int pidfd)
+/* Map sizes for the program: every op may fill its labels, plus `other`. */
+static void sizes_of(const struct ops_program *prog, const struct ops_options *opt,
+		     struct ops_sizes *sz)
 {
-	struct watch_run w = { .env = env, .prog = prog };
-	struct loop_hooks hooks = { on_interval, &w };
-	struct ops_session *s = NULL;
+	unsigned int n = (unsigned int)prog->nr_ops;
+
+	sz->stats = n * (opt->max_labels + 1) + 1;
+	sz->labels = n * opt->max_labels + 1;
+	sz->starts = WATCH_MAX_INFLIGHT;
+	sz->events_bytes = WATCH_EVENTS_BYTES;
+}
+
+static int configure(struct ops_session *s, const struct ops_program *prog)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < prog->nr_ops; i++)
+		rc = ops_session__configure(s, (unsigned int)i, &prog->cfgs[i]);
+	for (i = 0; !rc && i < prog->nr_states; i++)
+		rc = ops_session__configure_state(s, (unsigned int)i, &prog->state_cfgs[i]);
+	if (!rc)
+		rc = ops_session__set_usdt_specs(s, prog->usdt_specs, prog->nr_usdt_specs);
+	return rc;
+}
+
+static int start(struct watch_run *w, struct ops_session **s, const struct ops_options *opt,
+		 pid_t pid)
+{
+	struct ops_sizes sz;
+	struct timespec mono, real;
 	char err[512];
 	size_t i;
 	int rc;
 
-	rc = ops_session__open(&s, (unsigned int)prog->nr_ops * 257, err, sizeof(err));
-	for (i = 0; !rc && i < prog->nr_ops; i++)
-		rc = ops_session__configure(s, (unsigned int)i, &prog->cfgs[i]);
+	sizes_of(w->prog, opt, &sz);
+	rc = ops_session__open(s, &sz, err, sizeof(err));
+	if (!rc && (rc = configure(*s, w->prog)))
+		snprintf(err, sizeof(err), "cannot configure BPF maps: %s", strerror(-rc));
 	if (!rc)
-		rc = ops_session__attach(s, prog->sites, prog->nr_sites, env->pid, err, sizeof(err));
+		rc = ops_session__attach(*s, w->prog->sites, w->prog->nr_sites, pid, err,
+					 sizeof(err));
 	if (rc) {
 		report_error("%s", err);
-		goto cleanup;
+		return rc;
 	}
-	ops_session__maps(s, &w.maps);
-	if ((rc = drain_and_emit(&w, false, false)))
+	ops_session__maps(*s, &w->maps);
+	if (w->env->verbose)
+		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", w->prog->nr_sites,
+			ops_session__nr_links(*s), ops_session__link_kind(*s));
+	if ((rc = watch_events__open(&w->ev, w->maps.events_fd))) {
+		report_error("cannot read the events ring buffer: %s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < w->prog->nr_ops; i++)
+		if (w->prog->specs[i]->paired)
+			w->pairing.timeout_ns[i] = w->prog->specs[i]->timeout_ns;
+	w->pairing.on_expired = watch_events__on_expired;
+	w->pairing.ctx = &w->ev;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	w->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
+			     (real.tv_nsec - mono.tv_nsec);
+	return 0;
+}
+
+static int run(const struct env *env, const struct ops_program *prog,
+	       const struct ops_options *opt, int pidfd)
+{
+	struct watch_run w = { .env = env, .prog = prog };
+	struct loop_hooks hooks = { on_interval, &w, -1, on_events };
+	struct ops_session *s = NULL;
+	int rc;
+
+	w.redraw = !env->json && isatty(STDOUT_FILENO);
+	if ((rc = start(&w, &s, opt, env->pid)) || (rc = drain_and_emit(&w, false, false)))
 		goto cleanup;
 	w.start_ns = w.prev.time_ns;
-	fprintf(stderr, "Tracing %zu op%s (%zu sites)%s... Ctrl-C to end.\n", prog->nr_ops,
-		prog->nr_ops == 1 ? "" : "s", prog->nr_sites, env->pid ? " in one process" : "");
+	hooks.fd = watch_events__fd(&w.ev);
+	fprintf(stderr, "Tracing %zu op%s, %zu state%s (%zu sites)%s... Ctrl-C to end.\n",
+		prog->nr_ops, prog->nr_ops == 1 ? "" : "s", prog->nr_states,
+		prog->nr_states == 1 ? "" : "s", prog->nr_sites,
+		env->pid ? " in one process" : "");
 	if (loop_run(env->interval_s, env->duration_s, pidfd, &hooks) == LOOP_PID_EXIT)
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
 	if (env->interval_s > 0)
@@ -221,12 +230,16 @@ static int run(const struct env *env, const struct ops_program *prog, int pidfd)
 	rc = drain_and_emit(&w, true, true);
 cleanup:
 	op_table__free(&w.prev);
+	op_pairing__free(&w.pairing);
+	op_names__free(&w.names);
+	watch_events__free(&w.ev);
 	ops_session__free(s);
 	return rc;
 }
 
 int cmd_watch(const struct env *env)
 {
+	struct ops_options opt = { env->max_labels, env->slow_ns };
 	struct ops_program prog = {};
 	struct ops_file f;
 	int pidfd = -1, rc;
@@ -238,14 +251,14 @@ int cmd_watch(const struct env *env)
 	}
 	if ((rc = prepare_to_trace(env, &pidfd)))
 		goto cleanup;
-	rc = ops_compile(&f, env->pid, &prog, err, sizeof(err));
+	rc = ops_compile(&f, env->pid, &opt, &prog, err, sizeof(err));
 	if (rc) {
 		report_error("%s", err);
 		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto cleanup;
 	}
 	loop_block_signals();
-	rc = run(env, &prog, pidfd) ? EXIT_RUNTIME : EXIT_OK;
+	rc = run(env, &prog, &opt, pidfd) ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);

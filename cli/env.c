@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/env.h"
+#include "cli/ops_compile.h"
+#include "cli/ops_expr.h"
 
 const char *argp_program_version = "synctrace 0.1";
 const char *argp_program_bug_address = NULL;
 
-enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS };
+enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW };
 
 /* The options lat and count share. */
 #define TRACE_OPTIONS \
@@ -39,7 +41,9 @@ static const struct argp_option lat_options[] = {
 
 static const struct argp_option watch_options[] = {
 	{ "op", OPT_OP, "LINE", 0, "An op: 'NAME PROBE [error=PRED] [value=EXPR] [by=EXPR] [count]' (repeatable)", 0 },
-	{ "ops", OPT_OPS, "FILE", 0, "Ops file: one 'op ...' line each, '#' comments (repeatable)", 0 },
+	{ "ops", OPT_OPS, "FILE", 0, "Ops file: one 'op ...' or 'state ...' line each, '#' comments (repeatable)", 0 },
+	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Labels per op before the rest go to 'other' (default 256)", 0 },
+	{ "slow", OPT_SLOW, "DURATION", 0, "Report calls this slow or slower as events (e.g. 50ms)", 0 },
 	TRACE_OPTIONS,
 	{},
 };
@@ -73,13 +77,15 @@ static const char count_doc[] =
 "  synctrace count -p 4242 usdt:relay:push  # a USDT probe's hits\n";
 
 static const char watch_doc[] =
-"Sync-aware ops: calls, errors, values and latency per op and label.\n"
-"So far: one-call ops and count-only ops on functions (see README).\n"
+"Sync-aware ops: calls, errors, values, latency, timeouts and in-flight\n"
+"starts per op and label; state machines; recent errors and slow calls.\n"
+"Without -p, every process running the binaries the ops name.\n"
 "\n"
 "Examples:\n"
 "  synctrace watch -p 4242 --op 'push relay_handle_push error=ret<0'\n"
 "  synctrace watch -p 4242 --op 'req fxo_request value=arg1 by=pid' --json\n"
-"  synctrace watch -p 4242 --ops app.ops -i 1\n";
+"  synctrace watch -p 4242 --ops app.ops -i 1 --slow 50ms\n"
+"  synctrace watch --op 'rt send(arg0) -> on_ack(arg0) timeout=30s'\n";
 
 static const char list_doc[] =
 "Functions (with size) and USDT probes of a binary or library, or of every\n"
@@ -158,6 +164,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "too many --ops (at most %d)", MAX_TARGETS);
 		env->ops_files[env->nr_ops_files++] = arg;
 		break;
+	case OPT_MAX_LABELS: {
+		long long v;
+
+		if (ops_parse_int(arg, &v) || v < 1 || v > 65536)
+			argp_error(state, "invalid --max-labels '%s': expected 1..65536", arg);
+		env->max_labels = (unsigned int)v;
+		break;
+	}
+	case OPT_SLOW:
+		if (ops_parse_duration(arg, &env->slow_ns))
+			argp_error(state, "invalid --slow '%s': expected a duration (50ms, 2s)", arg);
+		break;
 	case ARGP_KEY_ARG:
 		if (env->cmd == CMD_WATCH)
 			argp_error(state, "watch takes ops with --op or --ops, not '%s'", arg);
@@ -191,7 +209,8 @@ static void usage_and_exit(FILE *f, int code)
 		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
 		"  list   [-p PID] [BINARY_OR_LIB] [PATTERN]\n"
-		"  watch  [-p PID] --op LINE... | --ops FILE [-i SECS] [-d SECS] [--json]\n\n"
+		"  watch  [-p PID] --op LINE... | --ops FILE [-i SECS] [-d SECS] [--json]\n"
+		"         [--slow DURATION] [--max-labels N]\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
 }
@@ -216,6 +235,7 @@ void env_parse(struct env *env, int argc, char **argv)
 
 	argp_err_exit_status = EXIT_USAGE;
 	memset(env, 0, sizeof(*env));
+	env->max_labels = OPS_DEFAULT_MAX_LABELS;
 	if (argc < 2)
 		usage_and_exit(stderr, EXIT_USAGE);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))

@@ -61,7 +61,7 @@ enum loop_end loop_run(double interval_s, double duration_s, int pidfd,
 		       const struct loop_hooks *hooks)
 {
 	sigset_t set = stop_signals();
-	enum { SIG, IVAL, DUR, PID, NFDS };
+	enum { SIG, IVAL, DUR, PID, EXTRA, NFDS };
 	struct pollfd fds[NFDS];
 	enum loop_end end = LOOP_ERROR;
 	uint64_t ticks;
@@ -71,6 +71,7 @@ enum loop_end loop_run(double interval_s, double duration_s, int pidfd,
 	fds[IVAL].fd = timer_fd(interval_s, true);
 	fds[DUR].fd = timer_fd(duration_s, false);
 	fds[PID].fd = pidfd;
+	fds[EXTRA].fd = hooks->on_fd ? hooks->fd : -1;
 	for (i = 0; i < NFDS; i++)
 		fds[i].events = POLLIN;
 	if (fds[SIG].fd < 0)
@@ -94,6 +95,8 @@ enum loop_end loop_run(double interval_s, double duration_s, int pidfd,
 			end = LOOP_DURATION;
 			break;
 		}
+		if (fds[EXTRA].revents && hooks->on_fd(hooks->ctx))
+			break;
 		if (fds[IVAL].revents &&
 		    read(fds[IVAL].fd, &ticks, sizeof(ticks)) == sizeof(ticks) &&
 		    hooks->on_interval(hooks->ctx))

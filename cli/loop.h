@@ -15,6 +15,9 @@ struct loop_hooks {
 	/* called at each interval; non-zero stops the loop with LOOP_ERROR */
 	int (*on_interval)(void *ctx);
 	void *ctx;
+	/* with fd >= 0: called when fd is readable (events); non-zero stops the loop */
+	int fd;
+	int (*on_fd)(void *ctx);
 };
 
 /*

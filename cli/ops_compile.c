@@ -1,42 +1,41 @@
 // SPDX-License-Identifier: MIT
 /* Compile parsed ops to kernel configuration and probe sites; see ops_compile.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/ops_compile.h"
+#include "loader/usdt_notes.h"
 
-static int fail(const struct op_spec *o, char *err, size_t errlen, const char *why)
+/* What one probe of an op or state does: its role, and the expressions it evaluates. */
+struct side {
+	const char *file;
+	int line;
+	const char *what;		/* "op 'x'" or "state 'x'" */
+	const struct probe_spec *probe;
+	__u64 cookie;			/* index and role */
+	const struct expr *exprs[3];	/* the expressions evaluated at this probe */
+};
+
+static int fail(const struct side *s, char *err, size_t errlen, const char *fmt, ...)
 {
-	snprintf(err, errlen, "%s:%d: op '%s': %s", o->file ? o->file : "--op", o->line,
-		 o->name, why);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s:%d: %s: %s", s->file ? s->file : "--op", s->line, s->what, msg);
 	return -EINVAL;
 }
 
-static bool has_reads(const struct expr *e)
+static bool at_return(const struct expr *e)
 {
-	return e->nr_reads > 0;
+	return e && (e->uses_ret || e->at_ret);
 }
 
-/* What this release's kernel side does not do yet, said plainly. */
-static int check_supported(const struct op_spec *o, char *err, size_t errlen)
-{
-	if (o->paired)
-		return fail(o, err, errlen, "paired ops (A -> B) are not supported yet");
-	if (o->start.target.kind == TARGET_USDT)
-		return fail(o, err, errlen, "ops on USDT probes are not supported yet");
-	if (o->has_label && expr__is_string(&o->label))
-		return fail(o, err, errlen, "string labels (str(), comm) are not supported yet");
-	if (o->value.at_ret || o->label.at_ret || o->error.lhs.at_ret ||
-	    (!o->count_only && ((o->has_value && has_reads(&o->value)) ||
-				(o->has_label && has_reads(&o->label)) ||
-				(o->error.set && has_reads(&o->error.lhs)))))
-		return fail(o, err, errlen, "memory reads in ops are not supported yet");
-	return 0;
-}
-
-static int to_op_expr(const struct op_spec *o, const struct expr *e, struct op_expr *out,
-		      char *err, size_t errlen)
+static void to_op_expr(const struct expr *e, struct op_expr *out)
 {
 	int i;
 
@@ -46,16 +45,13 @@ static int to_op_expr(const struct op_spec *o, const struct expr *e, struct op_e
 	out->add = e->base == EXPR_CONST ? e->constant : e->add;
 	out->post_add = e->post_add;
 	out->nr_reads = (__u8)e->nr_reads;
-	if (e->base == EXPR_ARG && e->arg >= OPS_ARGS)
-		return fail(o, err, errlen, "arguments past arg5 are not supported yet");
+	out->str = e->str;
+	out->at_return = at_return(e);
 	for (i = 0; i < e->nr_reads && i < OPS_EXPR_READS; i++) {
-		if (e->reads[i].off != (__s32)e->reads[i].off)
-			return fail(o, err, errlen, "read offset out of range");
 		out->reads[i].off = (__s32)e->reads[i].off;
 		out->reads[i].size = (__u8)e->reads[i].size;
 		out->reads[i].is_signed = e->reads[i].is_signed;
 	}
-	return 0;
 }
 
 static const __u32 cmp_map[] = {
@@ -63,52 +59,204 @@ static const __u32 cmp_map[] = {
 	[CMP_GE] = OPC_GE, [CMP_EQ] = OPC_EQ, [CMP_NE] = OPC_NE,
 };
 
-static int compile_cfg(const struct op_spec *o, struct op_cfg *c, char *err, size_t errlen)
+static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
+			struct op_cfg *c)
 {
-	int rc = 0;
-
 	memset(c, 0, sizeof(*c));
+	c->max_labels = opt->max_labels;
+	c->slow_ns = o->count_only ? 0 : opt->slow_ns;
 	if (!o->count_only)
 		c->flags |= OPF_LATENCY;
+	if (o->start.has_key) {
+		c->flags |= OPF_KEYED;
+		to_op_expr(&o->start.key, &c->x[OPS_SLOT_KEY_START]);
+		to_op_expr(&o->end.key, &c->x[OPS_SLOT_KEY_END]);
+	}
 	if (o->error.set) {
 		c->flags |= OPF_ERROR;
 		c->error_cmp = cmp_map[o->error.cmp];
 		c->error_rhs = o->error.rhs;
-		rc = to_op_expr(o, &o->error.lhs, &c->error_lhs, err, errlen);
+		to_op_expr(&o->error.lhs, &c->x[OPS_SLOT_ERROR]);
 	}
-	if (!rc && o->has_value) {
+	if (o->has_value) {
 		c->flags |= OPF_VALUE;
-		rc = to_op_expr(o, &o->value, &c->value, err, errlen);
+		to_op_expr(&o->value, &c->x[OPS_SLOT_VALUE]);
 	}
-	if (!rc && o->has_label) {
+	if (o->has_label) {
 		c->flags |= OPF_LABEL;
-		rc = to_op_expr(o, &o->label, &c->label, err, errlen);
+		to_op_expr(&o->label, &c->x[OPS_SLOT_LABEL]);
 	}
+}
+
+/* The start (or only) probe of an op, and the end of a paired one. */
+static void op_sides(const struct op_spec *o, size_t i, struct side *start, struct side *end)
+{
+	const struct expr *label = o->has_label ? &o->label : NULL;
+	const struct expr *value = o->has_value ? &o->value : NULL;
+	const struct expr *error = o->error.set ? &o->error.lhs : NULL;
+	bool ret = at_return(label) || at_return(value) || at_return(error);
+	enum op_role role = o->count_only && !ret ? OP_ROLE_EVENT : OP_ROLE_CALL;
+
+	*start = (struct side){ o->file, o->line, NULL, &o->start, OP_COOKIE(i, role),
+				{ label, value, error } };
+	if (!o->paired) {
+		if (role == OP_ROLE_CALL)
+			start->cookie |= OP_COOKIE_AT_RETURN;
+		return;
+	}
+	start->cookie = OP_COOKIE(i, OP_ROLE_START);
+	start->exprs[0] = o->start.has_key ? &o->start.key : NULL;
+	start->exprs[2] = NULL;
+	*end = (struct side){ o->file, o->line, NULL, &o->end, OP_COOKIE(i, OP_ROLE_END),
+			      { o->end.has_key ? &o->end.key : NULL, error, NULL } };
+	for (int k = 0; k < 3; k++) {
+		if (at_return(start->exprs[k]))
+			start->cookie |= OP_COOKIE_AT_RETURN;
+		if (at_return(end->exprs[k]))
+			end->cookie |= OP_COOKIE_AT_RETURN;
+	}
+}
+
+static int max_arg(const struct side *s)
+{
+	int k, n = -1;
+
+	for (k = 0; k < 3; k++)
+		if (s->exprs[k] && s->exprs[k]->base == EXPR_ARG && s->exprs[k]->arg > n)
+			n = s->exprs[k]->arg;
+	return n;
+}
+
+/* A USDT site's argument locations, as the kernel side reads them. */
+static int add_usdt_spec(struct ops_program *p, const struct probe_site *site, __u64 *cookie)
+{
+	struct op_usdt_spec *specs, *sp;
+	int i;
+
+	if (p->nr_usdt_specs == OPS_USDT_SPECS)
+		return -E2BIG;
+	specs = realloc(p->usdt_specs, (p->nr_usdt_specs + 1) * sizeof(*specs));
+	if (!specs)
+		return -ENOMEM;
+	p->usdt_specs = specs;
+	sp = &specs[p->nr_usdt_specs++];
+	memset(sp, 0, sizeof(*sp));
+	sp->nr_args = site->usdt_nargs;
+	for (i = 0; i < site->usdt_nargs && i < OPS_ARGS; i++) {
+		const struct usdt_arg *a = &site->usdt_args[i];
+
+		sp->args[i].val = a->val;
+		sp->args[i].reg_off = (__u16)a->reg_off;
+		sp->args[i].kind = a->kind == USDT_ARG_CONST ? OPU_CONST :
+				   a->kind == USDT_ARG_REG ? OPU_REG : OPU_REG_DEREF;
+		sp->args[i].size = (__s8)a->size;
+	}
+	*cookie |= (__u64)p->nr_usdt_specs << 32;
+	return 0;
+}
+
+static int check_site(const struct side *s, const struct probe_site *site,
+		      char *err, size_t errlen)
+{
+	int n = max_arg(s), k, i;
+
+	for (k = 0; k < 3; k++)
+		for (i = 0; s->exprs[k] && i < s->exprs[k]->nr_reads; i++)
+			if (s->exprs[k]->reads[i].off != (__s32)s->exprs[k]->reads[i].off)
+				return fail(s, err, errlen, "%s: a read offset is out of range",
+					    s->probe->text);
+	if (!site->usdt_args && n >= OPS_REG_ARGS)
+		return fail(s, err, errlen, "%s: arguments past arg%d of a function are not "
+			    "supported", s->probe->text, OPS_REG_ARGS - 1);
+	if (site->usdt_args && site->usdt_nargs < 0 && n >= 0)
+		return fail(s, err, errlen, "%s: the probe's arguments are in a form synctrace "
+			    "does not read", s->probe->text);
+	if (site->usdt_args && n >= site->usdt_nargs)
+		return fail(s, err, errlen, "%s: the probe has %d argument%s, arg%d asked for",
+			    s->probe->text, site->usdt_nargs, site->usdt_nargs == 1 ? "" : "s", n);
+	return 0;
+}
+
+static int add_sites(struct ops_program *p, const struct side *s, const struct trace_plan *plan,
+		     char *err, size_t errlen)
+{
+	struct probe_site *sites;
+	size_t k;
+	int rc;
+
+	sites = realloc(p->sites, (p->nr_sites + plan->nr_sites) * sizeof(*sites));
+	if (!sites)
+		return -ENOMEM;
+	p->sites = sites;
+	for (k = 0; k < plan->nr_sites; k++) {
+		struct probe_site *site = &sites[p->nr_sites];
+
+		*site = plan->sites[k];
+		site->cookie = s->cookie;
+		if ((rc = check_site(s, site, err, errlen)))
+			return rc;
+		if (site->usdt_args && (rc = add_usdt_spec(p, site, &site->cookie)))
+			return fail(s, err, errlen, "%s: %s", s->probe->text, rc == -E2BIG ?
+				    "too many USDT sites" : strerror(-rc));
+		p->nr_sites++;
+	}
+	return 0;
+}
+
+static int add_side(struct ops_program *p, struct resolver *r, const struct side *s,
+		    char *err, size_t errlen)
+{
+	struct trace_plan *plan = &p->plans[p->nr_plans++];
+	char msg[768];
+	int rc;
+
+	rc = resolver__add(r, &s->probe->target, plan, msg, sizeof(msg));
+	if (rc) {
+		snprintf(err, errlen, "%s:%d: %s: %s", s->file ? s->file : "--op", s->line,
+			 s->what, msg);
+		return rc;
+	}
+	return add_sites(p, s, plan, err, errlen);
+}
+
+static int compile_op(struct ops_program *p, struct resolver *r, const struct op_spec *o,
+		      const struct ops_options *opt, char *err, size_t errlen)
+{
+	size_t i = p->nr_ops++;
+	struct side start, end;
+	char what[OPS_NAME_MAX + 8];
+	int rc;
+
+	p->specs[i] = o;
+	compile_cfg(o, opt, &p->cfgs[i]);
+	op_sides(o, i, &start, &end);
+	snprintf(what, sizeof(what), "op '%s'", o->name);
+	start.what = end.what = what;
+	rc = add_side(p, r, &start, err, errlen);
+	if (!rc && o->paired)
+		rc = add_side(p, r, &end, err, errlen);
 	return rc;
 }
 
-/* A count-only op whose expressions need no return is a single probe. */
-static enum op_role role_of(const struct op_spec *o)
+static int compile_state(struct ops_program *p, struct resolver *r, const struct state_spec *st,
+			 char *err, size_t errlen)
 {
-	bool ret = o->value.uses_ret || o->label.uses_ret || o->error.lhs.uses_ret;
+	size_t i = p->nr_states++;
+	struct state_cfg *c = &p->state_cfgs[i];
+	char what[OPS_NAME_MAX + 16];
+	struct side s = { st->file, st->line, what, &st->probe,
+			  OP_COOKIE(i, OP_ROLE_STATE), { &st->probe.key } };
+	int v;
 
-	return o->count_only && !ret ? OP_ROLE_EVENT : OP_ROLE_CALL;
-}
-
-static int add_sites(struct ops_program *p, size_t i, const struct trace_plan *plan)
-{
-	struct probe_site *s;
-	size_t k;
-
-	s = realloc(p->sites, (p->nr_sites + plan->nr_sites) * sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	p->sites = s;
-	for (k = 0; k < plan->nr_sites; k++) {
-		s[p->nr_sites] = plan->sites[k];
-		s[p->nr_sites++].cookie = OP_COOKIE(i, role_of(p->specs[i]));
-	}
-	return 0;
+	snprintf(what, sizeof(what), "state '%s'", st->name);
+	p->state_specs[i] = st;
+	memset(c, 0, sizeof(*c));
+	to_op_expr(&st->probe.key, &c->value);
+	/* names[v] names value v; without names, the values 0-15 are their own names */
+	c->nr_values = st->nr_names ? (__u32)st->nr_names : STATE_VALUES;
+	for (v = 0; v < (int)c->nr_values; v++)
+		c->values[v] = v;
+	return add_side(p, r, &s, err, errlen);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -116,40 +264,40 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(((const struct probe_site *)a)->path, ((const struct probe_site *)b)->path);
 }
 
-int ops_compile(const struct ops_file *f, pid_t pid, struct ops_program *out,
-		char *err, size_t errlen)
+static int check_sizes(const struct ops_file *f, char *err, size_t errlen)
 {
-	struct resolver *r = resolver__new(pid);
-	char msg[768];
+	if (f->nr_ops > OPS_MAX) {
+		snprintf(err, errlen, "too many ops: %zu (at most %d)", f->nr_ops, OPS_MAX);
+		return -EINVAL;
+	}
+	if (f->nr_states > OPS_STATES_MAX) {
+		snprintf(err, errlen, "too many states: %zu (at most %d)", f->nr_states,
+			 OPS_STATES_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *opt,
+		struct ops_program *out, char *err, size_t errlen)
+{
+	struct resolver *r = NULL;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (f->nr_states) {
-		snprintf(err, errlen, "%s:%d: state machines are not supported yet",
-			 f->states[0].file ? f->states[0].file : "--op", f->states[0].line);
-		rc = -EINVAL;
-	} else if (f->nr_ops > OPS_MAX) {
-		snprintf(err, errlen, "too many ops: %zu (at most %d)", f->nr_ops, OPS_MAX);
-		rc = -EINVAL;
+	if ((rc = check_sizes(f, err, errlen)))
+		return rc;
+	r = resolver__new(pid);
+	out->plans = calloc(2 * f->nr_ops + f->nr_states + 1, sizeof(*out->plans));
+	if (!r || !out->plans) {
+		resolver__free(r);
+		return -ENOMEM;
 	}
-	out->plans = calloc(f->nr_ops ? f->nr_ops : 1, sizeof(*out->plans));
-	if (!r || !out->plans)
-		rc = rc ? rc : -ENOMEM;
-	for (i = 0; i < f->nr_ops && !rc; i++) {
-		const struct op_spec *o = &f->ops[i];
-
-		out->specs[i] = o;
-		out->nr_ops = i + 1;
-		rc = check_supported(o, err, errlen);
-		if (!rc)
-			rc = compile_cfg(o, &out->cfgs[i], err, errlen);
-		if (!rc && (rc = resolver__add(r, &o->start.target, &out->plans[i], msg, sizeof(msg))))
-			snprintf(err, errlen, "%s:%d: op '%s': %s", o->file ? o->file : "--op",
-				 o->line, o->name, msg);
-		if (!rc)
-			rc = add_sites(out, i, &out->plans[i]);
-	}
+	for (i = 0; i < f->nr_ops && !rc; i++)
+		rc = compile_op(out, r, &f->ops[i], opt, err, errlen);
+	for (i = 0; i < f->nr_states && !rc; i++)
+		rc = compile_state(out, r, &f->states[i], err, errlen);
 	resolver__free(r);
 	if (!rc)
 		qsort(out->sites, out->nr_sites, sizeof(*out->sites), cmp_path);
@@ -160,9 +308,10 @@ void ops_program__free(struct ops_program *p)
 {
 	size_t i;
 
-	for (i = 0; p->plans && i < p->nr_ops; i++)
+	for (i = 0; p->plans && i < p->nr_plans; i++)
 		trace_plan__free(&p->plans[i]);
 	free(p->plans);
 	free(p->sites);
+	free(p->usdt_specs);
 	memset(p, 0, sizeof(*p));
 }

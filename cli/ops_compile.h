@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* From parsed ops (cli/ops_spec.h) to what the kernel side needs: one
- * struct op_cfg per op, and the probe sites with their cookies. */
+ * struct op_cfg per op, one struct state_cfg per state machine, the USDT
+ * argument specs, and the probe sites with their cookies (maps/ops.h). */
 #ifndef SYNCTRACE_OPS_COMPILE_H
 #define SYNCTRACE_OPS_COMPILE_H
 
@@ -10,21 +11,33 @@
 #include "loader/resolve.h"
 #include "maps/ops.h"
 
+#define OPS_DEFAULT_MAX_LABELS 256
+
+struct ops_options {
+	unsigned int max_labels;	/* per op, before `other` */
+	unsigned long long slow_ns;	/* calls this slow are events; 0: none */
+};
+
 struct ops_program {
-	size_t nr_ops;
+	size_t nr_ops, nr_states;
 	struct op_cfg cfgs[OPS_MAX];
 	const struct op_spec *specs[OPS_MAX];
-	struct probe_site *sites;	/* sorted by path */
+	struct state_cfg state_cfgs[OPS_STATES_MAX];
+	const struct state_spec *state_specs[OPS_STATES_MAX];
+	struct op_usdt_spec *usdt_specs;	/* the cookie's index + 1 */
+	size_t nr_usdt_specs;
+	struct probe_site *sites;		/* sorted by path */
 	size_t nr_sites;
-	struct trace_plan *plans;	/* own the site paths */
+	struct trace_plan *plans;		/* own the site paths */
+	size_t nr_plans;
 };
 
 /*
  * 0; -EINVAL (unsupported or invalid: usage error) or -ENOENT etc.
  * (resolution) with "FILE:LINE: message" in err.
  */
-int ops_compile(const struct ops_file *f, pid_t pid, struct ops_program *out,
-		char *err, size_t errlen);
+int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *opt,
+		struct ops_program *out, char *err, size_t errlen);
 void ops_program__free(struct ops_program *p);
 
 #endif /* SYNCTRACE_OPS_COMPILE_H */

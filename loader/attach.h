@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 struct bpf_program;
+struct usdt_arg;
 
 /* One probe site. */
 struct probe_site {
@@ -21,6 +22,9 @@ struct probe_site {
 	__u64 offset;		/* file offset of the instruction */
 	__u64 ref_ctr_offset;	/* file offset of a USDT semaphore, or 0 */
 	__u64 cookie;		/* what bpf_get_attach_cookie() returns */
+	/* A USDT site's arguments (owned by its trace_plan), or NULL. */
+	const struct usdt_arg *usdt_args;
+	int usdt_nargs;		/* -1: the note's arguments were not understood */
 };
 
 /* The kernel's attach types for multi-site uprobe links (newer than our

@@ -12,18 +12,23 @@
 struct ops_session {
 	struct ops_bpf *skel;
 	struct attacher *attacher;
+	bool multi;
 };
 
-static int load(struct ops_session *s, unsigned int nr_keys, bool multi)
+static int load(struct ops_session *s, const struct ops_sizes *sz, bool multi)
 {
 	struct ops_bpf *skel = ops_bpf__open();
 	int err;
 
 	if (!skel)
 		return -errno;
-	bpf_map__set_max_entries(skel->maps.op_stats, nr_keys);
-	bpf_map__set_max_entries(skel->maps.op_lat, nr_keys);
-	bpf_map__set_max_entries(skel->maps.op_val, nr_keys);
+	bpf_map__set_max_entries(skel->maps.op_stats, sz->stats ? sz->stats : 1);
+	bpf_map__set_max_entries(skel->maps.op_lat, sz->stats ? sz->stats : 1);
+	bpf_map__set_max_entries(skel->maps.op_val, sz->stats ? sz->stats : 1);
+	bpf_map__set_max_entries(skel->maps.op_labels, sz->labels ? sz->labels : 1);
+	bpf_map__set_max_entries(skel->maps.op_starts, sz->starts ? sz->starts : 1);
+	bpf_map__set_max_entries(skel->maps.events, sz->events_bytes);
+	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
 	if (multi) {
 		bpf_program__set_expected_attach_type(skel->progs.op_entry, ATTACH_TYPE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(skel->progs.op_exit, ATTACH_TYPE_UPROBE_MULTI);
@@ -37,7 +42,7 @@ static int load(struct ops_session *s, unsigned int nr_keys, bool multi)
 	return 0;
 }
 
-int ops_session__open(struct ops_session **out, unsigned int nr_keys,
+int ops_session__open(struct ops_session **out, const struct ops_sizes *sz,
 		      char *err, size_t errlen)
 {
 	struct ops_session *s = calloc(1, sizeof(*s));
@@ -46,9 +51,10 @@ int ops_session__open(struct ops_session **out, unsigned int nr_keys,
 
 	if (!s)
 		return -ENOMEM;
-	rc = load(s, nr_keys ? nr_keys : 1, multi);
+	rc = load(s, sz, multi);
 	if (rc && multi)
-		rc = load(s, nr_keys ? nr_keys : 1, multi = false);
+		rc = load(s, sz, multi = false);
+	s->multi = multi;
 	if (!rc && !(s->attacher = attacher__new(multi)))
 		rc = -ENOMEM;
 	if (rc) {
@@ -67,6 +73,25 @@ int ops_session__configure(struct ops_session *s, unsigned int op,
 	       -errno : 0;
 }
 
+int ops_session__configure_state(struct ops_session *s, unsigned int state,
+				 const struct state_cfg *cfg)
+{
+	return bpf_map_update_elem(bpf_map__fd(s->skel->maps.state_cfgs), &state, cfg,
+				   BPF_ANY) ? -errno : 0;
+}
+
+int ops_session__set_usdt_specs(struct ops_session *s, const struct op_usdt_spec *specs,
+				size_t n)
+{
+	int fd = bpf_map__fd(s->skel->maps.usdt_specs);
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &i, &specs[i], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 			size_t n, pid_t pid, char *err, size_t errlen)
 {
@@ -77,7 +102,7 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 	if (!calls)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		if (OP_COOKIE_ROLE(sites[i].cookie) == OP_ROLE_CALL)
+		if (sites[i].cookie & OP_COOKIE_AT_RETURN)
 			calls[nr_calls++] = sites[i];
 	rc = attacher__attach(s->attacher, s->skel->progs.op_entry, false, pid, sites, n);
 	if (!rc && nr_calls)
@@ -97,6 +122,21 @@ void ops_session__maps(const struct ops_session *s, struct ops_maps *m)
 	m->lat_fd = bpf_map__fd(s->skel->maps.op_lat);
 	m->val_fd = bpf_map__fd(s->skel->maps.op_val);
 	m->drops_fd = bpf_map__fd(s->skel->maps.op_drops);
+	m->labels_fd = bpf_map__fd(s->skel->maps.op_labels);
+	m->totals_fd = bpf_map__fd(s->skel->maps.op_totals);
+	m->starts_fd = bpf_map__fd(s->skel->maps.op_starts);
+	m->states_fd = bpf_map__fd(s->skel->maps.states);
+	m->events_fd = bpf_map__fd(s->skel->maps.events);
+}
+
+size_t ops_session__nr_links(const struct ops_session *s)
+{
+	return attacher__nr_links(s->attacher);
+}
+
+const char *ops_session__link_kind(const struct ops_session *s)
+{
+	return s->multi ? "uprobe_multi" : "classic uprobe";
 }
 
 void ops_session__free(struct ops_session *s)

@@ -11,15 +11,30 @@
 
 struct ops_session;
 
-/* Room for nr_keys {op, label} pairs. -errno with a message in err. */
-int ops_session__open(struct ops_session **out, unsigned int nr_keys,
+/* How big the maps are made. */
+struct ops_sizes {
+	unsigned int stats;		/* {op, label} rows, `other` included */
+	unsigned int labels;		/* labels admitted, over all ops */
+	unsigned int starts;		/* open starts of paired ops */
+	unsigned int events_bytes;	/* the ring buffer: a power of 2, >= 4096 */
+};
+
+/* -errno with a message in err. */
+int ops_session__open(struct ops_session **out, const struct ops_sizes *sz,
 		      char *err, size_t errlen);
 int ops_session__configure(struct ops_session *s, unsigned int op,
 			   const struct op_cfg *cfg);
-/* sites sorted by path; cookies from OP_COOKIE(). CALL sites get a return probe. */
+int ops_session__configure_state(struct ops_session *s, unsigned int state,
+				 const struct state_cfg *cfg);
+/* specs[i] is the USDT spec of cookie index i + 1. */
+int ops_session__set_usdt_specs(struct ops_session *s, const struct op_usdt_spec *specs,
+				size_t n);
+/* sites sorted by path; cookies from OP_COOKIE(). AT_RETURN sites get a return probe. */
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 			size_t n, pid_t pid, char *err, size_t errlen);
 void ops_session__maps(const struct ops_session *s, struct ops_maps *m);
+size_t ops_session__nr_links(const struct ops_session *s);
+const char *ops_session__link_kind(const struct ops_session *s);
 void ops_session__free(struct ops_session *s);
 
 #endif /* SYNCTRACE_OPS_SESSION_H */

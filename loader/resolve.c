@@ -189,6 +189,30 @@ static int add_site(struct trace_plan *plan, const char *path, __u64 offset,
 	s->offset = offset;
 	s->ref_ctr_offset = ref_ctr;
 	s->cookie = plan->nr_points - 1;
+	s->usdt_args = NULL;
+	s->usdt_nargs = 0;
+	return 0;
+}
+
+/* The last site's USDT arguments: a copy the plan owns, as the notes go with the resolver. */
+static int set_usdt_args(struct trace_plan *plan, const struct usdt_probe *p)
+{
+	struct probe_site *s = &plan->sites[plan->nr_sites - 1];
+	struct usdt_arg **sets, *copy = NULL;
+	size_t bytes = (p->nargs > 0 ? p->nargs : 1) * sizeof(*copy);
+
+	sets = realloc(plan->arg_sets, (plan->nr_arg_sets + 1) * sizeof(*sets));
+	if (!sets)
+		return -ENOMEM;
+	plan->arg_sets = sets;
+	copy = malloc(bytes);
+	if (!copy)
+		return -ENOMEM;
+	if (p->nargs > 0)
+		memcpy(copy, p->args, bytes);
+	sets[plan->nr_arg_sets++] = copy;
+	s->usdt_args = copy;
+	s->usdt_nargs = p->nargs;
 	return 0;
 }
 
@@ -291,6 +315,8 @@ static int add_usdt(struct file_tables *f, const struct target_spec *t,
 		if (!rc)
 			rc = add_site(plan, path, p->offset, p->sema_offset);
 		if (!rc)
+			rc = set_usdt_args(plan, p);
+		if (!rc)
 			plan->sites[plan->nr_sites - 1].cookie = j;
 	}
 	if (!rc && !found) {
@@ -376,6 +402,9 @@ void trace_plan__free(struct trace_plan *plan)
 	}
 	for (i = 0; i < plan->nr_paths; i++)
 		free(plan->paths[i]);
+	for (i = 0; i < plan->nr_arg_sets; i++)
+		free(plan->arg_sets[i]);
+	free(plan->arg_sets);
 	free(plan->points);
 	free(plan->sites);
 	free(plan->paths);

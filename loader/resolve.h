@@ -26,6 +26,8 @@ struct trace_plan {
 	size_t nr_sites;
 	char **paths;			/* owned; sites point into these */
 	size_t nr_paths;
+	struct usdt_arg **arg_sets;	/* owned; USDT sites point into these */
+	size_t nr_arg_sets;
 };
 
 struct resolver;

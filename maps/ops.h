@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Map layouts shared by bpf/ops.bpf.c and user space (watch): per-op
- * configuration, the per-thread frames of open calls, and the stats.
- * Plain C, fixed-width types only.
+ * Map layouts shared by bpf/ops.bpf.c and user space (watch): per-op and
+ * per-state configuration, the per-thread frames of open calls, the open
+ * starts of paired ops, labels, stats, states and events.
+ * Plain C, fixed-width types only. docs/OPS-KERNEL.md explains the layout.
  */
 #ifndef SYNCTRACE_OPS_H
 #define SYNCTRACE_OPS_H
@@ -11,19 +12,35 @@
 #include "hist_bucket.h"
 
 #define OPS_MAX 64
+#define OPS_STATES_MAX 16
 #define OPS_EXPR_READS 4
-#define OPS_ARGS 6		/* argument registers saved at entry */
+#define OPS_ARGS 12		/* USDT probes have up to 12; functions 6 in registers */
+#define OPS_REG_ARGS 6		/* function arguments saved in a frame */
 #define OPS_FRAME_DEPTH 16
+#define OPS_STR_MAX 64		/* bytes of a string label, NUL included */
+#define OPS_USDT_SPECS 1024	/* USDT sites with arguments, over all ops */
+#define STATE_VALUES 16		/* values a state machine names */
+#define STATE_RECENT 16		/* transitions kept per machine and process */
 
-/* What a probe site does for its op; in bits 8-10 of the cookie. */
+/*
+ * What a probe site does; in bits 8-10 of its cookie. Bit 11 (AT_RETURN):
+ * the site's expressions need the function's return (ret or @ret), so its
+ * entry pushes a frame and the work is done at the return. Bits 32-63: the
+ * index + 1 of the site's USDT argument spec (0: a function).
+ */
 enum op_role {
 	OP_ROLE_CALL,		/* one call: entry pushes a frame, return records */
 	OP_ROLE_EVENT,		/* count-only: record at the probe */
+	OP_ROLE_START,		/* A of A -> B: open a start keyed by {op, key} */
+	OP_ROLE_END,		/* B of A -> B: close the start, record */
+	OP_ROLE_STATE,		/* a state machine's value: bits 0-7 are the state */
 };
 
+#define OP_COOKIE_AT_RETURN (1ULL << 11)
 #define OP_COOKIE(op, role) ((__u64)(op) | ((__u64)(role) << 8))
 #define OP_COOKIE_OP(c) ((__u32)((c) & 0xff))
 #define OP_COOKIE_ROLE(c) ((__u32)(((c) >> 8) & 7))
+#define OP_COOKIE_USDT(c) ((__u32)((c) >> 32))	/* spec index + 1, or 0 */
 
 /* The numbering of cli/ops_expr.h's enum expr_base. */
 enum op_expr_base {
@@ -37,16 +54,31 @@ struct op_read {
 	__u16 pad;
 };
 
-/* An expression, flattened: v = base + add; v = *(size *)(v + off) per
- * read; v += post_add. */
+/*
+ * An expression, flattened: v = base + add; v = *(size *)(v + off) per
+ * read; v += post_add; with str, v is the address of a string (comm: the
+ * task's name) and the expression's value is its FNV-1a hash.
+ */
 struct op_expr {
 	__u8 base;
 	__u8 arg;
 	__u8 nr_reads;
-	__u8 pad[5];
+	__u8 str;
+	__u8 at_return;		/* uses ret or @ret: evaluated at the return */
+	__u8 pad[3];
 	__s64 add;		/* or the constant, for OPX_CONST */
 	__s64 post_add;
 	struct op_read reads[OPS_EXPR_READS];
+};
+
+/* The expressions of an op; which ones a site evaluates depends on its role. */
+enum op_slot {
+	OPS_SLOT_KEY_START,	/* START: the pairing key (OPF_KEYED) */
+	OPS_SLOT_KEY_END,	/* END: the pairing key (OPF_KEYED) */
+	OPS_SLOT_LABEL,		/* CALL, EVENT, START */
+	OPS_SLOT_VALUE,		/* CALL, EVENT, START */
+	OPS_SLOT_ERROR,		/* CALL, EVENT, END: the left side of error= */
+	OPS_NR_SLOTS,
 };
 
 enum op_cmp { OPC_NONE, OPC_LT, OPC_LE, OPC_GT, OPC_GE, OPC_EQ, OPC_NE };
@@ -55,21 +87,59 @@ enum op_cmp { OPC_NONE, OPC_LT, OPC_LE, OPC_GT, OPC_GE, OPC_EQ, OPC_NE };
 #define OPF_ERROR (1U << 1)
 #define OPF_VALUE (1U << 2)
 #define OPF_LABEL (1U << 3)
+#define OPF_KEYED (1U << 4)	/* paired by key expressions, not by thread */
 
 struct op_cfg {
 	__u32 flags;
 	__u32 error_cmp;	/* enum op_cmp: error when lhs CMP rhs (signed) */
 	__s64 error_rhs;
-	struct op_expr error_lhs;
-	struct op_expr value;
-	struct op_expr label;
+	__u64 slow_ns;		/* latency at or over this is an event; 0: none */
+	__u32 max_labels;	/* distinct labels before `other` */
+	__u32 pad;
+	struct op_expr x[OPS_NR_SLOTS];
 };
 
-/* Stats are kept per op and label (integer labels as themselves). */
+/* A state machine: its value expression and the values it names. */
+struct state_cfg {
+	struct op_expr value;
+	__u32 nr_values;
+	__u32 pad;
+	__s64 values[STATE_VALUES];	/* slot i: values[i] */
+};
+
+/* Where a USDT argument is (loader/usdt_notes.h's struct usdt_arg, flattened). */
+enum { OPU_CONST, OPU_REG, OPU_REG_DEREF };
+
+struct op_usdt_arg {
+	__s64 val;		/* CONST: the value; REG_DEREF: the displacement */
+	__u16 reg_off;		/* offset in struct pt_regs */
+	__u8 kind;
+	__s8 size;		/* 1, 2, 4, 8; negative: signed */
+	__u32 pad;
+};
+
+struct op_usdt_spec {
+	__u32 nr_args;
+	__u32 pad;
+	struct op_usdt_arg args[OPS_ARGS];
+};
+
+/* The label kinds of a stats key. */
+enum op_label_kind {
+	OPL_VALUE,		/* label is the value (or the string's hash) */
+	OPL_OTHER,		/* every label past the op's max_labels */
+};
+
+/* Stats are kept per op and label. */
 struct op_key {
 	__u32 op;
-	__u32 pad;
+	__u32 kind;		/* enum op_label_kind */
 	__u64 label;
+};
+
+/* A string label's text, by {op, OPL_VALUE, hash}; integer labels have none. */
+struct op_label_text {
+	char s[OPS_STR_MAX];
 };
 
 /* Monotonic per-CPU counters of one {op, label}. */
@@ -79,6 +149,7 @@ struct op_counters {
 	__u64 value_sum;
 	__u64 value_min_inv;	/* ~min, 0 when none (whole run) */
 	__u64 value_max;
+	__u64 lat_max;		/* whole run */
 };
 
 /* A histogram of one {op, label}: latency or value (count = sum of buckets). */
@@ -87,11 +158,37 @@ struct op_hist {
 	__u64 buckets[HIST_NR_BUCKETS];
 };
 
-/* An open call: its start, stack pointer, and the arguments it had. */
+/* Per-op totals shared by every CPU (atomic adds): labels admitted, and pairing. */
+struct op_totals {
+	__u64 labels;		/* distinct labels admitted; at most max_labels stay */
+	__u64 label_overflow;	/* calls whose label went to `other` */
+	__u64 unmatched;	/* ends with no open start */
+	__u64 restarts;		/* starts that replaced an open start of the same key */
+};
+
+/* An open start of a paired op: what the end needs. */
+struct op_start_key {
+	__u32 op;
+	__u32 pad;
+	__u64 key;
+};
+
+struct op_start {
+	__u64 ts;
+	__u64 label;
+	__u64 value;
+	__u32 label_kind;
+	__u32 pid;
+};
+
+/* An open call: its start, stack pointer, arguments, and entry-time values. */
 struct op_frame {
 	__u64 ts;
 	__u64 sp;
-	__u64 args[OPS_ARGS];
+	__u32 cookie_op;	/* op and role (bits 0-10 of the cookie) */
+	__u32 label_kind;
+	__u64 args[OPS_REG_ARGS];
+	__u64 x[OPS_NR_SLOTS];	/* slots evaluated at entry */
 };
 
 struct op_frames {
@@ -100,11 +197,52 @@ struct op_frames {
 	struct op_frame f[OPS_FRAME_DEPTH];
 };
 
+/* One state machine in one process. cur_since: (since_ns << 4) | slot, 0 before the first call. */
+struct state_key {
+	__u32 state;
+	__u32 pid;
+};
+
+struct state_transition {
+	__u64 ts;
+	__u32 from, to;		/* slots */
+};
+
+struct state_rec {
+	__u64 cur_since;
+	__u64 calls;
+	__u64 time_in[STATE_VALUES];
+	__u64 trans[STATE_VALUES][STATE_VALUES];
+	__u64 recent_head;	/* transitions so far; recent[head % 16] is next */
+	struct state_transition recent[STATE_RECENT];
+};
+
+/* Errors and slow calls, through the ring buffer. */
+#define OPE_ERROR (1U << 0)
+#define OPE_SLOW (1U << 1)
+
+struct op_event {
+	__u64 ts;
+	__u64 latency_ns;	/* 0 for a count-only op */
+	__s64 ret;
+	__u64 label;
+	__u32 op;
+	__u32 label_kind;
+	__u32 pid;
+	__u32 tid;
+	__u32 flags;		/* OPE_* */
+	__u32 pad;
+};
+
 enum op_drop {
 	OPD_DEPTH_OVERFLOW,	/* more open calls on a thread than frames */
 	OPD_UNMATCHED_RETURN,	/* a return whose entry was not seen */
 	OPD_STATS_FULL,		/* no room for a new {op, label} */
 	OPD_READ_FAILED,	/* an expression's memory read failed */
+	OPD_STARTS_FULL,	/* no room for a new open start */
+	OPD_EVENTS_LOST,	/* the ring buffer was full */
+	OPD_STATE_UNKNOWN,	/* a state value the machine does not name */
+	OPD_STATES_FULL,	/* no room for a new {state, pid} */
 	OPD_NR,
 };
 

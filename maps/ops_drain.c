@@ -7,12 +7,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps/ops_drain.h"
+#include "maps/ops_drain_internal.h"
 
 static const char *const drop_names[OPD_NR] = {
 	[OPD_DEPTH_OVERFLOW] = "depth_overflow",
 	[OPD_UNMATCHED_RETURN] = "unmatched_return",
 	[OPD_STATS_FULL] = "stats_full",
 	[OPD_READ_FAILED] = "read_failed",
+	[OPD_STARTS_FULL] = "starts_full",
+	[OPD_EVENTS_LOST] = "events_lost",
+	[OPD_STATE_UNKNOWN] = "state_unknown",
+	[OPD_STATES_FULL] = "states_full",
 };
 
 const char *op_drop_name(unsigned int reason)
@@ -20,13 +25,34 @@ const char *op_drop_name(unsigned int reason)
 	return reason < OPD_NR ? drop_names[reason] : "unknown";
 }
 
-static int cmp_key(const void *a, const void *b)
+int op_key_cmp(const void *a, const void *b)
 {
 	const struct op_key *x = a, *y = b;
 
 	if (x->op != y->op)
 		return x->op < y->op ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
 	return (x->label > y->label) - (x->label < y->label);
+}
+
+struct op_row *op_table__row(struct op_table *t, const struct op_key *k)
+{
+	struct op_row *r = bsearch(k, t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
+
+	if (r)
+		return r;
+	r = realloc(t->rows, (t->nr_rows + 1) * sizeof(*r));
+	if (!r)
+		return NULL;
+	t->rows = r;
+	r = &t->rows[t->nr_rows++];
+	memset(r, 0, sizeof(*r));
+	r->key = *k;
+	hist_reset(&r->lat);
+	hist_reset(&r->value);
+	qsort(t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
+	return bsearch(k, t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
 }
 
 /* Sum one histogram's per-CPU copies; absent (no value or no latency) is empty. */
@@ -60,6 +86,8 @@ static void read_counters(const struct op_counters *pc, int ncpu, struct op_row 
 			min_inv = pc[c].value_min_inv;
 		if (pc[c].value_max > r->value_max)
 			r->value_max = pc[c].value_max;
+		if (pc[c].lat_max > r->lat_max)
+			r->lat_max = pc[c].lat_max;
 	}
 	r->value_min = ~min_inv;
 }
@@ -105,7 +133,16 @@ cleanup:
 	return err;
 }
 
-int op_table__read(const struct ops_maps *m, struct op_table *t)
+static void read_totals(int fd, struct op_table *t)
+{
+	__u32 i;
+
+	for (i = 0; i < OPS_MAX; i++)
+		if (bpf_map_lookup_elem(fd, &i, &t->totals[i]))
+			memset(&t->totals[i], 0, sizeof(t->totals[i]));
+}
+
+int op_table__read(const struct ops_maps *m, struct op_pairing *pairing, struct op_table *t)
 {
 	int ncpu = libbpf_num_possible_cpus(), err;
 	struct timespec ts;
@@ -121,7 +158,12 @@ int op_table__read(const struct ops_maps *m, struct op_table *t)
 	err = read_rows(m, t, ncpu);
 	if (err)
 		return err;
-	qsort(t->rows, t->nr_rows, sizeof(*t->rows), cmp_key);
+	qsort(t->rows, t->nr_rows, sizeof(*t->rows), op_key_cmp);
+	read_totals(m->totals_fd, t);
+	if (pairing && (err = op_pairing__scan(pairing, m->starts_fd, t)))
+		return err;
+	if ((err = op_states__read(m->states_fd, t)))
+		return err;
 	d = calloc(ncpu, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -147,7 +189,7 @@ int op_table__delta(struct op_table *out, const struct op_table *now,
 	for (i = 0; i < now->nr_rows; i++) {
 		const struct op_row *n = &now->rows[i];
 		const struct op_row *b = bsearch(&n->key, before->rows, before->nr_rows,
-						 sizeof(*b), cmp_key);
+						 sizeof(*b), op_key_cmp);
 		struct op_row *o = &out->rows[i];
 
 		*o = *n;
@@ -156,16 +198,24 @@ int op_table__delta(struct op_table *out, const struct op_table *now,
 		o->calls -= b->calls;
 		o->errors -= b->errors;
 		o->value_sum -= b->value_sum;
+		o->timeouts -= b->timeouts;
 		hist_delta(&o->lat, &n->lat, &b->lat);
 		hist_delta(&o->value, &n->value, &b->value);
 	}
 	for (i = 0; i < OPD_NR; i++)
 		out->drops[i] = now->drops[i] - before->drops[i];
-	return 0;
+	for (i = 0; i < OPS_MAX; i++) {
+		out->totals[i] = now->totals[i];	/* labels: a gauge */
+		out->totals[i].label_overflow -= before->totals[i].label_overflow;
+		out->totals[i].unmatched -= before->totals[i].unmatched;
+		out->totals[i].restarts -= before->totals[i].restarts;
+	}
+	return op_states__copy(out, now);
 }
 
 void op_table__free(struct op_table *t)
 {
 	free(t->rows);
+	free(t->states);
 	memset(t, 0, sizeof(*t));
 }

@@ -1,6 +1,4 @@
 """`synctrace watch`, one-call and count-only ops, against fx_ops and fx_calls."""
-import pytest
-
 from conftest import (Tracer, Workload, assert_close, finish_fx_ops, run,
                       start_fx_ops)
 
@@ -51,16 +49,6 @@ def test_one_call_op_latency_within_8pct():
     assert work["count"] == truth["count"] == 300
     assert_close("p50", work["latency_ns"]["p50"], truth["p50"])
     assert_close("p99", work["latency_ns"]["p99"], truth["p99"])
-
-
-@pytest.mark.parametrize("op, why", [
-    ("a f(arg0) -> g(arg0)", "paired ops"),
-    ("a usdt:x:y count", "USDT"),
-    ("a f by=str(arg0)", "string labels"),
-])
-def test_kinds_not_supported_yet_say_so(op, why):
-    rc, _, err = run("watch", "-p", "1", "--op", op)
-    assert rc == 2 and "--op:1: op 'a':" in err and why in err, err
 
 
 def test_ops_parse_error_is_file_line_and_exit_2(tmp_path):

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/* What the watch renderers share: labels and times as text. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+#include "cli/watch.h"
+
+bool watch_label_is_string(const struct watch_frame *f, __u32 op)
+{
+	const struct op_cfg *c = &f->prog->cfgs[op < OPS_MAX ? op : 0];
+
+	return c->x[OPS_SLOT_LABEL].str || c->x[OPS_SLOT_LABEL].base == OPX_COMM;
+}
+
+const char *watch_label_text(const struct watch_frame *f, const struct op_key *k,
+			     char *buf, size_t len)
+{
+	const char *text;
+
+	if (k->kind == OPL_OTHER)
+		return "other";
+	if (!watch_label_is_string(f, k->op)) {
+		snprintf(buf, len, "%" PRId64, (int64_t)k->label);
+		return buf;
+	}
+	text = op_names__find(f->names, k);
+	snprintf(buf, len, "%s", text ? text : "?");
+	return buf;
+}
+
+void watch_time_text(const struct watch_frame *f, uint64_t ts, char *buf, size_t len)
+{
+	int64_t ns = (int64_t)ts + f->mono_to_real_ns;
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06ldZ", (long)(ns % 1000000000) / 1000);
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/* State machines and label texts from the ops maps; see ops_drain.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "maps/ops_drain_internal.h"
+
+static int cmp_state_key(const void *a, const void *b)
+{
+	const struct state_key *x = a, *y = b;
+
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The time in the current state so far counts in its time_in. */
+static void add_current_dwell(struct state_rec *rec, uint64_t now)
+{
+	uint64_t since = rec->cur_since >> 4;
+
+	if (rec->cur_since && now > since)
+		rec->time_in[rec->cur_since & (STATE_VALUES - 1)] += now - since;
+}
+
+int op_states__read(int fd, struct op_table *t)
+{
+	struct state_key k, next, *prev = NULL;
+	struct state_row *rows;
+	size_t cap = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (t->nr_states == cap) {
+			cap = cap ? 2 * cap : 8;
+			rows = realloc(t->states, cap * sizeof(*rows));
+			if (!rows)
+				return -ENOMEM;
+			t->states = rows;
+		}
+		rows = &t->states[t->nr_states];
+		rows->key = k;
+		if (bpf_map_lookup_elem(fd, &k, &rows->rec))
+			continue;
+		add_current_dwell(&rows->rec, t->time_ns);
+		t->nr_states++;
+	}
+	if (t->nr_states)
+		qsort(t->states, t->nr_states, sizeof(*t->states), cmp_state_key);
+	return 0;
+}
+
+int op_states__copy(struct op_table *out, const struct op_table *from)
+{
+	out->nr_states = 0;
+	if (!from->nr_states)
+		return 0;
+	out->states = malloc(from->nr_states * sizeof(*out->states));
+	if (!out->states)
+		return -ENOMEM;
+	memcpy(out->states, from->states, from->nr_states * sizeof(*out->states));
+	out->nr_states = from->nr_states;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return op_key_cmp(&((const struct op_name *)a)->key, &((const struct op_name *)b)->key);
+}
+
+int op_names__read(int fd, struct op_names *n)
+{
+	struct op_key k, next, *prev = NULL;
+	struct op_label_text text;
+	struct op_name *names;
+	size_t cap = n->nr;
+
+	/* labels are only ever added (a refused one is gone at once): read anew */
+	n->nr = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &text))
+			continue;
+		if (n->nr == cap) {
+			cap = cap ? 2 * cap : 64;
+			names = realloc(n->names, cap * sizeof(*names));
+			if (!names)
+				return -ENOMEM;
+			n->names = names;
+		}
+		n->names[n->nr].key = k;
+		memcpy(n->names[n->nr].text, text.s, sizeof(text.s));
+		n->names[n->nr++].text[OPS_STR_MAX - 1] = '\0';
+	}
+	if (n->nr)
+		qsort(n->names, n->nr, sizeof(*n->names), cmp_name);
+	return 0;
+}
+
+const char *op_names__find(const struct op_names *n, const struct op_key *key)
+{
+	const struct op_name *f;
+
+	if (!n->nr)
+		return NULL;
+	f = bsearch(key, n->names, n->nr, sizeof(*n->names), cmp_name);
+	return f ? f->text : NULL;
+}
+
+void op_names__free(struct op_names *n)
+{
+	free(n->names);
+	memset(n, 0, sizeof(*n));
+}

@@ -1,0 +1,104 @@
+"""`synctrace watch`: paired ops (A -> B) across threads and processes,
+timeouts, inflight and unmatched ends, against fx_ops's own truth."""
+import json
+import os
+import time
+
+import pytest
+
+from conftest import LINK_KINDS, FX_OPS, Tracer, assert_close, finish_fx_ops, start_fx_ops
+
+
+def rows(obj, name):
+    return [o for o in obj["ops"] if o["op"] == name]
+
+
+def totals(obj, name):
+    (t,) = [o for o in obj["op_totals"] if o["op"] == name]
+    return t
+
+
+@pytest.mark.parametrize("link", ["multi", "classic"])
+def test_paired_across_threads_by_key(link):
+    p = start_fx_ops("threads", 400)
+    env = dict(os.environ, **LINK_KINDS[link][0])
+    t = Tracer("watch", "-p", p.pid, "--json", "-v",
+               "--op", "rt fxo_submit(arg0) -> fxo_ack(arg0)", env=env).wait_tracing()
+    assert f" {LINK_KINDS[link][1]} links" in t.stderr, t.stderr
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    assert truth["out_of_order"] > 0          # pairing by arrival order would be wrong
+    (rt,) = rows(t.summary(), "rt")
+    assert rt["count"] == truth["acked"] == 400
+    assert rt["unmatched"] == 0 and rt["inflight"] == 0 and rt["timeouts"] == 0
+    assert_close("p50", rt["latency_ns"]["p50"], truth["latency"]["p50"])
+    assert_close("p99", rt["latency_ns"]["p99"], truth["latency"]["p99"])
+
+
+def test_paired_across_processes_with_selectors_and_no_pid(tmp_path):
+    ops = tmp_path / "pubsub.ops"
+    ops.write_text(f"# a producer process and its consumer child\n"
+                   f"pub={FX_OPS}\nsub={FX_OPS}\n"
+                   f"op hop pub:fxo_emit(arg0) -> sub:fxo_recv(arg0)\n")
+    t = Tracer("watch", "--ops", ops, "--json").wait_tracing()   # started before the processes
+    p = start_fx_ops("procs", 300)
+    truth = finish_fx_ops(p)
+    assert t.stop() == 0, t.stderr
+    (hop,) = rows(t.summary(), "hop")
+    assert truth["child"] != truth["pid"]
+    assert hop["count"] == truth["received"] == 300
+    assert hop["unmatched"] == 0 and hop["inflight"] == 0
+    assert_close("p50", hop["latency_ns"]["p50"], truth["latency"]["p50"])
+    assert_close("p99", hop["latency_ns"]["p99"], truth["latency"]["p99"])
+
+
+def test_open_starts_are_inflight_then_time_out():
+    p = start_fx_ops("open", 50, 30)
+    t = Tracer("watch", "-p", p.pid, "--json", "-i", "0.2",
+               "--op", "rt fxo_submit(arg0) -> fxo_ack(arg0) timeout=1500ms").wait_tracing()
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    truth = json.loads(p.stdout.readline())   # the fixture now holds its open starts
+    time.sleep(0.8)                            # intervals see them in flight
+    time.sleep(1.5)                            # then past the timeout
+    p.stdin.close()
+    p.wait()
+    assert t.wait() == 0, t.stderr
+    objs = t.json()
+    s = objs[-1]
+    (rt,) = rows(s, "rt")
+    assert rt["count"] == truth["acked"] == 30
+    assert rt["timeouts"] == truth["open"] == 20
+    assert rt["inflight"] == 0 and rt["unmatched"] == 0
+    seen_inflight = max(r["inflight"] for o in objs[:-1] for r in rows(o, "rt"))
+    assert seen_inflight == truth["open"]      # the gauge, before they expired
+    assert sum(r["timeouts"] for o in objs[:-1] for r in rows(o, "rt")) == 20
+    assert s["events"]["timeouts"] == 20
+    recent = [e for e in s["events"]["recent"] if e["kind"] == "timeout"]
+    assert len(recent) == 20 and all(e["latency_ns"] >= 1.5e9 for e in recent)
+    assert_close("p50", rt["latency_ns"]["p50"], truth["latency"]["p50"])
+
+
+def test_ends_without_start_are_unmatched():
+    # fxo_ack -> fxo_submit: every "end" (submit) comes before its "start"
+    p = start_fx_ops("open", 40, 40)
+    t = Tracer("watch", "-p", p.pid, "--json",
+               "--op", "back fxo_ack(arg0) -> fxo_submit(arg0)").wait_tracing()
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    s = t.summary()
+    assert totals(s, "back")["unmatched"] == truth["submitted"] == 40
+    (back,) = rows(s, "back")
+    assert back["count"] == 0 and back["inflight"] == truth["acked"] == 40
+
+
+def test_pairing_per_thread_without_a_key():
+    p = start_fx_ops("open", 60, 60)
+    t = Tracer("watch", "-p", p.pid, "--json",
+               "--op", "sa fxo_submit -> fxo_ack").wait_tracing()
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    (sa,) = rows(t.summary(), "sa")
+    assert sa["count"] == 60 and sa["unmatched"] == 0 and sa["inflight"] == 0
+    assert totals(t.summary(), "sa")["restarts"] == 0
+    assert_close("p50", sa["latency_ns"]["p50"], truth["latency"]["p50"])
