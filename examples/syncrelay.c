@@ -460,7 +460,8 @@ static int relay_client(int port, uint32_t id, long ops, uint32_t keys, uint64_t
 	int err = 0;
 
 	r.id = id;
-	r.rng = (seed * 0x9e3779b97f4a7c15ull + id) | 1;
+	/* one stream per client: seed * K + id | 1 gave ids 2k and 2k+1 the same one */
+	r.rng = ((seed + id) * 0x9e3779b97f4a7c15ull) | 1;
 	r.state = -1;
 	conn_set_state(&r, CONN_CONNECTING);
 	r.fd = connect_retry(port);

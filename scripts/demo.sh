@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: trace the bundled sample sync engine (examples/syncrelay: a
 # relay server and three clients on loopback) for ~10 s, without -p, so
-# every process running the binary is traced, then print the histograms.
+# every process running the binary is traced: the `watch` dashboard of its
+# ops (examples/syncrelay.ops: plain functions and its USDT contract) every
+# 2 s, then the latency histograms of `lat`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -15,12 +17,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
+WLOG=$(mktemp)
+LAT_OUT=$(mktemp)
+OPS=$(mktemp --suffix=.ops)
+trap 'rm -f "$LOG" "$WLOG" "$LAT_OUT" "$OPS"' EXIT
+# the ops file names the binary relative to the project root; BUILD may differ
+sed "s|^relay=.*|relay=$BIN|" examples/syncrelay.ops >"$OPS"
 
 echo "== synctrace lat on $BIN: server and clients, ${SECS}s" >&2
 "$BUILD/synctrace" lat -d "$((SECS + 1))" \
 	"$BIN:relay_handle_*" "$BIN:apply_change" "$BIN:resolve_conflict" \
-	"$BIN:client_push" "$BIN:client_pull" "$BIN:client_apply_remote" 2>"$LOG" &
+	"$BIN:client_push" "$BIN:client_pull" "$BIN:client_apply_remote" >"$LAT_OUT" 2>"$LOG" &
 TRACER=$!
 # wait for the Tracing line: from then on every probe is attached
 for _ in $(seq 200); do
@@ -31,6 +38,20 @@ done
 cat "$LOG" >&2
 grep -q '^Tracing' "$LOG" || { wait "$TRACER"; exit 1; }
 
+echo "== synctrace watch --ops examples/syncrelay.ops: the dashboard every 2 s" >&2
+"$BUILD/synctrace" watch --ops "$OPS" -i 2 -d "$((SECS + 1))" 2>"$WLOG" &
+WATCHER=$!
+for _ in $(seq 200); do
+	grep -q '^Tracing' "$WLOG" && break
+	kill -0 "$WATCHER" 2>/dev/null || break
+	sleep 0.05
+done
+cat "$WLOG" >&2
+grep -q '^Tracing' "$WLOG" || { wait "$WATCHER"; exit 1; }
+
 echo "== starting the relay: 1 server, 3 clients, ${SECS}s" >&2
-"$BIN" demo --port "$PORT" --clients 3 --seconds "$SECS"
+"$BIN" demo --port "$PORT" --clients 3 --seconds "$SECS" 2>/dev/null
+wait "$WATCHER"
 wait "$TRACER"
+echo "== synctrace lat: the same run's latency histograms" >&2
+cat "$LAT_OUT"
