@@ -309,19 +309,19 @@ static int check_pairing(struct probe_ctx *c, const char *owner, const struct op
 	return 0;
 }
 
-/* A one-call op takes everything at the return; a paired op, at the end's entry. */
+/*
+ * Each side of an op fires at its function's return when its expressions use
+ * ret or @ret: the start's key, value= and by=, the end's key and error=.
+ */
 static int check_op_ret(struct probe_ctx *c, const char *owner, const struct op_spec *op)
 {
-	static const char paired_why[] = "a paired op takes it when the end probe fires, "
-					  "at its entry";
-	const struct probe_spec *at = op->paired ? &op->end : &op->start;
+	const struct probe_spec *end = op->paired ? &op->end : &op->start;
 	const struct ret_use uses[] = {
-		{ "the start key", &op->start.key, &op->start, false,
-		  "it is taken at the start's entry; only the end probe's key may" },
-		{ "the end key", &op->end.key, &op->end, op->end.target.kind == TARGET_FUNC, "" },
-		{ "error=", &op->error.lhs, at, !op->paired, paired_why },
-		{ "value=", &op->value, at, !op->paired, paired_why },
-		{ "by=", &op->label, at, !op->paired, paired_why },
+		{ "the start key", &op->start.key, &op->start, true, "" },
+		{ "the end key", &op->end.key, &op->end, true, "" },
+		{ "error=", &op->error.lhs, end, true, "" },
+		{ "value=", &op->value, &op->start, true, "" },
+		{ "by=", &op->label, &op->start, true, "" },
 	};
 	size_t i;
 	int err;
