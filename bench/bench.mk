@@ -6,12 +6,13 @@ BENCH_DIR  := $(BUILD)/bench
 BENCH_BINS := $(BENCH_DIR)/target $(BENCH_DIR)/many $(BENCH_DIR)/floor
 BENCH_ARGS ?=
 
-.PHONY: bench-bins
+# bench: also the name of this directory, so it must be phony to run at all
+.PHONY: bench bench-bins
 bench-bins: $(BENCH_BINS)
 
 $(BENCH_DIR)/target: bench/target.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< -o $@
+	$(CC) $(CFLAGS) -pthread $< -o $@
 
 # -fno-ipa-icf with noipa: 500 identical bodies must keep 500 addresses
 $(BENCH_DIR)/many: bench/many.c

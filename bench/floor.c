@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel floor: bench/floor.bpf.c's empty programs attached to one
- * function the way synctrace attaches (loader/attach.c, uprobe_multi when
+ * The kernel floor: bench/floor.bpf.c's empty programs attached to
+ * functions the way synctrace attaches (loader/attach.c, uprobe_multi when
  * the kernel has it), so the benchmark can subtract what no tracer avoids.
  *
- *   floor -p PID BINARY FUNC
+ *   floor -p PID [--entry-only] BINARY FUNC...
+ *
+ * --entry-only: no return program, as `watch` attaches the start and end
+ * of a paired op (both are points, not calls).
  *
  * Prints "Tracing ..." on stderr once attached, exits 0 on SIGINT/SIGTERM.
  */
@@ -18,6 +21,8 @@
 #include "loader/attach.h"
 #include "loader/elf_syms.h"
 #include "floor.skel.h"
+
+#define MAX_FUNCS 8
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -43,23 +48,32 @@ static int find_offset(const char *path, const char *func, __u64 *offset)
 	return n == 1 ? 0 : -ENOENT;
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: floor -p PID [--entry-only] BINARY FUNC...\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	struct probe_site site = { 0 };
+	struct probe_site sites[MAX_FUNCS] = { 0 };
 	struct attacher *a = NULL;
 	struct floor_bpf *skel = NULL;
 	struct bpf_program *prog;
 	bool multi = attacher__kernel_has_multi() && !getenv("SYNCTRACE_NO_MULTI");
+	bool entry_only;
 	sigset_t stop;
 	pid_t pid;
-	int err, sig;
+	int i, n, first, err = 0, sig;
 
-	if (argc != 5 || strcmp(argv[1], "-p")) {
-		fprintf(stderr, "usage: floor -p PID BINARY FUNC\n");
-		return 2;
-	}
+	if (argc < 5 || strcmp(argv[1], "-p"))
+		return usage();
 	pid = (pid_t)atoi(argv[2]);
-	site.path = argv[3];
+	entry_only = !strcmp(argv[3], "--entry-only");
+	first = 4 + entry_only;		/* the first FUNC */
+	n = argc - first;
+	if (n < 1 || n > MAX_FUNCS)
+		return usage();
 	libbpf_set_print(quiet);
 
 	/* blocked before attaching, so an early Ctrl-C still detaches cleanly */
@@ -68,11 +82,15 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 
-	err = find_offset(site.path, argv[4], &site.offset);
-	if (err) {
-		fprintf(stderr, "floor: %s: no single function '%s'\n", site.path, argv[4]);
-		goto cleanup;
+	for (i = 0; i < n && !err; i++) {
+		sites[i].path = argv[first - 1];
+		err = find_offset(sites[i].path, argv[first + i], &sites[i].offset);
+		if (err)
+			fprintf(stderr, "floor: %s: no single function '%s'\n", sites[i].path,
+				argv[first + i]);
 	}
+	if (err)
+		goto cleanup;
 	skel = floor_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -93,15 +111,16 @@ int main(int argc, char **argv)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = attacher__attach(a, skel->progs.floor_entry, false, pid, &site, 1);
-	if (!err)
-		err = attacher__attach(a, skel->progs.floor_exit, true, pid, &site, 1);
+	err = attacher__attach(a, skel->progs.floor_entry, false, pid, sites, (size_t)n);
+	if (!err && !entry_only)
+		err = attacher__attach(a, skel->progs.floor_exit, true, pid, sites, (size_t)n);
 	if (err) {
 		fprintf(stderr, "floor: cannot attach uprobes: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	fprintf(stderr, "Tracing 1 function in pid %d (empty programs, %s)... Ctrl-C to end.\n",
-		pid, multi ? "uprobe_multi" : "classic links");
+	fprintf(stderr, "Tracing %d function%s in pid %d (empty programs%s, %s)... Ctrl-C to end.\n",
+		n, n == 1 ? "" : "s", pid, entry_only ? ", entry only" : "",
+		multi ? "uprobe_multi" : "classic links");
 	sigwait(&stop, &sig);
 cleanup:
 	attacher__free(a);
