@@ -252,10 +252,10 @@ static int compile_state(struct ops_program *p, struct resolver *r, const struct
 	p->state_specs[i] = st;
 	memset(c, 0, sizeof(*c));
 	to_op_expr(&st->probe.key, &c->value);
-	/* names[v] names value v; without names, the values 0-15 are their own names */
+	/* names[i] names values[i]; without names, the values 0-15 are their own names */
 	c->nr_values = st->nr_names ? (__u32)st->nr_names : STATE_VALUES;
 	for (v = 0; v < (int)c->nr_values; v++)
-		c->values[v] = v;
+		c->values[v] = st->nr_names ? st->values[v] : v;
 	return add_side(p, r, &s, err, errlen);
 }
 

@@ -322,12 +322,64 @@ static bool is_state_value_name(const char *s, size_t len)
 	return len > 0;
 }
 
-/* names=a,b,c: names[v] is the name of value v; they label the report. */
+/* A state value: an integer, or a character in quotes ('r'). */
+static int parse_state_value(const char *p, size_t len, long long *out)
+{
+	char buf[32];
+
+	if (len == 3 && p[0] == '\'' && p[2] == '\'') {
+		*out = (unsigned char)p[1];
+		return 0;
+	}
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return ops_parse_int(buf, out);
+}
+
+/* One NAME[:VALUE] of names=, added to st. */
+static int add_state_name(struct line_ctx *c, struct state_spec *st, const char *p, size_t len)
+{
+	const char *colon = memchr(p, ':', len);
+	size_t nlen = colon ? (size_t)(colon - p) : len;
+	long long v = st->nr_names;
+	int i;
+
+	if (!nlen || !is_state_value_name(p, nlen) || nlen > OPS_NAME_MAX)
+		return fail(c, "state '%s': bad name " QF " in names= (letters, digits, _ . -, at "
+			    "most %d chars, then :VALUE if you like)", st->name,
+			    (int)(len < 40 ? len : 40), p, len < 40 ? "" : "...", OPS_NAME_MAX);
+	if (colon && parse_state_value(colon + 1, len - nlen - 1, &v))
+		return fail(c, "state '%s': bad value " QF " in names= (an integer or a "
+			    "character in quotes: idle:0, ready:'r')", st->name,
+			    (int)(len - nlen - 1), colon + 1, "");
+	for (i = 0; i < st->nr_names; i++) {
+		if (strlen(st->names[i]) == nlen && !strncmp(st->names[i], p, nlen))
+			return fail(c, "state '%s': name '%s' twice in names=", st->name,
+				    st->names[i]);
+		if (st->values[i] == v)
+			return fail(c, "state '%s': value %lld twice in names= ('%s' has it)",
+				    st->name, v, st->names[i]);
+	}
+	if (st->nr_names == STATE_MAX_NAMES)
+		return fail(c, "state '%s': names= has more than %d names", st->name,
+			    STATE_MAX_NAMES);
+	st->names[st->nr_names] = strndup(p, nlen);
+	if (!st->names[st->nr_names])
+		return fail_nomem(c);
+	st->values[st->nr_names++] = v;
+	return 0;
+}
+
+/*
+ * names=a,b,c: names[i] is the name of value i; NAME:VALUE gives the value
+ * (ready:'r', stopping:4). They label the report.
+ */
 static int parse_names(struct line_ctx *c, struct state_spec *st, const char *list)
 {
 	const char *p = list, *end;
-	size_t len;
-	int i;
+	int err;
 
 	if (st->nr_names)
 		return fail(c, "state '%s': option 'names' given twice", st->name);
@@ -335,26 +387,11 @@ static int parse_names(struct line_ctx *c, struct state_spec *st, const char *li
 		return fail(c, "state '%s': names= is empty (expected names=a,b,c)", st->name);
 	for (;; p = end + 1) {
 		end = strchrnul(p, ',');
-		len = end - p;
-		if (!len)
+		if (end == p)
 			return fail(c, "state '%s': empty name in names= (value %d)", st->name,
 				    st->nr_names);
-		if (!is_state_value_name(p, len) || len > OPS_NAME_MAX)
-			return fail(c, "state '%s': bad name " QF " in names= (letters, digits, "
-				    "_ . -, at most %d chars)", st->name,
-				    (int)(len < 40 ? len : 40), p, len < 40 ? "" : "...",
-				    OPS_NAME_MAX);
-		for (i = 0; i < st->nr_names; i++)
-			if (strlen(st->names[i]) == len && !strncmp(st->names[i], p, len))
-				return fail(c, "state '%s': name '%s' twice in names=", st->name,
-					    st->names[i]);
-		if (st->nr_names == STATE_MAX_NAMES)
-			return fail(c, "state '%s': names= has more than %d names", st->name,
-				    STATE_MAX_NAMES);
-		st->names[st->nr_names] = strndup(p, len);
-		if (!st->names[st->nr_names])
-			return fail_nomem(c);
-		st->nr_names++;
+		if ((err = add_state_name(c, st, p, end - p)))
+			return err;
 		if (!*end)
 			return 0;
 	}

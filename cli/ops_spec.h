@@ -45,7 +45,8 @@ struct op_spec {
 struct state_spec {
 	char name[OPS_NAME_MAX + 1];
 	struct probe_spec probe;	/* probe.key is the state value, always there */
-	char *names[STATE_MAX_NAMES];	/* names[v]: the name of value v */
+	char *names[STATE_MAX_NAMES];	/* names[i]: the name of value values[i] */
+	long long values[STATE_MAX_NAMES];	/* i, unless names= gave NAME:VALUE */
 	int nr_names;
 	const char *file;
 	int line;

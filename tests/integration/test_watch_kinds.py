@@ -88,12 +88,16 @@ def check_states(truth, st, names):
         assert_close(f"time in {names[int(v)]}", st["time_in_ns"][names[int(v)]], ns, 0.05)
 
 
-@pytest.mark.parametrize("probe", ["fxo_set_state(arg0)", "usdt:synctrace:state(arg1)"])
-def test_state_machine_transitions_and_time_in_state(probe):
+@pytest.mark.parametrize("probe, names_opt", [
+    ("fxo_set_state(arg0)", "names=idle,busy,sync,done"),
+    ("usdt:synctrace:state(arg1)", "names=idle,busy,sync,done"),
+    ("fxo_set_state(arg0)", "names=done:3,sync:2,busy:1,idle:0"),   # values given, any order
+])
+def test_state_machine_transitions_and_time_in_state(probe, names_opt):
     names = ["idle", "busy", "sync", "done"]
     p = start_fx_ops("states")
     t = Tracer("watch", "-p", p.pid, "--json",
-               "--op", f"state phase {probe} names={','.join(names)}").wait_tracing()
+               "--op", f"state phase {probe} {names_opt}").wait_tracing()
     truth = finish_fx_ops(p)
     assert t.wait() == 0, t.stderr
     (st,) = t.summary()["states"]

@@ -208,8 +208,17 @@ static void test_state_with_names(void **state UNUSED)
 	assert_string_equal(st->names[0], "startup");
 	assert_string_equal(st->names[4], "stopping");
 	assert_int_equal(st->line, 9);
+	assert_int_equal(st->values[4], 4);
 	parse_ok("state plain f(u32(arg1+4))", 10);
 	assert_int_equal(f.states[1].nr_names, 0);
+	parse_ok("state relsync f(arg2) names=init:'i',ready:'r',gone:-1,next", 11);
+	st = &f.states[2];
+	assert_int_equal(st->nr_names, 4);
+	assert_string_equal(st->names[1], "ready");
+	assert_int_equal(st->values[0], 'i');
+	assert_int_equal(st->values[1], 'r');
+	assert_int_equal(st->values[2], -1);
+	assert_int_equal(st->values[3], 3);	/* by position */
 }
 
 static void test_selector_declaration(void **state UNUSED)
@@ -391,6 +400,11 @@ static void test_state_names_limits(void **state UNUSED)
 	parse_fails("state u f(str(arg0)) names=a", "app.ops", 9, "app.ops:9: ",
 		    "the value is a string");
 	parse_fails("state u f(arg0) -> g(arg0)", "app.ops", 10, "app.ops:10: ", "no '->'");
+	parse_fails("state u f(arg0) names=a:1,b:1", "app.ops", 12, "app.ops:12: ",
+		    "value 1 twice in names= ('a' has it)");
+	parse_fails("state u f(arg0) names=a:'xy'", "app.ops", 13, "app.ops:13: ",
+		    "bad value ''xy'' in names=");
+	parse_fails("state u f(arg0) names=:3", "app.ops", 14, "app.ops:14: ", "bad name");
 	parse_fails("state u f(arg0) x=1", "app.ops", 11, "app.ops:11: ",
 		    "unknown option 'x=1' (expected names=)");
 	assert_int_equal(f.nr_states, 1);
