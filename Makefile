@@ -4,7 +4,7 @@
 #   make demo       trace the bundled sample sync engine for ~10 s
 #   make test       unit tests (cmocka) + integration tests (real BPF)
 #   make bench      overhead benchmark (bench/RESULTS.md)
-#   make install    /usr/local/bin/synctrace
+#   make install    /usr/local/bin/synctrace, profiles in /usr/local/share/synctrace
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -93,6 +93,8 @@ demo: deps
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/synctrace
+	install -d $(DESTDIR)$(PREFIX)/share/synctrace/profiles
+	install -m 0644 profiles/*.ops $(DESTDIR)$(PREFIX)/share/synctrace/profiles
 
 clean:
 	rm -rf $(BUILD)

@@ -5,6 +5,7 @@
  * sync dashboard.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/ops_compile.h"
+#include "cli/profiles.h"
 #include "cli/report.h"
 #include "cli/watch.h"
 #include "loader/ops_session.h"
@@ -125,10 +127,13 @@ static int parse_op_arg(struct ops_file *f, const char *arg, int idx, char *err,
 
 static int parse_ops(const struct env *env, struct ops_file *f)
 {
-	char err[1024];
+	char err[1024], path[PATH_MAX];
 	int i, rc = 0;
 
 	memset(f, 0, sizeof(*f));
+	for (i = 0; i < env->nr_profiles && !rc; i++)
+		if (!(rc = profile_path(env->profiles[i], path, sizeof(path), err, sizeof(err))))
+			rc = ops_parse_file(f, path, err, sizeof(err));
 	for (i = 0; i < env->nr_ops_files && !rc; i++)
 		rc = ops_parse_file(f, env->ops_files[i], err, sizeof(err));
 	for (i = 0; i < env->nr_ops && !rc; i++)

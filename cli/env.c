@@ -12,7 +12,7 @@
 const char *argp_program_version = "synctrace 0.1";
 const char *argp_program_bug_address = NULL;
 
-enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW };
+enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE };
 
 /* The options lat and count share. */
 #define TRACE_OPTIONS \
@@ -42,6 +42,7 @@ static const struct argp_option lat_options[] = {
 static const struct argp_option watch_options[] = {
 	{ "op", OPT_OP, "LINE", 0, "An op: 'NAME PROBE [error=PRED] [value=EXPR] [by=EXPR] [count]' (repeatable)", 0 },
 	{ "ops", OPT_OPS, "FILE", 0, "Ops file: one 'op ...' or 'state ...' line each, '#' comments (repeatable)", 0 },
+	{ "profile", OPT_PROFILE, "NAME", 0, "A ready ops file from profiles/: postgres-logical, libpq, sqlite, openssl, node, redis-replication, usdt-sync (repeatable)", 0 },
 	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Labels per op before the rest go to 'other' (default 256)", 0 },
 	{ "slow", OPT_SLOW, "DURATION", 0, "Report calls this slow or slower as events (e.g. 50ms)", 0 },
 	TRACE_OPTIONS,
@@ -85,6 +86,7 @@ static const char watch_doc[] =
 "  synctrace watch -p 4242 --op 'push relay_handle_push error=ret<0'\n"
 "  synctrace watch -p 4242 --op 'req fxo_request value=arg1 by=pid' --json\n"
 "  synctrace watch -p 4242 --ops app.ops -i 1 --slow 50ms\n"
+"  synctrace watch --profile postgres-logical -i 2\n"
 "  synctrace watch --op 'rt send(arg0) -> on_ack(arg0) timeout=30s'\n";
 
 static const char list_doc[] =
@@ -164,6 +166,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "too many --ops (at most %d)", MAX_TARGETS);
 		env->ops_files[env->nr_ops_files++] = arg;
 		break;
+	case OPT_PROFILE:
+		if (env->nr_profiles >= MAX_TARGETS)
+			argp_error(state, "too many --profile (at most %d)", MAX_TARGETS);
+		env->profiles[env->nr_profiles++] = arg;
+		break;
 	case OPT_MAX_LABELS: {
 		long long v;
 
@@ -186,8 +193,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->args[env->nr_args++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (env->cmd == CMD_WATCH && !env->nr_ops && !env->nr_ops_files)
-			argp_error(state, "no op given: use --op LINE or --ops FILE");
+		if (env->cmd == CMD_WATCH && !env->nr_ops && !env->nr_ops_files && !env->nr_profiles)
+			argp_error(state, "no op given: use --op LINE, --ops FILE or --profile NAME");
 		if ((env->cmd == CMD_LAT || env->cmd == CMD_COUNT) && env->nr_args == 0)
 			argp_error(state, "no TARGET given");
 		if (env->cmd == CMD_LIST && env->nr_args == 0 && !env->pid)
@@ -209,7 +216,7 @@ static void usage_and_exit(FILE *f, int code)
 		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
 		"  list   [-p PID] [BINARY_OR_LIB] [PATTERN]\n"
-		"  watch  [-p PID] --op LINE... | --ops FILE [-i SECS] [-d SECS] [--json]\n"
+		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
 		"         [--slow DURATION] [--max-labels N]\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);

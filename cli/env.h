@@ -22,6 +22,8 @@ struct env {
 	int nr_ops, nr_ops_files;
 	char *ops[MAX_TARGETS];		/* watch: --op lines */
 	char *ops_files[MAX_TARGETS];	/* watch: --ops files */
+	char *profiles[MAX_TARGETS];	/* watch: --profile names */
+	int nr_profiles;
 	unsigned int max_labels;	/* watch: labels per op before `other` */
 	unsigned long long slow_ns;	/* watch: calls this slow are events; 0: none */
 	int nr_args;

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import (ROOT, Tracer, assert_close, finish_fx_ops, run, start_fx_ops)
+from conftest import Tracer, assert_close, finish_fx_ops, run, start_fx_ops
 
 
 def rows(obj, name):
@@ -144,8 +144,7 @@ def test_slow_calls_are_events_with_their_latency():
 
 def test_usdt_sync_profile_pairs_op_start_with_op_done():
     p = start_fx_ops("usdt", 300)
-    t = Tracer("watch", "-p", p.pid, "--json",
-               "--ops", ROOT / "profiles" / "usdt-sync.ops").wait_tracing()
+    t = Tracer("watch", "-p", p.pid, "--json", "--profile", "usdt-sync").wait_tracing()
     truth = finish_fx_ops(p)
     assert t.wait() == 0, t.stderr
     s = t.summary()
@@ -159,6 +158,13 @@ def test_usdt_sync_profile_pairs_op_start_with_op_done():
     assert truth["semaphore"]["op_start"] > 0      # attached: the kernel raised it
     assert_close("p50", sync["latency_ns"]["p50"], truth["latency"]["p50"])
     assert_close("p99", sync["latency_ns"]["p99"], truth["latency"]["p99"])
+
+
+def test_unknown_profile_lists_the_known_ones():
+    rc, _, err = run("watch", "-p", "1", "--profile", "no-such-engine")
+    assert rc == 2 and "no profile 'no-such-engine' (there are: " in err and "usdt-sync" in err, err
+    rc, _, err = run("watch", "-p", "1", "--profile", "../etc/passwd")
+    assert rc == 2 and "bad profile name" in err, err
 
 
 def test_usdt_argument_past_the_probe_is_a_usage_error():
