@@ -18,6 +18,13 @@ char LICENSE[] SEC("license") = "GPL";
  * events then costs no wakeup each. Set before load. */
 const volatile __u64 events_wakeup_bytes = 65536;
 
+/* With follow_root, only that process and its descendants are traced (the
+ * probes are attached for every process); the task_struct offsets come
+ * from the kernel's BTF. Set before load. */
+const volatile __u32 follow_root = 0;
+const volatile __u32 task_real_parent_off = 0;
+const volatile __u32 task_tgid_off = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, OPS_MAX);
@@ -123,6 +130,14 @@ struct {
 	__type(key, int);
 	__type(value, struct op_frames);
 } op_frames SEC(".maps");
+
+/* Per thread: 1 in follow_root's tree, 2 not, 0 not known yet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} in_tree SEC(".maps");
 
 /* One firing of a site, as it goes through the program. */
 struct site {
@@ -597,12 +612,49 @@ static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u6
 	st->depth = d + 1;
 }
 
+/*
+ * Is the current thread's process follow_root or one of its descendants?
+ * Walked up the real_parent chain once per thread, then remembered in task
+ * storage (which goes with the thread: a recycled pid is a new task).
+ */
+static __always_inline int traced_here(void)
+{
+	__u32 *verdict, tgid, i;
+	__u64 task;
+
+	if (!follow_root)
+		return 1;
+	verdict = bpf_task_storage_get(&in_tree, bpf_get_current_task_btf(), 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!verdict)
+		return 0;
+	if (*verdict)
+		return *verdict == 1;
+	*verdict = 2;
+	task = bpf_get_current_task();
+	for (i = 0; i < 64; i++) {
+		if (bpf_probe_read_kernel(&tgid, sizeof(tgid), (void *)(task + task_tgid_off)))
+			break;
+		if (tgid == follow_root) {
+			*verdict = 1;
+			break;
+		}
+		if (tgid <= 1 || bpf_probe_read_kernel(&task, sizeof(task),
+						       (void *)(task + task_real_parent_off)))
+			break;
+	}
+	return *verdict == 1;
+}
+
 SEC("uprobe")
 int op_entry(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	const struct op_cfg *cfg;
 	struct site s = {};
+
+	if (!traced_here())
+		return 0;
 
 	s.op = OP_COOKIE_OP(cookie);
 	s.role = OP_COOKIE_ROLE(cookie);
@@ -690,6 +742,8 @@ int op_exit(struct pt_regs *ctx)
 	struct op_frame f;
 	struct site s = {};
 
+	if (!traced_here())
+		return 0;
 	if (pop_frame(ctx, cookie & 0xfff, &f)) {
 		drop(OPD_UNMATCHED_RETURN);
 		return 0;

@@ -17,6 +17,7 @@
 #include "cli/profiles.h"
 #include "cli/report.h"
 #include "cli/watch.h"
+#include "loader/kfunc_btf.h"
 #include "loader/ops_session.h"
 #include "maps/ops_drain.h"
 
@@ -147,7 +148,7 @@ static int parse_ops(const struct env *env, struct ops_file *f)
 
 /* Map sizes for the program: every op may fill its labels, plus `other`. */
 static void sizes_of(const struct ops_program *prog, const struct ops_options *opt,
-		     struct ops_sizes *sz)
+		     struct ops_setup *sz)
 {
 	unsigned int n = (unsigned int)prog->nr_ops;
 
@@ -171,22 +172,46 @@ static int configure(struct ops_session *s, const struct ops_program *prog)
 	return rc;
 }
 
-static int start(struct watch_run *w, struct ops_session **s, const struct ops_options *opt,
-		 pid_t pid)
+/*
+ * With children, the probes are attached for every process and the kernel
+ * side keeps those of root's tree, found through task_struct's real_parent.
+ */
+static int follow_tree(pid_t root, struct ops_setup *sz, char *err, size_t len)
 {
-	struct ops_sizes sz;
+	static const char *const members[] = { "real_parent", "tgid" };
+	int off[2], rc;
+
+	rc = kstruct_btf_offsets("/sys/kernel/btf/vmlinux", "task_struct", members, off, 2);
+	if (rc) {
+		snprintf(err, len, "cannot follow the children of pid %d: no task_struct layout "
+			 "in /sys/kernel/btf/vmlinux (%s)", root, strerror(-rc));
+		return rc;
+	}
+	sz->follow_root = root;
+	sz->task_real_parent_off = off[0];
+	sz->task_tgid_off = off[1];
+	return 0;
+}
+
+static int start(struct watch_run *w, struct ops_session **s, const struct ops_options *opt,
+		 pid_t pid, bool children)
+{
+	struct ops_setup sz = {};
 	struct timespec mono, real;
 	char err[512];
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	sizes_of(w->prog, opt, &sz);
-	rc = ops_session__open(s, &sz, err, sizeof(err));
+	if (pid && children)
+		rc = follow_tree(pid, &sz, err, sizeof(err));
+	if (!rc)
+		rc = ops_session__open(s, &sz, err, sizeof(err));
 	if (!rc && (rc = configure(*s, w->prog)))
 		snprintf(err, sizeof(err), "cannot configure BPF maps: %s", strerror(-rc));
 	if (!rc)
-		rc = ops_session__attach(*s, w->prog->sites, w->prog->nr_sites, pid, err,
-					 sizeof(err));
+		rc = ops_session__attach(*s, w->prog->sites, w->prog->nr_sites,
+					 children ? 0 : pid, err, sizeof(err));
 	if (rc) {
 		report_error("%s", err);
 		return rc;
@@ -212,7 +237,7 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 }
 
 static int run(const struct env *env, const struct ops_program *prog,
-	       const struct ops_options *opt, int pidfd)
+	       const struct ops_options *opt, int pidfd, bool children)
 {
 	struct watch_run w = { .env = env, .prog = prog };
 	struct loop_hooks hooks = { on_interval, &w, -1, on_events };
@@ -220,14 +245,16 @@ static int run(const struct env *env, const struct ops_program *prog,
 	int rc;
 
 	w.redraw = !env->json && isatty(STDOUT_FILENO);
-	if ((rc = start(&w, &s, opt, env->pid)) || (rc = drain_and_emit(&w, false, false)))
+	if ((rc = start(&w, &s, opt, env->pid, children)) ||
+	    (rc = drain_and_emit(&w, false, false)))
 		goto cleanup;
 	w.start_ns = w.prev.time_ns;
 	hooks.fd = watch_events__fd(&w.ev);
 	fprintf(stderr, "Tracing %zu op%s, %zu state%s (%zu sites)%s... Ctrl-C to end.\n",
 		prog->nr_ops, prog->nr_ops == 1 ? "" : "s", prog->nr_states,
 		prog->nr_states == 1 ? "" : "s", prog->nr_sites,
-		env->pid ? " in one process" : "");
+		!env->pid ? "" : children ? " in one process and its descendants" :
+		" in one process");
 	if (loop_run(env->interval_s, env->duration_s, pidfd, &hooks) == LOOP_PID_EXIT)
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
 	if (env->interval_s > 0)
@@ -263,7 +290,7 @@ int cmd_watch(const struct env *env)
 		goto cleanup;
 	}
 	loop_block_signals();
-	rc = run(env, &prog, &opt, pidfd) ? EXIT_RUNTIME : EXIT_OK;
+	rc = run(env, &prog, &opt, pidfd, env->children || f.follow_children) ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);

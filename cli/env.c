@@ -12,7 +12,7 @@
 const char *argp_program_version = "synctrace 0.1";
 const char *argp_program_bug_address = NULL;
 
-enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE };
+enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN };
 
 /* The options lat and count share. */
 #define TRACE_OPTIONS \
@@ -43,6 +43,7 @@ static const struct argp_option watch_options[] = {
 	{ "op", OPT_OP, "LINE", 0, "An op: 'NAME PROBE [error=PRED] [value=EXPR] [by=EXPR] [count]' (repeatable)", 0 },
 	{ "ops", OPT_OPS, "FILE", 0, "Ops file: one 'op ...' or 'state ...' line each, '#' comments (repeatable)", 0 },
 	{ "profile", OPT_PROFILE, "NAME", 0, "A ready ops file from profiles/: postgres-logical, libpq, sqlite, openssl, node, redis-replication, usdt-sync (repeatable)", 0 },
+	{ "children", OPT_CHILDREN, NULL, 0, "With -p, its descendant processes too, present and future", 0 },
 	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Labels per op before the rest go to 'other' (default 256)", 0 },
 	{ "slow", OPT_SLOW, "DURATION", 0, "Report calls this slow or slower as events (e.g. 50ms)", 0 },
 	TRACE_OPTIONS,
@@ -166,6 +167,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "too many --ops (at most %d)", MAX_TARGETS);
 		env->ops_files[env->nr_ops_files++] = arg;
 		break;
+	case OPT_CHILDREN:
+		env->children = true;
+		break;
 	case OPT_PROFILE:
 		if (env->nr_profiles >= MAX_TARGETS)
 			argp_error(state, "too many --profile (at most %d)", MAX_TARGETS);
@@ -193,6 +197,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->args[env->nr_args++] = arg;
 		break;
 	case ARGP_KEY_END:
+		if (env->children && !env->pid)
+			argp_error(state, "--children needs -p PID (without -p every process is traced)");
 		if (env->cmd == CMD_WATCH && !env->nr_ops && !env->nr_ops_files && !env->nr_profiles)
 			argp_error(state, "no op given: use --op LINE, --ops FILE or --profile NAME");
 		if ((env->cmd == CMD_LAT || env->cmd == CMD_COUNT) && env->nr_args == 0)

@@ -25,6 +25,7 @@ struct env {
 	char *profiles[MAX_TARGETS];	/* watch: --profile names */
 	int nr_profiles;
 	unsigned int max_labels;	/* watch: labels per op before `other` */
+	bool children;			/* watch: -p's descendants too */
 	unsigned long long slow_ns;	/* watch: calls this slow are events; 0: none */
 	int nr_args;
 	char *args[MAX_TARGETS];	/* TARGETs; for list: [BINARY] [PATTERN] */

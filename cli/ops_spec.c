@@ -523,9 +523,13 @@ static int parse_decl(struct line_ctx *c, const char *s)
 			err = fail_nomem(c);
 		if (err)
 			state_spec_free(&st);
+	} else if (!err && !strcmp(w[0], "children")) {
+		if (nw > 1)
+			err = fail(c, "children takes nothing after it, got " QF, QA(w[1]));
+		c->f->follow_children = true;
 	} else if (!err) {
-		err = fail(c, "unknown declaration " QF " (expected op, state or NAME=PATH)",
-			   QA(w[0]));
+		err = fail(c, "unknown declaration " QF " (expected op, state, children or "
+			   "NAME=PATH)", QA(w[0]));
 	}
 	free(buf);
 	return err;

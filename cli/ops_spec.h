@@ -70,6 +70,7 @@ struct ops_file {
 	size_t nr_sels;
 	char **files;			/* file names the specs point to ("--op" for --op) */
 	size_t nr_files;
+	bool follow_children;		/* `children`: with -p, its descendants too */
 };
 
 /*

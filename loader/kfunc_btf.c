@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Find a BTF FUNC by name in two streaming passes: the string section for
- * the name's offset, then the type section for a FUNC with that name.
+ * Find a BTF FUNC by name, or the members of a struct, in streaming passes:
+ * the string section for the names' offsets, then the type section for a
+ * FUNC (or STRUCT) with that name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,6 +136,73 @@ static int func_id(struct reader *r, const struct btf_header *h, uint32_t name_o
 	return -ENOENT;
 }
 
+/* The byte offsets of the members named names[] in the struct t, read at r's position. */
+static int member_offsets(struct reader *r, const struct btf_type *t, const int64_t *names,
+			  int *offsets, int n)
+{
+	uint32_t i, bits, vlen = BTF_INFO_VLEN(t->info);
+	struct btf_member m;
+	int k;
+
+	for (k = 0; k < n; k++)
+		offsets[k] = -ENOENT;
+	for (i = 0; i < vlen; i++) {
+		if (fill(r, sizeof(m)))
+			return -EINVAL;
+		memcpy(&m, r->buf + r->off, sizeof(m));
+		r->off += sizeof(m);
+		/* with kind_flag, the high 8 bits are a bitfield's size */
+		bits = BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset;
+		for (k = 0; k < n; k++)
+			if (m.name_off == names[k] && offsets[k] == -ENOENT)
+				offsets[k] = bits % 8 ? -EINVAL : (int)(bits / 8);
+	}
+	for (k = 0; k < n; k++)
+		if (offsets[k] < 0)
+			return offsets[k];
+	return 0;
+}
+
+/* Offsets of members (their names' string offsets) in the STRUCT named struct_off. */
+static int struct_members(struct reader *r, const struct btf_header *h, uint32_t struct_off,
+			  const int64_t *names, int *offsets, int n)
+{
+	uint64_t done = 0;
+
+	seek(r, h->hdr_len + h->type_off, h->type_len);
+	while (done < h->type_len) {
+		struct btf_type t;
+		int64_t extra;
+
+		if (fill(r, sizeof(t)))
+			return -EINVAL;
+		memcpy(&t, r->buf + r->off, sizeof(t));
+		r->off += sizeof(t);
+		if (BTF_INFO_KIND(t.info) == BTF_KIND_STRUCT && t.name_off == struct_off)
+			return member_offsets(r, &t, names, offsets, n);
+		extra = trailing(t.info);
+		if (extra < 0 || extra > CHUNK || (extra && fill(r, (size_t)extra)))
+			return -EINVAL;
+		r->off += (size_t)extra;
+		done += sizeof(t) + (uint64_t)extra;
+	}
+	return -ENOENT;
+}
+
+static int open_btf(const char *path, struct btf_header *h)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, h, sizeof(*h), 0) != sizeof(*h) || h->magic != BTF_MAGIC ||
+	    h->hdr_len < sizeof(*h)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 int kfunc_btf_id(const char *path, const char *name)
 {
 	static struct reader r; /* 64 KiB: keep it off the stack */
@@ -142,17 +210,36 @@ int kfunc_btf_id(const char *path, const char *name)
 	int64_t off;
 	int rc;
 
-	r.fd = open(path, O_RDONLY | O_CLOEXEC);
+	r.fd = open_btf(path, &h);
 	if (r.fd < 0)
-		return -errno;
-	if (pread(r.fd, &h, sizeof(h), 0) != sizeof(h) || h.magic != BTF_MAGIC ||
-	    h.hdr_len < sizeof(h)) {
-		rc = -EINVAL;
-		goto cleanup;
-	}
+		return r.fd;
 	off = string_offset(&r, &h, name);
 	rc = off < 0 ? (int)off : func_id(&r, &h, (uint32_t)off);
-cleanup:
+	close(r.fd);
+	return rc;
+}
+
+int kstruct_btf_offsets(const char *path, const char *name, const char *const *members,
+			int *offsets, int n)
+{
+	static struct reader r;
+	struct btf_header h;
+	int64_t soff, moff[8];
+	int i, rc = 0;
+
+	if (n > 8)
+		return -E2BIG;
+	r.fd = open_btf(path, &h);
+	if (r.fd < 0)
+		return r.fd;
+	soff = string_offset(&r, &h, name);
+	for (i = 0; i < n && soff >= 0 && !rc; i++)
+		if ((moff[i] = string_offset(&r, &h, members[i])) < 0)
+			rc = (int)moff[i];
+	if (soff < 0)
+		rc = (int)soff;
+	if (!rc)
+		rc = struct_members(&r, &h, (uint32_t)soff, moff, offsets, n);
 	close(r.fd);
 	return rc;
 }

@@ -15,7 +15,7 @@ struct ops_session {
 	bool multi;
 };
 
-static int load(struct ops_session *s, const struct ops_sizes *sz, bool multi)
+static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 {
 	struct ops_bpf *skel = ops_bpf__open();
 	int err;
@@ -29,6 +29,9 @@ static int load(struct ops_session *s, const struct ops_sizes *sz, bool multi)
 	bpf_map__set_max_entries(skel->maps.op_starts, sz->starts ? sz->starts : 1);
 	bpf_map__set_max_entries(skel->maps.events, sz->events_bytes);
 	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
+	skel->rodata->follow_root = sz->follow_root > 0 ? (__u32)sz->follow_root : 0;
+	skel->rodata->task_real_parent_off = (__u32)sz->task_real_parent_off;
+	skel->rodata->task_tgid_off = (__u32)sz->task_tgid_off;
 	if (multi) {
 		bpf_program__set_expected_attach_type(skel->progs.op_entry, ATTACH_TYPE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(skel->progs.op_exit, ATTACH_TYPE_UPROBE_MULTI);
@@ -42,7 +45,7 @@ static int load(struct ops_session *s, const struct ops_sizes *sz, bool multi)
 	return 0;
 }
 
-int ops_session__open(struct ops_session **out, const struct ops_sizes *sz,
+int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 		      char *err, size_t errlen)
 {
 	struct ops_session *s = calloc(1, sizeof(*s));

@@ -11,16 +11,18 @@
 
 struct ops_session;
 
-/* How big the maps are made. */
-struct ops_sizes {
+/* How big the maps are made, and which processes count. */
+struct ops_setup {
 	unsigned int stats;		/* {op, label} rows, `other` included */
 	unsigned int labels;		/* labels admitted, over all ops */
 	unsigned int starts;		/* open starts of paired ops */
 	unsigned int events_bytes;	/* the ring buffer: a power of 2, >= 4096 */
+	pid_t follow_root;		/* > 0: only it and its descendants */
+	int task_real_parent_off, task_tgid_off;	/* with follow_root */
 };
 
 /* -errno with a message in err. */
-int ops_session__open(struct ops_session **out, const struct ops_sizes *sz,
+int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 		      char *err, size_t errlen);
 int ops_session__configure(struct ops_session *s, unsigned int op,
 			   const struct op_cfg *cfg);

@@ -52,6 +52,32 @@ def test_paired_across_processes_with_selectors_and_no_pid(tmp_path):
     assert_close("p99", hop["latency_ns"]["p99"], truth["latency"]["p99"])
 
 
+def test_children_of_the_pid_are_followed_and_others_are_not(tmp_path):
+    other = start_fx_ops("procs", 100)          # the same binary, not in the tree
+    p = start_fx_ops("procs", 200)
+    ops = tmp_path / "tree.ops"
+    ops.write_text("children   # with -p, its descendants too\n"
+                   "op hop fxo_emit(arg0) -> fxo_recv(arg0)\n")
+    t = Tracer("watch", "-p", p.pid, "--json", "--ops", ops).wait_tracing()
+    assert "in one process and its descendants" in t.stderr
+    finish_fx_ops(other)
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    (hop,) = rows(t.summary(), "hop")
+    assert hop["count"] == truth["received"] == 200    # the child's recv, not the other's
+    assert hop["unmatched"] == 0 and hop["inflight"] == 0
+
+
+def test_without_children_the_child_is_not_traced():
+    p = start_fx_ops("procs", 50)
+    t = Tracer("watch", "-p", p.pid, "--json",
+               "--op", "hop fxo_emit(arg0) -> fxo_recv(arg0)").wait_tracing()
+    finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    (hop,) = rows(t.summary(), "hop")
+    assert hop["count"] == 0 and hop["inflight"] == 50   # the starts only: emit is the parent's
+
+
 def test_open_starts_are_inflight_then_time_out():
     p = start_fx_ops("open", 50, 30)
     t = Tracer("watch", "-p", p.pid, "--json", "-i", "0.2",

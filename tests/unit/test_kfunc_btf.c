@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <bpf/btf.h>
@@ -37,6 +38,38 @@ static void test_ids_match_libbpf_full_parse(void **state)
 	btf__free(btf);
 }
 
+/* libbpf's idea of a member's byte offset, or -1. */
+static int libbpf_member_offset(struct btf *btf, const char *st, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, st, BTF_KIND_STRUCT), i;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (i = 0; t && i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+			return (int)(btf_member_bit_offset(t, i) / 8);
+	return -1;
+}
+
+static void test_struct_offsets_match_libbpf_full_parse(void **state)
+{
+	static const char *const members[] = { "real_parent", "tgid", "pid", "comm" };
+	struct btf *btf = btf__load_vmlinux_btf();
+	int got[4], i;
+
+	if (!btf)
+		skip();
+	assert_int_equal(kstruct_btf_offsets(VMLINUX, "task_struct", members, got, 4), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(got[i], libbpf_member_offset(btf, "task_struct", members[i]));
+	assert_int_equal(kstruct_btf_offsets(VMLINUX, "task_struct",
+					     (const char *const[]){ "no_such_member" }, got, 1),
+			 -ENOENT);
+	assert_int_equal(kstruct_btf_offsets(VMLINUX, "no_such_struct_x", members, got, 1),
+			 -ENOENT);
+	btf__free(btf);
+}
+
 static void test_missing_function_is_enoent(void **state)
 {
 	assert_int_equal(kfunc_btf_id(VMLINUX, "no_such_function_anywhere"), -ENOENT);
@@ -64,6 +97,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids_match_libbpf_full_parse),
+		cmocka_unit_test(test_struct_offsets_match_libbpf_full_parse),
 		cmocka_unit_test(test_missing_function_is_enoent),
 		cmocka_unit_test(test_not_btf_and_truncated_btf_are_errors),
 	};

@@ -304,6 +304,11 @@ static void test_error_messages_from_the_brief(void **state UNUSED)
 		    "@ret needs a function probe, not usdt:a:b");
 	parse_fails("op x", "--op", 2, "--op:2: ", "expected a probe after the name");
 	parse_fails("garbage", NULL, 3, "--op:3: ", "unknown declaration 'garbage'");
+	parse_fails("children please", "app.ops", 4, "app.ops:4: ",
+		    "children takes nothing after it, got 'please'");
+	assert_false(f.follow_children);
+	parse_ok("children   # multi-process engine", 5);
+	assert_true(f.follow_children);
 }
 
 static void test_ret_only_where_a_function_returns(void **state UNUSED)
