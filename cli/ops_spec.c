@@ -526,7 +526,8 @@ static int parse_decl(struct line_ctx *c, const char *s)
 	} else if (!err && !strcmp(w[0], "children")) {
 		if (nw > 1)
 			err = fail(c, "children takes nothing after it, got " QF, QA(w[1]));
-		c->f->follow_children = true;
+		else
+			c->f->follow_children = true;
 	} else if (!err) {
 		err = fail(c, "unknown declaration " QF " (expected op, state, children or "
 			   "NAME=PATH)", QA(w[0]));
