@@ -55,6 +55,9 @@ struct watch_frame {
 const char *watch_label_text(const struct watch_frame *f, const struct op_key *k,
 			     char *buf, size_t len);
 bool watch_label_is_string(const struct watch_frame *f, __u32 op);
+/* The name of a state machine's slot: its names= entry, or the number. */
+const char *watch_state_name(const struct state_spec *st, unsigned int slot, char *buf,
+			     size_t len);
 /* Wall time of a BPF timestamp, as "2026-11-23T10:00:00.123456Z". */
 void watch_time_text(const struct watch_frame *f, uint64_t ts, char *buf, size_t len);
 

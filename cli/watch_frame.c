@@ -28,6 +28,15 @@ const char *watch_label_text(const struct watch_frame *f, const struct op_key *k
 	return buf;
 }
 
+const char *watch_state_name(const struct state_spec *st, unsigned int slot, char *buf,
+			     size_t len)
+{
+	if ((int)slot < st->nr_names)
+		return st->names[slot];
+	snprintf(buf, len, "%u", slot);
+	return buf;
+}
+
 void watch_time_text(const struct watch_frame *f, uint64_t ts, char *buf, size_t len)
 {
 	int64_t ns = (int64_t)ts + f->mono_to_real_ns;

@@ -100,15 +100,6 @@ static json_object *totals_json(const struct watch_frame *f)
 	return a;
 }
 
-static const char *state_name(const struct state_spec *st, unsigned int slot, char *buf,
-			      size_t len)
-{
-	if ((int)slot < st->nr_names)
-		return st->names[slot];
-	snprintf(buf, len, "%u", slot);
-	return buf;
-}
-
 static json_object *state_json(const struct watch_frame *f, const struct state_row *s)
 {
 	const struct state_spec *st = f->prog->state_specs[s->key.state];
@@ -121,11 +112,11 @@ static json_object *state_json(const struct watch_frame *f, const struct state_r
 
 	put(o, "machine", json_object_new_string(st->name));
 	put(o, "pid", u64(s->key.pid));
-	put(o, "current", json_object_new_string(state_name(st, cur, n1, sizeof(n1))));
+	put(o, "current", json_object_new_string(watch_state_name(st, cur, n1, sizeof(n1))));
 	put(o, "calls", u64(r->calls));
 	for (a = 0; a < STATE_VALUES; a++)
 		if (r->time_in[a] || a == cur)
-			put(tin, state_name(st, a, n1, sizeof(n1)), u64(r->time_in[a]));
+			put(tin, watch_state_name(st, a, n1, sizeof(n1)), u64(r->time_in[a]));
 	put(o, "time_in_ns", tin);
 	for (a = 0; a < STATE_VALUES; a++)
 		for (b = 0; b < STATE_VALUES; b++) {
@@ -134,8 +125,9 @@ static json_object *state_json(const struct watch_frame *f, const struct state_r
 			if (!r->trans[a][b])
 				continue;
 			t = json_object_new_object();
-			put(t, "from", json_object_new_string(state_name(st, a, n1, sizeof(n1))));
-			put(t, "to", json_object_new_string(state_name(st, b, n2, sizeof(n2))));
+			put(t, "from", json_object_new_string(
+				watch_state_name(st, a, n1, sizeof(n1))));
+			put(t, "to", json_object_new_string(watch_state_name(st, b, n2, sizeof(n2))));
 			put(t, "count", u64(r->trans[a][b]));
 			json_object_array_add(tr, t);
 		}
@@ -146,8 +138,8 @@ static json_object *state_json(const struct watch_frame *f, const struct state_r
 
 		watch_time_text(f, x->ts, when, sizeof(when));
 		put(t, "time", json_object_new_string(when));
-		put(t, "from", json_object_new_string(state_name(st, x->from, n1, sizeof(n1))));
-		put(t, "to", json_object_new_string(state_name(st, x->to, n2, sizeof(n2))));
+		put(t, "from", json_object_new_string(watch_state_name(st, x->from, n1, sizeof(n1))));
+		put(t, "to", json_object_new_string(watch_state_name(st, x->to, n2, sizeof(n2))));
 		json_object_array_add(rec, t);
 	}
 	put(o, "recent", rec);

@@ -38,15 +38,6 @@ static const char *row_name(const struct watch_frame *f, const struct op_key *k,
 	return buf;
 }
 
-static const char *state_name(const struct state_spec *st, unsigned int v, char *buf,
-			      size_t len)
-{
-	if ((int)v < st->nr_names)
-		return st->names[v];
-	snprintf(buf, len, "%u", v);
-	return buf;
-}
-
 static void states_section(FILE *out, const struct watch_frame *f)
 {
 	size_t i;
@@ -64,11 +55,11 @@ static void states_section(FILE *out, const struct watch_frame *f)
 		char n[16], d[16];
 
 		fprintf(out, "  %-16s %8u  %-14s %8" PRIu64 " %6" PRIu64 " ", st->name, s->key.pid,
-			state_name(st, v, n, sizeof(n)), (uint64_t)s->rec.calls,
+			watch_state_name(st, v, n, sizeof(n)), (uint64_t)s->rec.calls,
 			(uint64_t)s->rec.recent_head);
 		for (v = 0; v < STATE_VALUES; v++)
 			if (s->rec.time_in[v])
-				fprintf(out, " %s %s", state_name(st, v, n, sizeof(n)),
+				fprintf(out, " %s %s", watch_state_name(st, v, n, sizeof(n)),
 					dur((double)s->rec.time_in[v], d, sizeof(d)));
 		fputc('\n', out);
 	}

@@ -108,29 +108,31 @@ static int64_t trailing(uint32_t info)
 	}
 }
 
-static int func_id(struct reader *r, const struct btf_header *h, uint32_t name_off)
+/*
+ * The id of the first type of kind named name_off, with r left just past
+ * its struct btf_type (at its members, for a struct). -ENOENT if none.
+ */
+static int find_type(struct reader *r, const struct btf_header *h, uint32_t kind,
+		     uint32_t name_off, struct btf_type *out)
 {
 	uint64_t done = 0;
 	int id = 1;
 
 	seek(r, h->hdr_len + h->type_off, h->type_len);
 	while (done < h->type_len) {
-		struct btf_type t;
 		int64_t extra;
 
-		if (fill(r, sizeof(t)))
+		if (fill(r, sizeof(*out)))
 			return -EINVAL;
-		memcpy(&t, r->buf + r->off, sizeof(t));
-		r->off += sizeof(t);
-		if (BTF_INFO_KIND(t.info) == BTF_KIND_FUNC && t.name_off == name_off)
+		memcpy(out, r->buf + r->off, sizeof(*out));
+		r->off += sizeof(*out);
+		if (BTF_INFO_KIND(out->info) == kind && out->name_off == name_off)
 			return id;
-		extra = trailing(t.info);
-		if (extra < 0 || extra > CHUNK)
-			return -EINVAL;
-		if (extra && fill(r, (size_t)extra))
+		extra = trailing(out->info);
+		if (extra < 0 || extra > CHUNK || (extra && fill(r, (size_t)extra)))
 			return -EINVAL;
 		r->off += (size_t)extra;
-		done += sizeof(t) + (uint64_t)extra;
+		done += sizeof(*out) + (uint64_t)extra;
 		id++;
 	}
 	return -ENOENT;
@@ -163,32 +165,6 @@ static int member_offsets(struct reader *r, const struct btf_type *t, const int6
 	return 0;
 }
 
-/* Offsets of members (their names' string offsets) in the STRUCT named struct_off. */
-static int struct_members(struct reader *r, const struct btf_header *h, uint32_t struct_off,
-			  const int64_t *names, int *offsets, int n)
-{
-	uint64_t done = 0;
-
-	seek(r, h->hdr_len + h->type_off, h->type_len);
-	while (done < h->type_len) {
-		struct btf_type t;
-		int64_t extra;
-
-		if (fill(r, sizeof(t)))
-			return -EINVAL;
-		memcpy(&t, r->buf + r->off, sizeof(t));
-		r->off += sizeof(t);
-		if (BTF_INFO_KIND(t.info) == BTF_KIND_STRUCT && t.name_off == struct_off)
-			return member_offsets(r, &t, names, offsets, n);
-		extra = trailing(t.info);
-		if (extra < 0 || extra > CHUNK || (extra && fill(r, (size_t)extra)))
-			return -EINVAL;
-		r->off += (size_t)extra;
-		done += sizeof(t) + (uint64_t)extra;
-	}
-	return -ENOENT;
-}
-
 static int open_btf(const char *path, struct btf_header *h)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -207,6 +183,7 @@ int kfunc_btf_id(const char *path, const char *name)
 {
 	static struct reader r; /* 64 KiB: keep it off the stack */
 	struct btf_header h;
+	struct btf_type t;
 	int64_t off;
 	int rc;
 
@@ -214,7 +191,7 @@ int kfunc_btf_id(const char *path, const char *name)
 	if (r.fd < 0)
 		return r.fd;
 	off = string_offset(&r, &h, name);
-	rc = off < 0 ? (int)off : func_id(&r, &h, (uint32_t)off);
+	rc = off < 0 ? (int)off : find_type(&r, &h, BTF_KIND_FUNC, (uint32_t)off, &t);
 	close(r.fd);
 	return rc;
 }
@@ -224,6 +201,7 @@ int kstruct_btf_offsets(const char *path, const char *name, const char *const *m
 {
 	static struct reader r;
 	struct btf_header h;
+	struct btf_type t;
 	int64_t soff, moff[8];
 	int i, rc = 0;
 
@@ -238,8 +216,8 @@ int kstruct_btf_offsets(const char *path, const char *name, const char *const *m
 			rc = (int)moff[i];
 	if (soff < 0)
 		rc = (int)soff;
-	if (!rc)
-		rc = struct_members(&r, &h, (uint32_t)soff, moff, offsets, n);
+	if (!rc && (rc = find_type(&r, &h, BTF_KIND_STRUCT, (uint32_t)soff, &t)) > 0)
+		rc = member_offsets(&r, &t, moff, offsets, n);
 	close(r.fd);
 	return rc;
 }

@@ -24,30 +24,29 @@ trap 'rm -f "$LOG" "$WLOG" "$LAT_OUT" "$OPS"' EXIT
 # the ops file names the binary relative to the project root; BUILD may differ
 sed "s|^relay=.*|relay=$BIN|" examples/syncrelay.ops >"$OPS"
 
+# Wait until the tracer (pid $2) printed its Tracing line in log $1: from
+# then on every probe is attached. Shows the log; fails if it never came.
+wait_tracing() {
+	for _ in $(seq 200); do
+		grep -q '^Tracing' "$1" && break
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$1" >&2
+	grep -q '^Tracing' "$1" || { wait "$2"; exit 1; }
+}
+
 echo "== synctrace lat on $BIN: server and clients, ${SECS}s" >&2
 "$BUILD/synctrace" lat -d "$((SECS + 1))" \
 	"$BIN:relay_handle_*" "$BIN:apply_change" "$BIN:resolve_conflict" \
 	"$BIN:client_push" "$BIN:client_pull" "$BIN:client_apply_remote" >"$LAT_OUT" 2>"$LOG" &
 TRACER=$!
-# wait for the Tracing line: from then on every probe is attached
-for _ in $(seq 200); do
-	grep -q '^Tracing' "$LOG" && break
-	kill -0 "$TRACER" 2>/dev/null || break
-	sleep 0.05
-done
-cat "$LOG" >&2
-grep -q '^Tracing' "$LOG" || { wait "$TRACER"; exit 1; }
+wait_tracing "$LOG" "$TRACER"
 
 echo "== synctrace watch --ops examples/syncrelay.ops: the dashboard every 2 s" >&2
 "$BUILD/synctrace" watch --ops "$OPS" -i 2 -d "$((SECS + 1))" 2>"$WLOG" &
 WATCHER=$!
-for _ in $(seq 200); do
-	grep -q '^Tracing' "$WLOG" && break
-	kill -0 "$WATCHER" 2>/dev/null || break
-	sleep 0.05
-done
-cat "$WLOG" >&2
-grep -q '^Tracing' "$WLOG" || { wait "$WATCHER"; exit 1; }
+wait_tracing "$WLOG" "$WATCHER"
 
 echo "== starting the relay: 1 server, 3 clients, ${SECS}s" >&2
 "$BIN" demo --port "$PORT" --clients 3 --seconds "$SECS" 2>/dev/null
