@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import Tracer, assert_close, finish_fx_ops, run, start_fx_ops
+from conftest import SYNCTRACE, Tracer, assert_close, finish_fx_ops, run, start_fx_ops
 
 
 def rows(obj, name):
@@ -195,3 +195,30 @@ def test_dashboard_sections_when_not_a_terminal():
     (phase,) = [l.split() for l in out.splitlines() if l.startswith("  phase ")]
     assert phase[1:5] == [str(truth["pid"]), "done", "6", str(truth["nr_transitions"])]
     assert "error" in out.split("RECENT ERRORS")[1]
+
+
+def test_dashboard_redraws_in_place_on_a_terminal():
+    import pty
+    import subprocess
+    p = start_fx_ops("states")
+    master, slave = pty.openpty()
+    t = subprocess.Popen([str(SYNCTRACE), "watch", "-p", str(p.pid), "-i", "0.2",
+                          "--op", "calls fxo_set_state"], stdout=slave, stderr=subprocess.PIPE,
+                         text=True)
+    os.close(slave)
+    assert t.stderr.readline().startswith("Tracing")
+    finish_fx_ops(p)
+    assert t.wait(timeout=30) == 0
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    frames = out.split(b"\033[H\033[2J")
+    assert len(frames) >= 3, out                  # each interval redrew the screen
+    assert b"summary of the whole run" in frames[-1] and b"calls" in frames[-1]
