@@ -74,12 +74,37 @@ static const char *shown_path(const char *host_path)
 	return p + 5;
 }
 
+/* The tables of the file at host path, added (not loaded yet) if new. */
+static int file_tables_of(struct resolver *r, const char *path, struct file_tables **out)
+{
+	struct file_tables *f;
+	size_t i;
+
+	for (i = 0; i < r->nr_files; i++) {
+		if (!strcmp(r->files[i].host_path, path)) {
+			*out = &r->files[i];
+			return 0;
+		}
+	}
+	f = realloc(r->files, (r->nr_files + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	r->files = f;
+	f = &r->files[r->nr_files];
+	memset(f, 0, sizeof(*f));
+	f->host_path = strdup(path);
+	if (!f->host_path)
+		return -ENOMEM;
+	f->shown = shown_path(f->host_path);
+	r->nr_files++;
+	*out = f;
+	return 0;
+}
+
 static int find_file(struct resolver *r, const struct target_spec *t,
 		     struct file_tables **out, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	struct file_tables *f;
-	size_t i;
 	int rc;
 
 	if (!t->binary && r->pid <= 0) {
@@ -103,25 +128,7 @@ static int find_file(struct resolver *r, const struct target_spec *t,
 			snprintf(err, errlen, "binary or library '%s' not found", t->binary);
 		return rc;
 	}
-	for (i = 0; i < r->nr_files; i++) {
-		if (!strcmp(r->files[i].host_path, path)) {
-			*out = &r->files[i];
-			return 0;
-		}
-	}
-	f = realloc(r->files, (r->nr_files + 1) * sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	r->files = f;
-	f = &r->files[r->nr_files];
-	memset(f, 0, sizeof(*f));
-	f->host_path = strdup(path);
-	if (!f->host_path)
-		return -ENOMEM;
-	f->shown = shown_path(f->host_path);
-	r->nr_files++;
-	*out = f;
-	return 0;
+	return file_tables_of(r, path, out);
 }
 
 static int bad_elf(const struct file_tables *f, int rc, char *err, size_t errlen)
@@ -328,6 +335,49 @@ static int add_usdt(struct file_tables *f, const struct target_spec *t,
 	return rc;
 }
 
+static bool has_match(const struct elf_symtab *st, const char *glob)
+{
+	const struct elf_sym **m = NULL;
+	size_t n = elf_symtab__match(st, glob, &m);
+
+	free(m);
+	return n > 0;
+}
+
+/*
+ * A function named without a binary, absent from the -p process's main
+ * executable: the first library it maps that has it (a statically linked
+ * program and one using shared libraries then take the same target).
+ */
+static int add_from_libraries(struct resolver *r, const struct target_spec *t,
+			      struct trace_plan *plan, char *err, size_t errlen)
+{
+	struct mapped_obj *objs = NULL;
+	struct file_tables *f;
+	size_t n = 0, i;
+	int rc = proc_maps__objects(r->pid, &objs, &n);
+
+	for (i = 0; i < n && !rc; i++) {
+		if (objs[i].is_main || !objs[i].exec)
+			continue;
+		rc = file_tables_of(r, objs[i].host_path, &f);
+		if (!rc && !f->syms && elf_symtab__load(f->host_path, &f->syms))
+			continue;	/* not an ELF we can read: not where it is */
+		if (!rc && has_match(f->syms, t->symbol)) {
+			rc = add_functions(f, t, plan, err, errlen);
+			break;
+		}
+	}
+	proc_maps__free(objs, n);
+	if (!rc && i == n) {
+		size_t len = strlen(err);
+
+		snprintf(err + len, errlen - len, " (nor in a library pid %d maps)", r->pid);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
 int resolver__add(struct resolver *r, const struct target_spec *t,
 		  struct trace_plan *plan, char *err, size_t errlen)
 {
@@ -339,7 +389,10 @@ int resolver__add(struct resolver *r, const struct target_spec *t,
 		return rc;
 	if (t->kind == TARGET_USDT)
 		return add_usdt(f, t, plan, err, errlen);
-	return add_functions(f, t, plan, err, errlen);
+	rc = add_functions(f, t, plan, err, errlen);
+	if (rc == -ENOENT && !t->binary && r->pid > 0)
+		rc = add_from_libraries(r, t, plan, err, errlen);
+	return rc;
 }
 
 static int cmp_site(const void *a, const void *b)

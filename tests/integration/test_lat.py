@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import (FX_CALLS, LINK_KINDS, Tracer, Workload, assert_close, assert_no_drops,
-                      op, traced)
+                      op, run, traced)
 
 
 def traced_workload(tracer_args, *fx_args, link="session"):
@@ -158,3 +158,20 @@ def test_fallback_link_kinds_give_the_same_numbers(link):
     truth, t = traced_workload(["fx_work"], "--calls", 200, "--threads", 2, link=link)
     check_latency(op(t.summary(), "fx_work"), truth["work"])
     assert_no_drops(t.summary())
+
+
+def test_function_without_binary_is_found_in_a_mapped_library():
+    # fxlib_work is not in fx_calls itself: -p finds it in the libfxlib.so the process maps
+    truth, t = traced_workload(["fxlib_work"], "--lib", "--calls", 200)
+    o = op(t.summary(), "fxlib_work")
+    assert o["count"] == truth["work"]["count"] == 200
+    assert "libfxlib.so:fxlib_work" in o["target"]
+
+
+def test_function_nowhere_in_the_process_says_so():
+    w = Workload("--calls", 1)
+    try:
+        rc, _, err = run("lat", "-p", w.pid, "no_such_function_anywhere")
+    finally:
+        w.kill()
+    assert rc == 1 and "nor in a library pid" in err, err
