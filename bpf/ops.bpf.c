@@ -291,6 +291,8 @@ static __always_inline __u64 eval(const struct op_expr *e, struct site *s)
 		}
 	}
 	v += (__u64)e->post_add;
+	if (e->cast)
+		v = extend(v, e->cast);
 	return e->str ? read_str(s, v, 0) : v;
 }
 
@@ -345,7 +347,7 @@ static __always_inline __u32 role_slots(__u32 role)
 	case OP_ROLE_START:
 		return 1U << OPS_SLOT_KEY_START | 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE;
 	case OP_ROLE_END:
-		return 1U << OPS_SLOT_KEY_END | 1U << OPS_SLOT_ERROR;
+		return 1U << OPS_SLOT_KEY_END; /* error=: once it matched (close_start) */
 	}
 	return 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE | 1U << OPS_SLOT_ERROR;
 }
@@ -500,7 +502,12 @@ static __always_inline void open_start(const struct op_cfg *cfg, const struct si
 	drop(OPD_STARTS_FULL);
 }
 
-static __always_inline void close_start(const struct op_cfg *cfg, const struct site *s, __u64 now)
+/*
+ * An end: its start, if open, is taken and the pair recorded. error= is
+ * evaluated only then: an end that matches nothing (a PQgetResult that
+ * returns NULL) must not read memory through it.
+ */
+static __always_inline void close_start(const struct op_cfg *cfg, struct site *s, __u64 now)
 {
 	struct op_start_key k = { .op = s->op, .key = pair_key(cfg, s, OPS_SLOT_KEY_END) };
 	struct op_start *p = bpf_map_lookup_elem(&op_starts, &k), v;
@@ -510,6 +517,8 @@ static __always_inline void close_start(const struct op_cfg *cfg, const struct s
 		v = *p;
 		/* whoever deletes it owns it: a second end, or an expiry, loses */
 		if (!bpf_map_delete_elem(&op_starts, &k)) {
+			if (cfg->flags & OPF_ERROR)
+				s->x[OPS_SLOT_ERROR] = eval(&cfg->x[OPS_SLOT_ERROR], s);
 			record(cfg, s, v.label, v.label_kind, v.value, now > v.ts ? now - v.ts : 0);
 			return;
 		}

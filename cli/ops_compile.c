@@ -47,6 +47,7 @@ static void to_op_expr(const struct expr *e, struct op_expr *out)
 	out->nr_reads = (__u8)e->nr_reads;
 	out->str = e->str;
 	out->at_return = at_return(e);
+	out->cast = (__s8)(e->cast_signed ? -e->cast_size : e->cast_size);
 	for (i = 0; i < e->nr_reads && i < OPS_EXPR_READS; i++) {
 		out->reads[i].off = (__s32)e->reads[i].off;
 		out->reads[i].size = (__u8)e->reads[i].size;

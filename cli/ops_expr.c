@@ -355,6 +355,24 @@ static int parse_at_ret(struct parser *ps, struct expr *e)
 	return 0;
 }
 
+/* "(u32)" etc. before an expression: its value is cut to that size, then
+ * zero- or sign-extended (a u32 result sign-extended as ret, an OID). */
+static int parse_cast(struct parser *ps, struct expr *e)
+{
+	const char *p = skip_blanks(ps->p + 1);
+	int n = ident_len(p), size;
+	bool is_signed;
+
+	if (*ps->p != '(' || !read_fn(p, n, &size, &is_signed) || *skip_blanks(p + n) != ')')
+		return 0;	/* not a cast */
+	e->cast_size = size;
+	e->cast_signed = is_signed;
+	ps->p = skip_blanks(skip_blanks(p + n) + 1);
+	if (!*ps->p)
+		return fail(ps, "a cast needs a value after it: (%.*s)EXPR", n, p);
+	return 0;
+}
+
 int expr__parse(const char *text, struct expr *out, char *msg, size_t len)
 {
 	struct parser ps = { .text = text, .p = text, .msg = msg, .len = len };
@@ -367,8 +385,12 @@ int expr__parse(const char *text, struct expr *out, char *msg, size_t len)
 	ps.p = skip_blanks(ps.p);
 	if (!*ps.p)
 		return fail(&ps, "empty expression");
+	if ((err = parse_cast(&ps, out)))
+		return err;
 	n = ident_len(ps.p);
-	if (word_is(ps.p, n, "str")) {
+	if (word_is(ps.p, n, "str") && out->cast_size) {
+		return fail(&ps, "a string has no size to cast to");
+	} else if (word_is(ps.p, n, "str")) {
 		ps.p = skip_blanks(ps.p + n);
 		if (*ps.p != '(')
 			return fail(&ps, "str needs an address: str(EXPR)");
@@ -397,6 +419,8 @@ int expr__parse(const char *text, struct expr *out, char *msg, size_t len)
 	if (*ps.p)
 		return fail_unexpected(&ps);
 	out->uses_ret = out->base == EXPR_RET;
+	if (out->cast_size && out->base == EXPR_COMM)
+		return fail(&ps, "a string has no size to cast to");
 	return 0;
 }
 

@@ -27,6 +27,7 @@ struct expr_read {
  *	v = base (argN, ret, pid, tid or constant) + add;
  *	for each read i: v = *(size *)(v + reads[i].off);
  *	v += post_add;
+ *	with a cast: v cut to cast_size bytes, zero- or sign-extended;
  *	if str: the NUL-terminated string at v (EXPR_STR_MAX bytes at most).
  * With reads, add is always 0: the INT added inside the first read is
  * reads[0].off, the INT added to the result of read i is reads[i + 1].off,
@@ -46,6 +47,8 @@ struct expr {
 	bool at_ret;		/* @ret: evaluate at the function's return, from the
 				 * arguments saved at entry (out-parameters) */
 	bool uses_ret;		/* base is EXPR_RET */
+	int cast_size;		/* (u32)EXPR etc.: the result cut to 1, 2, 4 or 8 bytes */
+	bool cast_signed;	/* ... then sign-extended (s8..s64), else zero-extended */
 };
 
 enum pred_cmp { CMP_NONE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE };

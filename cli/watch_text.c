@@ -30,11 +30,20 @@ static const char *row_name(const struct watch_frame *f, const struct op_key *k,
 {
 	char label[OPS_STR_MAX + 8];
 
-	if (!(f->prog->cfgs[k->op].flags & OPF_LABEL))
-		snprintf(buf, len, "%s", f->prog->specs[k->op]->name);
+	const char *name = f->prog->specs[k->op]->name, *l;
+	int room;
+
+	if (!(f->prog->cfgs[k->op].flags & OPF_LABEL)) {
+		snprintf(buf, len, "%s", name);
+		return buf;
+	}
+	/* a long label (a statement's text) is cut to keep the columns */
+	l = watch_label_text(f, k, label, sizeof(label));
+	room = NAME_W - (int)strlen(name) - 3;
+	if ((int)strlen(l) > room && room > 4)
+		snprintf(buf, len, "%s [%.*s..]", name, room - 2, l);
 	else
-		snprintf(buf, len, "%s [%s]", f->prog->specs[k->op]->name,
-			 watch_label_text(f, k, label, sizeof(label)));
+		snprintf(buf, len, "%s [%s]", name, l);
 	return buf;
 }
 

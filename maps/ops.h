@@ -56,7 +56,7 @@ struct op_read {
 
 /*
  * An expression, flattened: v = base + add; v = *(size *)(v + off) per
- * read; v += post_add; with str, v is the address of a string (comm: the
+ * read; v += post_add; cut by the cast; with str, v is the address of a string (comm: the
  * task's name) and the expression's value is its FNV-1a hash.
  */
 struct op_expr {
@@ -65,7 +65,8 @@ struct op_expr {
 	__u8 nr_reads;
 	__u8 str;
 	__u8 at_return;		/* uses ret or @ret: evaluated at the return */
-	__u8 pad[3];
+	__s8 cast;		/* (u32)EXPR: the result cut to |cast| bytes; < 0: signed */
+	__u8 pad[2];
 	__s64 add;		/* or the constant, for OPX_CONST */
 	__s64 post_add;
 	struct op_read reads[OPS_EXPR_READS];

@@ -92,6 +92,25 @@ static void read_counters(const struct op_counters *pc, int ncpu, struct op_row 
 	r->value_min = ~min_inv;
 }
 
+/*
+ * Percentiles stay within the run's exact extremes (an interval's own lie
+ * within them too): one value of 3000 reads p50 3000, not its bucket's
+ * middle. Latency has no exact minimum: 0 keeps the low side open.
+ */
+static void clamp_to_run_extrema(struct op_row *r)
+{
+	if (r->value.count) {
+		r->value.min = r->value_min;
+		r->value.max = r->value_max;
+		r->value.has_extrema = 1;
+	}
+	if (r->lat.count) {
+		r->lat.min = 0;
+		r->lat.max = r->lat_max;
+		r->lat.has_extrema = 1;
+	}
+}
+
 static int read_rows(const struct ops_maps *m, struct op_table *t, int ncpu)
 {
 	struct op_counters *cnt = calloc(ncpu, sizeof(*cnt));
@@ -126,6 +145,7 @@ static int read_rows(const struct ops_maps *m, struct op_table *t, int ncpu)
 		read_counters(cnt, ncpu, r);
 		read_hist(m->lat_fd, &k, hist, ncpu, &r->lat);
 		read_hist(m->val_fd, &k, hist, ncpu, &r->value);
+		clamp_to_run_extrema(r);
 	}
 cleanup:
 	free(cnt);

@@ -13,6 +13,7 @@ PKGS=(
 	python3 python3-pytest	  # integration test driver
 	bpftrace		  # side-by-side benchmark
 	procps util-linux	  # ps, setpriv (non-root tests)
+	postgresql-15 postgresql-client-15  # profiles: logical replication, libpq, pgbench
 )
 
 missing=()

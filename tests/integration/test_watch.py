@@ -38,6 +38,18 @@ def test_errors_values_and_labels_exact():
     assert sum(r["errors"] for o in objs[:-1] for r in rows(o, "req")) == truth["errors"]
 
 
+def test_cast_keeps_a_32_bit_result_unsigned():
+    truth, t = watched_fx_ops(["labels", 70, 5],
+                              "neg fxo_request count error=ret<0 value=(u32)ret",
+                              "signed fxo_request count value=ret")
+    s = t.json()[-1]
+    (neg,) = rows(s, "neg")
+    assert neg["errors"] == truth["errors"] == 10
+    # -1 read as a u32 is 2^32 - 1; without the cast it stays -1
+    assert neg["value"]["sum"] == truth["bytes_ok"] + 10 * 0xFFFFFFFF
+    assert rows(s, "signed")[0]["value"]["sum"] == truth["bytes_ok"] - 10
+
+
 def test_one_call_op_latency_within_8pct():
     w = Workload("--calls", 300)
     t = Tracer("watch", "-p", w.pid, "--json", "--op", "work fx_work value=arg0").wait_tracing()

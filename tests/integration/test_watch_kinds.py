@@ -67,6 +67,8 @@ def test_at_ret_reads_the_out_parameter_and_entry_reads_see_the_old_value():
     (lsn,) = rows(s, "lsn")
     assert lsn["count"] == truth["calls"] == 300
     assert lsn["value"]["sum"] == truth["lsn_sum"]
+    v = rows(s, "rows")[0]["value"]                # rows 1..50: percentiles within them
+    assert (v["min"], v["max"]) == (1, 50) and 1 <= v["p50"] <= v["p999"] <= 50
     assert rows(s, "rows")[0]["value"]["sum"] == truth["rows_sum"]
     # a read without @ret happens at entry: it sees what *out held then
     assert rows(s, "before")[0]["value"]["sum"] == 300 * truth["lsn_before"]

@@ -109,10 +109,13 @@ def test_ends_without_start_are_unmatched():
     # fxo_ack -> fxo_submit: every "end" (submit) comes before its "start"
     p = start_fx_ops("open", 40, 40)
     t = Tracer("watch", "-p", p.pid, "--json",
-               "--op", "back fxo_ack(arg0) -> fxo_submit(arg0)").wait_tracing()
+               "--op", "back fxo_ack(arg0) -> fxo_submit(arg0) error=u32(arg0)==0").wait_tracing()
     truth = finish_fx_ops(p)
     assert t.wait() == 0, t.stderr
     s = t.summary()
+    # error= reads through the end's id as if it were a pointer: an end that
+    # matched nothing must not evaluate it (it would fault: read_failed)
+    assert s["drops"]["read_failed"] == 0
     assert totals(s, "back")["unmatched"] == truth["submitted"] == 40
     (back,) = rows(s, "back")
     assert back["count"] == 0 and back["inflight"] == truth["acked"] == 40

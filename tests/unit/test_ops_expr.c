@@ -58,6 +58,17 @@ static void test_expressions_field_by_field(void **state UNUSED)
 	assert_read(&e->reads[0], 8, 8, false);
 	e = expr_of("s32(arg2)");
 	assert_read(&e->reads[0], 0, 4, true);
+	assert_int_equal(e->cast_size, 0);
+	e = expr_of("(u32)ret");
+	assert_int_equal(e->base, EXPR_RET);
+	assert_true(e->uses_ret);
+	assert_int_equal(e->cast_size, 4);
+	assert_false(e->cast_signed);
+	e = expr_of(" ( s16 ) u64(arg0+8)@ret");
+	assert_int_equal(e->cast_size, 2);
+	assert_true(e->cast_signed);
+	assert_true(e->at_ret);
+	assert_read(&e->reads[0], 8, 8, false);
 	e = expr_of("u64(arg0)+8");
 	assert_read(&e->reads[0], 0, 8, false);
 	assert_int_equal(e->post_add, 8);
@@ -92,6 +103,10 @@ static void test_expression_errors_say_what_is_wrong(void **state UNUSED)
 	static const struct { const char *text, *phrase; } bad[] = {
 		{ "u64(arg1+", "bad expression 'u64(arg1+': missing ')'" },
 		{ "u64(arg1))", "unexpected ')'" },
+		{ "(u32)", "a cast needs a value after it: (u32)EXPR" },
+		{ "(u32)str(arg0)", "a string has no size to cast to" },
+		{ "(u32)comm", "a string has no size to cast to" },
+		{ "(u31)ret", "unexpected" },
 		{ "u8(u8(u8(u8(u8(arg0)))))", "more than 4 nested reads" },
 		{ "str(comm)", "comm is already a string" },
 		{ "str(pid)", "pid is not an address" },

@@ -1,0 +1,277 @@
+"""profiles/postgres-logical.ops against real PostgreSQL 15 logical replication:
+two clusters on 127.0.0.1 (tests/integration/pgharness.py), a publication of
+a preloaded table, a subscription made while synctrace runs (so the initial
+copy is traced), then a deterministic pgbench workload. Counts must be exact,
+against the workload's own arithmetic and the servers' statistics views."""
+import os
+
+import pytest
+
+from conftest import ROOT, Tracer, assert_no_drops
+from pgharness import (TABLE, LogicalPair, PgError, bench_script, descendants,
+                       pg_unavailable_reason, pgbench_failed, pgbench_processed, postgres_pids,
+                       run_bench, wait_until)
+
+PROFILE = ROOT / "profiles" / "postgres-logical.ops"
+
+N = 3000              # rows preloaded on the publisher: the initial copy
+CLIENTS, PER_CLIENT = 2, 100
+T = CLIENTS * PER_CLIENT
+I, U, D = 3, 2, 1     # rows inserted, updated, deleted by each transaction
+assert N >= T * (U + D)
+
+# Commits of the replication workers' own catalog transactions also call
+# replorigin_session_advance, the end of sub_txn and lag (see the profile):
+# per table synchronized, the sync worker's FINISHEDCOPY and SYNCDONE updates
+# and the apply worker's READY update.
+BOOKKEEPING_ADVANCES = 3
+
+
+@pytest.fixture(scope="module")
+def pair():
+    reason = pg_unavailable_reason()
+    if reason:
+        if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
+            pytest.fail(f"PostgreSQL required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
+        pytest.skip(reason)
+    with LogicalPair() as lp:
+        yield lp
+
+
+def rows(s, name):
+    return [o for o in s["ops"] if o["op"] == name]
+
+
+def total(s, name):
+    return sum(o["count"] for o in rows(s, name))
+
+
+def totals(s, name):
+    (t,) = [o for o in s["op_totals"] if o["op"] == name]
+    return t
+
+
+def labels(s, name):
+    return {o.get("label"): o["count"] for o in rows(s, name)}
+
+
+def states(s, machine):
+    return {st["pid"]: st for st in s["states"] if st["machine"] == machine}
+
+
+def transitions(st):
+    return {(t["from"], t["to"]): t["count"] for t in st["transitions"]}
+
+
+def replicate(lp, db, tracer_args, tmp_path):
+    """The whole life of one subscription, traced from before it exists.
+    Returns (truth, summary, tracer)."""
+    lp.setup_db(db, N)
+    pub_oid, pub_file = map(int, lp.pub.sql(
+        f"SELECT oid, relfilenode FROM pg_class WHERE relname = '{TABLE}'", db)[0])
+    sub_oid = int(lp.sub.one(f"SELECT '{TABLE}'::regclass::oid", db))
+    assert pub_oid != sub_oid and pub_oid != pub_file
+
+    script = tmp_path / "txn.sql"
+    script.write_text(bench_script(I, U, D))
+    t = Tracer("watch", *tracer_args, "--ops", PROFILE, "--json").wait_tracing()
+    try:
+        lp.subscribe(db)
+        lp.wait_ready(db)
+        out = run_bench(lp.pub, db, script, CLIENTS, PER_CLIENT, N)
+        lp.wait_caught_up(db)
+        want = [str(N + T * I), str(T * U), str(T * D)]
+        wait_until("subscriber table statistics", lambda: lp.sub.sql(
+            f"SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+            f"WHERE relname = '{TABLE}'", db) == [want], timeout=15)
+        (walsender,) = lp.pub.sql(
+            f"SELECT pid, state FROM pg_stat_replication WHERE application_name = '{db}_sub'",
+            db)
+        (slot,) = lp.pub.sql(
+            f"SELECT total_txns, spill_txns, stream_txns FROM pg_stat_replication_slots "
+            f"WHERE slot_name = '{db}_sub'", db)
+        (apply_worker,) = lp.sub.sql(
+            "SELECT pid FROM pg_stat_subscription WHERE relid IS NULL", db)
+        relstates = lp.sub.sql("SELECT srsubstate FROM pg_subscription_rel", db)
+        (ins, upd, dele) = map(int, lp.sub.sql(
+            f"SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+            f"WHERE relname = '{TABLE}'", db)[0])
+        (rows_after,) = lp.sub.sql(f"SELECT count(*) FROM {TABLE}", db)[0]
+    finally:
+        rc = t.stop()
+        try:
+            lp.unsubscribe(db)          # drops its slot on the publisher too
+        except PgError as e:            # the clusters go at the end of the module anyway
+            print("DROP SUBSCRIPTION failed:", e)
+    assert rc == 0, t.stderr
+    truth = {
+        "pub_oid": pub_oid, "sub_oid": sub_oid,
+        "bench_processed": pgbench_processed(out), "bench_failed": pgbench_failed(out),
+        "walsender_pid": int(walsender[0]), "walsender_state": walsender[1],
+        "slot_total_txns": int(slot[0]), "slot_spill_txns": int(slot[1]),
+        "slot_stream_txns": int(slot[2]),
+        "apply_pid": int(apply_worker[0]), "relstates": relstates,
+        "sub_n_tup_ins": ins, "sub_n_tup_upd": upd, "sub_n_tup_del": dele,
+        "sub_rows": int(rows_after),
+    }
+    print("truth:", truth)
+    print("synctrace:", t.summary())
+    return truth, t.summary(), t
+
+
+def test_profile_resolves():
+    """Every probe of the profile resolves in the installed postgres binary."""
+    if pg_unavailable_reason():
+        pytest.skip(pg_unavailable_reason())
+    t = Tracer("watch", "--ops", PROFILE, "-d", "0.1").wait_tracing()
+    assert t.wait() == 0, t.stderr
+    assert "Tracing 14 ops, 2 states" in t.stderr, t.stderr
+
+
+def test_both_sides_every_process_exact(pair, tmp_path):
+    """No -p: every postgres process of both clusters, including the
+    walsenders and the apply and sync workers started after synctrace."""
+    ours = set()
+    for c in (pair.pub, pair.sub):
+        ours |= {c.postmaster_pid, *descendants(c.postmaster_pid)}
+    others = set(postgres_pids()) - ours
+    if others:
+        pytest.skip(f"other PostgreSQL 15 processes run here ({sorted(others)}): "
+                    f"without -p their calls would count too")
+
+    truth, s, t = replicate(pair, "everyone", [], tmp_path)
+    assert_no_drops(s)
+    assert truth["bench_processed"] == T and truth["bench_failed"] == 0
+    # The harness's own transactions decoded by the slot: none (autovacuum is
+    # off, the sync worker's COPY is read-only). The slot's own count says so.
+    assert truth["slot_total_txns"] == T
+    assert truth["slot_spill_txns"] == 0 and truth["slot_stream_txns"] == 0
+    assert truth["sub_n_tup_ins"] == N + T * I          # the copy's rows, then the inserts
+    assert truth["sub_n_tup_upd"] == T * U and truth["sub_n_tup_del"] == T * D
+    assert truth["sub_rows"] == N + T * (I - D)
+
+    pub, sub = truth["pub_oid"], truth["sub_oid"]
+    # publisher
+    assert total(s, "pub_txn") == truth["slot_total_txns"] == T
+    assert labels(s, "pub_insert") == {pub: T * I}
+    assert labels(s, "pub_update") == {pub: T * U}
+    assert labels(s, "pub_delete") == {pub: T * D}
+    # BEGIN, COMMIT and the row changes of each transaction, and the table's
+    # RELATION message once, before its first change.
+    assert total(s, "pub_msgs") == T * (2 + I + U + D) + 1
+    assert total(s, "pub_feedback") > 0
+    # subscriber: labels are the publisher's OID of the table, not the subscriber's
+    assert labels(s, "sub_insert") == {pub: T * I} and sub not in labels(s, "sub_insert")
+    assert labels(s, "sub_update") == {pub: T * U} == {pub: truth["sub_n_tup_upd"]}
+    assert labels(s, "sub_delete") == {pub: T * D} == {pub: truth["sub_n_tup_del"]}
+    assert total(s, "sub_insert") == truth["sub_n_tup_ins"] - N
+
+    (sub_txn,) = rows(s, "sub_txn")
+    assert sub_txn["count"] == T
+    assert sub_txn["inflight"] == 0 and sub_txn["timeouts"] == 0
+    assert totals(s, "sub_txn")["restarts"] == 0
+    assert totals(s, "sub_txn")["unmatched"] == BOOKKEEPING_ADVANCES
+
+    # the initial copy
+    (backfill,) = rows(s, "backfill")
+    assert backfill["count"] == 1 and backfill["latency_ns"]["p50"] > 0
+    (rows_copied,) = rows(s, "backfill_rows")
+    assert rows_copied["count"] == 1 and rows_copied["value"]["sum"] == N
+
+    # across the servers, by LSN
+    (lag,) = rows(s, "lag")
+    assert lag["count"] == T and lag["inflight"] == 0 and lag["timeouts"] == 0
+    assert totals(s, "lag")["restarts"] == 0
+    # its only unmatched ends are the workers' bookkeeping commits (sub_txn's)
+    assert totals(s, "lag")["unmatched"] == BOOKKEEPING_ADVANCES
+    (hop,) = rows(s, "hop")
+    assert hop["count"] == T and hop["inflight"] == 0 and hop["timeouts"] == 0
+    assert totals(s, "hop")["unmatched"] == 0 and totals(s, "hop")["restarts"] == 0
+    # Each transaction's lag spans its hop and its apply (sub_txn): so do the
+    # distributions, if every pair was made with the right partner.
+    for p in ("p50", "p99", "max"):
+        assert lag["latency_ns"][p] >= hop["latency_ns"][p], p
+        assert lag["latency_ns"][p] >= sub_txn["latency_ns"][p], p
+
+    # state machines
+    assert truth["walsender_state"] == "streaming"
+    ws = states(s, "walsender")
+    main = ws[truth["walsender_pid"]]
+    assert main["current"] == "streaming"
+    assert transitions(main) == {("catchup", "streaming"): 1}
+    # The sync worker's walsender: from catchup back to startup when the
+    # worker has reached the apply worker's LSN and ends streaming to drop its
+    # slot; it may or may not have been caught up (streaming) in between.
+    (sync_ws,) = [st for pid, st in ws.items() if pid != truth["walsender_pid"]]
+    assert sync_ws["current"] == "startup"
+    assert sync_ws["recent"][0]["from"] == "catchup"
+    assert set(transitions(sync_ws)) <= {("catchup", "streaming"), ("streaming", "startup"),
+                                         ("catchup", "startup")}
+
+    assert truth["relstates"] == [["r"]]
+    rs = states(s, "relsync")
+    assert rs[truth["apply_pid"]]["current"] == "ready"
+    (sync_rs,) = [st for pid, st in rs.items() if pid != truth["apply_pid"]]
+    assert sync_rs["current"] == "syncdone"
+    assert [(r["from"], r["to"]) for r in sync_rs["recent"]] == \
+        [("datasync", "finishedcopy"), ("finishedcopy", "syncdone")]
+
+
+def test_publisher_postmaster_and_its_children_only(pair, tmp_path):
+    """-p the publisher's postmaster: the profile's `children` line follows
+    its walsenders, forked after synctrace started; nothing of the subscriber."""
+    truth, s, t = replicate(pair, "pubonly", ["-p", pair.pub.postmaster_pid], tmp_path)
+    assert "descendants" in t.stderr, t.stderr
+    assert_no_drops(s)
+    pub = truth["pub_oid"]
+    assert truth["slot_total_txns"] == T
+    assert total(s, "pub_txn") == T
+    assert labels(s, "pub_insert") == {pub: T * I}
+    assert labels(s, "pub_update") == {pub: T * U}
+    assert labels(s, "pub_delete") == {pub: T * D}
+    assert total(s, "pub_msgs") == T * (2 + I + U + D) + 1
+    assert total(s, "pub_feedback") > 0
+    for name in ("sub_txn", "sub_insert", "sub_update", "sub_delete", "backfill",
+                 "backfill_rows"):
+        assert total(s, name) == 0, name
+    assert totals(s, "sub_txn")["unmatched"] == 0
+    # the starts are the publisher's, their ends were on the subscriber
+    for name in ("lag", "hop"):
+        (r,) = rows(s, name)
+        assert r["count"] == 0 and r["inflight"] == T, name
+        assert totals(s, name)["unmatched"] == 0, name
+    ws = states(s, "walsender")
+    assert transitions(ws[truth["walsender_pid"]]) == {("catchup", "streaming"): 1}
+    assert states(s, "relsync") == {}
+
+
+def test_labels_of_a_table_with_an_oid_past_2_31(tmp_path):
+    """Both sides label rows with the publisher's OID of the table, also when
+    the OID has its top bit set (a cluster that has used 2^31 OIDs): the
+    publisher's label is read from memory (u32), the subscriber's is
+    logicalrep_read_insert's uint32 return value, cast with (u32): synctrace
+    sign-extends a 32-bit ret whose top bit is set, as it would an int."""
+    reason = pg_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    big = 3_000_000_000
+    with LogicalPair() as lp:
+        lp.pub.set_next_oid(big)
+        lp.setup_db("bigoid", 100)
+        oid = int(lp.pub.one(f"SELECT '{TABLE}'::regclass::oid", "bigoid"))
+        assert oid >= 2 ** 31
+        script = tmp_path / "txn.sql"
+        script.write_text(bench_script(1, 1, 1))
+        t = Tracer("watch", "--ops", PROFILE, "--json").wait_tracing()
+        try:
+            lp.subscribe("bigoid")
+            lp.wait_ready("bigoid")
+            run_bench(lp.pub, "bigoid", script, 1, 10, 100)
+            lp.wait_caught_up("bigoid")
+        finally:
+            assert t.stop() == 0, t.stderr
+        s = t.summary()
+        for kind in ("insert", "update", "delete"):
+            assert labels(s, f"pub_{kind}") == {oid: 10}
+        for kind in ("insert", "update", "delete"):
+            assert labels(s, f"sub_{kind}") == {oid: 10}, labels(s, f"sub_{kind}")
