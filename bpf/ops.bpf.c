@@ -46,25 +46,29 @@ struct {
 	__type(value, struct op_usdt_spec);
 } usdt_specs SEC(".maps");
 
+/*
+ * The hashes that get new keys while tracing are preallocated (sized
+ * before load for the ops at hand): an element allocated in a uprobe can
+ * fail under a burst of new keys, and a lost sample is worse than memory.
+ * Counters are per CPU; histograms, 4.7 KiB each, are shared (their adds
+ * are atomic either way), so their memory does not grow with the CPUs.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1); /* ops x (labels + other), resized before load */
+	__uint(max_entries, 1); /* rows: ops x (labels + other), resized before load */
 	__type(key, struct op_key);
 	__type(value, struct op_counters);
 } op_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
 	__type(key, struct op_key);
 	__type(value, struct op_hist);
 } op_lat SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
 	__type(key, struct op_key);
 	__type(value, struct op_hist);
@@ -73,7 +77,6 @@ struct {
 /* The labels admitted, with the text of string labels. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 	__type(key, struct op_key);
 	__type(value, struct op_label_text);
@@ -90,7 +93,6 @@ struct {
  * silently; user space expires them after the op's timeout. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 	__type(key, struct op_start_key);
 	__type(value, struct op_start);
@@ -98,8 +100,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1);
 	__type(key, struct state_key);
 	__type(value, struct state_rec);
 } states SEC(".maps");
@@ -455,7 +456,8 @@ static __always_inline void record(const struct op_cfg *cfg, const struct site *
 		add_u64(&c->errors, 1);
 		ev |= OPE_ERROR;
 	}
-	if (cfg->flags & OPF_VALUE) {
+	/* a failed call's value (SSL_read's -1) is no amount: it is left out */
+	if ((cfg->flags & OPF_VALUE) && !(ev & OPE_ERROR)) {
 		add_u64(&c->value_sum, value);
 		/* not atomic: a preemption race can only lose one min/max update */
 		if (~value > c->value_min_inv)
@@ -466,6 +468,8 @@ static __always_inline void record(const struct op_cfg *cfg, const struct site *
 	}
 	if (cfg->flags & OPF_LATENCY) {
 		hist_add(&op_lat, &k, lat);
+		if (~lat > c->lat_min_inv)
+			c->lat_min_inv = ~lat;
 		if (lat > c->lat_max)
 			c->lat_max = lat;
 		if (cfg->slow_ns && lat >= cfg->slow_ns)

@@ -21,7 +21,8 @@
 #include "loader/ops_session.h"
 #include "maps/ops_drain.h"
 
-#define WATCH_MAX_INFLIGHT 65536	/* open starts of paired ops, all ops together */
+#define WATCH_MAX_INFLIGHT 32768	/* open starts of paired ops, all ops together */
+#define WATCH_MAX_STATES 1024		/* {state machine, process} pairs */
 #define WATCH_EVENTS_BYTES (1U << 20)
 
 struct watch_run {
@@ -146,15 +147,27 @@ static int parse_ops(const struct env *env, struct ops_file *f)
 	return rc;
 }
 
-/* Map sizes for the program: every op may fill its labels, plus `other`. */
+/*
+ * Map sizes for the program (the maps are preallocated): a labelled op may
+ * fill its labels plus `other`, an op without labels has one row; only ops
+ * with latency (value=) have latency (value) histograms.
+ */
 static void sizes_of(const struct ops_program *prog, const struct ops_options *opt,
 		     struct ops_setup *sz)
 {
-	unsigned int n = (unsigned int)prog->nr_ops;
+	size_t i;
 
-	sz->stats = n * (opt->max_labels + 1) + 1;
-	sz->labels = n * opt->max_labels + 1;
-	sz->starts = WATCH_MAX_INFLIGHT;
+	for (i = 0; i < prog->nr_ops; i++) {
+		__u32 flags = prog->cfgs[i].flags;
+		unsigned int rows = flags & OPF_LABEL ? opt->max_labels + 1 : 1;
+
+		sz->stats += rows;
+		sz->lat_rows += flags & OPF_LATENCY ? rows : 0;
+		sz->val_rows += flags & OPF_VALUE ? rows : 0;
+		sz->labels += flags & OPF_LABEL ? opt->max_labels : 0;
+		sz->starts = prog->specs[i]->paired ? WATCH_MAX_INFLIGHT : sz->starts;
+	}
+	sz->states = prog->nr_states ? WATCH_MAX_STATES : 0;
 	sz->events_bytes = WATCH_EVENTS_BYTES;
 }
 

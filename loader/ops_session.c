@@ -22,11 +22,13 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 
 	if (!skel)
 		return -errno;
+	/* preallocated: sized for the ops at hand, at least 1 */
 	bpf_map__set_max_entries(skel->maps.op_stats, sz->stats ? sz->stats : 1);
-	bpf_map__set_max_entries(skel->maps.op_lat, sz->stats ? sz->stats : 1);
-	bpf_map__set_max_entries(skel->maps.op_val, sz->stats ? sz->stats : 1);
+	bpf_map__set_max_entries(skel->maps.op_lat, sz->lat_rows ? sz->lat_rows : 1);
+	bpf_map__set_max_entries(skel->maps.op_val, sz->val_rows ? sz->val_rows : 1);
 	bpf_map__set_max_entries(skel->maps.op_labels, sz->labels ? sz->labels : 1);
 	bpf_map__set_max_entries(skel->maps.op_starts, sz->starts ? sz->starts : 1);
+	bpf_map__set_max_entries(skel->maps.states, sz->states ? sz->states : 1);
 	bpf_map__set_max_entries(skel->maps.events, sz->events_bytes);
 	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
 	skel->rodata->follow_root = sz->follow_root > 0 ? (__u32)sz->follow_root : 0;

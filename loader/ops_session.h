@@ -14,8 +14,10 @@ struct ops_session;
 /* How big the maps are made, and which processes count. */
 struct ops_setup {
 	unsigned int stats;		/* {op, label} rows, `other` included */
+	unsigned int lat_rows, val_rows;	/* the rows of ops with latency, with value= */
 	unsigned int labels;		/* labels admitted, over all ops */
 	unsigned int starts;		/* open starts of paired ops */
+	unsigned int states;		/* {state machine, process} pairs */
 	unsigned int events_bytes;	/* the ring buffer: a power of 2, >= 4096 */
 	pid_t follow_root;		/* > 0: only it and its descendants */
 	int task_real_parent_off, task_tgid_off;	/* with follow_root */

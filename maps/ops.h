@@ -150,6 +150,7 @@ struct op_counters {
 	__u64 value_sum;
 	__u64 value_min_inv;	/* ~min, 0 when none (whole run) */
 	__u64 value_max;
+	__u64 lat_min_inv;	/* ~min, 0 when none (whole run) */
 	__u64 lat_max;		/* whole run */
 };
 

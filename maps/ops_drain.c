@@ -55,7 +55,7 @@ struct op_row *op_table__row(struct op_table *t, const struct op_key *k)
 	return bsearch(k, t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
 }
 
-/* Sum one histogram's per-CPU copies; absent (no value or no latency) is empty. */
+/* Sum a histogram's ncpu copies; absent (no value or no latency) is empty. */
 static void read_hist(int fd, const struct op_key *k, struct op_hist *pc, int ncpu,
 		      struct histogram *h)
 {
@@ -75,7 +75,7 @@ static void read_hist(int fd, const struct op_key *k, struct op_hist *pc, int nc
 
 static void read_counters(const struct op_counters *pc, int ncpu, struct op_row *r)
 {
-	uint64_t min_inv = 0;
+	uint64_t min_inv = 0, lat_min_inv = 0;
 	int c;
 
 	for (c = 0; c < ncpu; c++) {
@@ -88,14 +88,17 @@ static void read_counters(const struct op_counters *pc, int ncpu, struct op_row 
 			r->value_max = pc[c].value_max;
 		if (pc[c].lat_max > r->lat_max)
 			r->lat_max = pc[c].lat_max;
+		if (pc[c].lat_min_inv > lat_min_inv)
+			lat_min_inv = pc[c].lat_min_inv;
 	}
 	r->value_min = ~min_inv;
+	r->lat_min = ~lat_min_inv;
 }
 
 /*
  * Percentiles stay within the run's exact extremes (an interval's own lie
  * within them too): one value of 3000 reads p50 3000, not its bucket's
- * middle. Latency has no exact minimum: 0 keeps the low side open.
+ * middle.
  */
 static void clamp_to_run_extrema(struct op_row *r)
 {
@@ -105,7 +108,7 @@ static void clamp_to_run_extrema(struct op_row *r)
 		r->value.has_extrema = 1;
 	}
 	if (r->lat.count) {
-		r->lat.min = 0;
+		r->lat.min = r->lat_min;
 		r->lat.max = r->lat_max;
 		r->lat.has_extrema = 1;
 	}
@@ -143,8 +146,9 @@ static int read_rows(const struct ops_maps *m, struct op_table *t, int ncpu)
 		memset(r, 0, sizeof(*r));
 		r->key = k;
 		read_counters(cnt, ncpu, r);
-		read_hist(m->lat_fd, &k, hist, ncpu, &r->lat);
-		read_hist(m->val_fd, &k, hist, ncpu, &r->value);
+		/* histograms are shared by the CPUs: one copy each */
+		read_hist(m->lat_fd, &k, hist, 1, &r->lat);
+		read_hist(m->val_fd, &k, hist, 1, &r->value);
 		clamp_to_run_extrema(r);
 	}
 cleanup:

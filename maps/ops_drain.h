@@ -22,7 +22,7 @@ struct op_row {
 	struct op_key key;
 	uint64_t calls, errors, value_sum;
 	uint64_t value_min, value_max;	/* whole run; valid when value.count */
-	uint64_t lat_max;		/* whole run; valid when lat.count */
+	uint64_t lat_min, lat_max;	/* whole run; valid when lat.count */
 	uint64_t timeouts;		/* starts expired unanswered (monotonic) */
 	uint64_t inflight;		/* starts open at the read (a gauge) */
 	struct histogram lat, value;
