@@ -14,6 +14,9 @@ PKGS=(
 	bpftrace		  # side-by-side benchmark
 	procps util-linux	  # ps, setpriv (non-root tests)
 	postgresql-15 postgresql-client-15  # profiles: logical replication, libpq, pgbench
+	sqlite3 libsqlite3-dev	  # profiles: sqlite (the CLI, a C client)
+	redis-server		  # profiles: redis-replication (tests start their own)
+	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 )
 
 missing=()
