@@ -440,6 +440,24 @@ static int resolve_path(const char *name, pid_t pid, char *out, size_t len)
 	return canonical_out(name, out, len);
 }
 
+/*
+ * A short name the process maps under another name: the system's NAME is a
+ * link to a file it maps (/usr/bin/redis-server -> redis-check-rdb).
+ */
+static int mapped_by_link(const char *name, const struct mapped_obj *objs, size_t n,
+			  char *out, size_t len)
+{
+	char sys[PATH_MAX], want[PATH_MAX], got[PATH_MAX];
+	size_t i;
+
+	if (resolve_system(name, sys, sizeof(sys)) || !realpath(sys, want))
+		return -ENOENT;
+	for (i = 0; i < n; i++)
+		if (realpath(objs[i].host_path, got) && !strcmp(got, want))
+			return copy_out(objs[i].host_path, out, len);
+	return -ENOENT;
+}
+
 static int resolve_mapped(const char *name, pid_t pid, char *out, size_t len)
 {
 	struct mapped_obj *objs;
@@ -462,7 +480,10 @@ static int resolve_mapped(const char *name, pid_t pid, char *out, size_t len)
 		best_score = score;
 		best = i;
 	}
-	err = best_score < 0 ? -ENOENT : copy_out(objs[best].host_path, out, len);
+	if (best_score >= 0)
+		err = copy_out(objs[best].host_path, out, len);
+	else
+		err = same_root(pid) ? mapped_by_link(name, objs, n, out, len) : -ENOENT;
 	proc_maps__free(objs, n);
 	return err;
 }

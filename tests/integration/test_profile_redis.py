@@ -258,3 +258,14 @@ def test_feed_replication_buffer_wrapper_never_fires(pair):
     assert got.get("fb", 0) == 0
     # each argv object of each SET ("SET", key, value), and the SELECT before the first
     assert got["fbo"] == 50 * 3 + 1
+
+
+def test_short_name_through_a_symlink_with_pid(pair):
+    """/usr/bin/redis-server is a link to redis-check-rdb, the file the process
+    maps: -p with the short name redis-server still finds it."""
+    master, replica, m, r = pair
+    t = Tracer("count", "-p", master.pid, "--json", "redis-server:setCommand").wait_tracing()
+    assert m.pipeline([("SET", f"s{i}", "x") for i in range(20)]) == ["OK"] * 20
+    assert t.stop() == 0, t.stderr
+    (o,) = t.summary()["ops"]
+    assert o["count"] == 20 and o["target"].endswith(":setCommand")
