@@ -216,6 +216,27 @@ def op(summary, name):
     raise AssertionError(f"op {name} not in {[o['op'] for o in summary['ops']]}")
 
 
+def rows(obj, name):
+    """A watch object's rows of op name (one per label)."""
+    return [o for o in obj["ops"] if o["op"] == name]
+
+
+def total(obj, name):
+    """Calls of op name over all its labels."""
+    return sum(o["count"] for o in rows(obj, name))
+
+
+def labels(obj, name):
+    """{label: count} of op name."""
+    return {o.get("label"): o["count"] for o in rows(obj, name)}
+
+
+def totals(obj, name):
+    """The op_totals entry of op name."""
+    (t,) = [o for o in obj["op_totals"] if o["op"] == name]
+    return t
+
+
 def assert_close(name, traced, truth, tol=0.08):
     err = abs(traced - truth) / truth
     assert err <= tol, f"{name}: traced {traced} vs fixture {truth} ({err:.1%} > {tol:.0%})"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops
+from conftest import ROOT, Tracer, assert_no_drops, labels, rows, total, totals
 from pgharness import (LIBPQ, PGBENCH, PgCluster, bench_script, create_table,
                        pg_unavailable_reason, pgbench_failed, pgbench_processed, preload)
 
@@ -91,23 +91,6 @@ def cluster():
     with PgCluster("libpq") as c:
         create_table(c, "postgres")
         yield c
-
-
-def rows(s, name):
-    return [o for o in s["ops"] if o["op"] == name]
-
-
-def total(s, name):
-    return sum(o["count"] for o in rows(s, name))
-
-
-def labels(s, name):
-    return {o.get("label"): o["count"] for o in rows(s, name)}
-
-
-def totals(s, name):
-    (t,) = [o for o in s["op_totals"] if o["op"] == name]
-    return t
 
 
 def other_libpq_users():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops, run as run_synctrace
+from conftest import ROOT, Tracer, assert_no_drops, rows, run as run_synctrace
 
 PROFILE = ROOT / "profiles" / "node.ops"
 OPENSSL_PROFILE = ROOT / "profiles" / "openssl.ops"
@@ -42,10 +42,6 @@ def cert(tmp_path_factory):
                     "-subj", "/CN=127.0.0.1", "-keyout", d / "key.pem", "-out", d / "cert.pem"],
                    check=True, capture_output=True, timeout=30)
     return d / "key.pem", d / "cert.pem"
-
-
-def rows(s, name):
-    return [o for o in s["ops"] if o["op"] == name]
 
 
 def row(s, name, label):

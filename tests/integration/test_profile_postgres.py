@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops
+from conftest import ROOT, Tracer, assert_no_drops, labels, rows, total, totals
 from pgharness import (TABLE, LogicalPair, PgError, bench_script, descendants,
                        pg_unavailable_reason, pgbench_failed, pgbench_processed, postgres_pids,
                        run_bench, wait_until)
@@ -36,23 +36,6 @@ def pair():
         pytest.skip(reason)
     with LogicalPair() as lp:
         yield lp
-
-
-def rows(s, name):
-    return [o for o in s["ops"] if o["op"] == name]
-
-
-def total(s, name):
-    return sum(o["count"] for o in rows(s, name))
-
-
-def totals(s, name):
-    (t,) = [o for o in s["op_totals"] if o["op"] == name]
-    return t
-
-
-def labels(s, name):
-    return {o.get("label"): o["count"] for o in rows(s, name)}
 
 
 def states(s, machine):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT, Tracer, assert_no_drops
+from conftest import BUILD, ROOT, Tracer, assert_no_drops, rows
 
 PROFILE = ROOT / "profiles" / "sqlite.ops"
 FX_SQLITE = BUILD / "fixtures" / "profiles" / "fx_sqlite"
@@ -15,10 +15,6 @@ SQLITE3 = Path("/usr/bin/sqlite3")
 
 STR_MAX = 63          # str() labels: the first 63 bytes (README, "by=")
 SQLITE_ROW, SQLITE_DONE, SQLITE_ERROR, SQLITE_CONSTRAINT = 100, 101, 1, 19
-
-
-def rows(summary, name):
-    return [o for o in summary["ops"] if o["op"] == name]
 
 
 def by_label(summary, name):

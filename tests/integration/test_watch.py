@@ -1,5 +1,5 @@
 """`synctrace watch`, one-call and count-only ops, against fx_ops and fx_calls."""
-from conftest import (Tracer, Workload, assert_close, finish_fx_ops, run,
+from conftest import (Tracer, Workload, assert_close, finish_fx_ops, rows, run,
                       start_fx_ops)
 
 
@@ -12,10 +12,6 @@ def watched_fx_ops(mode_args, *ops):
     truth = finish_fx_ops(p)
     assert t.wait() == 0, t.stderr
     return truth, t
-
-
-def rows(obj, name):
-    return [o for o in obj["ops"] if o["op"] == name]
 
 
 def test_errors_values_and_labels_exact():

@@ -7,11 +7,7 @@ import time
 
 import pytest
 
-from conftest import SYNCTRACE, Tracer, assert_close, finish_fx_ops, run, start_fx_ops
-
-
-def rows(obj, name):
-    return [o for o in obj["ops"] if o["op"] == name]
+from conftest import SYNCTRACE, Tracer, assert_close, finish_fx_ops, rows, run, start_fx_ops
 
 
 def watched(mode_args, *ops, extra=()):

@@ -6,16 +6,8 @@ import time
 
 import pytest
 
-from conftest import LINK_KINDS, FX_OPS, Tracer, assert_close, finish_fx_ops, start_fx_ops
-
-
-def rows(obj, name):
-    return [o for o in obj["ops"] if o["op"] == name]
-
-
-def totals(obj, name):
-    (t,) = [o for o in obj["op_totals"] if o["op"] == name]
-    return t
+from conftest import (FX_OPS, LINK_KINDS, Tracer, assert_close, finish_fx_ops, rows, start_fx_ops,
+                      totals)
 
 
 @pytest.mark.parametrize("link", ["multi", "classic"])
