@@ -297,11 +297,10 @@ static __always_inline __u64 eval(const struct op_expr *e, struct site *s)
 	return e->str ? read_str(s, v, 0) : v;
 }
 
-static __always_inline int is_error(const struct op_cfg *c, __s64 l)
+/* l CMP r, signed: error= and when= */
+static __always_inline int holds(__u32 cmp, __s64 l, __s64 r)
 {
-	__s64 r = c->error_rhs;
-
-	switch (c->error_cmp) {
+	switch (cmp) {
 	case OPC_LT: return l < r;
 	case OPC_LE: return l <= r;
 	case OPC_GT: return l > r;
@@ -310,6 +309,13 @@ static __always_inline int is_error(const struct op_cfg *c, __s64 l)
 	case OPC_NE: return l != r;
 	}
 	return 0;
+}
+
+/* when= rejects this hit (its value known by now) */
+static __always_inline int rejected(const struct op_cfg *cfg, const struct site *s)
+{
+	return (cfg->flags & OPF_WHEN) && s->role != OP_ROLE_START &&
+	       !holds(cfg->when_cmp, (__s64)s->x[OPS_SLOT_WHEN], cfg->when_rhs);
 }
 
 /*
@@ -348,9 +354,11 @@ static __always_inline __u32 role_slots(__u32 role)
 	case OP_ROLE_START:
 		return 1U << OPS_SLOT_KEY_START | 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE;
 	case OP_ROLE_END:
-		return 1U << OPS_SLOT_KEY_END; /* error=: once it matched (close_start) */
+		/* error=: once it matched (close_start) */
+		return 1U << OPS_SLOT_KEY_END | 1U << OPS_SLOT_WHEN;
 	}
-	return 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE | 1U << OPS_SLOT_ERROR;
+	return 1U << OPS_SLOT_WHEN | 1U << OPS_SLOT_LABEL | 1U << OPS_SLOT_VALUE |
+	       1U << OPS_SLOT_ERROR;
 }
 
 static __always_inline int slot_used(const struct op_cfg *cfg, int slot)
@@ -363,6 +371,8 @@ static __always_inline int slot_used(const struct op_cfg *cfg, int slot)
 		return cfg->flags & OPF_LABEL;
 	case OPS_SLOT_VALUE:
 		return cfg->flags & OPF_VALUE;
+	case OPS_SLOT_WHEN:
+		return cfg->flags & OPF_WHEN;
 	}
 	return cfg->flags & OPF_ERROR;
 }
@@ -378,6 +388,8 @@ static __always_inline void eval_slots(const struct op_cfg *cfg, struct site *s)
 		    cfg->x[i].at_return != s->at_return)
 			continue;
 		s->x[i] = eval(&cfg->x[i], s);
+		if (i == OPS_SLOT_WHEN && rejected(cfg, s))
+			return;	/* nothing more to read: the hit is ignored */
 		if (i == OPS_SLOT_LABEL)
 			admit_label(cfg, s);
 	}
@@ -452,7 +464,7 @@ static __always_inline void record(const struct op_cfg *cfg, const struct site *
 	if (!c)
 		return;
 	add_u64(&c->calls, 1);
-	if ((cfg->flags & OPF_ERROR) && is_error(cfg, (__s64)s->x[OPS_SLOT_ERROR])) {
+	if ((cfg->flags & OPF_ERROR) && holds(cfg->error_cmp, (__s64)s->x[OPS_SLOT_ERROR], cfg->error_rhs)) {
 		add_u64(&c->errors, 1);
 		ev |= OPE_ERROR;
 	}
@@ -540,6 +552,8 @@ static __always_inline void finish(struct site *s, __u64 start_ts, __u64 now)
 	if (!cfg)
 		return;
 	eval_slots(cfg, s);
+	if (rejected(cfg, s))
+		return;
 	switch (s->role) {
 	case OP_ROLE_CALL:
 		record(cfg, s, s->x[OPS_SLOT_LABEL], s->label_kind, s->x[OPS_SLOT_VALUE],
@@ -711,7 +725,8 @@ static __always_inline __u64 return_value(struct pt_regs *ctx)
  * of this very call (several ops may probe one function) the one of this
  * site's op and role is taken out. Returns 0 with the frame in *out.
  */
-static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struct op_frame *out)
+static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struct site *out,
+				     __u64 *ts)
 {
 	__u64 entry_sp = PT_REGS_SP(ctx) - 8;
 	struct op_frames *st;
@@ -739,7 +754,11 @@ static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struc
 			return -1; /* not ours: its entry was never seen */
 		if (f->cookie_op != cookie_op)
 			continue;
-		*out = *f;
+		/* straight into the site: a frame copy on the stack would not fit */
+		*ts = f->ts;
+		out->label_kind = f->label_kind;
+		__builtin_memcpy(out->args, f->args, sizeof(f->args));
+		__builtin_memcpy(out->x, f->x, sizeof(out->x));
 		top = &st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)];
 		if (top != f)
 			*f = *top;
@@ -752,13 +771,12 @@ static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struc
 SEC("uretprobe")
 int op_exit(struct pt_regs *ctx)
 {
-	__u64 now = bpf_ktime_get_ns(), cookie = bpf_get_attach_cookie(ctx);
-	struct op_frame f;
+	__u64 now = bpf_ktime_get_ns(), cookie = bpf_get_attach_cookie(ctx), ts = 0;
 	struct site s = {};
 
 	if (!traced_here())
 		return 0;
-	if (pop_frame(ctx, cookie & 0xfff, &f)) {
+	if (pop_frame(ctx, cookie & 0xfff, &s, &ts)) {
 		drop(OPD_UNMATCHED_RETURN);
 		return 0;
 	}
@@ -766,9 +784,6 @@ int op_exit(struct pt_regs *ctx)
 	s.role = OP_COOKIE_ROLE(cookie);
 	s.at_return = 1;
 	s.ret = return_value(ctx);
-	s.label_kind = f.label_kind;
-	__builtin_memcpy(s.args, f.args, sizeof(f.args));
-	__builtin_memcpy(s.x, f.x, sizeof(s.x));
-	finish(&s, f.ts, now);
+	finish(&s, ts, now);
 	return 0;
 }

@@ -15,7 +15,7 @@ struct side {
 	const char *what;		/* "op 'x'" or "state 'x'" */
 	const struct probe_spec *probe;
 	__u64 cookie;			/* index and role */
-	const struct expr *exprs[3];	/* the expressions evaluated at this probe */
+	const struct expr *exprs[4];	/* the expressions evaluated at this probe */
 };
 
 static int fail(const struct side *s, char *err, size_t errlen, const char *fmt, ...)
@@ -79,6 +79,12 @@ static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
 		c->error_rhs = o->error.rhs;
 		to_op_expr(&o->error.lhs, &c->x[OPS_SLOT_ERROR]);
 	}
+	if (o->when.set) {
+		c->flags |= OPF_WHEN;
+		c->when_cmp = cmp_map[o->when.cmp];
+		c->when_rhs = o->when.rhs;
+		to_op_expr(&o->when.lhs, &c->x[OPS_SLOT_WHEN]);
+	}
 	if (o->has_value) {
 		c->flags |= OPF_VALUE;
 		to_op_expr(&o->value, &c->x[OPS_SLOT_VALUE]);
@@ -95,11 +101,12 @@ static void op_sides(const struct op_spec *o, size_t i, struct side *start, stru
 	const struct expr *label = o->has_label ? &o->label : NULL;
 	const struct expr *value = o->has_value ? &o->value : NULL;
 	const struct expr *error = o->error.set ? &o->error.lhs : NULL;
-	bool ret = at_return(label) || at_return(value) || at_return(error);
+	const struct expr *when = o->when.set ? &o->when.lhs : NULL;
+	bool ret = at_return(label) || at_return(value) || at_return(error) || at_return(when);
 	enum op_role role = o->count_only && !ret ? OP_ROLE_EVENT : OP_ROLE_CALL;
 
 	*start = (struct side){ o->file, o->line, NULL, &o->start, OP_COOKIE(i, role),
-				{ label, value, error } };
+				{ label, value, error, when } };
 	if (!o->paired) {
 		if (role == OP_ROLE_CALL)
 			start->cookie |= OP_COOKIE_AT_RETURN;
@@ -107,10 +114,10 @@ static void op_sides(const struct op_spec *o, size_t i, struct side *start, stru
 	}
 	start->cookie = OP_COOKIE(i, OP_ROLE_START);
 	start->exprs[0] = o->start.has_key ? &o->start.key : NULL;
-	start->exprs[2] = NULL;
+	start->exprs[2] = start->exprs[3] = NULL;
 	*end = (struct side){ o->file, o->line, NULL, &o->end, OP_COOKIE(i, OP_ROLE_END),
-			      { o->end.has_key ? &o->end.key : NULL, error, NULL } };
-	for (int k = 0; k < 3; k++) {
+			      { o->end.has_key ? &o->end.key : NULL, error, when } };
+	for (int k = 0; k < 4; k++) {
 		if (at_return(start->exprs[k]))
 			start->cookie |= OP_COOKIE_AT_RETURN;
 		if (at_return(end->exprs[k]))
@@ -122,7 +129,7 @@ static int max_arg(const struct side *s)
 {
 	int k, n = -1;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		if (s->exprs[k] && s->exprs[k]->base == EXPR_ARG && s->exprs[k]->arg > n)
 			n = s->exprs[k]->arg;
 	return n;
@@ -161,7 +168,7 @@ static int check_site(const struct side *s, const struct probe_site *site,
 {
 	int n = max_arg(s), k, i;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		for (i = 0; s->exprs[k] && i < s->exprs[k]->nr_reads; i++)
 			if (s->exprs[k]->reads[i].off != (__s32)s->exprs[k]->reads[i].off)
 				return fail(s, err, errlen, "%s: a read offset is out of range",

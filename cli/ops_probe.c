@@ -311,7 +311,7 @@ static int check_pairing(struct probe_ctx *c, const char *owner, const struct op
 
 /*
  * Each side of an op fires at its function's return when its expressions use
- * ret or @ret: the start's key, value= and by=, the end's key and error=.
+ * ret or @ret: the start's key, value= and by=, the end's key, error= and when=.
  */
 static int check_op_ret(struct probe_ctx *c, const char *owner, const struct op_spec *op)
 {
@@ -320,6 +320,7 @@ static int check_op_ret(struct probe_ctx *c, const char *owner, const struct op_
 		{ "the start key", &op->start.key, &op->start, true, "" },
 		{ "the end key", &op->end.key, &op->end, true, "" },
 		{ "error=", &op->error.lhs, end, true, "" },
+		{ "when=", &op->when.lhs, end, true, "" },
 		{ "value=", &op->value, &op->start, true, "" },
 		{ "by=", &op->label, &op->start, true, "" },
 	};

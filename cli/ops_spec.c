@@ -15,7 +15,7 @@
 
 /* User text in messages is cut, so that one bad token cannot flood a line. */
 
-#define OPTIONS_LIST "error=, value=, by=, timeout=, count"
+#define OPTIONS_LIST "error=, value=, by=, when=, timeout=, count"
 
 struct line_ctx {
 	struct ops_file *f;
@@ -163,9 +163,11 @@ static int parse_expr_opt(struct line_ctx *c, const char *text, struct expr *e)
 	return err ? fail(c, "%s", c->msg) : 0;
 }
 
-enum op_option { OPT_ERROR, OPT_VALUE, OPT_BY, OPT_TIMEOUT, OPT_COUNT, NR_OPTS };
+enum op_option { OPT_ERROR, OPT_VALUE, OPT_BY, OPT_WHEN, OPT_TIMEOUT, OPT_COUNT, NR_OPTS };
 
-static const char *const option_names[NR_OPTS] = { "error", "value", "by", "timeout", "count" };
+static const char *const option_names[NR_OPTS] = {
+	"error", "value", "by", "when", "timeout", "count",
+};
 
 static bool option_given(const struct op_spec *op, enum op_option opt)
 {
@@ -176,6 +178,8 @@ static bool option_given(const struct op_spec *op, enum op_option opt)
 		return op->has_value;
 	case OPT_BY:
 		return op->has_label;
+	case OPT_WHEN:
+		return op->when.set;
 	case OPT_TIMEOUT:
 		return op->timeout_set;
 	default:
@@ -224,7 +228,9 @@ static int set_option(struct line_ctx *c, struct op_spec *op, enum op_option opt
 
 	switch (opt) {
 	case OPT_ERROR:
-		err = pred__parse(val, &op->error, c->msg, sizeof(c->msg));
+	case OPT_WHEN:
+		err = pred__parse(val, opt == OPT_ERROR ? &op->error : &op->when, c->msg,
+				  sizeof(c->msg));
 		if (err)
 			return err == -ENOMEM ? fail_nomem(c) : fail(c, "%s", c->msg);
 		break;

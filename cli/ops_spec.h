@@ -31,6 +31,8 @@ struct op_spec {
 	bool paired;			/* start -> end; else entry -> return of start */
 	struct probe_spec end;
 	struct pred error;		/* error=PRED */
+	struct pred when;		/* when=PRED: hits of the end (or only) probe
+					 * for which it is false are ignored */
 	bool has_value;
 	struct expr value;		/* value=EXPR, never a string */
 	bool has_label;

@@ -10,7 +10,7 @@
 #include "cli/report.h"
 #include "cli/watch.h"
 
-#define NAME_W 28
+#define NAME_W 36
 
 static const char *dur(double ns, char *buf, size_t len)
 {

@@ -76,6 +76,7 @@ struct op_expr {
 enum op_slot {
 	OPS_SLOT_KEY_START,	/* START: the pairing key (OPF_KEYED) */
 	OPS_SLOT_KEY_END,	/* END: the pairing key (OPF_KEYED) */
+	OPS_SLOT_WHEN,		/* CALL, EVENT, END: the left side of when= (before the rest) */
 	OPS_SLOT_LABEL,		/* CALL, EVENT, START */
 	OPS_SLOT_VALUE,		/* CALL, EVENT, START */
 	OPS_SLOT_ERROR,		/* CALL, EVENT, END: the left side of error= */
@@ -89,11 +90,15 @@ enum op_cmp { OPC_NONE, OPC_LT, OPC_LE, OPC_GT, OPC_GE, OPC_EQ, OPC_NE };
 #define OPF_VALUE (1U << 2)
 #define OPF_LABEL (1U << 3)
 #define OPF_KEYED (1U << 4)	/* paired by key expressions, not by thread */
+#define OPF_WHEN (1U << 5)	/* when=: hits of the end (only) probe it rejects are ignored */
 
 struct op_cfg {
 	__u32 flags;
 	__u32 error_cmp;	/* enum op_cmp: error when lhs CMP rhs (signed) */
 	__s64 error_rhs;
+	__u32 when_cmp;		/* enum op_cmp: the hit counts when lhs CMP rhs */
+	__u32 pad0;
+	__s64 when_rhs;
 	__u64 slow_ns;		/* latency at or over this is an event; 0: none */
 	__u32 max_labels;	/* distinct labels before `other` */
 	__u32 pad;

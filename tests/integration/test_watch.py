@@ -1,6 +1,6 @@
 """`synctrace watch`, one-call and count-only ops, against fx_ops and fx_calls."""
 from conftest import (Tracer, Workload, assert_close, finish_fx_ops, rows, run,
-                      start_fx_ops)
+                      start_fx_ops, total)
 
 
 def watched_fx_ops(mode_args, *ops):
@@ -33,6 +33,16 @@ def test_errors_values_and_labels_exact():
     # the intervals are deltas that add up to the summary
     assert sum(r["count"] for o in objs[:-1] for r in rows(o, "req")) == 700
     assert sum(r["errors"] for o in objs[:-1] for r in rows(o, "req")) == truth["errors"]
+
+
+def test_when_ignores_the_calls_it_rejects():
+    truth, t = watched_fx_ops(["labels", 140, 5],
+                              "ok fxo_request when=ret>=0 value=arg1 by=str(arg0)",
+                              "failed fxo_request count when=ret<0")
+    s = t.json()[-1]
+    assert total(s, "ok") == truth["calls"] - truth["errors"]
+    assert sum(r["value"]["sum"] for r in rows(s, "ok")) == truth["bytes_ok"]
+    assert total(s, "failed") == truth["errors"] == 20
 
 
 def test_cast_keeps_a_32_bit_result_unsigned():

@@ -113,6 +113,18 @@ def test_ends_without_start_are_unmatched():
     assert back["count"] == 0 and back["inflight"] == truth["acked"] == 40
 
 
+def test_ends_that_when_rejects_are_not_unmatched():
+    p = start_fx_ops("open", 40, 40)
+    t = Tracer("watch", "-p", p.pid, "--json",
+               "--op", "back fxo_ack(arg0) -> fxo_submit(arg0) when=arg0>30").wait_tracing()
+    finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    s = t.summary()
+    assert totals(s, "back")["unmatched"] == 10       # ids 31..40 only: the rest ignored
+    (back,) = rows(s, "back")
+    assert back["inflight"] == 40                      # starts are not filtered
+
+
 def test_pairing_per_thread_without_a_key():
     p = start_fx_ops("open", 60, 60)
     t = Tracer("watch", "-p", p.pid, "--json",

@@ -289,7 +289,7 @@ static void test_error_messages_from_the_brief(void **state UNUSED)
 	declare_pub_sub();
 	parse_ok("op push f", 2);
 	parse_fails("op x f eror=ret<0", "app.ops", 3, "app.ops:3: ",
-		    "unknown option 'eror=ret<0' (expected error=, value=, by=, timeout=, count)");
+		    "unknown option 'eror=ret<0' (expected error=, value=, by=, when=, timeout=, count)");
 	parse_fails("op y pubb:func", "app.ops", 5, "app.ops:5: ",
 		    "unknown selector 'pubb' in 'pubb:func' (declared: pub, sub)");
 	parse_fails("op push2 f x", "app.ops", 2, "app.ops:2: ",
