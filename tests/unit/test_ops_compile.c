@@ -109,6 +109,23 @@ static void test_paired_op_sides_and_keys(void **state)
 	cleanup(&f, &p);
 }
 
+static void test_when_on_the_end_makes_it_fire_at_return(void **state)
+{
+	struct ops_program p;
+	struct ops_file f;
+	char err[512];
+
+	assert_int_equal(compile(&f, &p, err, sizeof(err),
+				 "op q fx:fxo_submit(arg0) -> fx:fxo_ack(arg0) when=ret!=0", NULL), 0);
+	assert_true(p.cfgs[0].flags & OPF_WHEN);
+	assert_int_equal(p.cfgs[0].when_cmp, OPC_NE);
+	assert_true(p.cfgs[0].x[OPS_SLOT_WHEN].at_return);
+	assert_int_equal(cookie_of(&p, OP_ROLE_END), OP_COOKIE(0, OP_ROLE_END) |
+			 OP_COOKIE_AT_RETURN);
+	assert_int_equal(cookie_of(&p, OP_ROLE_START), OP_COOKIE(0, OP_ROLE_START));
+	cleanup(&f, &p);
+}
+
 static void test_usdt_sites_carry_their_argument_spec(void **state)
 {
 	struct ops_program p;
@@ -188,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_one_call_op_is_at_return_with_its_flags),
 		cmocka_unit_test(test_count_without_ret_is_an_entry_event),
 		cmocka_unit_test(test_paired_op_sides_and_keys),
+		cmocka_unit_test(test_when_on_the_end_makes_it_fire_at_return),
 		cmocka_unit_test(test_usdt_sites_carry_their_argument_spec),
 		cmocka_unit_test(test_usdt_argument_past_the_probe_is_refused),
 		cmocka_unit_test(test_function_argument_past_arg5_is_refused),
