@@ -615,6 +615,41 @@ static __always_inline void set_state(struct site *s)
 	rec->recent[i].to = slot;
 }
 
+/* How many state machines the ops have: the exit hook looks at these. Set before load. */
+const volatile __u32 nr_state_machines = 0;
+
+/*
+ * A process ends: close the last dwell of each of its state machines, so
+ * that its time in the final state stops growing. Runs in the exiting
+ * thread; only the group leader's exit ends the process.
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int state_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now, old, since;
+	struct state_key k = { .pid = id >> 32 };
+	struct state_rec *rec;
+	__u32 i;
+
+	if ((__u32)id != k.pid)
+		return 0;
+	for (i = 0; i < OPS_STATES_MAX; i++) {
+		if (i >= nr_state_machines)
+			break;
+		k.state = i;
+		rec = bpf_map_lookup_elem(&states, &k);
+		if (!rec || rec->ended_ns)
+			continue;
+		now = bpf_ktime_get_ns();
+		old = rec->cur_since;
+		since = old >> 4;
+		if (old && now > since)
+			add_u64(&rec->time_in[old & (STATE_VALUES - 1)], now - since);
+		rec->ended_ns = now;
+	}
+	return 0;
+}
+
 static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u64 cookie)
 {
 	struct op_frames *st;

@@ -168,6 +168,7 @@ static void sizes_of(const struct ops_program *prog, const struct ops_options *o
 		sz->starts = prog->specs[i]->paired ? WATCH_MAX_INFLIGHT : sz->starts;
 	}
 	sz->states = prog->nr_states ? WATCH_MAX_STATES : 0;
+	sz->nr_state_machines = (unsigned int)prog->nr_states;
 	sz->events_bytes = WATCH_EVENTS_BYTES;
 }
 

@@ -12,7 +12,8 @@
 struct ops_session {
 	struct ops_bpf *skel;
 	struct attacher *attacher;
-	bool multi;
+	struct bpf_link *exit_link;	/* closes the states of exiting processes */
+	bool multi, states;
 };
 
 static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
@@ -32,6 +33,7 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 	bpf_map__set_max_entries(skel->maps.events, sz->events_bytes);
 	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
 	skel->rodata->follow_root = sz->follow_root > 0 ? (__u32)sz->follow_root : 0;
+	skel->rodata->nr_state_machines = sz->states ? sz->nr_state_machines : 0;
 	skel->rodata->task_real_parent_off = (__u32)sz->task_real_parent_off;
 	skel->rodata->task_tgid_off = (__u32)sz->task_tgid_off;
 	if (multi) {
@@ -60,6 +62,7 @@ int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 	if (rc && multi)
 		rc = load(s, sz, multi = false);
 	s->multi = multi;
+	s->states = sz->states && sz->nr_state_machines;
 	if (!rc && !(s->attacher = attacher__new(multi)))
 		rc = -ENOMEM;
 	if (rc) {
@@ -109,6 +112,16 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 	for (i = 0; i < n; i++)
 		if (sites[i].cookie & OP_COOKIE_AT_RETURN)
 			calls[nr_calls++] = sites[i];
+	if (s->states) {
+		s->exit_link = bpf_program__attach_raw_tracepoint(s->skel->progs.state_exit,
+								  "sched_process_exit");
+		if (!s->exit_link) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot watch process exits: %s", strerror(-rc));
+			free(calls);
+			return rc;
+		}
+	}
 	rc = attacher__attach(s->attacher, s->skel->progs.op_entry, false, pid, sites, n);
 	if (!rc && nr_calls)
 		rc = attacher__attach(s->attacher, s->skel->progs.op_exit, true, pid,
@@ -149,6 +162,7 @@ void ops_session__free(struct ops_session *s)
 	if (!s)
 		return;
 	attacher__free(s->attacher);
+	bpf_link__destroy(s->exit_link);
 	ops_bpf__destroy(s->skel);
 	free(s);
 }

@@ -18,6 +18,7 @@ struct ops_setup {
 	unsigned int labels;		/* labels admitted, over all ops */
 	unsigned int starts;		/* open starts of paired ops */
 	unsigned int states;		/* {state machine, process} pairs */
+	unsigned int nr_state_machines;	/* with states: an exit hook closes their dwell */
 	unsigned int events_bytes;	/* the ring buffer: a power of 2, >= 4096 */
 	pid_t follow_root;		/* > 0: only it and its descendants */
 	int task_real_parent_off, task_tgid_off;	/* with follow_root */

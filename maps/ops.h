@@ -217,6 +217,7 @@ struct state_transition {
 
 struct state_rec {
 	__u64 cur_since;
+	__u64 ended_ns;		/* when the process exited (its last dwell is in time_in), or 0 */
 	__u64 calls;
 	__u64 time_in[STATE_VALUES];
 	__u64 trans[STATE_VALUES][STATE_VALUES];

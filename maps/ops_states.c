@@ -15,12 +15,13 @@ static int cmp_state_key(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* The time in the current state so far counts in its time_in. */
+/* The time in the current state so far counts in its time_in, unless the
+ * process exited: the kernel side closed its last dwell then. */
 static void add_current_dwell(struct state_rec *rec, uint64_t now)
 {
 	uint64_t since = rec->cur_since >> 4;
 
-	if (rec->cur_since && now > since)
+	if (rec->cur_since && !rec->ended_ns && now > since)
 		rec->time_in[rec->cur_since & (STATE_VALUES - 1)] += now - since;
 }
 

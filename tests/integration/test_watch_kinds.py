@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from conftest import SYNCTRACE, Tracer, assert_close, finish_fx_ops, rows, run, start_fx_ops
+from conftest import (FX_OPS, SYNCTRACE, Tracer, assert_close, finish_fx_ops, rows, run,
+                      start_fx_ops)
 
 
 def watched(mode_args, *ops, extra=()):
@@ -220,3 +221,17 @@ def test_dashboard_redraws_in_place_on_a_terminal():
     frames = out.split(b"\033[H\033[2J")
     assert len(frames) >= 3, out                  # each interval redrew the screen
     assert b"summary of the whole run" in frames[-1] and b"calls" in frames[-1]
+
+
+def test_the_final_state_stops_when_its_process_exits():
+    import time
+    t = Tracer("watch", "--json",
+               "--op", f"state phase {FX_OPS}:fxo_set_state(arg0) names=idle,busy,sync,done"
+               ).wait_tracing()
+    truth = finish_fx_ops(start_fx_ops("states"))     # the process has exited here
+    time.sleep(0.8)
+    assert t.stop() == 0, t.stderr
+    (st,) = t.summary()["states"]
+    assert st["pid"] == truth["pid"] and st["current"] == "done"
+    # from its last call to its exit: milliseconds, not the 0.8 s synctrace kept running
+    assert st["time_in_ns"]["done"] < 200_000_000, st
