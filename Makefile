@@ -43,7 +43,7 @@ all: $(BIN)
 FIXTURES :=
 include $(sort $(wildcard examples/*.mk tests/*/*.mk bench/*.mk))
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard maps/*.h) | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard maps/*.h bpf/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o

@@ -171,152 +171,7 @@ static __always_inline const void *zeroes(void)
 	return bpf_map_lookup_elem(&zeros, &k);
 }
 
-static __always_inline void reg_args(struct pt_regs *ctx, __u64 *args)
-{
-	args[0] = PT_REGS_PARM1(ctx);
-	args[1] = PT_REGS_PARM2(ctx);
-	args[2] = PT_REGS_PARM3(ctx);
-	args[3] = PT_REGS_PARM4(ctx);
-	args[4] = PT_REGS_PARM5(ctx);
-	args[5] = ctx->r9; /* PT_REGS_PARM6 is newer than libbpf 1.1 */
-}
-
-/* A value of |size| bytes in the low end of v, sign- or zero-extended. */
-static __always_inline __u64 extend(__u64 v, int size)
-{
-	int shift = 64 - 8 * (size < 0 ? -size : size);
-
-	if (shift <= 0 || shift >= 64)
-		return v;
-	return size < 0 ? (__u64)(((__s64)(v << shift)) >> shift) : (v << shift) >> shift;
-}
-
-/* USDT arguments from the site's spec: a register of the probed
- * instruction, a constant, or memory at a register plus a displacement. */
-static __always_inline void usdt_args(struct pt_regs *ctx, __u32 spec, __u64 *args)
-{
-	const struct op_usdt_spec *sp = bpf_map_lookup_elem(&usdt_specs, &spec);
-	int i;
-
-	if (!sp)
-		return;
-	for (i = 0; i < OPS_ARGS; i++) {
-		const struct op_usdt_arg *a = &sp->args[i];
-		__u64 v = 0;
-
-		if (i >= sp->nr_args)
-			break;
-		if (a->kind == OPU_CONST) {
-			args[i] = (__u64)a->val;
-			continue;
-		}
-		/* a variable offset into ctx may not be loaded directly */
-		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + a->reg_off))
-			continue;
-		if (a->kind == OPU_REG_DEREF &&
-		    bpf_probe_read_user(&v, sizeof(v), (void *)(v + a->val))) {
-			drop(OPD_READ_FAILED);
-			continue;
-		}
-		args[i] = extend(v, a->size);
-	}
-}
-
-/* Read size bytes of the traced process at addr, sign- or zero-extended. */
-static __always_inline int read_user(__u64 addr, const struct op_read *r, __u64 *out)
-{
-	__u64 v = 0;
-	int size = r->size & 15, err;
-
-	if (size != 1 && size != 2 && size != 4)
-		size = 8;
-	err = bpf_probe_read_user(&v, size, (void *)addr);
-	*out = extend(v, r->is_signed ? -size : size);
-	return err;
-}
-
-/* FNV-1a of the string in s->text: a string label's value. */
-static __always_inline __u64 hash_text(const struct site *s)
-{
-	__u64 h = 0xcbf29ce484222325ULL;
-	int i;
-
-	for (i = 0; i < OPS_STR_MAX; i++) {
-		if (!s->text[i])
-			break;
-		h ^= (__u8)s->text[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static __always_inline __u64 read_str(struct site *s, __u64 addr, int comm)
-{
-	__builtin_memset(s->text, 0, sizeof(s->text));
-	if (comm)
-		bpf_get_current_comm(s->text, sizeof(s->text));
-	else if (bpf_probe_read_user_str(s->text, sizeof(s->text), (void *)addr) < 0)
-		drop(OPD_READ_FAILED);
-	return hash_text(s);
-}
-
-static __always_inline __u64 eval(const struct op_expr *e, struct site *s)
-{
-	__u64 v = 0;
-	int i;
-
-	switch (e->base) {
-	case OPX_ARG:
-		if (e->arg < OPS_ARGS)
-			v = s->args[e->arg];
-		break;
-	case OPX_RET:
-		v = s->ret;
-		break;
-	case OPX_PID:
-		return bpf_get_current_pid_tgid() >> 32;
-	case OPX_TID:
-		return (__u32)bpf_get_current_pid_tgid();
-	case OPX_COMM:
-		return read_str(s, 0, 1);
-	case OPX_CONST:
-		return (__u64)e->add;
-	}
-	v += (__u64)e->add;
-	for (i = 0; i < OPS_EXPR_READS; i++) {
-		if (i >= e->nr_reads)
-			break;
-		if (read_user(v + (__u64)(__s64)e->reads[i].off, &e->reads[i], &v)) {
-			drop(OPD_READ_FAILED);
-			return 0;
-		}
-	}
-	v += (__u64)e->post_add;
-	if (e->cast)
-		v = extend(v, e->cast);
-	return e->str ? read_str(s, v, 0) : v;
-}
-
-/* l CMP r, signed: error= and when= */
-static __always_inline int holds(__u32 cmp, __s64 l, __s64 r)
-{
-	switch (cmp) {
-	case OPC_LT: return l < r;
-	case OPC_LE: return l <= r;
-	case OPC_GT: return l > r;
-	case OPC_GE: return l >= r;
-	case OPC_EQ: return l == r;
-	case OPC_NE: return l != r;
-	}
-	return 0;
-}
-
-/* when= rejects this hit (its value known by now) */
-static __always_inline int rejected(const struct op_cfg *cfg, const struct site *s)
-{
-	return (cfg->flags & OPF_WHEN) && s->role != OP_ROLE_START &&
-	       !holds(cfg->when_cmp, (__s64)s->x[OPS_SLOT_WHEN], cfg->when_rhs);
-}
+#include "bpf/ops_eval.h"
 
 /*
  * The label in s->x[LABEL], admitted if known or while the op has room
@@ -464,7 +319,8 @@ static __always_inline void record(const struct op_cfg *cfg, const struct site *
 	if (!c)
 		return;
 	add_u64(&c->calls, 1);
-	if ((cfg->flags & OPF_ERROR) && holds(cfg->error_cmp, (__s64)s->x[OPS_SLOT_ERROR], cfg->error_rhs)) {
+	if ((cfg->flags & OPF_ERROR) &&
+	    holds(cfg->error_cmp, (__s64)s->x[OPS_SLOT_ERROR], cfg->error_rhs)) {
 		add_u64(&c->errors, 1);
 		ev |= OPE_ERROR;
 	}
@@ -571,84 +427,7 @@ static __always_inline void finish(struct site *s, __u64 start_ts, __u64 now)
 	}
 }
 
-/* A state machine's new value: time in the old state, and a transition if it changed. */
-static __always_inline void set_state(struct site *s)
-{
-	struct state_key k = { .state = s->op, .pid = bpf_get_current_pid_tgid() >> 32 };
-	const struct state_cfg *sc = bpf_map_lookup_elem(&state_cfgs, &s->op);
-	struct state_rec *rec;
-	__u64 v, now, old, since;
-	__u32 slot, from, i;
-
-	if (!sc)
-		return;
-	/* the low 32 bits: an int argument's register may carry garbage above them */
-	v = eval(&sc->value, s);
-	for (slot = 0; slot < STATE_VALUES; slot++)
-		if (slot < sc->nr_values && (__u32)sc->values[slot] == (__u32)v)
-			break;
-	if (slot >= STATE_VALUES || slot >= sc->nr_values) {
-		drop(OPD_STATE_UNKNOWN);
-		return;
-	}
-	rec = lookup_or_init(&states, &k, zeroes());
-	if (!rec) {
-		drop(OPD_STATES_FULL);
-		return;
-	}
-	now = bpf_ktime_get_ns();
-	/* one exchange: two threads changing state at once each see the other's */
-	old = __sync_lock_test_and_set(&rec->cur_since, now << 4 | slot);
-	add_u64(&rec->calls, 1);
-	if (!old)
-		return;
-	from = old & (STATE_VALUES - 1);
-	since = old >> 4;
-	if (now > since)
-		add_u64(&rec->time_in[from], now - since);
-	if (from == slot)
-		return;
-	add_u64(&rec->trans[from][slot], 1);
-	i = __sync_fetch_and_add(&rec->recent_head, 1) & (STATE_RECENT - 1);
-	rec->recent[i].ts = now;
-	rec->recent[i].from = from;
-	rec->recent[i].to = slot;
-}
-
-/* How many state machines the ops have: the exit hook looks at these. Set before load. */
-const volatile __u32 nr_state_machines = 0;
-
-/*
- * A process ends: close the last dwell of each of its state machines, so
- * that its time in the final state stops growing. Runs in the exiting
- * thread; only the group leader's exit ends the process.
- */
-SEC("raw_tracepoint/sched_process_exit")
-int state_exit(void *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid(), now, old, since;
-	struct state_key k = { .pid = id >> 32 };
-	struct state_rec *rec;
-	__u32 i;
-
-	if ((__u32)id != k.pid)
-		return 0;
-	for (i = 0; i < OPS_STATES_MAX; i++) {
-		if (i >= nr_state_machines)
-			break;
-		k.state = i;
-		rec = bpf_map_lookup_elem(&states, &k);
-		if (!rec || rec->ended_ns)
-			continue;
-		now = bpf_ktime_get_ns();
-		old = rec->cur_since;
-		since = old >> 4;
-		if (old && now > since)
-			add_u64(&rec->time_in[old & (STATE_VALUES - 1)], now - since);
-		rec->ended_ns = now;
-	}
-	return 0;
-}
+#include "bpf/ops_states.h"
 
 static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u64 cookie)
 {

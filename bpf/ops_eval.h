@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Part of bpf/ops.bpf.c (included once, after its maps, struct site and
+ * drop()): where arguments come from (registers, USDT specs) and how an
+ * op's expressions and predicates are evaluated.
+ */
+#ifndef SYNCTRACE_OPS_EVAL_H
+#define SYNCTRACE_OPS_EVAL_H
+
+static __always_inline void reg_args(struct pt_regs *ctx, __u64 *args)
+{
+	args[0] = PT_REGS_PARM1(ctx);
+	args[1] = PT_REGS_PARM2(ctx);
+	args[2] = PT_REGS_PARM3(ctx);
+	args[3] = PT_REGS_PARM4(ctx);
+	args[4] = PT_REGS_PARM5(ctx);
+	args[5] = ctx->r9; /* PT_REGS_PARM6 is newer than libbpf 1.1 */
+}
+
+/* A value of |size| bytes in the low end of v, sign- or zero-extended. */
+static __always_inline __u64 extend(__u64 v, int size)
+{
+	int shift = 64 - 8 * (size < 0 ? -size : size);
+
+	if (shift <= 0 || shift >= 64)
+		return v;
+	return size < 0 ? (__u64)(((__s64)(v << shift)) >> shift) : (v << shift) >> shift;
+}
+
+/* USDT arguments from the site's spec: a register of the probed
+ * instruction, a constant, or memory at a register plus a displacement. */
+static __always_inline void usdt_args(struct pt_regs *ctx, __u32 spec, __u64 *args)
+{
+	const struct op_usdt_spec *sp = bpf_map_lookup_elem(&usdt_specs, &spec);
+	int i;
+
+	if (!sp)
+		return;
+	for (i = 0; i < OPS_ARGS; i++) {
+		const struct op_usdt_arg *a = &sp->args[i];
+		__u64 v = 0;
+
+		if (i >= sp->nr_args)
+			break;
+		if (a->kind == OPU_CONST) {
+			args[i] = (__u64)a->val;
+			continue;
+		}
+		/* a variable offset into ctx may not be loaded directly */
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + a->reg_off))
+			continue;
+		if (a->kind == OPU_REG_DEREF &&
+		    bpf_probe_read_user(&v, sizeof(v), (void *)(v + a->val))) {
+			drop(OPD_READ_FAILED);
+			continue;
+		}
+		args[i] = extend(v, a->size);
+	}
+}
+
+/* Read size bytes of the traced process at addr, sign- or zero-extended. */
+static __always_inline int read_user(__u64 addr, const struct op_read *r, __u64 *out)
+{
+	__u64 v = 0;
+	int size = r->size & 15, err;
+
+	if (size != 1 && size != 2 && size != 4)
+		size = 8;
+	err = bpf_probe_read_user(&v, size, (void *)addr);
+	*out = extend(v, r->is_signed ? -size : size);
+	return err;
+}
+
+/* FNV-1a of the string in s->text: a string label's value. */
+static __always_inline __u64 hash_text(const struct site *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	int i;
+
+	for (i = 0; i < OPS_STR_MAX; i++) {
+		if (!s->text[i])
+			break;
+		h ^= (__u8)s->text[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static __always_inline __u64 read_str(struct site *s, __u64 addr, int comm)
+{
+	__builtin_memset(s->text, 0, sizeof(s->text));
+	if (comm)
+		bpf_get_current_comm(s->text, sizeof(s->text));
+	else if (bpf_probe_read_user_str(s->text, sizeof(s->text), (void *)addr) < 0)
+		drop(OPD_READ_FAILED);
+	return hash_text(s);
+}
+
+static __always_inline __u64 eval(const struct op_expr *e, struct site *s)
+{
+	__u64 v = 0;
+	int i;
+
+	switch (e->base) {
+	case OPX_ARG:
+		if (e->arg < OPS_ARGS)
+			v = s->args[e->arg];
+		break;
+	case OPX_RET:
+		v = s->ret;
+		break;
+	case OPX_PID:
+		return bpf_get_current_pid_tgid() >> 32;
+	case OPX_TID:
+		return (__u32)bpf_get_current_pid_tgid();
+	case OPX_COMM:
+		return read_str(s, 0, 1);
+	case OPX_CONST:
+		return (__u64)e->add;
+	}
+	v += (__u64)e->add;
+	for (i = 0; i < OPS_EXPR_READS; i++) {
+		if (i >= e->nr_reads)
+			break;
+		if (read_user(v + (__u64)(__s64)e->reads[i].off, &e->reads[i], &v)) {
+			drop(OPD_READ_FAILED);
+			return 0;
+		}
+	}
+	v += (__u64)e->post_add;
+	if (e->cast)
+		v = extend(v, e->cast);
+	return e->str ? read_str(s, v, 0) : v;
+}
+
+/* l CMP r, signed: error= and when= */
+static __always_inline int holds(__u32 cmp, __s64 l, __s64 r)
+{
+	switch (cmp) {
+	case OPC_LT: return l < r;
+	case OPC_LE: return l <= r;
+	case OPC_GT: return l > r;
+	case OPC_GE: return l >= r;
+	case OPC_EQ: return l == r;
+	case OPC_NE: return l != r;
+	}
+	return 0;
+}
+
+/* when= rejects this hit (its value known by now) */
+static __always_inline int rejected(const struct op_cfg *cfg, const struct site *s)
+{
+	return (cfg->flags & OPF_WHEN) && s->role != OP_ROLE_START &&
+	       !holds(cfg->when_cmp, (__s64)s->x[OPS_SLOT_WHEN], cfg->when_rhs);
+}
+
+#endif /* SYNCTRACE_OPS_EVAL_H */
