@@ -37,6 +37,7 @@ struct watch_run {
 	struct watch_events mark;	/* counts at the last frame */
 	int64_t mono_to_real_ns;
 	bool redraw;		/* the dashboard on a terminal: redraw in place */
+	bool string_labels;	/* some op labels by a string: read label texts */
 };
 
 static void emit(struct watch_run *w, const struct op_table *t, bool summary)
@@ -68,7 +69,8 @@ static int read_all(struct watch_run *w, struct op_table *now)
 
 	if (!rc)
 		rc = op_table__read(&w->maps, &w->pairing, now);
-	if (!rc)
+	/* only string labels have a text: integer ones need not be read back */
+	if (!rc && w->string_labels)
 		rc = op_names__read(w->maps.labels_fd, &w->names);
 	if (rc)
 		report_error("cannot read BPF maps: %s", strerror(-rc));
@@ -241,6 +243,9 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 	for (i = 0; i < w->prog->nr_ops; i++)
 		if (w->prog->specs[i]->paired)
 			w->pairing.timeout_ns[i] = w->prog->specs[i]->timeout_ns;
+	for (i = 0; i < w->prog->nr_ops; i++)
+		if (w->prog->specs[i]->has_label && expr__is_string(&w->prog->specs[i]->label))
+			w->string_labels = true;
 	w->pairing.on_expired = watch_events__on_expired;
 	w->pairing.ctx = &w->ev;
 	clock_gettime(CLOCK_MONOTONIC, &mono);

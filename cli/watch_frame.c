@@ -7,9 +7,9 @@
 
 bool watch_label_is_string(const struct watch_frame *f, __u32 op)
 {
-	const struct op_cfg *c = &f->prog->cfgs[op < OPS_MAX ? op : 0];
+	const struct op_spec *spec = f->prog->specs[op < f->prog->nr_ops ? op : 0];
 
-	return c->x[OPS_SLOT_LABEL].str || c->x[OPS_SLOT_LABEL].base == OPX_COMM;
+	return spec->has_label && expr__is_string(&spec->label);
 }
 
 const char *watch_label_text(const struct watch_frame *f, const struct op_key *k,

@@ -92,6 +92,17 @@ def start_redis(tmp, name, port, *extra):
             time.sleep(0.02)
 
 
+def stop_redis(clients, servers):
+    """Close the clients, then stop the servers that still run (None: never started)."""
+    for c in clients:
+        if c:
+            c.close()
+    for p in servers:
+        if p and p.poll() is None:
+            p.terminate()
+            p.wait(timeout=10)
+
+
 def wait_for(pred, what, timeout=15):
     deadline = time.monotonic() + timeout
     while not pred():
@@ -119,13 +130,7 @@ def pair(tmp_path):
                  "the master to see its replica online")
         yield master, replica, m, r
     finally:
-        for c in (m, r):
-            if c:
-                c.close()
-        for p in (master, replica):
-            if p and p.poll() is None:
-                p.terminate()
-                p.wait(timeout=10)
+        stop_redis((m, r), (master, replica))
 
 
 def offsets(m, r):
@@ -217,13 +222,7 @@ def test_full_resync_is_seen(tmp_path):
                  "the replica's link")
         m_info = m.info("stats")
     finally:
-        for c in (m, r):
-            if c:
-                c.close()
-        for p in (master, replica):
-            if p and p.poll() is None:
-                p.terminate()
-                p.wait(timeout=10)
+        stop_redis((m, r), (master, replica))
     assert t.stop() == 0, t.stderr
     s = t.summary()
     print("\nmaster stats: sync_full", m_info["sync_full"], "sync_partial_err",
