@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -240,6 +239,30 @@ def totals(obj, name):
 def assert_close(name, traced, truth, tol=0.08):
     err = abs(traced - truth) / truth
     assert err <= tol, f"{name}: traced {traced} vs fixture {truth} ({err:.1%} > {tol:.0%})"
+
+
+# A log-linear bucket is at most 1/16 of its lower bound wide (maps/hist_bucket.h),
+# and a percentile is read inside the bucket of the value at its rank.
+HIST_RES = 1 / 16
+
+
+def assert_between(name, traced, inner, outer, res=HIST_RES):
+    """traced within [inner, outer], widened by res for histogram estimates.
+
+    The fixtures time every call twice: inside the points a probe fires at
+    (inner) and around them (outer). Each traced call lies between its two
+    times, and so the k-th smallest traced call lies between the k-th smallest
+    of each: a bound that holds even when a thread is preempted in a trap,
+    yet is tight (a few us apart) when nothing disturbs it."""
+    lo, hi = inner * (1 - res), outer * (1 + res)
+    assert lo <= traced <= hi, \
+        f"{name}: traced {traced} outside fixture's [{inner}, {outer}] ±{res:.2%}"
+
+
+def assert_latency_between(lat, inner, outer, pcts=("p50", "p99")):
+    """Percentiles of a traced latency_ns against the fixture's inner and outer truth."""
+    for p in pcts:
+        assert_between(p, lat[p], inner[p], outer[p])
 
 
 def assert_no_drops(summary):

@@ -1,5 +1,4 @@
 """`synctrace count` on functions and USDT probes."""
-import subprocess
 
 from conftest import FX_CALLS, Tracer, Workload, op, run, traced
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, FX_CALLS, SYNCTRACE, Workload, run
+from conftest import FX_CALLS, SYNCTRACE, Workload, run
 
 
 def one_line_error(result, want_rc, *needles):

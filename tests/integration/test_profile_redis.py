@@ -4,7 +4,6 @@ counts exact against the workload and against each server's own INFO
 (commandstats, total_commands_processed, replication offsets)."""
 import json
 import re
-import shutil
 import socket
 import subprocess
 import time

@@ -5,8 +5,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from conftest import BUILD, ROOT, Tracer, assert_no_drops, rows
 
 PROFILE = ROOT / "profiles" / "sqlite.ops"
