@@ -242,7 +242,7 @@ static __always_inline void eval_slots(const struct op_cfg *cfg, struct site *s)
 		if (!(want & (1U << i)) || !slot_used(cfg, i) ||
 		    cfg->x[i].at_return != s->at_return)
 			continue;
-		s->x[i] = eval(&cfg->x[i], s);
+		s->x[i] = eval_at(&cfg->x[i], s);
 		if (i == OPS_SLOT_WHEN && rejected(cfg, s))
 			return;	/* nothing more to read: the hit is ignored */
 		if (i == OPS_SLOT_LABEL)
@@ -390,7 +390,7 @@ static __always_inline void close_start(const struct op_cfg *cfg, struct site *s
 		/* whoever deletes it owns it: a second end, or an expiry, loses */
 		if (!bpf_map_delete_elem(&op_starts, &k)) {
 			if (cfg->flags & OPF_ERROR)
-				s->x[OPS_SLOT_ERROR] = eval(&cfg->x[OPS_SLOT_ERROR], s);
+				s->x[OPS_SLOT_ERROR] = eval_at(&cfg->x[OPS_SLOT_ERROR], s);
 			record(cfg, s, v.label, v.label_kind, v.value, now > v.ts ? now - v.ts : 0);
 			return;
 		}

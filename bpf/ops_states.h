@@ -18,7 +18,7 @@ static __always_inline void set_state(struct site *s)
 	if (!sc)
 		return;
 	/* the low 32 bits: an int argument's register may carry garbage above them */
-	v = eval(&sc->value, s);
+	v = eval_at(&sc->value, s);
 	for (slot = 0; slot < STATE_VALUES; slot++)
 		if (slot < sc->nr_values && (__u32)sc->values[slot] == (__u32)v)
 			break;
