@@ -395,6 +395,8 @@ static __always_inline void close_start(const struct op_cfg *cfg, struct site *s
 			return;
 		}
 	}
+	if (cfg->flags & OPF_IGNORE_UNMATCHED)
+		return;	/* the end probe also ends other ops: a lone end is theirs */
 	t = bpf_map_lookup_elem(&op_totals, &s->op);
 	if (t)
 		add_u64(&t->unmatched, 1);

@@ -79,6 +79,8 @@ static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
 		c->error_rhs = o->error.rhs;
 		to_op_expr(&o->error.lhs, &c->x[OPS_SLOT_ERROR]);
 	}
+	if (o->ignore_unmatched)
+		c->flags |= OPF_IGNORE_UNMATCHED;
 	if (o->when.set) {
 		c->flags |= OPF_WHEN;
 		c->when_cmp = cmp_map[o->when.cmp];

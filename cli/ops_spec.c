@@ -15,7 +15,7 @@
 
 /* User text in messages is cut, so that one bad token cannot flood a line. */
 
-#define OPTIONS_LIST "error=, value=, by=, when=, timeout=, count"
+#define OPTIONS_LIST "error=, value=, by=, when=, timeout=, unmatched=, count"
 
 struct line_ctx {
 	struct ops_file *f;
@@ -163,10 +163,12 @@ static int parse_expr_opt(struct line_ctx *c, const char *text, struct expr *e)
 	return err ? fail(c, "%s", c->msg) : 0;
 }
 
-enum op_option { OPT_ERROR, OPT_VALUE, OPT_BY, OPT_WHEN, OPT_TIMEOUT, OPT_COUNT, NR_OPTS };
+enum op_option {
+	OPT_ERROR, OPT_VALUE, OPT_BY, OPT_WHEN, OPT_TIMEOUT, OPT_UNMATCHED, OPT_COUNT, NR_OPTS
+};
 
 static const char *const option_names[NR_OPTS] = {
-	"error", "value", "by", "when", "timeout", "count",
+	"error", "value", "by", "when", "timeout", "unmatched", "count",
 };
 
 static bool option_given(const struct op_spec *op, enum op_option opt)
@@ -182,6 +184,8 @@ static bool option_given(const struct op_spec *op, enum op_option opt)
 		return op->when.set;
 	case OPT_TIMEOUT:
 		return op->timeout_set;
+	case OPT_UNMATCHED:
+		return op->unmatched_set;
 	default:
 		return op->count_only;
 	}
@@ -253,6 +257,13 @@ static int set_option(struct line_ctx *c, struct op_spec *op, enum op_option opt
 				    "500ms, 100us, 2m, 1h, or plain seconds)", op->name, QA(val));
 		op->timeout_set = true;
 		break;
+	case OPT_UNMATCHED:
+		if (strcmp(val, "count") && strcmp(val, "ignore"))
+			return fail(c, "op '%s': unmatched= is count or ignore, not " QF, op->name,
+				    QA(val));
+		op->ignore_unmatched = !strcmp(val, "ignore");
+		op->unmatched_set = true;
+		break;
 	default:
 		op->count_only = true;
 	}
@@ -269,6 +280,9 @@ static int check_op(struct line_ctx *c, struct op_spec *op)
 	if (op->count_only && op->paired)
 		return fail(c, "op '%s': count takes no '->' (a paired op is timed from one "
 			    "probe to the other)", op->name);
+	if (op->unmatched_set && !op->paired)
+		return fail(c, "op '%s': unmatched= is for paired ops (A -> B): only their ends "
+			    "can miss a start", op->name);
 	err = op_spec__check_probes(op, c->err, c->errlen);
 	if (err)
 		return fail_from_probe(c, err);

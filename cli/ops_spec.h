@@ -40,6 +40,9 @@ struct op_spec {
 	unsigned long long timeout_ns;	/* OPS_DEFAULT_TIMEOUT_NS unless set; 0 for count */
 	bool timeout_set;
 	bool count_only;		/* count: no latency */
+	bool unmatched_set;
+	bool ignore_unmatched;		/* unmatched=ignore: the end probe also ends
+					 * other ops, its lone ends are not counted */
 	const char *file;		/* owned by the ops_file */
 	int line;
 };

@@ -91,6 +91,7 @@ enum op_cmp { OPC_NONE, OPC_LT, OPC_LE, OPC_GT, OPC_GE, OPC_EQ, OPC_NE };
 #define OPF_LABEL (1U << 3)
 #define OPF_KEYED (1U << 4)	/* paired by key expressions, not by thread */
 #define OPF_WHEN (1U << 5)	/* when=: hits of the end (only) probe it rejects are ignored */
+#define OPF_IGNORE_UNMATCHED (1U << 6)	/* unmatched=ignore: ends with no start not counted */
 
 struct op_cfg {
 	__u32 flags;

@@ -185,6 +185,9 @@ def test_pgbench_exact(cluster, tmp_path, mode, use_pid):
     # each command, one in each connection's PQconnectPoll, PQprepare's drain
     # before its send): when=ret!=0 leaves them out, so nothing is unmatched
     assert totals(s, "pq_query")["unmatched"] == 0
+    # the labelled ops see the other kinds' results too: unmatched=ignore
+    for name in ("pq_query_params", "pq_query_prepared"):
+        assert totals(s, name)["unmatched"] == 0, name
     assert labels(s, "pq_results") == {PGRES_COMMAND_OK: commands + prepares}
     assert sum(r.get("errors", 0) for r in rows(s, "pq_results")) == 0
     assert total(s, "pq_exec") == 0                # pgbench never calls PQexec*
@@ -251,3 +254,5 @@ def test_ctypes_client_exec_prepare_errors(cluster):
     # each PQexec*/PQprepare drains before its send and reads a NULL after its
     # result: NULL results end nothing (when=ret!=0)
     assert totals(s, "pq_query")["unmatched"] == 0
+    assert totals(s, "pq_query_params")["unmatched"] == 0       # unmatched=ignore
+    assert totals(s, "pq_query_prepared")["unmatched"] == 0

@@ -111,6 +111,23 @@ def test_ends_without_start_are_unmatched():
     assert back["count"] == 0 and back["inflight"] == truth["acked"] == 40
 
 
+def test_unmatched_ignore_leaves_lone_ends_uncounted():
+    # as above, but the end probe is declared shared with other ops
+    p = start_fx_ops("open", 40, 30)
+    t = Tracer("watch", "-p", p.pid, "--json",
+               "--op", "back fxo_ack(arg0) -> fxo_submit(arg0) unmatched=ignore",
+               "--op", "fwd fxo_submit(arg0) -> fxo_ack(arg0)").wait_tracing()
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    s = t.summary()
+    assert totals(s, "back")["unmatched"] == 0                  # 40 without the option
+    (back,) = rows(s, "back")
+    # an ack's id is never submitted again: every "start" stays open, no "end" matches
+    assert back["count"] == 0 and back["inflight"] == truth["acked"] == 30
+    (fwd,) = rows(s, "fwd")                  # the other op on the same probes counts as ever
+    assert fwd["count"] == truth["acked"] == 30 and fwd["inflight"] == truth["open"] == 10
+
+
 def test_ends_that_when_rejects_are_not_unmatched():
     p = start_fx_ops("open", 40, 40)
     t = Tracer("watch", "-p", p.pid, "--json",

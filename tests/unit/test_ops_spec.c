@@ -112,6 +112,21 @@ static void test_paired_op_with_keys_and_timeout(void **state UNUSED)
 	assert_int_equal(op->timeout_ns, 30000000000ULL);
 	assert_false(op->error.set);
 	assert_false(op->has_value);
+	assert_false(op->ignore_unmatched);
+}
+
+static void test_unmatched_ignore_only_on_paired_ops(void **state UNUSED)
+{
+	parse_ok("op a send(arg0) -> get(arg0) unmatched=ignore", 1);
+	assert_true(f.ops[0].ignore_unmatched);
+	parse_ok("op b send(arg0) -> get(arg0) unmatched=count", 2);
+	assert_false(f.ops[1].ignore_unmatched);
+	parse_fails("op c f unmatched=ignore", "app.ops", 3, "app.ops:3: ",
+		    "op 'c': unmatched= is for paired ops (A -> B)");
+	parse_fails("op d s -> e unmatched=drop", "app.ops", 4, "app.ops:4: ",
+		    "op 'd': unmatched= is count or ignore, not 'drop'");
+	parse_fails("op e s -> e unmatched=ignore unmatched=count", "app.ops", 5, "app.ops:5: ",
+		    "given twice");
 }
 
 static void test_usdt_paired_op_with_string_label(void **state UNUSED)
@@ -289,7 +304,8 @@ static void test_error_messages_from_the_brief(void **state UNUSED)
 	declare_pub_sub();
 	parse_ok("op push f", 2);
 	parse_fails("op x f eror=ret<0", "app.ops", 3, "app.ops:3: ",
-		    "unknown option 'eror=ret<0' (expected error=, value=, by=, when=, timeout=, count)");
+		    "unknown option 'eror=ret<0' (expected error=, value=, by=, when=, timeout=, "
+		    "unmatched=, count)");
 	parse_fails("op y pubb:func", "app.ops", 5, "app.ops:5: ",
 		    "unknown selector 'pubb' in 'pubb:func' (declared: pub, sub)");
 	parse_fails("op push2 f x", "app.ops", 2, "app.ops:2: ",
@@ -604,6 +620,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_one_call_op_with_error_and_value, reset),
 		cmocka_unit_test_teardown(test_paired_op_with_keys_and_timeout, reset),
+		cmocka_unit_test_teardown(test_unmatched_ignore_only_on_paired_ops, reset),
 		cmocka_unit_test_teardown(test_usdt_paired_op_with_string_label, reset),
 		cmocka_unit_test_teardown(test_paired_op_with_selectors_and_at_ret, reset),
 		cmocka_unit_test_teardown(test_count_op_on_a_library, reset),
