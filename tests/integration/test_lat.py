@@ -19,7 +19,7 @@ def check_latency(o, truth, inner="work_inner", outer="work"):
     assert_latency_between(o["latency_ns"], inner, outer)
 
 
-def test_counts_exact_and_percentiles_within_8pct_of_fixture():
+def test_counts_exact_and_percentiles_within_the_fixtures_timings():
     truth, t = traced_workload(["fx_work"], "--calls", 400)
     s = t.summary()
     check_latency(op(s, "fx_work"), truth)
