@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 PG_VERSION = 15
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
 POSTGRES = PG_BIN / "postgres"
@@ -42,6 +44,17 @@ def pg_unavailable_reason():
     if shutil.which("runuser") is None:
         return "runuser not found (util-linux)"
     return None
+
+
+def require_pg():
+    """Skip the test when PostgreSQL is missing, or fail it under
+    SYNCTRACE_REQUIRE_BPF=1 (CI), where a skip would hide a missing install."""
+    reason = pg_unavailable_reason()
+    if not reason:
+        return
+    if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
+        pytest.fail(f"PostgreSQL required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
+    pytest.skip(reason)
 
 
 def ensure_pg_user():

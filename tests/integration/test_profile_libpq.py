@@ -12,7 +12,8 @@ import pytest
 
 from conftest import ROOT, Tracer, assert_no_drops, labels, rows, total, totals
 from pgharness import (LIBPQ, PGBENCH, PgCluster, bench_script, create_table,
-                       pg_unavailable_reason, pgbench_failed, pgbench_processed, preload)
+                       pg_unavailable_reason, pgbench_failed, pgbench_processed, preload,
+                       require_pg)
 
 PROFILE = ROOT / "profiles" / "libpq.ops"
 
@@ -83,11 +84,7 @@ print(json.dumps({{"statuses": statuses, "exec": K + E + P + R, "prepare": 1}}),
 
 @pytest.fixture(scope="module")
 def cluster():
-    reason = pg_unavailable_reason()
-    if reason:
-        if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
-            pytest.fail(f"PostgreSQL required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
-        pytest.skip(reason)
+    require_pg()
     with PgCluster("libpq") as c:
         create_table(c, "postgres")
         yield c

@@ -3,14 +3,13 @@ two clusters on 127.0.0.1 (tests/integration/pgharness.py), a publication of
 a preloaded table, a subscription made while synctrace runs (so the initial
 copy is traced), then a deterministic pgbench workload. Counts must be exact,
 against the workload's own arithmetic and the servers' statistics views."""
-import os
 
 import pytest
 
 from conftest import ROOT, Tracer, assert_no_drops, labels, rows, total, totals
 from pgharness import (TABLE, LogicalPair, PgError, bench_script, descendants,
                        pg_unavailable_reason, pgbench_failed, pgbench_processed, postgres_pids,
-                       run_bench, wait_until)
+                       require_pg, run_bench, wait_until)
 
 PROFILE = ROOT / "profiles" / "postgres-logical.ops"
 
@@ -29,11 +28,7 @@ assert N >= T * (U + D)
 
 @pytest.fixture(scope="module")
 def pair():
-    reason = pg_unavailable_reason()
-    if reason:
-        if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
-            pytest.fail(f"PostgreSQL required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
-        pytest.skip(reason)
+    require_pg()
     with LogicalPair() as lp:
         yield lp
 
