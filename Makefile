@@ -15,9 +15,12 @@ PYTHON   ?= /usr/bin/python3
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -dumpmachine)
 
+# CFLAGS and LDFLAGS are the caller's (make CFLAGS='-O1 -fsanitize=address');
+# what the build cannot do without lives in its own variables and always applies.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
-	    -D_GNU_SOURCE -I. -Iinclude -I$(BUILD)
+REQ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -I$(BUILD)
+WARN_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wshadow
+ALL_CFLAGS = $(REQ_CFLAGS) $(WARN_CFLAGS) $(CFLAGS)
 LDLIBS   += -lbpf -lelf -lz -ljson-c -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -I/usr/include/$(MULTIARCH) -Wall -Wno-unused-function
@@ -51,16 +54,16 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 $(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard */*.h include/synctrace/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BIN): $(BUILD)/obj/cli/main.o $(LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.c tests/unit/helpers.h $(LIB) $(FIXTURES) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $< tests/unit/helpers.c $(LIB) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< tests/unit/helpers.c $(LIB) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/tests:
 	mkdir -p $@

@@ -12,12 +12,12 @@ bench-bins: $(BENCH_BINS)
 
 $(BENCH_DIR)/target: bench/target.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -pthread $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread $< -o $@
 
 # -fno-ipa-icf with noipa: 500 identical bodies must keep 500 addresses
 $(BENCH_DIR)/many: bench/many.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fno-ipa-icf $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fno-ipa-icf $< -o $@
 
 $(BENCH_DIR)/floor.bpf.o: bench/floor.bpf.c
 	@mkdir -p $(dir $@)
@@ -28,7 +28,7 @@ $(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
 
 $(BENCH_DIR)/floor: bench/floor.c $(BENCH_DIR)/floor.skel.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(BENCH_DIR) $< $(LIB) -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I$(BENCH_DIR) $< $(LIB) -o $@ $(LDLIBS)
 
 bench: $(BIN) $(BENCH_BINS)
 	BUILD=$(BUILD) $(PYTHON) bench/overhead $(BENCH_ARGS)

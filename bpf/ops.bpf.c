@@ -448,7 +448,7 @@ static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u6
 	}
 	f = &st->f[d & (OPS_FRAME_DEPTH - 1)];
 	f->sp = PT_REGS_SP(ctx);
-	f->cookie_op = cookie & 0xfff;
+	f->cookie_op = OP_COOKIE_FRAME_ID(cookie);
 	f->label_kind = s->label_kind;
 	__builtin_memcpy(f->args, s->args, sizeof(f->args));
 	__builtin_memcpy(f->x, s->x, sizeof(f->x));
@@ -592,7 +592,7 @@ int op_exit(struct pt_regs *ctx)
 
 	if (!traced_here())
 		return 0;
-	if (pop_frame(ctx, cookie & 0xfff, &s, &ts)) {
+	if (pop_frame(ctx, OP_COOKIE_FRAME_ID(cookie), &s, &ts)) {
 		drop(OPD_UNMATCHED_RETURN);
 		return 0;
 	}

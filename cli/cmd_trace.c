@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* `lat` and `count`: resolve, load, attach, drain each interval, summarise. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/commands.h"
 #include "cli/loop.h"
-#include "cli/privs.h"
 #include "cli/report.h"
-#include "cli/target_spec.h"
-#include "loader/proc_maps.h"
+#include "loader/target_spec.h"
 #include "loader/resolve.h"
 #include "loader/session.h"
 
@@ -21,17 +18,6 @@ struct trace_run {
 	struct drain_maps maps;
 	struct snapshot *prev, *now, *delta, *run;
 };
-
-void report_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("synctrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void emit(const struct trace_run *t, const struct snapshot *s,
 		 double secs, bool summary)
@@ -89,17 +75,6 @@ static void summarise(struct trace_run *t, uint64_t start_ns)
 	memcpy(t->run->counts, last->counts, last->nr_counts * sizeof(*last->counts));
 	memcpy(t->run->drops, last->drops, sizeof(last->drops));
 	emit(t, t->run, (double)(last->time_ns - start_ns) / 1e9, true);
-}
-
-/* -p takes a process; a thread id is a usage error that names the process. */
-static int check_not_thread(pid_t pid)
-{
-	pid_t tgid = proc_tgid(pid);
-
-	if (tgid <= 0 || tgid == pid)
-		return EXIT_OK;
-	report_error("%d is a thread of pid %d: use -p %d", pid, tgid, tgid);
-	return EXIT_USAGE;
 }
 
 static int parse_targets(const struct env *env, struct target_spec *specs)
@@ -243,28 +218,6 @@ cleanup:
 	snapshot__free(t.run);
 	session__free(s);
 	return rc;
-}
-
-int prepare_to_trace(const struct env *env, int *pidfd)
-{
-	char err[512];
-	int rc;
-
-	*pidfd = -1;
-	if (check_privileges(err, sizeof(err)) || check_kernel(err, sizeof(err))) {
-		report_error("%s", err);
-		return EXIT_RUNTIME;
-	}
-	if (!env->pid)
-		return EXIT_OK;
-	if ((rc = check_not_thread(env->pid)))
-		return rc;
-	/* watch the pid before resolving, so an exit at any point is seen */
-	if (proc_alive(env->pid) || (*pidfd = loop_watch_pid(env->pid)) < 0) {
-		report_error("pid %d: no such process", env->pid);
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
 }
 
 int cmd_trace(const struct env *env)

@@ -55,11 +55,6 @@ static void to_op_expr(const struct expr *e, struct op_expr *out)
 	}
 }
 
-static const __u32 cmp_map[] = {
-	[CMP_NONE] = OPC_NONE, [CMP_LT] = OPC_LT, [CMP_LE] = OPC_LE, [CMP_GT] = OPC_GT,
-	[CMP_GE] = OPC_GE, [CMP_EQ] = OPC_EQ, [CMP_NE] = OPC_NE,
-};
-
 static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
 			struct op_cfg *c)
 {
@@ -75,7 +70,7 @@ static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
 	}
 	if (o->error.set) {
 		c->flags |= OPF_ERROR;
-		c->error_cmp = cmp_map[o->error.cmp];
+		c->error_cmp = (__u32)o->error.cmp;
 		c->error_rhs = o->error.rhs;
 		to_op_expr(&o->error.lhs, &c->x[OPS_SLOT_ERROR]);
 	}
@@ -83,7 +78,7 @@ static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
 		c->flags |= OPF_IGNORE_UNMATCHED;
 	if (o->when.set) {
 		c->flags |= OPF_WHEN;
-		c->when_cmp = cmp_map[o->when.cmp];
+		c->when_cmp = (__u32)o->when.cmp;
 		c->when_rhs = o->when.rhs;
 		to_op_expr(&o->when.lhs, &c->x[OPS_SLOT_WHEN]);
 	}

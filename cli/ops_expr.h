@@ -9,12 +9,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "maps/ops.h"
 
-enum expr_base { EXPR_NONE, EXPR_ARG, EXPR_RET, EXPR_PID, EXPR_TID, EXPR_COMM, EXPR_CONST };
+/* The kernel side's numbering (maps/ops.h): parsed values are copied as they are. */
+enum expr_base {
+	EXPR_NONE = OPX_NONE, EXPR_ARG = OPX_ARG, EXPR_RET = OPX_RET, EXPR_PID = OPX_PID,
+	EXPR_TID = OPX_TID, EXPR_COMM = OPX_COMM, EXPR_CONST = OPX_CONST,
+};
 
-#define EXPR_MAX_ARG 11
-#define EXPR_MAX_READS 4
-#define EXPR_STR_MAX 64		/* bytes read by str(), NUL included */
+#define EXPR_MAX_ARG (OPS_ARGS - 1)
+#define EXPR_MAX_READS OPS_EXPR_READS
+#define EXPR_STR_MAX OPS_STR_MAX	/* bytes read by str(), NUL included */
 
 struct expr_read {
 	long long off;
@@ -51,7 +56,10 @@ struct expr {
 	bool cast_signed;	/* ... then sign-extended (s8..s64), else zero-extended */
 };
 
-enum pred_cmp { CMP_NONE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE };
+enum pred_cmp {
+	CMP_NONE = OPC_NONE, CMP_LT = OPC_LT, CMP_LE = OPC_LE, CMP_GT = OPC_GT, CMP_GE = OPC_GE,
+	CMP_EQ = OPC_EQ, CMP_NE = OPC_NE,
+};
 
 /* EXPR CMP INTEGER, e.g. ret<0, arg2!=0, u32(arg0+4)>=0x10. */
 struct pred {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/ops_lex.h"
+#include "cli/ops_options.h"
 #include "cli/ops_probe.h"
 #include "cli/ops_spec.h"
 
@@ -15,7 +16,6 @@
 
 /* User text in messages is cut, so that one bad token cannot flood a line. */
 
-#define OPTIONS_LIST "error=, value=, by=, when=, timeout=, unmatched=, count"
 
 struct line_ctx {
 	struct ops_file *f;
@@ -23,13 +23,7 @@ struct line_ctx {
 	int lineno;
 	char *err;
 	size_t errlen;
-	char msg[MSG_MAX];	/* from the expression and target parsers */
 };
-
-
-
-
-
 /* "FILE:LINE: message", one line whatever bytes the input had. */
 __attribute__((format(printf, 2, 3)))
 static int fail(struct line_ctx *c, const char *fmt, ...)
@@ -155,140 +149,14 @@ static int parse_probe(struct line_ctx *c, const char *tok, struct probe_spec *p
 	return err ? fail_from_probe(c, err) : 0;
 }
 
-/* An expression option's value: one parse, the message prefixed by the line. */
-static int parse_expr_opt(struct line_ctx *c, const char *text, struct expr *e)
-{
-	int err = expr__parse(text, e, c->msg, sizeof(c->msg));
-
-	return err ? fail(c, "%s", c->msg) : 0;
-}
-
-enum op_option {
-	OPT_ERROR, OPT_VALUE, OPT_BY, OPT_WHEN, OPT_TIMEOUT, OPT_UNMATCHED, OPT_COUNT, NR_OPTS
-};
-
-static const char *const option_names[NR_OPTS] = {
-	"error", "value", "by", "when", "timeout", "unmatched", "count",
-};
-
-static bool option_given(const struct op_spec *op, enum op_option opt)
-{
-	switch (opt) {
-	case OPT_ERROR:
-		return op->error.set;
-	case OPT_VALUE:
-		return op->has_value;
-	case OPT_BY:
-		return op->has_label;
-	case OPT_WHEN:
-		return op->when.set;
-	case OPT_TIMEOUT:
-		return op->timeout_set;
-	case OPT_UNMATCHED:
-		return op->unmatched_set;
-	default:
-		return op->count_only;
-	}
-}
-
-/*
- * NAME[=VALUE]: a known option, not given before, with a value if it takes
- * one. Its enum op_option, or -EINVAL.
- */
-static int find_option(struct line_ctx *c, const struct op_spec *op, const char *tok)
-{
-	const char *eq = strchr(tok, '='), *val = eq ? eq + 1 : "";
-	size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
-	enum op_option opt;
-
-	if (!strcmp(tok, "->"))
-		return fail(c, "op '%s': '->' must come right after the first probe, once",
-			    op->name);
-	for (opt = 0; opt < NR_OPTS; opt++)
-		if (strlen(option_names[opt]) == klen && !strncmp(tok, option_names[opt], klen))
-			break;
-	if (opt == NR_OPTS && eq)
-		return fail(c, "unknown option " QF " (expected " OPTIONS_LIST ")", QA(tok));
-	if (opt == NR_OPTS)
-		return fail(c, "op '%s': expected %s, got " QF, op->name,
-			    op->paired ? "an option (" OPTIONS_LIST ")" : "'->' or an option",
-			    QA(tok));
-	if (opt == OPT_COUNT && eq)
-		return fail(c, "op '%s': count takes no value", op->name);
-	if (opt != OPT_COUNT && !*val)
-		return fail(c, "op '%s': option '%s' needs a value: %s=...", op->name,
-			    option_names[opt], option_names[opt]);
-	if (option_given(op, opt))
-		return fail(c, "op '%s': option '%s' given twice", op->name, option_names[opt]);
-	return opt;
-}
-
-/* What find_option() found in tok, parsed into op. */
-static int set_option(struct line_ctx *c, struct op_spec *op, enum op_option opt,
-		      const char *tok)
-{
-	const char *eq = strchr(tok, '='), *val = eq ? eq + 1 : "";
-	int err;
-
-	switch (opt) {
-	case OPT_ERROR:
-	case OPT_WHEN:
-		err = pred__parse(val, opt == OPT_ERROR ? &op->error : &op->when, c->msg,
-				  sizeof(c->msg));
-		if (err)
-			return err == -ENOMEM ? fail_nomem(c) : fail(c, "%s", c->msg);
-		break;
-	case OPT_VALUE:
-		if (parse_expr_opt(c, val, &op->value))
-			return -EINVAL;
-		if (expr__is_string(&op->value))
-			return fail(c, "op '%s': value= takes a number, and " QF " is a string",
-				    op->name, QA(val));
-		op->has_value = true;
-		break;
-	case OPT_BY:
-		if (parse_expr_opt(c, val, &op->label))
-			return -EINVAL;
-		op->has_label = true;
-		break;
-	case OPT_TIMEOUT:
-		if (ops_parse_duration(val, &op->timeout_ns))
-			return fail(c, "op '%s': bad timeout " QF " (expected a duration > 0: 30s, "
-				    "500ms, 100us, 2m, 1h, or plain seconds)", op->name, QA(val));
-		op->timeout_set = true;
-		break;
-	case OPT_UNMATCHED:
-		if (strcmp(val, "count") && strcmp(val, "ignore"))
-			return fail(c, "op '%s': unmatched= is count or ignore, not " QF, op->name,
-				    QA(val));
-		op->ignore_unmatched = !strcmp(val, "ignore");
-		op->unmatched_set = true;
-		break;
-	default:
-		op->count_only = true;
-	}
-	return 0;
-}
-
-/* What can only be checked with the whole op in hand. */
+/* What only the whole op can tell: its options together, and its probes. */
 static int check_op(struct line_ctx *c, struct op_spec *op)
 {
-	int err;
+	int err = op_options__check(op, c->err, c->errlen);
 
-	if (op->count_only && op->timeout_set)
-		return fail(c, "op '%s': count takes no timeout= (nothing is timed)", op->name);
-	if (op->count_only && op->paired)
-		return fail(c, "op '%s': count takes no '->' (a paired op is timed from one "
-			    "probe to the other)", op->name);
-	if (op->unmatched_set && !op->paired)
-		return fail(c, "op '%s': unmatched= is for paired ops (A -> B): only their ends "
-			    "can miss a start", op->name);
-	err = op_spec__check_probes(op, c->err, c->errlen);
-	if (err)
-		return fail_from_probe(c, err);
-	if (!op->count_only && !op->timeout_set)
-		op->timeout_ns = OPS_DEFAULT_TIMEOUT_NS;
-	return 0;
+	if (!err)
+		err = op_spec__check_probes(op, c->err, c->errlen);
+	return err ? fail_from_probe(c, err) : 0;
 }
 
 static void op_spec_free(struct op_spec *op)
@@ -300,7 +168,7 @@ static void op_spec_free(struct op_spec *op)
 /* op NAME PROBE [-> PROBE] [OPTION...] */
 static int parse_op(struct line_ctx *c, char **w, int n, struct op_spec *op)
 {
-	int i = 3, opt, err;
+	int i = 3, err;
 
 	if (n < 2)
 		return fail(c, "op needs a name: op NAME PROBE [-> PROBE] [OPTION...]");
@@ -324,10 +192,9 @@ static int parse_op(struct line_ctx *c, char **w, int n, struct op_spec *op)
 		op->paired = true;
 	}
 	for (; i < n; i++) {
-		opt = find_option(c, op, w[i]);
-		err = opt < 0 ? opt : set_option(c, op, opt, w[i]);
+		err = op_option__apply(op, w[i], c->err, c->errlen);
 		if (err)
-			return err;
+			return fail_from_probe(c, err);
 	}
 	return check_op(c, op);
 }

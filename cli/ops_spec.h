@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cli/ops_expr.h"
-#include "cli/target_spec.h"
+#include "loader/target_spec.h"
 
 #define OPS_NAME_MAX 63		/* op, state, selector and state value names */
 #define OPS_LINE_MAX 4096
@@ -43,6 +43,7 @@ struct op_spec {
 	bool unmatched_set;
 	bool ignore_unmatched;		/* unmatched=ignore: the end probe also ends
 					 * other ops, its lone ends are not counted */
+	unsigned int options_given;	/* bit i: the ith option of ops_options.c */
 	const char *file;		/* owned by the ops_file */
 	int line;
 };

@@ -2,6 +2,6 @@
 # the integration tests trace against its own exact counts.
 $(BUILD)/examples/syncrelay: examples/syncrelay.c include/synctrace/sdt.h examples/examples.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) examples/syncrelay.c -o $@ -lpthread
+	$(CC) $(REQ_CFLAGS) -O2 -g -Wall examples/syncrelay.c -o $@ -lpthread
 
 FIXTURES += $(BUILD)/examples/syncrelay

@@ -125,11 +125,11 @@ static int attach_multi_group(struct attacher *a, const struct bpf_program *prog
 	return err;
 }
 
-/* The kernel refuses some instructions (ENOTSUPP 524, EINVAL): remember
+/* The kernel refuses some instructions (KERNEL_ENOTSUPP, EINVAL): remember
  * the site and go on, when the caller asked for that. */
 static int skip_or_fail(struct attacher *a, const struct probe_site *site, int err)
 {
-	if (!a->skip_refused || (err != -524 && err != -EINVAL && err != -EOPNOTSUPP))
+	if (!a->skip_refused || (err != -KERNEL_ENOTSUPP && err != -EINVAL && err != -EOPNOTSUPP))
 		return err;
 	if (grow((void **)&a->skipped, &a->cap_skipped, a->nr_skipped + 1, sizeof(*site)))
 		return -ENOMEM;

@@ -32,6 +32,10 @@ struct probe_site {
 #define ATTACH_TYPE_UPROBE_MULTI 48
 #define ATTACH_TYPE_UPROBE_SESSION 57
 
+/* The kernel's internal ENOTSUPP, which uprobe attach returns for an
+ * instruction it cannot probe; not in userspace errno.h. */
+#define KERNEL_ENOTSUPP 524
+
 struct attacher;
 
 /* use_multi: the programs were loaded for BPF_TRACE_UPROBE_MULTI. */

@@ -3,7 +3,6 @@
  * Read the function symbols of one ELF file into a sorted, deduplicated
  * table, and answer globs and "did you mean" against it; see elf_syms.h.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdint.h>
@@ -11,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader/elf_file.h"
+#include "loader/edit_distance.h"
 #include "loader/elf_syms.h"
 
 #define VERSYM_IDX_MASK	0x7fff
@@ -529,42 +529,6 @@ size_t elf_symtab__match(const struct elf_symtab *st, const char *glob,
 	return n;
 }
 
-static size_t min_sz(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-/*
- * Case-insensitive Levenshtein distance of a (la long) and b, or limit + 1
- * as soon as it must exceed limit. row holds la + 1 entries.
- */
-static size_t edit_distance(const char *a, size_t la, const char *b,
-			    size_t limit, size_t *row)
-{
-	size_t i, j;
-
-	for (j = 0; j <= la; j++)
-		row[j] = j;
-	for (i = 0; b[i]; i++) {
-		size_t diag = row[0], rmin = i + 1;
-
-		row[0] = i + 1;
-		for (j = 0; j < la; j++) {
-			size_t up = row[j + 1], d = diag +
-				(tolower((unsigned char)a[j]) !=
-				 tolower((unsigned char)b[i]));
-
-			d = min_sz(d, min_sz(up, row[j]) + 1);
-			diag = up;
-			row[j + 1] = d;
-			rmin = min_sz(rmin, d);
-		}
-		if (rmin > limit)
-			return limit + 1;
-	}
-	return row[la];
-}
-
 const char *elf_symtab__suggest(const struct elf_symtab *st, const char *name)
 {
 	const struct elf_sym *best = NULL;
@@ -583,11 +547,11 @@ const char *elf_symtab__suggest(const struct elf_symtab *st, const char *name)
 		size_t lb = strlen(s->name), bound, d;
 
 		/* Ties still count (better_name), so search up to best_d. */
-		bound = min_sz(best_d, limit);
+		bound = best_d < limit ? best_d : limit;
 		/* Lengths alone bound the distance from below. */
 		if ((lb > la ? lb - la : la - lb) > bound)
 			continue;
-		d = edit_distance(name, la, s->name, bound, row);
+		d = edit_distance_bounded(name, la, s->name, bound, row);
 		if (d <= bound &&
 		    (d < best_d || (d == best_d && better_name(s, best)))) {
 			best = s;

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include "cli/target_spec.h"
+#include "loader/target_spec.h"
 #include "loader/attach.h"
 
 struct trace_point {

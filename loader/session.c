@@ -159,10 +159,10 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 				      plan->sites, plan->nr_sites);
 	}
 	if (!rc && attacher__skipped(s->attacher, &skipped) >= plan->nr_sites)
-		rc = -524;
+		rc = -KERNEL_ENOTSUPP;
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
-	else if (rc == -524 || rc == -EOPNOTSUPP)
+	else if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
 		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s",
 			 plan->nr_sites > 1 ? "any of those functions" :
 			 "that function's first instruction");

@@ -39,10 +39,12 @@ enum op_role {
 #define OP_COOKIE_AT_RETURN (1ULL << 11)
 #define OP_COOKIE(op, role) ((__u64)(op) | ((__u64)(role) << 8))
 #define OP_COOKIE_OP(c) ((__u32)((c) & 0xff))
+/* What tells one site's frames from another's: op, role and AT_RETURN (bits 0-11). */
+#define OP_COOKIE_FRAME_ID(c) ((__u32)((c) & 0xfff))
 #define OP_COOKIE_ROLE(c) ((__u32)(((c) >> 8) & 7))
 #define OP_COOKIE_USDT(c) ((__u32)((c) >> 32))	/* spec index + 1, or 0 */
 
-/* The numbering of cli/ops_expr.h's enum expr_base. */
+/* An expression's base value; cli/ops_expr.h's enum expr_base takes these numbers. */
 enum op_expr_base {
 	OPX_NONE, OPX_ARG, OPX_RET, OPX_PID, OPX_TID, OPX_COMM, OPX_CONST,
 };
@@ -193,7 +195,7 @@ struct op_start {
 struct op_frame {
 	__u64 ts;
 	__u64 sp;
-	__u32 cookie_op;	/* op and role (bits 0-10 of the cookie) */
+	__u32 cookie_op;	/* OP_COOKIE_FRAME_ID() of the site */
 	__u32 label_kind;
 	__u64 args[OPS_REG_ARGS];
 	__u64 x[OPS_NR_SLOTS];	/* slots evaluated at entry */

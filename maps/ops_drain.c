@@ -7,7 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps/ops_drain.h"
-#include "maps/ops_drain_internal.h"
+#include "maps/ops_states.h"
 
 static const char *const drop_names[OPD_NR] = {
 	[OPD_DEPTH_OVERFLOW] = "depth_overflow",
@@ -23,36 +23,6 @@ static const char *const drop_names[OPD_NR] = {
 const char *op_drop_name(unsigned int reason)
 {
 	return reason < OPD_NR ? drop_names[reason] : "unknown";
-}
-
-int op_key_cmp(const void *a, const void *b)
-{
-	const struct op_key *x = a, *y = b;
-
-	if (x->op != y->op)
-		return x->op < y->op ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	return (x->label > y->label) - (x->label < y->label);
-}
-
-struct op_row *op_table__row(struct op_table *t, const struct op_key *k)
-{
-	struct op_row *r = bsearch(k, t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
-
-	if (r)
-		return r;
-	r = realloc(t->rows, (t->nr_rows + 1) * sizeof(*r));
-	if (!r)
-		return NULL;
-	t->rows = r;
-	r = &t->rows[t->nr_rows++];
-	memset(r, 0, sizeof(*r));
-	r->key = *k;
-	hist_reset(&r->lat);
-	hist_reset(&r->value);
-	qsort(t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
-	return bsearch(k, t->rows, t->nr_rows, sizeof(*r), op_key_cmp);
 }
 
 /* Sum a histogram's ncpu copies; absent (no value or no latency) is empty. */
@@ -235,11 +205,4 @@ int op_table__delta(struct op_table *out, const struct op_table *now,
 		out->totals[i].restarts -= before->totals[i].restarts;
 	}
 	return op_states__copy(out, now);
-}
-
-void op_table__free(struct op_table *t)
-{
-	free(t->rows);
-	free(t->states);
-	memset(t, 0, sizeof(*t));
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "maps/ops_drain_internal.h"
+#include "maps/ops_starts.h"
 
 static int cmp_start_key(const void *a, const void *b)
 {

@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "cli/target_spec.h"
+#include "loader/target_spec.h"
 
 static struct target_spec t;
 static char err[256];

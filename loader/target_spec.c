@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/target_spec.h"
+#include "loader/target_spec.h"
 
 bool is_glob(const char *s)
 {
