@@ -38,7 +38,7 @@ BIN       := $(BUILD)/synctrace
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test unit integration install clean fixtures
+.PHONY: all deps deps-demo demo test unit integration install clean fixtures
 all: $(BIN)
 
 # Fragments add fixtures, examples, bench and fuzz targets; they append to
@@ -71,7 +71,11 @@ $(BUILD) $(BUILD)/bpf $(BUILD)/tests:
 fixtures: $(FIXTURES)
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh test
+
+# the demo installs only what building and running the sample engine need
+deps-demo:
+	@scripts/deps.sh demo
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
@@ -90,8 +94,8 @@ test: deps
 	@grep -h '^Done' $(BUILD)/fuzz.log
 	$(MAKE) integration
 
-demo: deps
-	$(MAKE) all fixtures
+demo: deps-demo
+	$(MAKE) all $(BUILD)/examples/syncrelay
 	scripts/demo.sh
 
 install: $(BIN)

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Install every Debian package that building, the demo and the tests need.
-# Idempotent: does nothing (and needs no network) when all are present.
+# Install the Debian packages a job needs: `deps.sh demo` what building and
+# `make demo` need, `deps.sh test` (the default) that and everything the
+# tests start (PostgreSQL, Redis, Node, ...). Idempotent: does nothing (and
+# needs no network) when all are present.
 set -euo pipefail
 
-PKGS=(
+DEMO_PKGS=(
 	make gcc clang llvm pkg-config  # build; clang -target bpf
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # BPF loading, skeletons, ELF
 	libjson-c-dev		  # JSON output
+	libc6-dev binutils	  # the sample engine
+	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
+)
+TEST_PKGS=(
 	libcmocka-dev		  # unit tests
-	systemtap-sdt-dev	  # sys/sdt.h for USDT fixtures
-	libc6-dev binutils	  # fixtures (objcopy, strip)
 	python3 python3-pytest	  # integration test driver
 	bpftrace		  # side-by-side benchmark
 	procps util-linux	  # ps, setpriv (non-root tests)
@@ -18,6 +22,12 @@ PKGS=(
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 )
+
+case "${1:-test}" in
+demo) PKGS=("${DEMO_PKGS[@]}") ;;
+test) PKGS=("${DEMO_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+*) echo "usage: deps.sh [demo|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do
