@@ -278,9 +278,11 @@ static __always_inline void hist_add(void *map, struct op_key *k, __u64 v)
 	if (!h)
 		return;
 	if (b >= HIST_NR_BUCKETS)
-		b = HIST_OVERFLOW_BUCKET;
+		b = HIST_LAST_BUCKET;	/* never: the bound is for the verifier */
 	add_u64(&h->buckets[b], 1);
-	add_u64(&h->sum, v);
+	/* the adder whose add wraps the sum is the one that carries */
+	if (__sync_fetch_and_add(&h->sum, v) + v < v)
+		add_u64(&h->sum_hi, 1);
 }
 
 static __always_inline void emit_event(const struct site *s, struct op_key *k, __u64 lat,
@@ -326,7 +328,6 @@ static __always_inline void record(const struct op_cfg *cfg, const struct site *
 	}
 	/* a failed call's value (SSL_read's -1) is no amount: it is left out */
 	if ((cfg->flags & OPF_VALUE) && !(ev & OPE_ERROR)) {
-		add_u64(&c->value_sum, value);
 		/* not atomic: a preemption race can only lose one min/max update */
 		if (~value > c->value_min_inv)
 			c->value_min_inv = ~value;

@@ -79,7 +79,7 @@ static __always_inline void record(__u32 id, __u64 v)
 		return;
 	b = hist_bucket_index(v);
 	if (b >= HIST_NR_BUCKETS)
-		b = HIST_OVERFLOW_BUCKET;
+		b = HIST_LAST_BUCKET;	/* never: the bound is for the verifier */
 	add_u64(&h->buckets[b], 1);
 	add_u64(&h->sum, v);
 

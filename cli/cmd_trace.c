@@ -16,7 +16,13 @@ struct trace_run {
 	const struct env *env;
 	const struct trace_plan *plan;
 	struct drain_maps maps;
-	struct snapshot *prev, *now, *delta, *run;
+	/*
+	 * first: the zero point, read once attached; base: the last reading,
+	 * what the next interval subtracts; now: the reading being taken.
+	 * run: the whole run's extremes; out: what is printed.
+	 */
+	struct snapshot *first, *base, *now, *spare, *run, *out;
+	struct snapshot *owned[5];	/* each allocation once, for freeing */
 };
 
 static void emit(const struct trace_run *t, const struct snapshot *s,
@@ -25,6 +31,7 @@ static void emit(const struct trace_run *t, const struct snapshot *s,
 	struct report r = {
 		.plan = t->plan, .snap = s, .lat = t->env->cmd == CMD_LAT,
 		.summary = summary, .interval_s = secs, .unit = t->env->unit,
+		.show_all = t->env->show_all, .top = t->env->top, .sort = t->env->sort,
 	};
 
 	clock_gettime(CLOCK_REALTIME, &r.wall);
@@ -37,20 +44,22 @@ static void emit(const struct trace_run *t, const struct snapshot *s,
 /* Drain, and print the interval since the previous drain if asked. */
 static int interval(struct trace_run *t, bool print)
 {
-	struct snapshot *tmp;
+	struct snapshot *next;
 	int err = drain__read(&t->maps, t->now);
 
+	if (!err)
+		err = snapshot__delta(t->out, t->now, t->base);
 	if (err) {
 		report_error("cannot read BPF maps: %s", strerror(-err));
 		return err;
 	}
-	snapshot__delta(t->delta, t->now, t->prev);
-	snapshot__fold_extrema(t->run, t->delta);
+	snapshot__fold_extrema(t->run, t->out);
 	if (print)
-		emit(t, t->delta, (double)t->delta->time_ns / 1e9, false);
-	tmp = t->prev;
-	t->prev = t->now;
-	t->now = tmp;
+		emit(t, t->out, (double)t->out->time_ns / 1e9, false);
+	/* now becomes the base; the old base (unless it is the zero point) is reused */
+	next = t->base == t->first ? t->spare : t->base;
+	t->base = t->now;
+	t->now = next;
 	return 0;
 }
 
@@ -59,22 +68,26 @@ static int on_interval(void *ctx)
 	return interval(ctx, true);
 }
 
-/* The whole run: the last totals, with the extremes of every interval. */
-static void summarise(struct trace_run *t, uint64_t start_ns)
+/*
+ * The whole run: the last reading minus the zero point, so that it is
+ * exactly the sum of the intervals printed, with every interval's extremes.
+ */
+static int summarise(struct trace_run *t)
 {
-	const struct snapshot *last = t->prev;
 	unsigned int i;
+	int err = snapshot__delta(t->out, t->base, t->first);
 
-	for (i = 0; i < last->nr_hists; i++) {
-		struct histogram *h = &t->run->hists[i];
-
-		memcpy(h->buckets, last->hists[i].buckets, sizeof(h->buckets));
-		h->sum = last->hists[i].sum;
-		h->count = last->hists[i].count;
+	if (err) {
+		report_error("cannot read BPF maps: %s", strerror(-err));
+		return err;
 	}
-	memcpy(t->run->counts, last->counts, last->nr_counts * sizeof(*last->counts));
-	memcpy(t->run->drops, last->drops, sizeof(last->drops));
-	emit(t, t->run, (double)(last->time_ns - start_ns) / 1e9, true);
+	for (i = 0; i < t->out->nr_hists; i++) {
+		t->out->hists[i].min = t->run->hists[i].min;
+		t->out->hists[i].max = t->run->hists[i].max;
+		t->out->hists[i].has_extrema = t->run->hists[i].has_extrema;
+	}
+	emit(t, t->out, (double)t->out->time_ns / 1e9, true);
+	return 0;
 }
 
 static int parse_targets(const struct env *env, struct target_spec *specs)
@@ -158,15 +171,26 @@ static void announce(const struct env *env, const struct trace_plan *plan)
 /* lat fills histograms, count fills counters: n rows of one or the other. */
 static int alloc_snapshots(struct trace_run *t, bool lat, unsigned int n)
 {
-	struct snapshot **all[] = { &t->prev, &t->now, &t->delta, &t->run };
+	struct snapshot **all[] = { &t->first, &t->now, &t->spare, &t->run, &t->out };
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		*all[i] = snapshot__new(lat ? n : 0, lat ? 0 : n);
+		*all[i] = t->owned[i] = snapshot__new(lat ? n : 0, lat ? 0 : n);
 		if (!*all[i])
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The zero point: what the kernel recorded before now belongs to no interval. */
+static int zero_point(struct trace_run *t)
+{
+	int err = drain__read(&t->maps, t->first);
+
+	if (err)
+		report_error("cannot read BPF maps: %s", strerror(-err));
+	t->base = t->first;
+	return err;
 }
 
 /* Everything after the plan: load, attach, loop, summary. */
@@ -178,8 +202,8 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	struct loop_hooks hooks = { .on_interval = on_interval, .ctx = &t };
 	struct session *s = NULL;
 	enum loop_end end;
-	uint64_t start_ns;
 	char err[512];
+	size_t i;
 	int rc;
 
 	rc = session__open(&s, lat ? SESSION_LAT : SESSION_COUNT, n, err, sizeof(err));
@@ -196,10 +220,8 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	session__maps(s, &t.maps);
 	if ((rc = alloc_snapshots(&t, lat, n)))
 		goto cleanup;
-	/* the zero point: anything recorded before now is a different run */
-	if ((rc = interval(&t, false)))
+	if ((rc = zero_point(&t)))
 		goto cleanup;
-	start_ns = t.prev->time_ns;
 
 	announce(env, plan);
 	end = loop_run(env->interval_s, env->duration_s, pidfd, &hooks);
@@ -210,12 +232,10 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	if (end == LOOP_PID_EXIT)
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
 	if (!(rc = interval(&t, env->interval_s > 0)))
-		summarise(&t, start_ns);
+		rc = summarise(&t);
 cleanup:
-	snapshot__free(t.prev);
-	snapshot__free(t.now);
-	snapshot__free(t.delta);
-	snapshot__free(t.run);
+	for (i = 0; i < sizeof(t.owned) / sizeof(t.owned[0]); i++)
+		snapshot__free(t.owned[i]);
 	session__free(s);
 	return rc;
 }

@@ -32,29 +32,30 @@ struct watch_run {
 	struct op_pairing pairing;
 	struct watch_events ev;
 	struct op_names names;
-	struct op_table prev;
-	uint64_t start_ns;	/* when tracing started, for the summary */
-	struct watch_events mark;	/* counts at the last frame */
+	/*
+	 * zero: the reading once attached, which the summary subtracts; prev:
+	 * the last reading, which the next interval subtracts (none yet: zero).
+	 */
+	struct op_table zero, prev;
+	bool have_prev;
+	struct watch_events zero_mark;	/* event counts at the zero point */
+	struct watch_events mark;	/* event counts at the last frame */
 	int64_t mono_to_real_ns;
 	bool redraw;		/* the dashboard on a terminal: redraw in place */
 	bool string_labels;	/* some op labels by a string: read label texts */
 };
 
+/* events heard since since: counts, and the first seq that is new */
 static void emit(struct watch_run *w, const struct op_table *t, bool summary)
 {
+	const struct watch_events *since = summary ? &w->zero_mark : &w->mark;
 	struct watch_frame f = {
 		.prog = w->prog, .t = t, .names = &w->names, .ev = &w->ev,
 		.mono_to_real_ns = w->mono_to_real_ns, .summary = summary,
-		.ev_errors = w->ev.errors, .ev_slow = w->ev.slow, .ev_timeouts = w->ev.timeouts,
-		.first_seq = 1,
+		.ev_errors = w->ev.errors - since->errors, .ev_slow = w->ev.slow - since->slow,
+		.ev_timeouts = w->ev.timeouts - since->timeouts, .first_seq = since->seq + 1,
 	};
 
-	if (!summary) {
-		f.ev_errors -= w->mark.errors;
-		f.ev_slow -= w->mark.slow;
-		f.ev_timeouts -= w->mark.timeouts;
-		f.first_seq = w->mark.seq + 1;
-	}
 	if (w->env->json)
 		watch_json(stdout, &f);
 	else
@@ -77,32 +78,52 @@ static int read_all(struct watch_run *w, struct op_table *now)
 	return rc;
 }
 
-static int drain_and_emit(struct watch_run *w, bool summary, bool print)
+/* The zero point: what the kernel recorded before it belongs to no frame. */
+static int zero_point(struct watch_run *w)
 {
-	struct op_table now, delta;
+	int rc = read_all(w, &w->zero);
+
+	w->zero_mark = w->mark = w->ev;
+	w->zero_mark.rb = w->mark.rb = NULL;
+	return rc;
+}
+
+/* frame = now - base, printed; 0 or -errno (reported). */
+static int emit_delta(struct watch_run *w, const struct op_table *now,
+		      const struct op_table *base, bool summary)
+{
+	struct op_table frame;
+	int rc = op_table__delta(&frame, now, base);
+
+	if (rc)
+		report_error("cannot read BPF maps: %s", strerror(-rc));
+	else
+		emit(w, &frame, summary);
+	op_table__free(&frame);
+	return rc;
+}
+
+/* A reading, and the interval since the last one (printed if asked); it becomes prev. */
+static int next_reading(struct watch_run *w, bool print)
+{
+	struct op_table now;
 	int rc = read_all(w, &now);
 
-	if (!rc && print && !summary && (rc = op_table__delta(&delta, &now, &w->prev)))
-		report_error("cannot read BPF maps: %s", strerror(-rc));
+	if (!rc && print)
+		rc = emit_delta(w, &now, w->have_prev ? &w->prev : &w->zero, false);
 	if (rc) {
 		op_table__free(&now);
 		return rc;
 	}
-	if (print && summary) {
-		now.time_ns -= w->start_ns;	/* the summary covers the whole run */
-		emit(w, &now, true);
-	} else if (print) {
-		emit(w, &delta, false);
-		op_table__free(&delta);
-	}
 	op_table__free(&w->prev);
 	w->prev = now;
+	w->have_prev = true;
 	return 0;
 }
 
 static int on_interval(void *ctx)
 {
-	return drain_and_emit(ctx, false, true);
+	return next_reading(ctx, true);
 }
 
 static int on_events(void *ctx)
@@ -110,6 +131,41 @@ static int on_events(void *ctx)
 	struct watch_run *w = ctx;
 
 	return watch_events__consume(&w->ev);
+}
+
+/* Open starts past their timeout expire on this tick, not at the next interval. */
+static int on_tick(void *ctx)
+{
+	struct watch_run *w = ctx;
+	struct timespec ts;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	rc = op_pairing__expire(&w->pairing, w->maps.starts_fd,
+				(uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	if (rc)
+		report_error("cannot read BPF maps: %s", strerror(-rc));
+	return rc;
+}
+
+/*
+ * How often open starts are checked: a tenth of the shortest timeout, at
+ * most 100 ms and at least 1 ms; 0 without paired ops.
+ */
+static double expiry_tick_s(const struct ops_program *prog)
+{
+	double tick = 0;
+	size_t i;
+
+	for (i = 0; i < prog->nr_ops; i++) {
+		double t = (double)prog->specs[i]->timeout_ns / 1e10;
+
+		if (!prog->specs[i]->paired)
+			continue;
+		t = t > 0.1 ? 0.1 : t < 0.001 ? 0.001 : t;
+		tick = !tick || t < tick ? t : tick;
+	}
+	return tick;
 }
 
 /* --op 'push f error=ret<0' is an op line without its keyword; 'op ...'
@@ -259,16 +315,16 @@ static int run(const struct env *env, const struct ops_program *prog,
 	       const struct ops_options *opt, int pidfd, bool children)
 {
 	struct watch_run w = { .env = env, .prog = prog };
-	struct loop_hooks hooks = { on_interval, &w, -1, on_events };
+	struct loop_hooks hooks = { on_interval, &w, -1, on_events, expiry_tick_s(prog), on_tick };
 	struct ops_session *s = NULL;
 	int rc;
 
 	w.redraw = !env->json && isatty(STDOUT_FILENO);
-	if ((rc = start(&w, &s, opt, env->pid, children)) ||
-	    (rc = drain_and_emit(&w, false, false)))
+	if ((rc = start(&w, &s, opt, env->pid, children)) || (rc = zero_point(&w)))
 		goto cleanup;
-	w.start_ns = w.prev.time_ns;
 	hooks.fd = watch_events__fd(&w.ev);
+	if (!hooks.tick_s)
+		hooks.on_tick = NULL;
 	fprintf(stderr, "Tracing %zu op%s, %zu state%s (%zu sites)%s... Ctrl-C to end.\n",
 		prog->nr_ops, prog->nr_ops == 1 ? "" : "s", prog->nr_states,
 		prog->nr_states == 1 ? "" : "s", prog->nr_sites,
@@ -276,10 +332,12 @@ static int run(const struct env *env, const struct ops_program *prog,
 		" in one process");
 	if (loop_run(env->interval_s, env->duration_s, pidfd, &hooks) == LOOP_PID_EXIT)
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
-	if (env->interval_s > 0)
-		drain_and_emit(&w, false, true);
-	rc = drain_and_emit(&w, true, true);
+	/* the last interval and the summary end at the same reading: their sums agree */
+	rc = next_reading(&w, env->interval_s > 0);
+	if (!rc)
+		rc = emit_delta(&w, &w.prev, &w.zero, true);
 cleanup:
+	op_table__free(&w.zero);
 	op_table__free(&w.prev);
 	op_pairing__free(&w.pairing);
 	op_names__free(&w.names);

@@ -12,7 +12,10 @@
 const char *argp_program_version = "synctrace 0.1";
 const char *argp_program_bug_address = NULL;
 
-enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN };
+enum {
+	OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN,
+	OPT_ALL, OPT_TOP, OPT_SORT,
+};
 
 /* The options lat and count share. */
 #define TRACE_OPTIONS \
@@ -25,13 +28,22 @@ enum { OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE,
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per interval, then the summary", 3 }, \
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 }
 
+/* Which rows lat and count show. */
+#define ROW_OPTIONS \
+	{ "all", OPT_ALL, NULL, 0, "Show rows with no calls too (hidden by default)", 3 }, \
+	{ "top", OPT_TOP, "N", 0, "Show only the N rows with the most calls (or the highest --sort)", 3 }
+
 static const struct argp_option count_options[] = {
 	TRACE_OPTIONS,
+	ROW_OPTIONS,
+	{ "sort", OPT_SORT, "KEY", 0, "Order rows by count, largest first", 3 },
 	{},
 };
 
 static const struct argp_option lat_options[] = {
 	TRACE_OPTIONS,
+	ROW_OPTIONS,
+	{ "sort", OPT_SORT, "KEY", 0, "Order rows by count, p50, p99 or max, largest first", 3 },
 	{ NULL, 0, NULL, 0, "Units (default: chosen per function):", 4 },
 	{ "ms", 'm', NULL, 0, "Milliseconds", 4 },
 	{ "us", 'u', NULL, 0, "Microseconds", 4 },
@@ -125,6 +137,27 @@ static int parse_pid(const char *arg, pid_t *out)
 	return 0;
 }
 
+static enum sort_key parse_sort(struct argp_state *state, const char *arg)
+{
+	static const struct { const char *name; enum sort_key key; bool lat_only; } keys[] = {
+		{ "count", SORT_COUNT, false }, { "p50", SORT_P50, true },
+		{ "p99", SORT_P99, true }, { "max", SORT_MAX, true },
+	};
+	const struct env *env = state->input;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(arg, keys[i].name))
+			continue;
+		if (keys[i].lat_only && env->cmd != CMD_LAT)
+			argp_error(state, "--sort %s needs latencies: use lat, or --sort count", arg);
+		return keys[i].key;
+	}
+	argp_error(state, "invalid --sort '%s': expected count%s", arg,
+		   env->cmd == CMD_LAT ? ", p50, p99 or max" : "");
+	return SORT_NONE;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
@@ -169,6 +202,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CHILDREN:
 		env->children = true;
+		break;
+	case OPT_ALL:
+		env->show_all = true;
+		break;
+	case OPT_TOP: {
+		long long v;
+
+		if (ops_parse_int(arg, &v) || v < 1 || v > 1000000)
+			argp_error(state, "invalid --top '%s': expected a number of rows >= 1", arg);
+		env->top = (unsigned int)v;
+		break;
+	}
+	case OPT_SORT:
+		env->sort = parse_sort(state, arg);
 		break;
 	case OPT_PROFILE:
 		if (env->nr_profiles >= MAX_TARGETS)

@@ -5,9 +5,11 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "cli/units.h"
 
 enum command { CMD_LAT, CMD_COUNT, CMD_LIST, CMD_WATCH };
-enum unit { UNIT_AUTO, UNIT_NS, UNIT_US, UNIT_MS };
+/* How lat and count order their rows (--sort). */
+enum sort_key { SORT_NONE, SORT_COUNT, SORT_P50, SORT_P99, SORT_MAX };
 
 #define MAX_TARGETS 256
 
@@ -19,6 +21,9 @@ struct env {
 	bool json;
 	bool verbose;
 	enum unit unit;
+	bool show_all;		/* lat, count: rows with no calls too (--all) */
+	unsigned int top;	/* lat, count: only the first N rows; 0: all */
+	enum sort_key sort;	/* lat, count: row order; SORT_NONE: as given */
 	int nr_ops, nr_ops_files;
 	char *ops[MAX_TARGETS];		/* watch: --op lines */
 	char *ops_files[MAX_TARGETS];	/* watch: --ops files */

@@ -61,7 +61,7 @@ enum loop_end loop_run(double interval_s, double duration_s, int pidfd,
 		       const struct loop_hooks *hooks)
 {
 	sigset_t set = stop_signals();
-	enum { SIG, IVAL, DUR, PID, EXTRA, NFDS };
+	enum { SIG, IVAL, DUR, TICK, PID, EXTRA, NFDS };
 	struct pollfd fds[NFDS];
 	enum loop_end end = LOOP_ERROR;
 	uint64_t ticks;
@@ -70,6 +70,7 @@ enum loop_end loop_run(double interval_s, double duration_s, int pidfd,
 	fds[SIG].fd = signalfd(-1, &set, SFD_CLOEXEC);
 	fds[IVAL].fd = timer_fd(interval_s, true);
 	fds[DUR].fd = timer_fd(duration_s, false);
+	fds[TICK].fd = hooks->on_tick ? timer_fd(hooks->tick_s, true) : -1;
 	fds[PID].fd = pidfd;
 	fds[EXTRA].fd = hooks->on_fd ? hooks->fd : -1;
 	for (i = 0; i < NFDS; i++)
@@ -96,6 +97,10 @@ enum loop_end loop_run(double interval_s, double duration_s, int pidfd,
 			break;
 		}
 		if (fds[EXTRA].revents && hooks->on_fd(hooks->ctx))
+			break;
+		if (fds[TICK].revents &&
+		    read(fds[TICK].fd, &ticks, sizeof(ticks)) == sizeof(ticks) &&
+		    hooks->on_tick(hooks->ctx))
 			break;
 		if (fds[IVAL].revents &&
 		    read(fds[IVAL].fd, &ticks, sizeof(ticks)) == sizeof(ticks) &&

@@ -18,6 +18,9 @@ struct loop_hooks {
 	/* with fd >= 0: called when fd is readable (events); non-zero stops the loop */
 	int fd;
 	int (*on_fd)(void *ctx);
+	/* with tick_s > 0: called every tick_s (expiring open starts); non-zero stops it */
+	double tick_s;
+	int (*on_tick)(void *ctx);
 };
 
 /*

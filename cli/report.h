@@ -18,7 +18,17 @@ struct report {
 	double interval_s;		/* time covered */
 	struct timespec wall;		/* CLOCK_REALTIME at the end of it */
 	enum unit unit;
+	bool show_all;			/* rows with no calls too */
+	unsigned int top;		/* at most this many rows; 0: all */
+	enum sort_key sort;
 };
+
+/*
+ * The rows to show, in order, into rows[] (room for plan->nr_points):
+ * those with calls unless show_all, sorted by sort (largest first), at
+ * most top. Returns how many.
+ */
+size_t report_rows(const struct report *r, size_t *rows);
 
 /* The percentiles every report shows, in this order. */
 #define NR_PCTS 5
@@ -26,6 +36,8 @@ extern const double report_pcts[NR_PCTS];
 extern const char *const report_pct_names[NR_PCTS];
 
 void report_text(FILE *f, const struct report *r);
+/* A histogram's non-empty buckets as JSON: [[lower, upper, count], ...]. */
+struct json_object *report_buckets_json(const struct histogram *h);
 /* One NDJSON line. */
 int report_json(FILE *f, const struct report *r);
 

@@ -2,6 +2,7 @@
 /* NDJSON rendering of a report with json-c; the schema is in README.md. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <json-c/json.h>
 #include "cli/report.h"
 
@@ -18,22 +19,17 @@ static json_object *json_u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
-static json_object *buckets_json(const struct histogram *h)
+json_object *report_buckets_json(const struct histogram *h)
 {
 	json_object *arr = json_object_new_array();
-	unsigned int i;
+	uint32_t i;
 
-	for (i = 0; i < HIST_NR_BUCKETS; i++) {
-		json_object *b;
-		uint64_t hi;
+	for (i = 0; i < h->nr; i++) {
+		json_object *b = json_object_new_array();
 
-		if (!h->buckets[i])
-			continue;
-		hi = i == HIST_OVERFLOW_BUCKET ? h->max + 1 : hist_bucket_upper(i);
-		b = json_object_new_array();
-		json_object_array_add(b, json_u64(hist_bucket_lower(i)));
-		json_object_array_add(b, json_u64(hi));
-		json_object_array_add(b, json_u64(h->buckets[i]));
+		json_object_array_add(b, json_u64(hist_bucket_lower(h->bins[i].idx)));
+		json_object_array_add(b, json_u64(hist_bucket_upper(h->bins[i].idx)));
+		json_object_array_add(b, json_u64(h->bins[i].n));
 		json_object_array_add(arr, b);
 	}
 	return arr;
@@ -51,7 +47,7 @@ static json_object *latency_json(const struct histogram *h)
 		put(o, report_pct_names[i],
 		    json_u64((uint64_t)llround(hist_percentile(h, report_pcts[i]))));
 	put(o, "max", json_u64(any ? h->max : 0));
-	put(o, "buckets", buckets_json(h));
+	put(o, "buckets", report_buckets_json(h));
 	return o;
 }
 
@@ -93,13 +89,21 @@ int report_json(FILE *f, const struct report *r)
 	json_object *root = json_object_new_object();
 	json_object *ops = json_object_new_array();
 	json_object *drops = json_object_new_object();
-	size_t i;
+	size_t i, n, *rows = calloc(r->plan->nr_points ? r->plan->nr_points : 1, sizeof(*rows));
 	int rc;
 
+	if (!rows) {
+		json_object_put(root);
+		json_object_put(ops);
+		json_object_put(drops);
+		return -ENOMEM;
+	}
+	n = report_rows(r, rows);
 	put(root, "time", time_json(&r->wall));
 	put(root, "interval_s", json_object_new_double(round(r->interval_s * 1000) / 1000));
-	for (i = 0; i < r->plan->nr_points; i++)
-		json_object_array_add(ops, op_json(r, i));
+	for (i = 0; i < n; i++)
+		json_object_array_add(ops, op_json(r, rows[i]));
+	free(rows);
 	put(root, "ops", ops);
 	for (i = 0; i < DROP_NR; i++)
 		put(drops, drop_reason_name(i), json_u64(r->snap->drops[i]));

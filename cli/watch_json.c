@@ -17,6 +17,16 @@ static json_object *u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+/* The exact 128-bit sum: an integer in the text whatever its size. */
+static json_object *sum_json(const struct histogram *h)
+{
+	char digits[48];
+
+	if (!h->sum_hi)
+		return u64(h->sum);
+	return json_object_new_double_s(hist_sum(h), hist_sum_text(h, digits, sizeof(digits)));
+}
+
 static json_object *dist_json(const struct histogram *h, bool extrema, uint64_t min,
 			      uint64_t max)
 {
@@ -24,7 +34,7 @@ static json_object *dist_json(const struct histogram *h, bool extrema, uint64_t 
 	int i;
 
 	put(o, "count", u64(h->count));
-	put(o, "sum", u64(h->sum));
+	put(o, "sum", sum_json(h));
 	put(o, "mean", json_object_new_double(round(hist_mean(h) * 10) / 10));
 	for (i = 0; i < NR_PCTS; i++)
 		put(o, report_pct_names[i],

@@ -115,7 +115,7 @@ static bool any_flag(const struct watch_frame *f, __u32 flag)
 
 static void values_section(FILE *out, const struct watch_frame *f)
 {
-	char name[NAME_W + OPS_STR_MAX];
+	char name[NAME_W + OPS_STR_MAX], sum[48];
 	size_t i;
 
 	if (!any_flag(f, OPF_VALUE))
@@ -127,8 +127,9 @@ static void values_section(FILE *out, const struct watch_frame *f)
 
 		if (!(f->prog->cfgs[r->key.op].flags & OPF_VALUE))
 			continue;
-		fprintf(out, "  %-*s %14" PRIu64 " %12.1f %12.0f %12.0f\n", NAME_W,
-			row_name(f, &r->key, name, sizeof(name)), r->value_sum,
+		fprintf(out, "  %-*s %14s %12.1f %12.0f %12.0f\n", NAME_W,
+			row_name(f, &r->key, name, sizeof(name)),
+			hist_sum_text(&r->value, sum, sizeof(sum)),
 			hist_mean(&r->value), hist_percentile(&r->value, 0.5),
 			hist_percentile(&r->value, 0.99));
 	}

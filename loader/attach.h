@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "maps/kernel_errno.h"
 
 struct bpf_program;
 struct usdt_arg;
@@ -31,10 +32,6 @@ struct probe_site {
  * uapi headers): a link takes the type its program was loaded with. */
 #define ATTACH_TYPE_UPROBE_MULTI 48
 #define ATTACH_TYPE_UPROBE_SESSION 57
-
-/* The kernel's internal ENOTSUPP, which uprobe attach returns for an
- * instruction it cannot probe; not in userspace errno.h. */
-#define KERNEL_ENOTSUPP 524
 
 struct attacher;
 

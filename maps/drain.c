@@ -39,21 +39,26 @@ struct snapshot *snapshot__new(unsigned int nr_hists, unsigned int nr_counts)
 
 void snapshot__free(struct snapshot *s)
 {
+	unsigned int i;
+
 	if (!s)
 		return;
+	for (i = 0; s->hists && i < s->nr_hists; i++)
+		hist_free(&s->hists[i]);
 	free(s->hists);
 	free(s->counts);
 	free(s);
 }
 
-void snapshot__delta(struct snapshot *out, const struct snapshot *now,
-		     const struct snapshot *before)
+int snapshot__delta(struct snapshot *out, const struct snapshot *now,
+		    const struct snapshot *before)
 {
 	unsigned int i;
 
 	out->time_ns = now->time_ns - before->time_ns;
 	for (i = 0; i < now->nr_hists; i++) {
-		hist_delta(&out->hists[i], &now->hists[i], &before->hists[i]);
+		if (hist_delta(&out->hists[i], &now->hists[i], &before->hists[i]))
+			return -ENOMEM;
 		out->hists[i].min = now->hists[i].min;
 		out->hists[i].max = now->hists[i].max;
 		out->hists[i].has_extrema = now->hists[i].has_extrema;
@@ -62,6 +67,7 @@ void snapshot__delta(struct snapshot *out, const struct snapshot *now,
 		out->counts[i] = now->counts[i] - before->counts[i];
 	for (i = 0; i < DROP_NR; i++)
 		out->drops[i] = now->drops[i] - before->drops[i];
+	return 0;
 }
 
 void snapshot__fold_extrema(struct snapshot *run, const struct snapshot *ival)
@@ -103,28 +109,32 @@ static int read_u64s(int fd, unsigned int n, uint64_t *out, uint64_t *percpu,
 static int read_hists(const struct drain_maps *m, struct snapshot *out, int ncpu)
 {
 	struct hist_slot *slots = calloc(ncpu, sizeof(*slots));
+	uint64_t *sums = calloc(HIST_NR_BUCKETS, sizeof(*sums));
 	unsigned int k, b;
 	int c, err = 0;
 
-	if (!slots)
-		return -ENOMEM;
+	if (!slots || !sums) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	for (k = 0; k < m->nr_hists && !err; k++) {
-		struct histogram *h = &out->hists[k];
+		uint64_t sum = 0, sum_hi = 0;
 
 		if (bpf_map_lookup_elem(m->hists_fd, &k, slots)) {
 			err = -errno;
 			break;
 		}
-		memset(h->buckets, 0, sizeof(h->buckets));
-		h->sum = 0;
+		memcpy(sums, slots[0].buckets, sizeof(slots[0].buckets));
 		for (c = 0; c < ncpu; c++) {
-			h->sum += slots[c].sum;
-			for (b = 0; b < HIST_NR_BUCKETS; b++)
-				h->buckets[b] += slots[c].buckets[b];
+			u128_add(&sum, &sum_hi, slots[c].sum);
+			for (b = 0; c && b < HIST_NR_BUCKETS; b++)
+				sums[b] += slots[c].buckets[b];
 		}
-		hist_recount(h);
+		err = hist_set_buckets(&out->hists[k], sums, sum, sum_hi);
 	}
+cleanup:
 	free(slots);
+	free(sums);
 	return err;
 }
 

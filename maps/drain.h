@@ -27,9 +27,10 @@ struct drain_maps {
 
 struct snapshot *snapshot__new(unsigned int nr_hists, unsigned int nr_counts);
 void snapshot__free(struct snapshot *s);
-/* out = now - before (counters); extrema are the interval's own, from now. */
-void snapshot__delta(struct snapshot *out, const struct snapshot *now,
-		     const struct snapshot *before);
+/* out = now - before (counters); extrema are the interval's own, from now.
+ * 0 or -ENOMEM. */
+int snapshot__delta(struct snapshot *out, const struct snapshot *now,
+		    const struct snapshot *before);
 /* Fold the extremes of an interval into whole-run totals. */
 void snapshot__fold_extrema(struct snapshot *run, const struct snapshot *ival);
 

@@ -1,33 +1,156 @@
 // SPDX-License-Identifier: MIT
-/* Histogram merging, deltas and percentiles; see hist.h. */
+/* Sparse histograms: merging, deltas and percentiles; see hist.h. */
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "maps/hist.h"
 
-void hist_reset(struct histogram *h)
+void hist_free(struct histogram *h)
 {
+	free(h->bins);
 	memset(h, 0, sizeof(*h));
 }
 
-void hist_recount(struct histogram *h)
+/* Room for n bins, contents kept; 0 or -ENOMEM. */
+static int reserve(struct histogram *h, size_t n)
 {
-	uint64_t n = 0;
-	unsigned int i;
+	struct hist_bin *b;
 
-	for (i = 0; i < HIST_NR_BUCKETS; i++)
-		n += h->buckets[i];
-	h->count = n;
+	if (!n)
+		return 0;
+	b = realloc(h->bins, n * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	h->bins = b;
+	return 0;
 }
 
-void hist_delta(struct histogram *out, const struct histogram *now,
-		const struct histogram *before)
+int hist_set_buckets(struct histogram *h, const uint64_t *buckets, uint64_t sum,
+		     uint64_t sum_hi)
 {
-	unsigned int i;
+	uint32_t i, n = 0;
 
 	for (i = 0; i < HIST_NR_BUCKETS; i++)
-		out->buckets[i] = now->buckets[i] - before->buckets[i];
-	out->sum = now->sum - before->sum;
-	hist_recount(out);
+		n += buckets[i] != 0;
+	if (reserve(h, n))
+		return -ENOMEM;
+	h->nr = 0;
+	h->count = 0;
+	for (i = 0; i < HIST_NR_BUCKETS; i++) {
+		if (!buckets[i])
+			continue;
+		h->bins[h->nr++] = (struct hist_bin){ .idx = i, .n = buckets[i] };
+		h->count += buckets[i];
+	}
+	h->sum = sum;
+	h->sum_hi = sum_hi;
+	return 0;
+}
+
+int hist_add_value(struct histogram *h, uint64_t v)
+{
+	uint32_t idx = hist_bucket_index(v), lo = 0, hi = h->nr, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (h->bins[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == h->nr || h->bins[lo].idx != idx) {
+		if (reserve(h, h->nr + 1))
+			return -ENOMEM;
+		memmove(&h->bins[lo + 1], &h->bins[lo], (h->nr - lo) * sizeof(*h->bins));
+		h->bins[lo] = (struct hist_bin){ .idx = idx };
+		h->nr++;
+	}
+	h->bins[lo].n++;
+	h->count++;
+	u128_add(&h->sum, &h->sum_hi, v);
+	hist_fold_extrema(h, ~v, v);
+	return 0;
+}
+
+int hist_copy(struct histogram *dst, const struct histogram *src)
+{
+	struct hist_bin *bins = NULL;
+
+	if (src->nr && !(bins = malloc(src->nr * sizeof(*bins))))
+		return -ENOMEM;
+	if (src->nr)
+		memcpy(bins, src->bins, src->nr * sizeof(*bins));
+	free(dst->bins);
+	*dst = *src;
+	dst->bins = bins;
+	return 0;
+}
+
+/* out's bins = a's +/- b's (sign -1 subtracts; counters never go below 0). */
+static int combine(struct histogram *out, const struct histogram *a,
+		   const struct histogram *b, int sign)
+{
+	struct hist_bin *bins = NULL;
+	uint32_t i = 0, j = 0, n = 0;
+	uint64_t count = 0;
+
+	if (a->nr + b->nr && !(bins = malloc((a->nr + b->nr) * sizeof(*bins))))
+		return -ENOMEM;
+	while (i < a->nr || j < b->nr) {
+		struct hist_bin x;
+
+		if (j == b->nr || (i < a->nr && a->bins[i].idx < b->bins[j].idx)) {
+			x = a->bins[i++];
+		} else if (i == a->nr || b->bins[j].idx < a->bins[i].idx) {
+			x = b->bins[j++];
+			x.n = sign > 0 ? x.n : 0;
+		} else {
+			x = a->bins[i++];
+			x.n = sign > 0 ? x.n + b->bins[j].n :
+			      x.n > b->bins[j].n ? x.n - b->bins[j].n : 0;
+			j++;
+		}
+		if (x.n) {
+			bins[n++] = x;
+			count += x.n;
+		}
+	}
+	free(out->bins);
+	out->bins = bins;
+	out->nr = n;
+	out->count = count;
+	return 0;
+}
+
+int hist_delta(struct histogram *out, const struct histogram *now,
+	       const struct histogram *before)
+{
+	int err = combine(out, now, before, -1);
+
+	if (!err) {
+		out->sum = now->sum - before->sum;
+		out->sum_hi = now->sum_hi - before->sum_hi - (now->sum < before->sum);
+	}
+	return err;
+}
+
+int hist_merge(struct histogram *into, const struct histogram *add)
+{
+	struct histogram tmp = { 0 };
+	int err = combine(&tmp, into, add, 1);
+
+	if (err)
+		return err;
+	free(into->bins);
+	into->bins = tmp.bins;
+	into->nr = tmp.nr;
+	into->count = tmp.count;
+	into->sum_hi += add->sum_hi;
+	u128_add(&into->sum, &into->sum_hi, add->sum);
+	if (add->has_extrema)
+		hist_fold_extrema(into, ~add->min, add->max);
+	return 0;
 }
 
 void hist_fold_extrema(struct histogram *h, uint64_t min_inv, uint64_t max)
@@ -39,7 +162,7 @@ void hist_fold_extrema(struct histogram *h, uint64_t min_inv, uint64_t max)
 	if (!h->has_extrema) {
 		h->min = min;
 		h->max = max;
-		h->has_extrema = 1;
+		h->has_extrema = true;
 		return;
 	}
 	if (min < h->min)
@@ -48,9 +171,32 @@ void hist_fold_extrema(struct histogram *h, uint64_t min_inv, uint64_t max)
 		h->max = max;
 }
 
+double hist_sum(const struct histogram *h)
+{
+	return (double)h->sum_hi * 18446744073709551616.0 + (double)h->sum;
+}
+
+const char *hist_sum_text(const struct histogram *h, char *buf, size_t len)
+{
+	unsigned __int128 v = (unsigned __int128)h->sum_hi << 64 | h->sum;
+	char digits[48];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v && n < (int)sizeof(digits));
+	if (len <= (size_t)n)
+		n = (int)len - 1;	/* never: 40 digits hold 2^128 */
+	for (int i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
 double hist_mean(const struct histogram *h)
 {
-	return h->count ? (double)h->sum / (double)h->count : 0.0;
+	return h->count ? hist_sum(h) / (double)h->count : 0.0;
 }
 
 static double clamp(double v, double lo, double hi)
@@ -61,7 +207,7 @@ static double clamp(double v, double lo, double hi)
 double hist_percentile(const struct histogram *h, double p)
 {
 	uint64_t rank, seen = 0;
-	unsigned int i;
+	uint32_t i;
 
 	if (!h->count)
 		return 0.0;
@@ -70,8 +216,8 @@ double hist_percentile(const struct histogram *h, double p)
 		rank = 1;
 	if (rank > h->count)
 		rank = h->count;
-	for (i = 0; i < HIST_NR_BUCKETS; i++) {
-		uint64_t n = h->buckets[i];
+	for (i = 0; i < h->nr; i++) {
+		uint64_t n = h->bins[i].n;
 		double lo, hi;
 
 		if (seen + n < rank) {
@@ -79,9 +225,9 @@ double hist_percentile(const struct histogram *h, double p)
 			continue;
 		}
 		/* the rank-th value sits (rank - seen) of n into [lo, hi) */
-		lo = (double)hist_bucket_lower(i);
-		hi = i == HIST_OVERFLOW_BUCKET ? lo * 2 :
-		     (double)hist_bucket_upper(i);
+		lo = (double)hist_bucket_lower(h->bins[i].idx);
+		hi = h->bins[i].idx == HIST_LAST_BUCKET ? 18446744073709551616.0 :
+		     (double)hist_bucket_upper(h->bins[i].idx);
 		lo += (hi - lo) * ((double)(rank - seen) - 0.5) / (double)n;
 		if (!h->has_extrema)
 			return lo;

@@ -5,9 +5,9 @@
  * Values below 2^HIST_SUB_BITS get a bucket each (exact). Above that, each
  * power of two [2^k, 2^(k+1)) is split into 2^HIST_SUB_BITS equal sub-buckets,
  * so a bucket is at most 1/16 of its lower bound wide (log2 histograms, as
- * in bcc and bpftrace, are up to 2x wide). Values of 2^HIST_MAX_BITS (~18
- * minutes in ns, ~1 TiB in bytes) and above share one overflow bucket; the
- * exact maximum is kept separately.
+ * in bcc and bpftrace, are up to 2x wide). The buckets cover every 64-bit
+ * value: LSNs, byte offsets and timestamps are values too. The last bucket
+ * ends at 2^64 - 1, inclusive.
  *
  * No includes beyond fixed-width types: the BPF side, the loader and the
  * cmocka tests all use this one definition.
@@ -17,10 +17,10 @@
 
 #define HIST_SUB_BITS 4
 #define HIST_SUBS (1U << HIST_SUB_BITS)
-#define HIST_MAX_BITS 40
-/* exact buckets, then (HIST_MAX_BITS - HIST_SUB_BITS) octaves, then overflow */
-#define HIST_NR_BUCKETS (HIST_SUBS + (HIST_MAX_BITS - HIST_SUB_BITS) * HIST_SUBS + 1)
-#define HIST_OVERFLOW_BUCKET (HIST_NR_BUCKETS - 1)
+#define HIST_VALUE_BITS 64
+/* exact buckets, then one octave of HIST_SUBS buckets per power of two above */
+#define HIST_NR_BUCKETS (HIST_SUBS + (HIST_VALUE_BITS - HIST_SUB_BITS) * HIST_SUBS)
+#define HIST_LAST_BUCKET (HIST_NR_BUCKETS - 1)
 
 /* Index of the highest set bit; v must be non-zero. BPF has no clz, so
  * this is a branchy binary search that both sides can compile. */
@@ -44,8 +44,6 @@ static inline unsigned int hist_bucket_index(unsigned long long v)
 	if (v < HIST_SUBS)
 		return (unsigned int)v;
 	k = hist_msb64(v);
-	if (k >= HIST_MAX_BITS)
-		return HIST_OVERFLOW_BUCKET;
 	sub = (unsigned int)(v >> (k - HIST_SUB_BITS)) & (HIST_SUBS - 1);
 	return (k - HIST_SUB_BITS + 1) * HIST_SUBS + sub;
 }
@@ -57,16 +55,17 @@ static inline unsigned long long hist_bucket_lower(unsigned int i)
 
 	if (i < HIST_SUBS)
 		return i;
-	if (i >= HIST_OVERFLOW_BUCKET)
-		return 1ULL << HIST_MAX_BITS;
+	if (i > HIST_LAST_BUCKET)
+		i = HIST_LAST_BUCKET;
 	k = i / HIST_SUBS + HIST_SUB_BITS - 1;
 	return (unsigned long long)(HIST_SUBS + i % HIST_SUBS) << (k - HIST_SUB_BITS);
 }
 
-/* One past the largest value of bucket i (the overflow bucket is open). */
+/* One past the largest value of bucket i; for the last bucket, whose end
+ * 2^64 does not fit, 2^64 - 1 (then inclusive). */
 static inline unsigned long long hist_bucket_upper(unsigned int i)
 {
-	if (i >= HIST_OVERFLOW_BUCKET)
+	if (i >= HIST_LAST_BUCKET)
 		return ~0ULL;
 	return hist_bucket_lower(i + 1);
 }

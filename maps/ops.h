@@ -151,20 +151,24 @@ struct op_label_text {
 	char s[OPS_STR_MAX];
 };
 
-/* Monotonic per-CPU counters of one {op, label}. */
+/* Monotonic per-CPU counters of one {op, label}; the value's sum is its histogram's. */
 struct op_counters {
 	__u64 calls;
 	__u64 errors;
-	__u64 value_sum;
 	__u64 value_min_inv;	/* ~min, 0 when none (whole run) */
 	__u64 value_max;
 	__u64 lat_min_inv;	/* ~min, 0 when none (whole run) */
 	__u64 lat_max;		/* whole run */
 };
 
-/* A histogram of one {op, label}: latency or value (count = sum of buckets). */
+/*
+ * A histogram of one {op, label}: latency or value (count = sum of buckets).
+ * The sum has 128 bits: sum_hi counts the times sum wrapped past 2^64, which
+ * a few values near 2^63 (LSNs, offsets) already do.
+ */
 struct op_hist {
 	__u64 sum;
+	__u64 sum_hi;
 	__u64 buckets[HIST_NR_BUCKETS];
 };
 
@@ -189,6 +193,7 @@ struct op_start {
 	__u64 value;
 	__u32 label_kind;
 	__u32 pid;
+	__u64 ends;		/* fanout: ends timed against it so far */
 };
 
 /* An open call: its start, stack pointer, arguments, and entry-time values. */

@@ -8,103 +8,129 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "maps/map_batch.h"
 #include "maps/ops_starts.h"
 
-static int cmp_start_key(const void *a, const void *b)
+struct open_start {
+	struct op_start_key key;
+	struct op_start start;
+};
+
+struct walk {
+	const struct op_pairing *p;
+	uint64_t now;
+	struct open_start *old;		/* past their timeout */
+	size_t nr_old, cap_old;
+	struct op_key_counts inflight;	/* the rest, when counted */
+	bool count_inflight;
+};
+
+static struct op_key row_key(const struct op_start_key *k, const struct op_start *st)
 {
-	return memcmp(a, b, sizeof(struct op_start_key));
+	return (struct op_key){ .op = k->op, .kind = st->label_kind, .label = st->label };
 }
 
-/* Every key, once: a key deleted under the walk restarts it from the first. */
-static int collect_keys(int fd, struct op_start_key **out, size_t *n)
+static int on_start(void *ctx, const void *key, const void *value)
 {
-	struct op_start_key *keys = NULL, *k, next, *prev = NULL;
-	size_t nr = 0, cap = 0, i, kept = 0;
+	const struct op_start_key *k = key;
+	const struct op_start *st = value;
+	struct walk *w = ctx;
+	uint64_t timeout = k->op < OPS_MAX ? w->p->timeout_ns[k->op] : 0;
+	struct op_key rk = row_key(k, st);
+	struct open_start *old;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (nr == cap) {
-			cap = cap ? 2 * cap : 256;
-			k = realloc(keys, cap * sizeof(*k));
-			if (!k) {
-				free(keys);
+	if (timeout && w->now > st->ts && w->now - st->ts > timeout) {
+		if (w->nr_old == w->cap_old) {
+			size_t cap = w->cap_old ? 2 * w->cap_old : 64;
+
+			if (!(old = realloc(w->old, cap * sizeof(*old))))
 				return -ENOMEM;
-			}
-			keys = k;
+			w->old = old;
+			w->cap_old = cap;
 		}
-		keys[nr] = next;
-		prev = &keys[nr++];
-		if (nr > (1U << 24))
-			break;	/* a map churning faster than we walk it */
+		w->old[w->nr_old++] = (struct open_start){ *k, *st };
+		return 0;
 	}
-	if (nr)
-		qsort(keys, nr, sizeof(*keys), cmp_start_key);
-	for (i = 0; i < nr; i++)
-		if (!kept || cmp_start_key(&keys[kept - 1], &keys[i]))
-			keys[kept++] = keys[i];
-	*out = keys;
-	*n = kept;
-	return 0;
+	return w->count_inflight ? op_key_counts__add(&w->inflight, &rk, 1) : 0;
 }
 
-/* The start is ours to count as a timeout only if our delete is the one that removes it. */
-static int expire(struct op_pairing *p, int fd, const struct op_start_key *k,
-		  const struct op_start *st, uint64_t age)
+/* The start is ours to count only if our delete is the one that removes it. */
+static int expire_one(struct op_pairing *p, int fd, const struct open_start *o, uint64_t now)
 {
-	struct op_key rk = { .op = k->op, .kind = st->label_kind, .label = st->label };
-	struct op_expired e = { *k, *st, age };
-	struct op_row *r;
+	struct op_key rk = row_key(&o->key, &o->start);
+	struct op_expired e = { o->key, o->start, now - o->start.ts };
+	int err;
 
-	if (bpf_map_delete_elem(fd, k))
+	if (bpf_map_delete_elem(fd, &o->key))
 		return 0;	/* it ended meanwhile */
-	r = op_table__row(&p->expired, &rk);
-	if (!r)
-		return -ENOMEM;
-	r->timeouts++;
+	if (o->start.ends)
+		return 0;	/* a fanout start its ends answered: done, not a timeout */
+	if ((err = op_key_counts__add(&p->timeouts, &rk, 1)))
+		return err;
 	if (p->on_expired)
 		p->on_expired(p->ctx, &e);
 	return 0;
 }
 
-int op_pairing__scan(struct op_pairing *p, int fd, struct op_table *t)
+static int walk_starts(struct op_pairing *p, int fd, struct walk *w)
 {
-	struct op_start_key *keys;
-	struct op_start st;
-	struct op_row *r;
-	size_t n, i;
+	size_t i;
 	int err;
 
-	if ((err = collect_keys(fd, &keys, &n)))
-		return err;
-	for (i = 0; i < n && !err; i++) {
-		struct op_key rk = { .op = keys[i].op };
-		uint64_t age, timeout;
+	err = map_batch_each(fd, sizeof(struct op_start_key), sizeof(struct op_start), on_start,
+			     w);
+	for (i = 0; i < w->nr_old && !err; i++)
+		err = expire_one(p, fd, &w->old[i], w->now);
+	op_key_counts__sort(&p->timeouts);
+	free(w->old);
+	w->old = NULL;
+	return err;
+}
 
-		if (bpf_map_lookup_elem(fd, &keys[i], &st))
-			continue;
-		rk.kind = st.label_kind;
-		rk.label = st.label;
-		age = t->time_ns > st.ts ? t->time_ns - st.ts : 0;
-		timeout = keys[i].op < OPS_MAX ? p->timeout_ns[keys[i].op] : 0;
-		if (timeout && age > timeout) {
-			err = expire(p, fd, &keys[i], &st, age);
-			continue;
-		}
-		if (!(r = op_table__row(t, &rk)))
-			err = -ENOMEM;
+int op_pairing__expire(struct op_pairing *p, int fd, uint64_t now)
+{
+	struct walk w = { .p = p, .now = now };
+
+	return walk_starts(p, fd, &w);
+}
+
+/* t's rows get counts: inflight (a gauge of now), timeouts (so far). */
+static int put_counts(struct op_table *t, const struct op_key_counts *c, bool inflight)
+{
+	struct op_key *keys = op_key_counts__keys(c);
+	struct op_row *r;
+	size_t i;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	err = op_table__ensure(t, keys, c->nr);
+	for (i = 0; i < c->nr && !err; i++) {
+		r = op_table__find(t, &c->v[i].key);
+		if (inflight)
+			r->inflight = c->v[i].n;
 		else
-			r->inflight++;
+			r->timeouts = c->v[i].n;
 	}
 	free(keys);
-	for (i = 0; i < p->expired.nr_rows && !err; i++) {
-		if (!(r = op_table__row(t, &p->expired.rows[i].key)))
-			err = -ENOMEM;
-		else
-			r->timeouts = p->expired.rows[i].timeouts;
-	}
+	return err;
+}
+
+int op_pairing__scan(struct op_pairing *p, int fd, struct op_table *t)
+{
+	struct walk w = { .p = p, .now = t->time_ns, .count_inflight = true };
+	int err = walk_starts(p, fd, &w);
+
+	op_key_counts__sort(&w.inflight);
+	if (!err)
+		err = put_counts(t, &w.inflight, true);
+	if (!err)
+		err = put_counts(t, &p->timeouts, false);
+	op_key_counts__free(&w.inflight);
 	return err;
 }
 
 void op_pairing__free(struct op_pairing *p)
 {
-	op_table__free(&p->expired);
+	op_key_counts__free(&p->timeouts);
 }

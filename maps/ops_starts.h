@@ -23,12 +23,21 @@ struct op_expired {
  */
 struct op_pairing {
 	uint64_t timeout_ns[OPS_MAX];
-	struct op_table expired;	/* rows with key and timeouts only */
+	struct op_key_counts timeouts;	/* so far, sorted */
 	void (*on_expired)(void *ctx, const struct op_expired *e);
 	void *ctx;
 };
 
-/* Expire starts past their timeout, count the rest as inflight in t. */
+/*
+ * Remove the starts older than their op's timeout, at now (CLOCK_MONOTONIC
+ * ns, the kernel's clock). One that no end answered is a timeout, counted
+ * and heard by on_expired with its age; a fanout start that ends answered
+ * has simply run its course. Called on a timer finer than the timeouts, so
+ * a start expires close to its deadline, not at the next interval.
+ */
+int op_pairing__expire(struct op_pairing *p, int starts_fd, uint64_t now);
+/* At a read (t->time_ns): expire, then the open starts by {op, label} are
+ * t's inflight, and the timeouts so far its timeouts. */
 int op_pairing__scan(struct op_pairing *p, int starts_fd, struct op_table *t);
 void op_pairing__free(struct op_pairing *p);
 

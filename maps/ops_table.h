@@ -15,7 +15,7 @@
 
 struct op_row {
 	struct op_key key;
-	uint64_t calls, errors, value_sum;
+	uint64_t calls, errors;		/* the value's sum is value.sum */
 	uint64_t value_min, value_max;	/* whole run; valid when value.count */
 	uint64_t lat_min, lat_max;	/* whole run; valid when lat.count */
 	uint64_t timeouts;		/* starts expired unanswered (monotonic) */
@@ -40,8 +40,34 @@ struct op_table {
 
 /* Order of rows: op, then label kind, then label. */
 int op_key_cmp(const void *a, const void *b);
-/* t's row of k, added (all zero) if missing; NULL when out of memory. */
-struct op_row *op_table__row(struct op_table *t, const struct op_key *k);
+/* t's row of k, or NULL. */
+struct op_row *op_table__find(const struct op_table *t, const struct op_key *k);
+/*
+ * Make sure t has a row for each of keys[0..n) (sorted by op_key_cmp, no
+ * repeats): missing ones are added, all zero, in one pass over t (a row
+ * at a time would be quadratic in the labels). 0 or -ENOMEM.
+ */
+int op_table__ensure(struct op_table *t, const struct op_key *keys, size_t n);
+/* Frees the rows' histograms too. */
 void op_table__free(struct op_table *t);
+
+/* Counts by {op, label}, gathered in any order, then sorted and summed. */
+struct op_key_count {
+	struct op_key key;
+	uint64_t n;
+};
+
+struct op_key_counts {
+	struct op_key_count *v;
+	size_t nr, cap;
+};
+
+/* Add n to key's count (appended; op_key_counts__sort sums repeats). 0 or -ENOMEM. */
+int op_key_counts__add(struct op_key_counts *c, const struct op_key *key, uint64_t n);
+/* Sort by key, one entry per key (their counts summed). */
+void op_key_counts__sort(struct op_key_counts *c);
+/* The sorted keys of c, as op_table__ensure takes them (a new array). */
+struct op_key *op_key_counts__keys(const struct op_key_counts *c);
+void op_key_counts__free(struct op_key_counts *c);
 
 #endif /* SYNCTRACE_OPS_TABLE_H */

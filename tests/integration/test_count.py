@@ -46,3 +46,30 @@ def test_lat_on_usdt_is_a_usage_error():
     assert rc == 2
     assert "point, not a call" in err and "ops" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_rows_with_no_calls_are_hidden_unless_all():
+    # --recurse 0: fx_recurse is never called
+    truth, t = traced("count", ["fx_*"], ["--calls", 30], link="multi")
+    assert [o["op"] for o in t.summary()["ops"]] == ["fx_work"]
+    truth, t = traced("count", ["--all", "fx_*"], ["--calls", 30], link="multi")
+    s = t.summary()
+    assert sorted(o["op"] for o in s["ops"]) == ["fx_recurse", "fx_work"]
+    assert op(s, "fx_recurse")["count"] == 0
+    truth, t = traced("count", ["fx_*"], ["--calls", 30], link="multi", json_out=False)
+    assert "fx_recurse" not in t.out
+    assert "1 row with no calls hidden: --all shows them" in t.out
+
+
+def test_top_keeps_the_rows_with_the_most_calls():
+    truth, t = traced("count", ["--top", "1", "fx_*"], ["--calls", 20, "--recurse", 2],
+                      link="multi")
+    s = t.summary()
+    assert [o["op"] for o in s["ops"]] == ["fx_recurse"]
+    assert op(s, "fx_recurse")["count"] == truth["calls"]["fx_recurse"] == 60
+
+
+def test_lat_sort_orders_rows_by_p99():
+    truth, t = traced("lat", ["--sort", "p99", "fx_*"], ["--calls", 40, "--recurse", 1])
+    p99s = [o["latency_ns"]["p99"] for o in t.summary()["ops"]]
+    assert len(p99s) == 2 and p99s == sorted(p99s, reverse=True)

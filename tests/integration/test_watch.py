@@ -51,9 +51,9 @@ def test_cast_keeps_a_32_bit_result_unsigned():
                               "signed fxo_request count value=ret")
     s = t.json()[-1]
     # without error=, the 10 calls that return -1 count: as 2^32 - 1 with the cast,
-    # as -1 (a 64-bit sum wraps) without it
+    # as 2^64 - 1 without it (values are unsigned; sums have 128 bits and do not wrap)
     assert rows(s, "unsigned")[0]["value"]["sum"] == truth["bytes_ok"] + 10 * 0xFFFFFFFF
-    assert rows(s, "signed")[0]["value"]["sum"] == truth["bytes_ok"] - 10
+    assert rows(s, "signed")[0]["value"]["sum"] == truth["bytes_ok"] + 10 * (2**64 - 1)
 
 
 def test_one_call_op_latency_within_the_fixtures_timings():

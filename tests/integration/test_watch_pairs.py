@@ -150,3 +150,28 @@ def test_pairing_per_thread_without_a_key():
     assert sa["count"] == 60 and sa["unmatched"] == 0 and sa["inflight"] == 0
     assert totals(t.summary(), "sa")["restarts"] == 0
     assert_latency_between(sa["latency_ns"], truth["latency_lo"], truth["latency_hi"], ("p50",))
+
+
+def test_open_starts_expire_on_their_own_timer_with_their_real_age():
+    # no -i: starts used to expire only at a read, here the summary 2.5 s later,
+    # and were reported 2.5 s old however short their timeout
+    p = start_fx_ops("open", 50, 30)
+    t = Tracer("watch", "-p", p.pid, "--json",
+               "--op", "rt fxo_submit(arg0) -> fxo_ack(arg0) timeout=500ms").wait_tracing()
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    truth = json.loads(p.stdout.readline())   # the fixture now holds its open starts
+    time.sleep(2.5)
+    assert t.stop() == 0, t.stderr
+    p.stdin.close()
+    p.wait()
+    s = t.summary()
+    (rt,) = rows(s, "rt")
+    assert rt["timeouts"] == truth["open"] == 20 and rt["inflight"] == 0
+    recent = [e for e in s["events"]["recent"] if e["kind"] == "timeout"]
+    assert len(recent) == 20
+    # expired by a timer a tenth of the timeout apart, not 2 s later at the read
+    # (the bound leaves room for a loaded machine; the old behaviour read 2.5 s)
+    assert all(0.5e9 <= e["latency_ns"] < 1.25e9 for e in recent), \
+        [e["latency_ns"] for e in recent]
+    assert all(e["time"] < s["time"] for e in recent)

@@ -24,8 +24,10 @@ static void check_value(unsigned long long v)
 
 	assert_true(i < HIST_NR_BUCKETS);
 	assert_true(hist_bucket_lower(i) <= v);
-	if (i != HIST_OVERFLOW_BUCKET)
+	if (i != HIST_LAST_BUCKET)
 		assert_true(v < hist_bucket_upper(i));
+	else
+		assert_true(v <= hist_bucket_upper(i));	/* 2^64 - 1, inclusive */
 }
 
 static void test_every_value_lies_within_its_bucket_bounds(void **state)
@@ -42,15 +44,19 @@ static void test_every_value_lies_within_its_bucket_bounds(void **state)
 	}
 	srand(7);
 	for (k = 0; k < 100000; k++)
-		check_value(((unsigned long long)rand() << 31 | rand()) >> (rand() % 40));
+		check_value(((unsigned long long)rand() << 33 ^ (unsigned long long)rand() << 2 ^
+			     rand()) >> (rand() % 64));
 	check_value(~0ULL);
+	/* every value has a bucket of its own: nothing overflows into a shared one */
+	assert_int_equal(hist_bucket_index(~0ULL), HIST_LAST_BUCKET);
+	assert_true(hist_bucket_index(1ULL << 63) < HIST_LAST_BUCKET);
 }
 
 static void test_buckets_are_contiguous_and_at_most_one_sixteenth_wide(void **state)
 {
 	unsigned int i;
 
-	for (i = 0; i + 1 < HIST_OVERFLOW_BUCKET; i++) {
+	for (i = 0; i < HIST_LAST_BUCKET; i++) {
 		unsigned long long lo = hist_bucket_lower(i), hi = hist_bucket_upper(i);
 
 		assert_int_equal(hi, hist_bucket_lower(i + 1));
@@ -61,8 +67,9 @@ static void test_buckets_are_contiguous_and_at_most_one_sixteenth_wide(void **st
 		assert_int_equal(hist_bucket_index(lo), i);
 		assert_int_equal(hist_bucket_index(hi - 1), i);
 	}
-	assert_int_equal(hist_bucket_index(1ULL << HIST_MAX_BITS), HIST_OVERFLOW_BUCKET);
-	assert_int_equal(hist_bucket_index((1ULL << HIST_MAX_BITS) - 1), HIST_OVERFLOW_BUCKET - 1);
+	/* the last bucket is as narrow as the others: [31 * 2^59, 2^64) */
+	assert_int_equal(hist_bucket_lower(HIST_LAST_BUCKET), 31ULL << 59);
+	assert_int_equal(hist_bucket_index((31ULL << 59) - 1), HIST_LAST_BUCKET - 1);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -76,13 +83,9 @@ static void fill(struct histogram *h, uint64_t *v, size_t n)
 {
 	size_t i;
 
-	hist_reset(h);
-	for (i = 0; i < n; i++) {
-		h->buckets[hist_bucket_index(v[i])]++;
-		h->sum += v[i];
-		hist_fold_extrema(h, ~v[i], v[i]);
-	}
-	hist_recount(h);
+	hist_free(h);
+	for (i = 0; i < n; i++)
+		assert_int_equal(hist_add_value(h, v[i]), 0);
 	qsort(v, n, sizeof(*v), cmp_u64);
 }
 
@@ -142,6 +145,34 @@ static void test_percentiles_within_one_bucket_heavy_tailed(void **state)
 	check_percentiles(&hist, vals, N);
 }
 
+/* LSNs, offsets, timestamps: values anywhere in 2^0..2^63, which used to
+ * share one overflow bucket from 2^40 on (p99.9 came out below the mean). */
+static void test_percentiles_within_one_bucket_over_the_whole_64_bit_range(void **state)
+{
+	srand(4);
+	for (size_t i = 0; i < N; i++) {
+		unsigned int k = (unsigned int)(rand() % 64);
+		uint64_t r = (uint64_t)rand() << 33 ^ (uint64_t)rand() << 2 ^ (uint64_t)rand();
+
+		vals[i] = (1ULL << k) | (r & ((1ULL << k) - 1));	/* in [2^k, 2^(k+1)) */
+	}
+	fill(&hist, vals, N);
+	check_percentiles(&hist, vals, N);
+	assert_true(hist.nr > 900);	/* sparse, but every octave has its buckets */
+}
+
+static void test_sum_and_mean_are_exact_past_2_to_the_64(void **state)
+{
+	uint64_t v[] = { 1ULL << 63, 1ULL << 63, 1ULL << 63, 6 };
+	char text[48];
+
+	fill(&hist, v, 4);
+	assert_int_equal(hist.sum_hi, 1);
+	assert_int_equal(hist.sum, (1ULL << 63) + 6);
+	assert_string_equal(hist_sum_text(&hist, text, sizeof(text)), "27670116110564327430");
+	assert_true(fabs(hist_mean(&hist) - 6917529027641081857.5) < 1e4);
+}
+
 static void test_mean_is_exact(void **state)
 {
 	uint64_t v[] = { 10, 20, 30, 1000000 };
@@ -150,29 +181,52 @@ static void test_mean_is_exact(void **state)
 	assert_true(fabs(hist_mean(&hist) - 250015.0) < 1e-9);
 }
 
+static uint64_t bin_count(const struct histogram *h, unsigned int idx)
+{
+	for (uint32_t i = 0; i < h->nr; i++)
+		if (h->bins[i].idx == idx)
+			return h->bins[i].n;
+	return 0;
+}
+
 static void test_delta_of_monotonic_counters_is_the_interval(void **state)
 {
-	static struct histogram a, b, d;
+	static uint64_t ka[HIST_NR_BUCKETS], kb[HIST_NR_BUCKETS];
+	struct histogram a = { 0 }, b = { 0 }, d = { 0 };
 
-	hist_reset(&a);
-	a.buckets[20] = 5;
-	a.sum = 500;
-	b = a;
-	b.buckets[20] = 8;
-	b.buckets[30] = 2;
-	b.sum = 900;
-	hist_delta(&d, &b, &a);
+	ka[20] = 5;
+	kb[20] = 8;
+	kb[30] = 2;
+	assert_int_equal(hist_set_buckets(&a, ka, 500, 0), 0);
+	assert_int_equal(hist_set_buckets(&b, kb, 900, 0), 0);
+	assert_int_equal(hist_delta(&d, &b, &a), 0);
 	assert_int_equal(d.count, 5);
-	assert_int_equal(d.buckets[20], 3);
-	assert_int_equal(d.buckets[30], 2);
+	assert_int_equal(d.nr, 2);
+	assert_int_equal(bin_count(&d, 20), 3);
+	assert_int_equal(bin_count(&d, 30), 2);
 	assert_int_equal(d.sum, 400);
+	/* a 128-bit sum borrows across the halves */
+	a.sum = ~0ULL - 1;
+	a.sum_hi = 0;
+	b.sum = 3;
+	b.sum_hi = 1;
+	assert_int_equal(hist_delta(&d, &b, &a), 0);
+	assert_int_equal(d.sum, 5);
+	assert_int_equal(d.sum_hi, 0);
+	/* merging adds them back */
+	assert_int_equal(hist_merge(&d, &a), 0);
+	assert_int_equal(d.count, 10);
+	assert_int_equal(d.sum, 3);
+	assert_int_equal(d.sum_hi, 1);
+	hist_free(&a);
+	hist_free(&b);
+	hist_free(&d);
 }
 
 static void test_extrema_fold_keeps_zero_as_a_real_value(void **state)
 {
 	static struct histogram h;
 
-	hist_reset(&h);
 	hist_fold_extrema(&h, 0, 0);		/* an empty kernel slot */
 	assert_false(h.has_extrema);
 	hist_fold_extrema(&h, ~0ULL, 7);	/* min 0, max 7 */
@@ -188,7 +242,6 @@ static void test_empty_histogram_percentile_is_zero(void **state)
 {
 	static struct histogram h;
 
-	hist_reset(&h);
 	assert_true(hist_percentile(&h, 0.99) == 0.0);
 	assert_true(hist_mean(&h) == 0.0);
 }
@@ -202,6 +255,8 @@ int main(void)
 		cmocka_unit_test(test_percentiles_within_one_bucket_uniform),
 		cmocka_unit_test(test_percentiles_within_one_bucket_bimodal),
 		cmocka_unit_test(test_percentiles_within_one_bucket_heavy_tailed),
+		cmocka_unit_test(test_percentiles_within_one_bucket_over_the_whole_64_bit_range),
+		cmocka_unit_test(test_sum_and_mean_are_exact_past_2_to_the_64),
 		cmocka_unit_test(test_mean_is_exact),
 		cmocka_unit_test(test_delta_of_monotonic_counters_is_the_interval),
 		cmocka_unit_test(test_extrema_fold_keeps_zero_as_a_real_value),

@@ -18,7 +18,8 @@ static json_object *render(bool lat, bool summary, struct snapshot *s)
 	struct trace_point pt = { .op = nasty_op, .target = target };
 	struct trace_plan plan = { .points = &pt, .nr_points = 1 };
 	struct report r = { .plan = &plan, .snap = s, .lat = lat, .summary = summary,
-			    .interval_s = 2.0, .wall = { 1700000000, 123000000 } };
+			    .interval_s = 2.0, .wall = { 1700000000, 123000000 },
+			    .show_all = true };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -52,11 +53,10 @@ static void test_lat_object_has_the_documented_fields(void **state)
 	json_object *o, *op, *lat, *b;
 	size_t i;
 
-	s->hists[0].buckets[hist_bucket_index(1000)] = 3;
-	s->hists[0].buckets[hist_bucket_index(5000)] = 1;
-	s->hists[0].sum = 8000;
-	hist_recount(&s->hists[0]);
-	hist_fold_extrema(&s->hists[0], ~1000ULL, 5000);
+	hist_add_value(&s->hists[0], 1000);
+	hist_add_value(&s->hists[0], 1000);
+	hist_add_value(&s->hists[0], 1000);
+	hist_add_value(&s->hists[0], 5000);
 	s->drops[DROP_MISSED_RETURN] = 2;
 	o = render(true, true, s);
 	assert_string_equal(json_object_get_string(get(o, "time")), "2023-11-14T22:13:20.123Z");
