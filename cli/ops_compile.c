@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/ops_compile.h"
+#include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
 /* What one probe of an op or state does: its role, and the expressions it evaluates. */
@@ -216,6 +217,11 @@ static int add_side(struct ops_program *p, struct resolver *r, const struct side
 	int rc;
 
 	rc = resolver__add(r, &s->probe->target, plan, msg, sizeof(msg));
+	/* a side that waits for the return must not put a return probe where it crashes */
+	if (!rc && (s->cookie & OP_COOKIE_AT_RETURN) &&
+	    (rc = lang_runtime__check_returns(plan, msg, sizeof(msg))) == -EINVAL)
+		return fail(s, err, errlen, "%s; make the op need no return: count (without "
+			    "ret), or A -> B paired by key at entries (no ret, no @ret)", msg);
 	if (rc) {
 		snprintf(err, errlen, "%s:%d: %s: %s", s->file ? s->file : "--op", s->line,
 			 s->what, msg);
