@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for loader/lang_runtime: real Go and OCaml files built by
+ * tests/fixtures/runtimes.mk (stripped too), native programs carrying one
+ * marker each, native files, corrupt files, and the plan check's message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "loader/lang_runtime.h"
+
+#define RT "build/fixtures/runtimes/"
+#define ELF "build/fixtures/elf/"
+
+static void expect_runtime(const char *path, enum lang_runtime rt, bool library,
+			   const char *marker)
+{
+	struct runtime_info info;
+	int err = lang_runtime__detect(path, &info);
+
+	if (err)
+		fail_msg("%s: detect failed: %s", path, strerror(-err));
+	if (info.runtime != rt)
+		fail_msg("%s: expected %s, detected %s", path, lang_runtime__name(rt),
+			 lang_runtime__name(info.runtime));
+	assert_int_equal(info.library, library);
+	if (!marker)
+		assert_null(info.marker);
+	else if (!strcmp(marker, "*"))
+		assert_non_null(info.marker);	/* whichever the table lists first */
+	else
+		assert_string_equal(info.marker, marker);
+}
+
+static void test_go_program_by_its_sections(void **state)
+{
+	expect_runtime(RT "fx_go", LANG_RUNTIME_GO, false, ".gopclntab");
+}
+
+/* -ldflags='-s -w' drops .symtab (and runtime.morestack with it), not .gopclntab. */
+static void test_stripped_go_program_still_go(void **state)
+{
+	expect_runtime(RT "fx_go_stripped", LANG_RUNTIME_GO, false, ".gopclntab");
+}
+
+/* A c-shared library has no .gopclntab section, but .go.buildinfo. */
+static void test_stripped_go_library_is_a_go_library(void **state)
+{
+	expect_runtime(RT "libfxgo.so", LANG_RUNTIME_GO, true, ".go.buildinfo");
+}
+
+/* The C program linking it is native: the decision is per file. */
+static void test_c_host_of_go_library_is_native(void **state)
+{
+	expect_runtime(RT "fx_gohost", LANG_RUNTIME_NATIVE, false, NULL);
+}
+
+static void test_ocaml_program(void **state)
+{
+	expect_runtime(RT "fx_ocaml", LANG_RUNTIME_OCAML, false, "*");
+}
+
+/* strip(1) leaves .dynsym, where ocamlopt's -Wl,-E put the markers too. */
+static void test_stripped_ocaml_program(void **state)
+{
+	expect_runtime(RT "fx_ocaml_stripped", LANG_RUNTIME_OCAML, false, "*");
+}
+
+static void test_each_marker_alone(void **state)
+{
+	expect_runtime(RT "markers/fx_mark_gosym", LANG_RUNTIME_GO, false, "runtime.morestack");
+	expect_runtime(RT "markers/fx_mark_camlsym", LANG_RUNTIME_OCAML, false,
+		       "caml_start_program");
+	expect_runtime(RT "markers/fx_mark_gosect", LANG_RUNTIME_GO, false, ".gopclntab");
+	expect_runtime(RT "markers/fx_mark_none", LANG_RUNTIME_NATIVE, false, NULL);
+}
+
+static void test_native_files(void **state)
+{
+	expect_runtime(ELF "fx_pie", LANG_RUNTIME_NATIVE, false, NULL);
+	expect_runtime(ELF "fx_nopie", LANG_RUNTIME_NATIVE, false, NULL);
+	expect_runtime(ELF "fx_stripped", LANG_RUNTIME_NATIVE, false, NULL);
+	expect_runtime(ELF "libfx.so", LANG_RUNTIME_NATIVE, true, NULL);
+	expect_runtime("build/fixtures/procs/fx_calls", LANG_RUNTIME_NATIVE, false, NULL);
+}
+
+/* Every corrupt fixture is an error, never a crash or a guess. */
+static void test_corrupt_files_are_errors(void **state)
+{
+	static const char *const bad[] = {
+		"fx_trunc_16", "fx_trunc_64", "fx_trunc_1000", "fx_trunc_half",
+		"fx_trunc_last", "fx_garbage", "fx_elf_garbage", "fx_bad_shoff",
+		"fx_bad_shnum", "fx_bad_phoff", "fx_class32", "fx_bigendian",
+		"fx_text", "fx_empty",
+	};
+	struct runtime_info info;
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), ELF "%s", bad[i]);
+		if (lang_runtime__detect(path, &info) != -ENOEXEC)
+			fail_msg("%s: expected -ENOEXEC", path);
+		assert_int_equal(info.runtime, LANG_RUNTIME_NATIVE);
+	}
+	assert_int_equal(lang_runtime__detect(ELF "no_such_file", &info), -ENOENT);
+	assert_int_equal(lang_runtime__detect(ELF, &info), -EISDIR);
+}
+
+/* A plan of two files: the first function in a Go file is named, with its path. */
+static void test_check_returns_names_first_function_in_runtime(void **state)
+{
+	char c_path[] = ELF "fx_pie", go_path[] = RT "fx_go", msg[512];
+	struct trace_point points[] = {
+		{ "fx_work", ELF "fx_pie:fx_work", false },
+		{ "main.apply", RT "fx_go:main.apply", false },
+	};
+	struct probe_site sites[] = {
+		{ .path = c_path, .offset = 0x1000, .cookie = 0 },
+		{ .path = go_path, .offset = 0x2000, .cookie = 1 },
+	};
+	struct trace_plan plan = { .points = points, .nr_points = 2, .sites = sites,
+				   .nr_sites = 2 };
+
+	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "main.apply: " RT "fx_go is a Go program, and a return "
+			    "probe would crash it (Go moves stacks)");
+	plan.nr_sites = 1;	/* the native file alone */
+	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), 0);
+}
+
+static void test_check_returns_ocaml_and_library_wording(void **state)
+{
+	char ml_path[] = RT "fx_ocaml_stripped", lib_path[] = RT "libfxgo.so", msg[512];
+	struct trace_point points[] = {
+		{ "camlFx_ocaml__apply_81", RT "fx_ocaml_stripped:camlFx_ocaml__apply_81", false },
+		{ "FxGoApply", RT "libfxgo.so:FxGoApply", false },
+	};
+	struct probe_site site = { .path = ml_path, .cookie = 0 };
+	struct trace_plan plan = { .points = points, .nr_points = 2, .sites = &site,
+				   .nr_sites = 1 };
+
+	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "camlFx_ocaml__apply_81: " RT "fx_ocaml_stripped is an OCaml "
+			    "program, and a return probe would crash it (OCaml walks its "
+			    "stack by return addresses)");
+	site = (struct probe_site){ .path = lib_path, .cookie = 1 };
+	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "libfxgo.so is a Go library, and"));
+}
+
+/* A file that changed into garbage since it was resolved: an error, not a pass. */
+static void test_check_returns_unreadable_file_is_an_error(void **state)
+{
+	char path[] = ELF "fx_garbage", msg[512];
+	struct trace_point point = { "f", ELF "fx_garbage:f", false };
+	struct probe_site site = { .path = path, .cookie = 0 };
+	struct trace_plan plan = { .points = &point, .nr_points = 1, .sites = &site,
+				   .nr_sites = 1 };
+
+	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -ENOEXEC);
+	assert_non_null(strstr(msg, ELF "fx_garbage: cannot tell its language runtime"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_go_program_by_its_sections),
+		cmocka_unit_test(test_stripped_go_program_still_go),
+		cmocka_unit_test(test_stripped_go_library_is_a_go_library),
+		cmocka_unit_test(test_c_host_of_go_library_is_native),
+		cmocka_unit_test(test_ocaml_program),
+		cmocka_unit_test(test_stripped_ocaml_program),
+		cmocka_unit_test(test_each_marker_alone),
+		cmocka_unit_test(test_native_files),
+		cmocka_unit_test(test_corrupt_files_are_errors),
+		cmocka_unit_test(test_check_returns_names_first_function_in_runtime),
+		cmocka_unit_test(test_check_returns_ocaml_and_library_wording),
+		cmocka_unit_test(test_check_returns_unreadable_file_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
