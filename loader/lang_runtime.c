@@ -5,6 +5,7 @@
  * see lang_runtime.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "loader/elf_file.h"
@@ -43,19 +44,33 @@ static const struct marker symbols[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The marker named by the string at off of a string table, if any. */
-static const struct marker *find_marker(const struct marker *m, size_t n,
-					const char *strs, size_t size, size_t off)
+static const struct marker *section_marker(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(sections); i++)
+		if (!strcmp(name, sections[i].name))
+			return &sections[i];
+	return NULL;
+}
+
+/*
+ * The symbol marker named at off of a string table. Bounded by the marker,
+ * not the table: elf_strptr() looks for the end of every name, which a
+ * hostile table (thousands of symbols on one long unterminated name) makes
+ * quadratic.
+ */
+static const struct marker *symbol_marker(const Elf_Data *strs, size_t off)
 {
 	size_t i, len;
 
-	if (!strs || off >= size)
+	if (off >= strs->d_size)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		len = strlen(m[i].name);
-		/* the name and its NUL inside the table: no read past its end */
-		if (len < size - off && !memcmp(strs + off, m[i].name, len + 1))
-			return &m[i];
+	for (i = 0; i < ARRAY_SIZE(symbols); i++) {
+		len = strlen(symbols[i].name);
+		if (len < strs->d_size - off &&
+		    !memcmp((const char *)strs->d_buf + off, symbols[i].name, len + 1))
+			return &symbols[i];
 	}
 	return NULL;
 }
@@ -63,45 +78,31 @@ static const struct marker *find_marker(const struct marker *m, size_t n,
 /*
  * The first marker among the names of one symbol table. A table that does
  * not hold together is skipped, not fatal: the resolver has read it
- * already, and a marker elsewhere may still tell. Entries and names are
- * read in place (libelf hands native 64-bit tables as they are in the
- * file): node's 180k symbols take milliseconds this way, not gelf_getsym()
- * and elf_strptr()'s 150.
+ * already, and a marker elsewhere may still tell.
  */
 static const struct marker *scan_symbols(const struct elf_file *ef, Elf_Scn *scn,
 					 const GElf_Shdr *sh)
 {
-	Elf_Data *data = elf_file__section_data(ef, scn, sh), *str_data;
+	Elf_Data *data = elf_file__section_data(ef, scn, sh), *strs;
 	const struct marker *m;
-	const Elf64_Sym *syms;
 	GElf_Shdr str_sh;
 	Elf_Scn *str_scn;
 	size_t i, nr;
+	GElf_Sym sym;
 
-	if (!data || data->d_type != ELF_T_SYM || sh->sh_entsize != sizeof(Elf64_Sym))
+	if (!data || sh->sh_entsize != sizeof(Elf64_Sym))
 		return NULL;
 	str_scn = elf_file__section(ef, sh->sh_link, &str_sh);
 	if (!str_scn || str_sh.sh_type != SHT_STRTAB ||
-	    !(str_data = elf_file__section_data(ef, str_scn, &str_sh)))
+	    !(strs = elf_file__section_data(ef, str_scn, &str_sh)))
 		return NULL;
-	syms = data->d_buf;
 	nr = data->d_size / sizeof(Elf64_Sym);
-	for (i = 1; i < nr; i++) {
-		m = find_marker(symbols, ARRAY_SIZE(symbols), str_data->d_buf,
-				str_data->d_size, syms[i].st_name);
-		if (m)
+	for (i = 1; i < nr && i <= INT_MAX; i++) {
+		if (!gelf_getsym(data, (int)i, &sym))
+			return NULL;
+		if ((m = symbol_marker(strs, sym.st_name)))
 			return m;
 	}
-	return NULL;
-}
-
-static const struct marker *find_section_marker(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < ARRAY_SIZE(sections); i++)
-		if (!strcmp(name, sections[i].name))
-			return &sections[i];
 	return NULL;
 }
 
@@ -116,7 +117,7 @@ static const struct marker *find_markers(const struct elf_file *ef)
 	for (i = 1; i < n; i++) {
 		if (!elf_file__section(ef, i, &sh))
 			continue;
-		m = find_section_marker(elf_file__section_name(ef, &sh));
+		m = section_marker(elf_file__section_name(ef, &sh));
 		if (m)
 			return m;
 	}

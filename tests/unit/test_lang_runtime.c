@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include "loader/lang_runtime.h"
+#include "tests/unit/helpers.h"
 
 #define RT "build/fixtures/runtimes/"
 #define ELF "build/fixtures/elf/"
@@ -113,6 +118,77 @@ static void test_corrupt_files_are_errors(void **state)
 	assert_int_equal(lang_runtime__detect(ELF, &info), -EISDIR);
 }
 
+/*
+ * A hostile file: nsyms symbols all named by one name of name_len bytes
+ * with no NUL after it, where a reader that looks for the end of each name
+ * scans the whole name for every symbol.
+ */
+static void write_long_name_elf(const char *path, size_t nsyms, size_t name_len)
+{
+	static const char shstr[] = "\0.symtab\0.strtab\0.shstrtab";
+	size_t sym_off = sizeof(Elf64_Ehdr), str_off = sym_off + nsyms * sizeof(Elf64_Sym);
+	size_t shstr_off = str_off + 1 + name_len, sh_off = shstr_off + sizeof(shstr);
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+			     EV_CURRENT },
+		.e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_shoff = sh_off, .e_ehsize = sizeof(Elf64_Ehdr),
+		.e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 4, .e_shstrndx = 3,
+	};
+	Elf64_Shdr sh[4] = {
+		[1] = { .sh_name = 1, .sh_type = SHT_SYMTAB, .sh_offset = sym_off,
+			.sh_size = nsyms * sizeof(Elf64_Sym), .sh_link = 2, .sh_addralign = 8,
+			.sh_entsize = sizeof(Elf64_Sym) },
+		[2] = { .sh_name = 9, .sh_type = SHT_STRTAB, .sh_offset = str_off,
+			.sh_size = 1 + name_len, .sh_addralign = 1 },
+		[3] = { .sh_name = 17, .sh_type = SHT_STRTAB, .sh_offset = shstr_off,
+			.sh_size = sizeof(shstr), .sh_addralign = 1 },
+	};
+	Elf64_Sym sym = { .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
+	FILE *f = fopen(path, "wb");
+	size_t i;
+
+	assert_non_null(f);
+	fwrite(&eh, sizeof(eh), 1, f);
+	fwrite(&(Elf64_Sym){ 0 }, sizeof(sym), 1, f);
+	for (i = 1; i < nsyms; i++)
+		fwrite(&sym, sizeof(sym), 1, f);
+	fputc('\0', f);
+	for (i = 0; i < name_len; i++)
+		fputc('r', f);
+	fwrite(shstr, sizeof(shstr), 1, f);
+	fwrite(sh, sizeof(sh), 1, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * 200k symbols on one 8 MiB name: a look for each name's end would scan
+ * 1.6 TB. The child gets 60 s (the work is milliseconds): past that it is
+ * a hang, whatever the machine's load.
+ */
+static void test_long_unterminated_name_does_not_hang(void **state)
+{
+	char path[512];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/long_name", scratch_dir);
+	write_long_name_elf(path, 200000, 8 << 20);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct runtime_info info;
+
+		alarm(60);
+		_exit(lang_runtime__detect(path, &info) == 0 &&
+		      info.runtime == LANG_RUNTIME_NATIVE ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("detect did not finish: signal %d (SIGALRM is a hang)", WTERMSIG(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A plan of two files: the first function in a Go file is named, with its path. */
 static void test_check_returns_names_first_function_in_runtime(void **state)
 {
@@ -170,6 +246,7 @@ static void test_check_returns_unreadable_file_is_an_error(void **state)
 
 int main(void)
 {
+	char dir[] = "/tmp/test_lang_runtime.XXXXXX";
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_program_by_its_sections),
 		cmocka_unit_test(test_stripped_go_program_still_go),
@@ -183,7 +260,9 @@ int main(void)
 		cmocka_unit_test(test_check_returns_names_first_function_in_runtime),
 		cmocka_unit_test(test_check_returns_ocaml_and_library_wording),
 		cmocka_unit_test(test_check_returns_unreadable_file_is_an_error),
+		cmocka_unit_test(test_long_unterminated_name_does_not_hang),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	scratch_dir = dir;
+	return cmocka_run_group_tests(tests, scratch_dir_setup, scratch_dir_teardown);
 }
