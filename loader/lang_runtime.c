@@ -44,35 +44,40 @@ static const struct marker symbols[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct marker *section_marker(const char *name)
+/*
+ * Whether the string at off of a string table is name. Bounded by name,
+ * not the table: elf_strptr() looks for the end of every string, which a
+ * hostile table (thousands of entries on one long unterminated string)
+ * makes quadratic.
+ */
+static bool string_is(const Elf_Data *strs, size_t off, const char *name)
+{
+	size_t len = strlen(name);
+
+	return off < strs->d_size && len < strs->d_size - off &&
+	       !memcmp((const char *)strs->d_buf + off, name, len + 1);
+}
+
+static const struct marker *find_marker(const struct marker *m, size_t n,
+					const Elf_Data *strs, size_t off)
 {
 	size_t i;
 
-	for (i = 0; name && i < ARRAY_SIZE(sections); i++)
-		if (!strcmp(name, sections[i].name))
-			return &sections[i];
+	for (i = 0; i < n; i++)
+		if (string_is(strs, off, m[i].name))
+			return &m[i];
 	return NULL;
 }
 
-/*
- * The symbol marker named at off of a string table. Bounded by the marker,
- * not the table: elf_strptr() looks for the end of every name, which a
- * hostile table (thousands of symbols on one long unterminated name) makes
- * quadratic.
- */
-static const struct marker *symbol_marker(const Elf_Data *strs, size_t off)
+/* The contents of the string table at index ndx, or NULL. */
+static Elf_Data *string_table(const struct elf_file *ef, size_t ndx)
 {
-	size_t i, len;
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf_file__section(ef, ndx, &sh);
 
-	if (off >= strs->d_size)
+	if (!scn || sh.sh_type != SHT_STRTAB)
 		return NULL;
-	for (i = 0; i < ARRAY_SIZE(symbols); i++) {
-		len = strlen(symbols[i].name);
-		if (len < strs->d_size - off &&
-		    !memcmp((const char *)strs->d_buf + off, symbols[i].name, len + 1))
-			return &symbols[i];
-	}
-	return NULL;
+	return elf_file__section_data(ef, scn, &sh);
 }
 
 /*
@@ -83,24 +88,19 @@ static const struct marker *symbol_marker(const Elf_Data *strs, size_t off)
 static const struct marker *scan_symbols(const struct elf_file *ef, Elf_Scn *scn,
 					 const GElf_Shdr *sh)
 {
-	Elf_Data *data = elf_file__section_data(ef, scn, sh), *strs;
+	Elf_Data *data = elf_file__section_data(ef, scn, sh);
+	Elf_Data *strs = string_table(ef, sh->sh_link);
 	const struct marker *m;
-	GElf_Shdr str_sh;
-	Elf_Scn *str_scn;
 	size_t i, nr;
 	GElf_Sym sym;
 
-	if (!data || sh->sh_entsize != sizeof(Elf64_Sym))
-		return NULL;
-	str_scn = elf_file__section(ef, sh->sh_link, &str_sh);
-	if (!str_scn || str_sh.sh_type != SHT_STRTAB ||
-	    !(strs = elf_file__section_data(ef, str_scn, &str_sh)))
+	if (!data || !strs || sh->sh_entsize != sizeof(Elf64_Sym))
 		return NULL;
 	nr = data->d_size / sizeof(Elf64_Sym);
 	for (i = 1; i < nr && i <= INT_MAX; i++) {
 		if (!gelf_getsym(data, (int)i, &sym))
 			return NULL;
-		if ((m = symbol_marker(strs, sym.st_name)))
+		if ((m = find_marker(symbols, ARRAY_SIZE(symbols), strs, sym.st_name)))
 			return m;
 	}
 	return NULL;
@@ -108,33 +108,41 @@ static const struct marker *scan_symbols(const struct elf_file *ef, Elf_Scn *scn
 
 static const struct marker *find_markers(const struct elf_file *ef)
 {
-	size_t i, n = elf_file__nr_sections(ef);
-	const struct marker *m, *by_sym = NULL;
+	size_t i, n = elf_file__nr_sections(ef), shstrndx;
+	const struct marker *m = NULL;
+	Elf_Data *names = NULL;
 	GElf_Shdr sh;
 	Elf_Scn *scn;
 
 	/* sections first: a name compare each, where symbols number thousands */
-	for (i = 1; i < n; i++) {
-		if (!elf_file__section(ef, i, &sh))
-			continue;
-		m = section_marker(elf_file__section_name(ef, &sh));
-		if (m)
-			return m;
-	}
-	for (i = 1; i < n && !by_sym; i++) {
+	if (!elf_getshdrstrndx(elf_file__elf(ef), &shstrndx))
+		names = string_table(ef, shstrndx);
+	for (i = 1; i < n && names && !m; i++)
+		if (elf_file__section(ef, i, &sh))
+			m = find_marker(sections, ARRAY_SIZE(sections), names, sh.sh_name);
+	for (i = 1; i < n && !m; i++) {
 		scn = elf_file__section(ef, i, &sh);
 		if (scn && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-			by_sym = scan_symbols(ef, scn, &sh);
+			m = scan_symbols(ef, scn, &sh);
 	}
-	return by_sym;
+	return m;
 }
 
-/* A program has an interpreter or is not position-independent; a library neither. */
+/* A program is not position-independent, or names its interpreter; a library neither. */
 static bool is_library(const struct elf_file *ef)
 {
-	GElf_Shdr sh;
+	Elf *elf = elf_file__elf(ef);
+	size_t i, phnum;
+	GElf_Phdr ph;
 
-	return elf_file__is_pie_or_dso(ef) && !elf_file__section_by_name(ef, ".interp", &sh);
+	if (!elf_file__is_pie_or_dso(ef))
+		return false;
+	if (elf_getphdrnum(elf, &phnum))
+		return false;
+	for (i = 0; i < phnum && i <= INT_MAX; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+			return false;
+	return true;
 }
 
 int lang_runtime__detect(const char *path, struct runtime_info *out)

@@ -119,35 +119,36 @@ static void test_corrupt_files_are_errors(void **state)
 }
 
 /*
- * A hostile file: nsyms symbols all named by one name of name_len bytes
- * with no NUL after it, where a reader that looks for the end of each name
- * scans the whole name for every symbol.
+ * A hostile file: nsyms symbols and nsects sections all named by one name
+ * of name_len bytes with no NUL after it (the one string table is also the
+ * section names'), where a reader that looks for the end of each name
+ * scans the whole name for every symbol and section.
  */
-static void write_long_name_elf(const char *path, size_t nsyms, size_t name_len)
+static void write_long_name_elf(const char *path, size_t nsyms, size_t nsects,
+				size_t name_len)
 {
-	static const char shstr[] = "\0.symtab\0.strtab\0.shstrtab";
 	size_t sym_off = sizeof(Elf64_Ehdr), str_off = sym_off + nsyms * sizeof(Elf64_Sym);
-	size_t shstr_off = str_off + 1 + name_len, sh_off = shstr_off + sizeof(shstr);
+	size_t sh_off = (str_off + 1 + name_len + 7) & ~(size_t)7, i;
 	Elf64_Ehdr eh = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
 			     EV_CURRENT },
 		.e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
 		.e_shoff = sh_off, .e_ehsize = sizeof(Elf64_Ehdr),
-		.e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 4, .e_shstrndx = 3,
+		.e_shentsize = sizeof(Elf64_Shdr), .e_shnum = (Elf64_Half)(3 + nsects),
+		.e_shstrndx = 2,
 	};
-	Elf64_Shdr sh[4] = {
+	Elf64_Shdr sh[3] = {
 		[1] = { .sh_name = 1, .sh_type = SHT_SYMTAB, .sh_offset = sym_off,
 			.sh_size = nsyms * sizeof(Elf64_Sym), .sh_link = 2, .sh_addralign = 8,
 			.sh_entsize = sizeof(Elf64_Sym) },
-		[2] = { .sh_name = 9, .sh_type = SHT_STRTAB, .sh_offset = str_off,
+		[2] = { .sh_name = 1, .sh_type = SHT_STRTAB, .sh_offset = str_off,
 			.sh_size = 1 + name_len, .sh_addralign = 1 },
-		[3] = { .sh_name = 17, .sh_type = SHT_STRTAB, .sh_offset = shstr_off,
-			.sh_size = sizeof(shstr), .sh_addralign = 1 },
 	};
+	Elf64_Shdr empty = { .sh_name = 1, .sh_type = SHT_PROGBITS };
 	Elf64_Sym sym = { .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
 	FILE *f = fopen(path, "wb");
-	size_t i;
 
+	assert_true(3 + nsects < SHN_LORESERVE);
 	assert_non_null(f);
 	fwrite(&eh, sizeof(eh), 1, f);
 	fwrite(&(Elf64_Sym){ 0 }, sizeof(sym), 1, f);
@@ -156,15 +157,18 @@ static void write_long_name_elf(const char *path, size_t nsyms, size_t name_len)
 	fputc('\0', f);
 	for (i = 0; i < name_len; i++)
 		fputc('r', f);
-	fwrite(shstr, sizeof(shstr), 1, f);
+	for (i = str_off + 1 + name_len; i < sh_off; i++)
+		fputc('\0', f);	/* padding: not part of the string table */
 	fwrite(sh, sizeof(sh), 1, f);
+	for (i = 0; i < nsects; i++)
+		fwrite(&empty, sizeof(empty), 1, f);
 	assert_int_equal(fclose(f), 0);
 }
 
 /*
- * 200k symbols on one 8 MiB name: a look for each name's end would scan
- * 1.6 TB. The child gets 60 s (the work is milliseconds): past that it is
- * a hang, whatever the machine's load.
+ * 200k symbols and 60k sections on one 8 MiB name: a look for each name's
+ * end would scan about 2 TB. The child gets 60 s (the work takes
+ * milliseconds): past that it is a hang, whatever the machine's load.
  */
 static void test_long_unterminated_name_does_not_hang(void **state)
 {
@@ -173,7 +177,7 @@ static void test_long_unterminated_name_does_not_hang(void **state)
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/long_name", scratch_dir);
-	write_long_name_elf(path, 200000, 8 << 20);
+	write_long_name_elf(path, 200000, 60000, 8 << 20);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid) {
