@@ -194,31 +194,37 @@ static int shown_len(const struct trace_point *p)
 
 int lang_runtime__check_returns(const struct trace_plan *plan, char *msg, size_t len)
 {
-	const struct trace_point *p;
 	struct runtime_info info;
-	const char *last = NULL;
+	const char *last = NULL, *op, *shown;
+	int err, shown_n;
 	size_t i;
-	int err;
 
 	for (i = 0; i < plan->nr_sites; i++) {
 		const struct probe_site *s = &plan->sites[i];
 
 		/* sites of one file share one path string, and sit together once sorted */
-		if (s->path == last || s->cookie >= plan->nr_points)
+		if (s->path == last)
 			continue;
 		last = s->path;
-		p = &plan->points[s->cookie];
+		if (s->cookie < plan->nr_points) {
+			op = plan->points[s->cookie].op;
+			shown = plan->points[s->cookie].target;
+			shown_n = shown_len(&plan->points[s->cookie]);
+		} else {	/* not a plan the resolver made: name the file as we open it */
+			op = "a function";
+			shown = s->path;
+			shown_n = (int)strlen(s->path);
+		}
 		err = lang_runtime__detect(s->path, &info);
 		if (err) {
 			snprintf(msg, len, "%.*s: cannot tell its language runtime: %s",
-				 shown_len(p), p->target, strerror(-err));
+				 shown_n, shown, strerror(-err));
 			return err == -EINVAL ? -EIO : err;
 		}
 		if (info.runtime == LANG_RUNTIME_NATIVE)
 			continue;
 		snprintf(msg, len, "%s: %.*s is %s %s %s, and a return probe would crash it (%s)",
-			 p->op, shown_len(p), p->target,
-			 info.runtime == LANG_RUNTIME_OCAML ? "an" : "a",
+			 op, shown_n, shown, info.runtime == LANG_RUNTIME_OCAML ? "an" : "a",
 			 lang_runtime__name(info.runtime), info.library ? "library" : "program",
 			 why(info.runtime));
 		return -EINVAL;

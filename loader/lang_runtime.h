@@ -39,8 +39,9 @@ const char *lang_runtime__name(enum lang_runtime rt);
  * The first function of plan whose file holds a runtime a return probe
  * would crash: -EINVAL with "OP: PATH is a Go program, and a return probe
  * would crash it (Go moves stacks)" in msg, the path as the process sees
- * it. 0 if there is none, or when a file cannot be read (resolving it
- * already read it: it can only have changed since, and attaching will say).
+ * it. 0 if there is none. A file that cannot be read (it changed since it
+ * was resolved) cannot be cleared: -ENOEXEC, -ENOENT... (never -EINVAL)
+ * with "PATH: cannot tell its language runtime: REASON" in msg.
  */
 int lang_runtime__check_returns(const struct trace_plan *plan, char *msg, size_t len);
 
