@@ -126,7 +126,7 @@ static int check_returns(const struct env *env, const struct trace_plan *plan)
 
 	if (env->cmd != CMD_LAT)
 		return 0;
-	rc = lang_runtime__check_returns(plan, msg, sizeof(msg));
+	rc = lang_runtime__check_returns(NULL, plan, msg, sizeof(msg));
 	if (rc == -EINVAL)
 		report_error("lat on %s; use count, or a watch op that needs no return (count, "
 			     "or A -> B paired by key at entries)", msg);

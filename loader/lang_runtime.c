@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "loader/elf_file.h"
 #include "loader/lang_runtime.h"
@@ -14,6 +15,16 @@
 struct marker {
 	const char *name;
 	enum lang_runtime runtime;
+};
+
+struct cached_file {
+	char *path;
+	struct runtime_info info;
+};
+
+struct runtime_cache {
+	struct cached_file *files;
+	size_t nr;
 };
 
 /*
@@ -192,7 +203,52 @@ static int shown_len(const struct trace_point *p)
 	return t > o ? (int)(t - o - 1) : (int)t;
 }
 
-int lang_runtime__check_returns(const struct trace_plan *plan, char *msg, size_t len)
+struct runtime_cache *runtime_cache__new(void)
+{
+	return calloc(1, sizeof(struct runtime_cache));
+}
+
+void runtime_cache__free(struct runtime_cache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nr; i++)
+		free(c->files[i].path);
+	free(c->files);
+	free(c);
+}
+
+/* detect, through the cache if there is one (a failure is not kept) */
+static int detect_cached(struct runtime_cache *c, const char *path, struct runtime_info *info)
+{
+	struct cached_file *f;
+	size_t i;
+	int err;
+
+	for (i = 0; c && i < c->nr; i++) {
+		if (!strcmp(c->files[i].path, path)) {
+			*info = c->files[i].info;
+			return 0;
+		}
+	}
+	err = lang_runtime__detect(path, info);
+	if (err || !c)
+		return err;
+	f = realloc(c->files, (c->nr + 1) * sizeof(*f));
+	if (!f)
+		return 0;	/* known now, just not kept */
+	c->files = f;
+	f[c->nr].path = strdup(path);
+	f[c->nr].info = *info;
+	if (f[c->nr].path)
+		c->nr++;
+	return 0;
+}
+
+int lang_runtime__check_returns(struct runtime_cache *cache, const struct trace_plan *plan,
+				char *msg, size_t len)
 {
 	struct runtime_info info;
 	const char *last = NULL, *op, *shown;
@@ -215,7 +271,7 @@ int lang_runtime__check_returns(const struct trace_plan *plan, char *msg, size_t
 			shown = s->path;
 			shown_n = (int)strlen(s->path);
 		}
-		err = lang_runtime__detect(s->path, &info);
+		err = detect_cached(cache, s->path, &info);
 		if (err) {
 			snprintf(msg, len, "%.*s: cannot tell its language runtime: %s",
 				 shown_n, shown, strerror(-err));

@@ -35,14 +35,22 @@ int lang_runtime__detect(const char *path, struct runtime_info *out);
 /* "Go", "OCaml", "native". */
 const char *lang_runtime__name(enum lang_runtime rt);
 
+/* The files already looked at: several plans over one big file read it once. */
+struct runtime_cache;
+
+struct runtime_cache *runtime_cache__new(void);
+void runtime_cache__free(struct runtime_cache *c);
+
 /*
  * The first function of plan whose file holds a runtime a return probe
  * would crash: -EINVAL with "OP: PATH is a Go program, and a return probe
  * would crash it (Go moves stacks)" in msg, the path as the process sees
  * it. 0 if there is none. A file that cannot be read (it changed since it
  * was resolved) cannot be cleared: -ENOEXEC, -ENOENT... (never -EINVAL)
- * with "PATH: cannot tell its language runtime: REASON" in msg.
+ * with "PATH: cannot tell its language runtime: REASON" in msg. cache may
+ * be NULL; with one, a file is read once.
  */
-int lang_runtime__check_returns(const struct trace_plan *plan, char *msg, size_t len);
+int lang_runtime__check_returns(struct runtime_cache *cache, const struct trace_plan *plan,
+				char *msg, size_t len);
 
 #endif /* SYNCTRACE_LANG_RUNTIME_H */

@@ -208,11 +208,11 @@ static void test_check_returns_names_first_function_in_runtime(void **state)
 	struct trace_plan plan = { .points = points, .nr_points = 2, .sites = sites,
 				   .nr_sites = 2 };
 
-	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "main.apply: " RT "fx_go is a Go program, and a return "
 			    "probe would crash it (Go moves stacks)");
 	plan.nr_sites = 1;	/* the native file alone */
-	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), 0);
+	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), 0);
 }
 
 static void test_check_returns_ocaml_and_library_wording(void **state)
@@ -226,12 +226,12 @@ static void test_check_returns_ocaml_and_library_wording(void **state)
 	struct trace_plan plan = { .points = points, .nr_points = 2, .sites = &site,
 				   .nr_sites = 1 };
 
-	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "camlFx_ocaml__apply_81: " RT "fx_ocaml_stripped is an OCaml "
 			    "program, and a return probe would crash it (OCaml walks its "
 			    "stack by return addresses)");
 	site = (struct probe_site){ .path = lib_path, .cookie = 1 };
-	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "libfxgo.so is a Go library, and"));
 }
 
@@ -244,7 +244,7 @@ static void test_check_returns_unreadable_file_is_an_error(void **state)
 	struct trace_plan plan = { .points = &point, .nr_points = 1, .sites = &site,
 				   .nr_sites = 1 };
 
-	assert_int_equal(lang_runtime__check_returns(&plan, msg, sizeof(msg)), -ENOEXEC);
+	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -ENOEXEC);
 	assert_non_null(strstr(msg, ELF "fx_garbage: cannot tell its language runtime"));
 }
 
