@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/report.h"
+#include "loader/lang_runtime.h"
 #include "loader/target_spec.h"
 #include "loader/resolve.h"
 #include "loader/session.h"
@@ -127,6 +128,23 @@ static int build_plan(const struct env *env, const struct target_spec *specs,
 	resolver__free(r);
 	if (!rc)
 		trace_plan__finish(plan);
+	return rc;
+}
+
+/* lat times a call to its return: not where a return probe would crash the program. */
+static int check_returns(const struct env *env, const struct trace_plan *plan)
+{
+	char msg[1024];
+	int rc;
+
+	if (env->cmd != CMD_LAT)
+		return 0;
+	rc = lang_runtime__check_returns(NULL, plan, msg, sizeof(msg));
+	if (rc == -EINVAL)
+		report_error("lat on %s; use count, or a watch op that needs no return (count, "
+			     "or A -> B paired by key at entries)", msg);
+	else if (rc)
+		report_error("%s", msg);
 	return rc;
 }
 
@@ -254,6 +272,8 @@ int cmd_trace(const struct env *env)
 	if ((rc = prepare_to_trace(env, &pidfd)))
 		goto cleanup;
 	rc = build_plan(env, specs, &plan);
+	if (!rc)
+		rc = check_returns(env, &plan);
 	if (rc) {
 		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto cleanup;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/ops_compile.h"
+#include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
 /* What one probe of an op or state does: its role, and the expressions it evaluates. */
@@ -208,14 +209,19 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 	return 0;
 }
 
-static int add_side(struct ops_program *p, struct resolver *r, const struct side *s,
-		    char *err, size_t errlen)
+static int add_side(struct ops_program *p, struct resolver *r, struct runtime_cache *rt,
+		    const struct side *s, char *err, size_t errlen)
 {
 	struct trace_plan *plan = &p->plans[p->nr_plans++];
 	char msg[768];
 	int rc;
 
 	rc = resolver__add(r, &s->probe->target, plan, msg, sizeof(msg));
+	/* a side that waits for the return must not put a return probe where it crashes */
+	if (!rc && (s->cookie & OP_COOKIE_AT_RETURN) &&
+	    (rc = lang_runtime__check_returns(rt, plan, msg, sizeof(msg))) == -EINVAL)
+		return fail(s, err, errlen, "%s; make the op need no return: count (without "
+			    "ret), or A -> B paired by key at entries (no ret, no @ret)", msg);
 	if (rc) {
 		snprintf(err, errlen, "%s:%d: %s: %s", s->file ? s->file : "--op", s->line,
 			 s->what, msg);
@@ -224,8 +230,9 @@ static int add_side(struct ops_program *p, struct resolver *r, const struct side
 	return add_sites(p, s, plan, err, errlen);
 }
 
-static int compile_op(struct ops_program *p, struct resolver *r, const struct op_spec *o,
-		      const struct ops_options *opt, char *err, size_t errlen)
+static int compile_op(struct ops_program *p, struct resolver *r, struct runtime_cache *rt,
+		      const struct op_spec *o, const struct ops_options *opt, char *err,
+		      size_t errlen)
 {
 	size_t i = p->nr_ops++;
 	struct side start, end;
@@ -237,9 +244,9 @@ static int compile_op(struct ops_program *p, struct resolver *r, const struct op
 	op_sides(o, i, &start, &end);
 	snprintf(what, sizeof(what), "op '%s'", o->name);
 	start.what = end.what = what;
-	rc = add_side(p, r, &start, err, errlen);
+	rc = add_side(p, r, rt, &start, err, errlen);
 	if (!rc && o->paired)
-		rc = add_side(p, r, &end, err, errlen);
+		rc = add_side(p, r, rt, &end, err, errlen);
 	return rc;
 }
 
@@ -261,7 +268,7 @@ static int compile_state(struct ops_program *p, struct resolver *r, const struct
 	c->nr_values = st->nr_names ? (__u32)st->nr_names : STATE_VALUES;
 	for (v = 0; v < (int)c->nr_values; v++)
 		c->values[v] = st->nr_names ? st->values[v] : v;
-	return add_side(p, r, &s, err, errlen);
+	return add_side(p, r, NULL, &s, err, errlen);	/* a state fires at entry */
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -286,6 +293,7 @@ static int check_sizes(const struct ops_file *f, char *err, size_t errlen)
 int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *opt,
 		struct ops_program *out, char *err, size_t errlen)
 {
+	struct runtime_cache *rt = NULL;
 	struct resolver *r = NULL;
 	size_t i;
 	int rc;
@@ -294,15 +302,18 @@ int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *o
 	if ((rc = check_sizes(f, err, errlen)))
 		return rc;
 	r = resolver__new(pid);
+	rt = runtime_cache__new();	/* ops on one big binary (node) read it once */
 	out->plans = calloc(2 * f->nr_ops + f->nr_states + 1, sizeof(*out->plans));
-	if (!r || !out->plans) {
+	if (!r || !rt || !out->plans) {
 		resolver__free(r);
+		runtime_cache__free(rt);
 		return -ENOMEM;
 	}
 	for (i = 0; i < f->nr_ops && !rc; i++)
-		rc = compile_op(out, r, &f->ops[i], opt, err, errlen);
+		rc = compile_op(out, r, rt, &f->ops[i], opt, err, errlen);
 	for (i = 0; i < f->nr_states && !rc; i++)
 		rc = compile_state(out, r, &f->states[i], err, errlen);
+	runtime_cache__free(rt);
 	resolver__free(r);
 	if (!rc)
 		qsort(out->sites, out->nr_sites, sizeof(*out->sites), cmp_path);

@@ -21,6 +21,7 @@ TEST_PKGS=(
 	sqlite3 libsqlite3-dev	  # profiles: sqlite (the CLI, a C client)
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
+	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
 )
 
 case "${1:-test}" in

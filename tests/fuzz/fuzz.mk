@@ -6,8 +6,10 @@ FUZZ_SECONDS ?= 20
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. -Iinclude
-FUZZ_ELF_SRCS := loader/elf_file.c loader/elf_syms.c loader/edit_distance.c loader/usdt_notes.c
-FUZZ_ELF_HDRS := loader/elf_file.h loader/elf_syms.h loader/edit_distance.h loader/usdt_notes.h
+FUZZ_ELF_SRCS := loader/elf_file.c loader/elf_syms.c loader/edit_distance.c loader/usdt_notes.c \
+		 loader/lang_runtime.c
+FUZZ_ELF_HDRS := loader/elf_file.h loader/elf_syms.h loader/edit_distance.h loader/usdt_notes.h \
+		 loader/lang_runtime.h
 # A finding is any crash, leak, hang over 10 s, or single allocation over
 # 64 MiB: inputs are at most 64 KiB, so nothing honest needs that much.
 FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
@@ -43,15 +45,18 @@ $(FUZZ_DIR)/seeds_args/.done: tests/fuzz/fuzz.mk
 		i=$$((i + 1)); printf '%s' "$$s" > $(dir $@)seed_$$i; \
 	done; touch $@
 
-# FX_ELF_ALL and FX_ELF_DIR come from tests/fixtures/elf.mk, which the top
-# Makefile includes first (sorted: "fixtures" < "fuzz").
+# FX_ELF_ALL and FX_ELF_DIR come from tests/fixtures/elf.mk, FX_RT_MARKS and
+# FX_RT_MARK_DIR (small programs with a Go or OCaml marker) from
+# tests/fixtures/runtimes.mk, which the top Makefile includes first (sorted:
+# "fixtures" < "fuzz").
 .PHONY: fuzz
 fuzz: $(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_DIR)/fuzz_ldcache \
-		$(FUZZ_DIR)/seeds_args/.done $(FUZZ_DIR)/seeds_ldcache/.done $(FX_ELF_ALL)
+		$(FUZZ_DIR)/seeds_args/.done $(FUZZ_DIR)/seeds_ldcache/.done $(FX_ELF_ALL) \
+		$(FX_RT_MARKS)
 	@mkdir -p $(FUZZ_DIR)/corpus_elf $(FUZZ_DIR)/corpus_args $(FUZZ_DIR)/corpus_ldcache
 	$(FUZZ_DIR)/fuzz_elf $(FUZZ_OPTS) -max_len=65536 \
 		-artifact_prefix=$(FUZZ_DIR)/elf- \
-		$(FUZZ_DIR)/corpus_elf $(FX_ELF_DIR)
+		$(FUZZ_DIR)/corpus_elf $(FX_ELF_DIR) $(FX_RT_MARK_DIR)
 	$(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_OPTS) -max_len=256 \
 		-artifact_prefix=$(FUZZ_DIR)/args- \
 		$(FUZZ_DIR)/corpus_args $(FUZZ_DIR)/seeds_args

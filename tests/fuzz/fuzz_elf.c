@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harnesses for the ELF layer. By default: whole files through
- * elf_symtab__load/match/suggest and usdt_notes__load. With
+ * elf_symtab__load/match/suggest, usdt_notes__load and
+ * lang_runtime__detect. With
  * -DFUZZ_USDT_ARGS: strings through usdt_parse_args.
  */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include "loader/elf_syms.h"
+#include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
 /* A broken invariant is a finding even when nothing was read out of bounds. */
@@ -82,6 +84,18 @@ static void fuzz_usdt(size_t size)
 	usdt_notes__free(p, n);
 }
 
+static void fuzz_runtime(void)
+{
+	struct runtime_info info;
+
+	if (lang_runtime__detect(mem_path, &info)) {
+		CHECK(info.runtime == LANG_RUNTIME_NATIVE && !info.marker);
+		return;
+	}
+	CHECK(info.runtime <= LANG_RUNTIME_OCAML);
+	CHECK(!info.marker == (info.runtime == LANG_RUNTIME_NATIVE));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (ftruncate(mem_fd, 0) ||
@@ -89,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fuzz_symbols(size);
 	fuzz_usdt(size);
+	fuzz_runtime();
 	return 0;
 }
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Which language runtime a file holds, for the runtimes a return probe
+ * (uretprobe) crashes: Go and OCaml walk their stacks by return address
+ * (Go also moves them), and a uretprobe replaces the return address.
+ */
+#ifndef SYNCTRACE_LANG_RUNTIME_H
+#define SYNCTRACE_LANG_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "loader/resolve.h"
+
+enum lang_runtime {
+	LANG_RUNTIME_NATIVE,	/* C, C++, Rust...: return probes are safe */
+	LANG_RUNTIME_GO,
+	LANG_RUNTIME_OCAML,
+};
+
+struct runtime_info {
+	enum lang_runtime runtime;
+	bool library;		/* a shared library, not a program */
+	const char *marker;	/* the section or symbol that told (static), or NULL */
+};
+
+/*
+ * What path holds. Go: a .go.buildinfo or .gopclntab section (kept by
+ * -ldflags=-s -w) or the symbol runtime.morestack; OCaml: the symbols
+ * caml_start_program (the runtime), caml_program (an ocamlopt executable)
+ * or caml_plugin_header (a .cmxs), in .symtab or .dynsym. Returns 0, or
+ * the -errno of elf_file__open() (-ENOEXEC: not an ELF file we read).
+ */
+int lang_runtime__detect(const char *path, struct runtime_info *out);
+
+/* "Go", "OCaml", "native". */
+const char *lang_runtime__name(enum lang_runtime rt);
+
+/* The files already looked at: several plans over one big file read it once. */
+struct runtime_cache;
+
+struct runtime_cache *runtime_cache__new(void);
+void runtime_cache__free(struct runtime_cache *c);
+
+/*
+ * The first function of plan whose file holds a runtime a return probe
+ * would crash: -EINVAL with "OP: PATH is a Go program, and a return probe
+ * would crash it (Go moves stacks)" in msg, the path as the process sees
+ * it. 0 if there is none. A file that cannot be read (it changed since it
+ * was resolved) cannot be cleared: -ENOEXEC, -ENOENT... (never -EINVAL)
+ * with "PATH: cannot tell its language runtime: REASON" in msg. cache may
+ * be NULL; with one, a file is read once.
+ */
+int lang_runtime__check_returns(struct runtime_cache *cache, const struct trace_plan *plan,
+				char *msg, size_t len);
+
+#endif /* SYNCTRACE_LANG_RUNTIME_H */
