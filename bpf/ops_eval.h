@@ -29,13 +29,11 @@ static __always_inline __u64 extend(__u64 v, int size)
 
 /* USDT arguments from the site's spec: a register of the probed
  * instruction, a constant, or memory at a register plus a displacement. */
-static __always_inline void usdt_args(struct pt_regs *ctx, __u32 spec, __u64 *args)
+static __always_inline void usdt_args(struct pt_regs *ctx, const struct op_usdt_spec *sp,
+				      __u64 *args)
 {
-	const struct op_usdt_spec *sp = bpf_map_lookup_elem(&usdt_specs, &spec);
 	int i;
 
-	if (!sp)
-		return;
 	for (i = 0; i < OPS_ARGS; i++) {
 		const struct op_usdt_arg *a = &sp->args[i];
 		__u64 v = 0;
@@ -56,6 +54,26 @@ static __always_inline void usdt_args(struct pt_regs *ctx, __u32 spec, __u64 *ar
 		}
 		args[i] = extend(v, a->size);
 	}
+}
+
+/*
+ * A site's arguments, and where its file is loaded: the probed
+ * instruction's address now minus its address in the file (a uprobe
+ * handler sees the probed address as ip), which sym() adds to a global's
+ * address in the file. info is the cookie's site index + 1, 0 for none.
+ */
+static __always_inline void site_args(struct pt_regs *ctx, __u32 info, struct site *s)
+{
+	const struct op_site_info *si;
+	__u32 idx = info - 1;
+
+	si = info ? bpf_map_lookup_elem(&site_infos, &idx) : NULL;
+	if (si)
+		s->bias = PT_REGS_IP(ctx) - si->vaddr;
+	if (si && si->usdt)
+		usdt_args(ctx, &si->spec, s->args);
+	else
+		reg_args(ctx, s->args);
 }
 
 /* Read size bytes of the traced process at addr, sign- or zero-extended. */
@@ -126,6 +144,9 @@ __noinline __u64 eval(const struct op_expr *e, struct site *s)
 		return read_str(s, 0, 1);
 	case OPX_CONST:
 		return (__u64)e->add;
+	case OPX_SYM:
+		v = s->bias;	/* + add, the global's address in the file */
+		break;
 	}
 	v += (__u64)e->add;
 	for (i = 0; i < OPS_EXPR_READS; i++) {

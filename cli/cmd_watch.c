@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/ops_compile.h"
@@ -45,6 +46,16 @@ struct watch_run {
 	bool string_labels;	/* some op labels by a string: read label texts */
 };
 
+/* The terminal's height, for a dashboard that must fit it (24 if unknown). */
+static int terminal_lines(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < 10)
+		return 24;
+	return ws.ws_row;
+}
+
 /* events heard since since: counts, and the first seq that is new */
 static void emit(struct watch_run *w, const struct op_table *t, bool summary)
 {
@@ -59,7 +70,7 @@ static void emit(struct watch_run *w, const struct op_table *t, bool summary)
 	if (w->env->json)
 		watch_json(stdout, &f);
 	else
-		watch_text(stdout, &f, w->redraw && !summary);
+		watch_text(stdout, &f, w->redraw && !summary ? terminal_lines() : 0);
 	w->mark = w->ev;
 	w->mark.rb = NULL;
 }
@@ -240,7 +251,7 @@ static int configure(struct ops_session *s, const struct ops_program *prog)
 	for (i = 0; !rc && i < prog->nr_states; i++)
 		rc = ops_session__configure_state(s, (unsigned int)i, &prog->state_cfgs[i]);
 	if (!rc)
-		rc = ops_session__set_usdt_specs(s, prog->usdt_specs, prog->nr_usdt_specs);
+		rc = ops_session__set_site_infos(s, prog->site_infos, prog->nr_site_infos);
 	return rc;
 }
 

@@ -6,17 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/ops_compile.h"
+#include "loader/elf_data.h"
 #include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
-/* What one probe of an op or state does: its role, and the expressions it evaluates. */
+/*
+ * What one probe of an op or state does: its role, and the expression slots
+ * (enum op_slot) it evaluates, which must be those bpf/ops_record.h's
+ * role_slots() gives its role.
+ */
 struct side {
 	const char *file;
 	int line;
 	const char *what;		/* "op 'x'" or "state 'x'" */
 	const struct probe_spec *probe;
 	__u64 cookie;			/* index and role */
-	const struct expr *exprs[4];	/* the expressions evaluated at this probe */
+	const struct expr *exprs[OPS_NR_SLOTS];	/* this side's, by slot; NULL: none */
+	struct op_expr *x;		/* the kernel's copies of them, by slot */
 };
 
 static int fail(const struct side *s, char *err, size_t errlen, const char *fmt, ...)
@@ -56,108 +62,171 @@ static void to_op_expr(const struct expr *e, struct op_expr *out)
 	}
 }
 
+/* The expression of each slot of o, as parsed (NULL: the slot is unused). */
+static void slot_exprs(const struct op_spec *o, const struct expr **e)
+{
+	memset(e, 0, OPS_NR_SLOTS * sizeof(*e));
+	if (o->start.has_key) {
+		e[OPS_SLOT_KEY_START] = &o->start.key;
+		e[OPS_SLOT_KEY_END] = &o->end.key;
+	}
+	if (o->start.has_key2) {
+		e[OPS_SLOT_KEY_START2] = &o->start.key2;
+		e[OPS_SLOT_KEY_END2] = &o->end.key2;
+	}
+	e[OPS_SLOT_WHEN] = o->when.set ? &o->when.lhs : NULL;
+	e[OPS_SLOT_LABEL] = o->has_label ? &o->label : NULL;
+	e[OPS_SLOT_VALUE] = o->has_value ? &o->value : NULL;
+	e[OPS_SLOT_ERROR] = o->error.set ? &o->error.lhs : NULL;
+	e[OPS_SLOT_BLOCKED] = o->would_block.set ? &o->would_block.lhs : NULL;
+}
+
 static void compile_cfg(const struct op_spec *o, const struct ops_options *opt,
 			struct op_cfg *c)
 {
+	const struct expr *e[OPS_NR_SLOTS];
+	int i;
+
 	memset(c, 0, sizeof(*c));
 	c->max_labels = opt->max_labels;
 	c->slow_ns = o->count_only ? 0 : opt->slow_ns;
-	if (!o->count_only)
-		c->flags |= OPF_LATENCY;
-	if (o->start.has_key) {
-		c->flags |= OPF_KEYED;
-		to_op_expr(&o->start.key, &c->x[OPS_SLOT_KEY_START]);
-		to_op_expr(&o->end.key, &c->x[OPS_SLOT_KEY_END]);
-	}
-	if (o->error.set) {
-		c->flags |= OPF_ERROR;
-		c->error_cmp = (__u32)o->error.cmp;
-		c->error_rhs = o->error.rhs;
-		to_op_expr(&o->error.lhs, &c->x[OPS_SLOT_ERROR]);
-	}
-	if (o->ignore_unmatched)
-		c->flags |= OPF_IGNORE_UNMATCHED;
-	if (o->when.set) {
-		c->flags |= OPF_WHEN;
-		c->when_cmp = (__u32)o->when.cmp;
-		c->when_rhs = o->when.rhs;
-		to_op_expr(&o->when.lhs, &c->x[OPS_SLOT_WHEN]);
-	}
-	if (o->has_value) {
-		c->flags |= OPF_VALUE;
-		to_op_expr(&o->value, &c->x[OPS_SLOT_VALUE]);
-	}
-	if (o->has_label) {
-		c->flags |= OPF_LABEL;
-		to_op_expr(&o->label, &c->x[OPS_SLOT_LABEL]);
+	slot_exprs(o, e);
+	for (i = 0; i < OPS_NR_SLOTS; i++)
+		if (e[i])
+			to_op_expr(e[i], &c->x[i]);
+	c->flags |= (o->count_only ? 0 : OPF_LATENCY) | (o->start.has_key ? OPF_KEYED : 0) |
+		    (o->start.has_key2 ? OPF_KEY2 : 0) | (o->error.set ? OPF_ERROR : 0) |
+		    (o->ignore_unmatched ? OPF_IGNORE_UNMATCHED : 0) |
+		    (o->when.set ? OPF_WHEN : 0) | (o->has_value ? OPF_VALUE : 0) |
+		    (o->has_label ? OPF_LABEL : 0) | (o->fanout ? OPF_FANOUT : 0) |
+		    (o->would_block.set ? OPF_WOULD_BLOCK : 0);
+	c->error_cmp = (__u32)o->error.cmp;
+	c->error_rhs = o->error.rhs;
+	c->when_cmp = (__u32)o->when.cmp;
+	c->when_rhs = o->when.rhs;
+	c->block_cmp = (__u32)o->would_block.cmp;
+	c->block_rhs = o->would_block.rhs;
+}
+
+#define SLOT(i) (1U << (i))
+
+/* A side that evaluates the slots in mask, waiting for the return if one needs it. */
+static void side_slots(struct side *sd, const struct expr **e, __u32 mask)
+{
+	int i;
+
+	for (i = 0; i < OPS_NR_SLOTS; i++) {
+		sd->exprs[i] = mask & SLOT(i) ? e[i] : NULL;
+		if (at_return(sd->exprs[i]))
+			sd->cookie |= OP_COOKIE_AT_RETURN;
 	}
 }
 
 /* The start (or only) probe of an op, and the end of a paired one. */
-static void op_sides(const struct op_spec *o, size_t i, struct side *start, struct side *end)
+static void op_sides(const struct op_spec *o, size_t i, struct op_cfg *cfg, struct side *start,
+		     struct side *end)
 {
-	const struct expr *label = o->has_label ? &o->label : NULL;
-	const struct expr *value = o->has_value ? &o->value : NULL;
-	const struct expr *error = o->error.set ? &o->error.lhs : NULL;
-	const struct expr *when = o->when.set ? &o->when.lhs : NULL;
-	bool ret = at_return(label) || at_return(value) || at_return(error) || at_return(when);
-	enum op_role role = o->count_only && !ret ? OP_ROLE_EVENT : OP_ROLE_CALL;
+	const __u32 call = SLOT(OPS_SLOT_WHEN) | SLOT(OPS_SLOT_LABEL) | SLOT(OPS_SLOT_VALUE) |
+			   SLOT(OPS_SLOT_ERROR) | SLOT(OPS_SLOT_BLOCKED);
+	const __u32 label = SLOT(OPS_SLOT_LABEL);
+	const struct expr *e[OPS_NR_SLOTS];
 
-	*start = (struct side){ o->file, o->line, NULL, &o->start, OP_COOKIE(i, role),
-				{ label, value, error, when } };
+	slot_exprs(o, e);
+	*start = (struct side){ o->file, o->line, NULL, &o->start, OP_COOKIE(i, OP_ROLE_CALL),
+				.x = cfg->x };
 	if (!o->paired) {
-		if (role == OP_ROLE_CALL)
+		side_slots(start, e, call);
+		/* a count op records at the entry, unless an expression needs the return */
+		if (o->count_only && !(start->cookie & OP_COOKIE_AT_RETURN))
+			start->cookie = OP_COOKIE(i, OP_ROLE_EVENT);
+		else
 			start->cookie |= OP_COOKIE_AT_RETURN;
 		return;
 	}
+	/* a fanout start is answered by many peers: the end's label names the peer */
 	start->cookie = OP_COOKIE(i, OP_ROLE_START);
-	start->exprs[0] = o->start.has_key ? &o->start.key : NULL;
-	start->exprs[2] = start->exprs[3] = NULL;
+	side_slots(start, e, SLOT(OPS_SLOT_KEY_START) | SLOT(OPS_SLOT_KEY_START2) |
+		   SLOT(OPS_SLOT_VALUE) | (o->fanout ? 0 : label));
 	*end = (struct side){ o->file, o->line, NULL, &o->end, OP_COOKIE(i, OP_ROLE_END),
-			      { o->end.has_key ? &o->end.key : NULL, error, when } };
-	for (int k = 0; k < 4; k++) {
-		if (at_return(start->exprs[k]))
-			start->cookie |= OP_COOKIE_AT_RETURN;
-		if (at_return(end->exprs[k]))
-			end->cookie |= OP_COOKIE_AT_RETURN;
-	}
+			      .x = cfg->x };
+	side_slots(end, e, SLOT(OPS_SLOT_KEY_END) | SLOT(OPS_SLOT_KEY_END2) | SLOT(OPS_SLOT_WHEN) |
+		   SLOT(OPS_SLOT_ERROR) | SLOT(OPS_SLOT_BLOCKED) | (o->fanout ? label : 0));
 }
 
 static int max_arg(const struct side *s)
 {
 	int k, n = -1;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < OPS_NR_SLOTS; k++)
 		if (s->exprs[k] && s->exprs[k]->base == EXPR_ARG && s->exprs[k]->arg > n)
 			n = s->exprs[k]->arg;
 	return n;
 }
 
-/* A USDT site's argument locations, as the kernel side reads them. */
-static int add_usdt_spec(struct ops_program *p, const struct probe_site *site, __u64 *cookie)
+static bool uses_sym(const struct side *s)
 {
-	struct op_usdt_spec *specs, *sp;
+	for (int k = 0; k < OPS_NR_SLOTS; k++)
+		if (s->exprs[k] && s->exprs[k]->base == EXPR_SYM)
+			return true;
+	return false;
+}
+
+/*
+ * sym(NAME) in this side's expressions: NAME's address in the file the
+ * side probes, added to the kernel's copy (the kernel adds where the file
+ * is loaded).
+ */
+static int resolve_syms(const struct side *s, const struct trace_plan *plan, char *err,
+			size_t errlen)
+{
+	__u64 vaddr;
+	int k, rc;
+
+	for (k = 0; k < OPS_NR_SLOTS && plan->nr_sites; k++) {
+		const struct expr *e = s->exprs[k];
+
+		if (!e || e->base != EXPR_SYM)
+			continue;
+		rc = elf_data_symbol(plan->sites[0].path, e->sym, &vaddr);
+		if (rc == -EMEDIUMTYPE)
+			return fail(s, err, errlen, "sym(%s) is thread-local: it has no one address",
+				    e->sym);
+		if (rc)
+			return fail(s, err, errlen, "sym(%s): no such global variable in %s%s",
+				    e->sym, plan->points[0].target, rc == -ENOENT ? "" :
+				    " (cannot read its symbols)");
+		s->x[k].add += (__s64)vaddr;
+	}
+	return 0;
+}
+
+/* What the kernel needs of a site beyond its cookie: its USDT arguments, its address. */
+static int add_site_info(struct ops_program *p, const struct probe_site *site, __u64 *cookie)
+{
+	struct op_site_info *infos, *si;
 	int i;
 
-	if (p->nr_usdt_specs == OPS_USDT_SPECS)
+	if (p->nr_site_infos == OPS_SITE_INFOS)
 		return -E2BIG;
-	specs = realloc(p->usdt_specs, (p->nr_usdt_specs + 1) * sizeof(*specs));
-	if (!specs)
+	infos = realloc(p->site_infos, (p->nr_site_infos + 1) * sizeof(*infos));
+	if (!infos)
 		return -ENOMEM;
-	p->usdt_specs = specs;
-	sp = &specs[p->nr_usdt_specs++];
-	memset(sp, 0, sizeof(*sp));
-	sp->nr_args = site->usdt_nargs;
-	for (i = 0; i < site->usdt_nargs && i < OPS_ARGS; i++) {
+	p->site_infos = infos;
+	si = &infos[p->nr_site_infos++];
+	memset(si, 0, sizeof(*si));
+	si->vaddr = site->vaddr;
+	si->usdt = site->usdt_args != NULL;
+	si->spec.nr_args = site->usdt_args && site->usdt_nargs > 0 ? site->usdt_nargs : 0;
+	for (i = 0; i < (int)si->spec.nr_args && i < OPS_ARGS; i++) {
 		const struct usdt_arg *a = &site->usdt_args[i];
 
-		sp->args[i].val = a->val;
-		sp->args[i].reg_off = (__u16)a->reg_off;
-		sp->args[i].kind = a->kind == USDT_ARG_CONST ? OPU_CONST :
-				   a->kind == USDT_ARG_REG ? OPU_REG : OPU_REG_DEREF;
-		sp->args[i].size = (__s8)a->size;
+		si->spec.args[i].val = a->val;
+		si->spec.args[i].reg_off = (__u16)a->reg_off;
+		si->spec.args[i].kind = a->kind == USDT_ARG_CONST ? OPU_CONST :
+					a->kind == USDT_ARG_REG ? OPU_REG : OPU_REG_DEREF;
+		si->spec.args[i].size = (__s8)a->size;
 	}
-	*cookie |= (__u64)p->nr_usdt_specs << 32;
+	*cookie |= (__u64)p->nr_site_infos << 32;
 	return 0;
 }
 
@@ -166,7 +235,7 @@ static int check_site(const struct side *s, const struct probe_site *site,
 {
 	int n = max_arg(s), k, i;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < OPS_NR_SLOTS; k++)
 		for (i = 0; s->exprs[k] && i < s->exprs[k]->nr_reads; i++)
 			if (s->exprs[k]->reads[i].off != (__s32)s->exprs[k]->reads[i].off)
 				return fail(s, err, errlen, "%s: a read offset is out of range",
@@ -201,9 +270,10 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 		site->cookie = s->cookie;
 		if ((rc = check_site(s, site, err, errlen)))
 			return rc;
-		if (site->usdt_args && (rc = add_usdt_spec(p, site, &site->cookie)))
+		if ((site->usdt_args || uses_sym(s)) &&
+		    (rc = add_site_info(p, site, &site->cookie)))
 			return fail(s, err, errlen, "%s: %s", s->probe->text, rc == -E2BIG ?
-				    "too many USDT sites" : strerror(-rc));
+				    "too many USDT sites or sites with sym()" : strerror(-rc));
 		p->nr_sites++;
 	}
 	return 0;
@@ -227,6 +297,8 @@ static int add_side(struct ops_program *p, struct resolver *r, struct runtime_ca
 			 s->what, msg);
 		return rc;
 	}
+	if ((rc = resolve_syms(s, plan, err, errlen)))
+		return rc;
 	return add_sites(p, s, plan, err, errlen);
 }
 
@@ -241,7 +313,9 @@ static int compile_op(struct ops_program *p, struct resolver *r, struct runtime_
 
 	p->specs[i] = o;
 	compile_cfg(o, opt, &p->cfgs[i]);
-	op_sides(o, i, &start, &end);
+	op_sides(o, i, &p->cfgs[i], &start, &end);
+	/* where the op records: ret means something there only at a return */
+	p->returns[i] = !!((o->paired ? end.cookie : start.cookie) & OP_COOKIE_AT_RETURN);
 	snprintf(what, sizeof(what), "op '%s'", o->name);
 	start.what = end.what = what;
 	rc = add_side(p, r, rt, &start, err, errlen);
@@ -256,8 +330,8 @@ static int compile_state(struct ops_program *p, struct resolver *r, const struct
 	size_t i = p->nr_states++;
 	struct state_cfg *c = &p->state_cfgs[i];
 	char what[OPS_NAME_MAX + 16];
-	struct side s = { st->file, st->line, what, &st->probe,
-			  OP_COOKIE(i, OP_ROLE_STATE), { &st->probe.key } };
+	struct side s = { st->file, st->line, what, &st->probe, OP_COOKIE(i, OP_ROLE_STATE),
+			  { &st->probe.key }, &c->value };
 	int v;
 
 	snprintf(what, sizeof(what), "state '%s'", st->name);
@@ -328,6 +402,6 @@ void ops_program__free(struct ops_program *p)
 		trace_plan__free(&p->plans[i]);
 	free(p->plans);
 	free(p->sites);
-	free(p->usdt_specs);
+	free(p->site_infos);
 	memset(p, 0, sizeof(*p));
 }

@@ -22,10 +22,11 @@ struct ops_program {
 	size_t nr_ops, nr_states;
 	struct op_cfg cfgs[OPS_MAX];
 	const struct op_spec *specs[OPS_MAX];
+	bool returns[OPS_MAX];			/* the op records at a function's return */
 	struct state_cfg state_cfgs[OPS_STATES_MAX];
 	const struct state_spec *state_specs[OPS_STATES_MAX];
-	struct op_usdt_spec *usdt_specs;	/* the cookie's index + 1 */
-	size_t nr_usdt_specs;
+	struct op_site_info *site_infos;	/* the cookie's bits 32-63: index + 1 */
+	size_t nr_site_infos;
 	struct probe_site *sites;		/* sorted by path */
 	size_t nr_sites;
 	struct trace_plan *plans;		/* own the site paths */

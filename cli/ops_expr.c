@@ -245,6 +245,37 @@ static int parse_adds(struct parser *ps, struct expr *e)
 
 static int parse_term(struct parser *ps, struct expr *e, int depth);
 
+/* A symbol name: C identifiers, and the '.' and '$' other languages use. */
+static bool is_sym_char(char c)
+{
+	return is_ident_char(c) || c == '.' || c == '$';
+}
+
+/* sym(NAME): the address of a global variable of the probed file. */
+static int parse_sym(struct parser *ps, struct expr *e)
+{
+	const char *name;
+	size_t n;
+
+	ps->p = skip_blanks(ps->p);
+	if (*ps->p != '(')
+		return fail(ps, "sym needs a variable's name: sym(NAME)");
+	name = ps->p = skip_blanks(ps->p + 1);
+	for (n = 0; is_sym_char(name[n]); n++)
+		;
+	if (!n || is_digit(name[0]))
+		return fail(ps, "sym(NAME): expected a variable's name");
+	if (n > EXPR_SYM_MAX)
+		return fail(ps, "sym(NAME): the name is longer than %d characters", EXPR_SYM_MAX);
+	memcpy(e->sym, name, n);
+	e->sym[n] = '\0';
+	ps->p = name + n;
+	if (expect_char(ps, ')'))
+		return -EINVAL;
+	e->base = EXPR_SYM;
+	return 0;
+}
+
 /* u64(EXPR) etc.: the INT added so far becomes the offset of this read. */
 static int parse_read(struct parser *ps, struct expr *e, int depth, int size,
 		      bool is_signed, const char *fn, int fn_len)
@@ -313,10 +344,14 @@ static int parse_term(struct parser *ps, struct expr *e, int depth)
 			e->base = EXPR_TID;
 		} else if (word_is(w, n, "comm")) {
 			e->base = EXPR_COMM;
+		} else if (word_is(w, n, "sym")) {
+			err = parse_sym(ps, e);
+			if (err)
+				return err;
 		} else {
 			return fail(ps, "unknown name '%.*s' (expected argN, ret, pid, tid, comm, "
-				    "an integer, u8..u64(EXPR), s8..s64(EXPR), str(EXPR))",
-				    n > 32 ? 32 : n, w);
+				    "an integer, u8..u64(EXPR), s8..s64(EXPR), str(EXPR), "
+				    "sym(NAME))", n > 32 ? 32 : n, w);
 		}
 	} else if (is_digit(*w) || (*w == '-' && is_digit(w[1]))) {
 		err = scan_int(&ps->p, &v);
@@ -475,6 +510,9 @@ int pred__parse(const char *text, struct pred *out, char *msg, size_t len)
 		return -ENOMEM;
 	}
 	err = expr__parse(lhs, &out->lhs, msg, len);
+	snprintf(out->lhs_text, sizeof(out->lhs_text), "%s", skip_blanks(lhs));
+	for (i = strlen(out->lhs_text); i > 0 && is_blank(out->lhs_text[i - 1]); i--)
+		out->lhs_text[i - 1] = '\0';
 	if (!err && expr__is_string(&out->lhs))
 		err = pred_fail(text, msg, len, "a predicate compares a number, not a string");
 	free(lhs);

@@ -14,12 +14,13 @@
 /* The kernel side's numbering (maps/ops.h): parsed values are copied as they are. */
 enum expr_base {
 	EXPR_NONE = OPX_NONE, EXPR_ARG = OPX_ARG, EXPR_RET = OPX_RET, EXPR_PID = OPX_PID,
-	EXPR_TID = OPX_TID, EXPR_COMM = OPX_COMM, EXPR_CONST = OPX_CONST,
+	EXPR_TID = OPX_TID, EXPR_COMM = OPX_COMM, EXPR_CONST = OPX_CONST, EXPR_SYM = OPX_SYM,
 };
 
 #define EXPR_MAX_ARG (OPS_ARGS - 1)
 #define EXPR_MAX_READS OPS_EXPR_READS
 #define EXPR_STR_MAX OPS_STR_MAX	/* bytes read by str(), NUL included */
+#define EXPR_SYM_MAX 127		/* the name in sym(NAME) */
 
 struct expr_read {
 	long long off;
@@ -29,7 +30,8 @@ struct expr_read {
 
 /*
  * Evaluation, in this order:
- *	v = base (argN, ret, pid, tid or constant) + add;
+ *	v = base (argN, ret, pid, tid, constant, or sym(NAME): the address of
+ *	    the global variable NAME of the probed file, where it is loaded) + add;
  *	for each read i: v = *(size *)(v + reads[i].off);
  *	v += post_add;
  *	with a cast: v cut to cast_size bytes, zero- or sign-extended;
@@ -43,6 +45,7 @@ struct expr_read {
 struct expr {
 	enum expr_base base;
 	int arg;		/* EXPR_ARG: 0..EXPR_MAX_ARG */
+	char sym[EXPR_SYM_MAX + 1];	/* EXPR_SYM: the variable's name */
 	long long constant;	/* EXPR_CONST */
 	long long add;
 	int nr_reads;
@@ -65,6 +68,7 @@ enum pred_cmp {
 struct pred {
 	bool set;
 	struct expr lhs;	/* never a string */
+	char lhs_text[48];	/* EXPR as written (cut), to show its value in events */
 	enum pred_cmp cmp;
 	long long rhs;
 };

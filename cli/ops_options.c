@@ -54,10 +54,27 @@ static int set_value(struct opt_ctx *c, const char *val)
 	return 0;
 }
 
+/*
+ * by=[NAME:]EXPR: NAME says what the labels are, for the reader of the
+ * dashboard ("apply [client 1]"); pid and tid name themselves.
+ */
 static int set_by(struct opt_ctx *c, const char *val)
 {
+	int n = ident_len(val);
+
+	if (n && val[n] == ':') {
+		if (n > OPS_NAME_MAX)
+			return fail(c, "op '%s': label name '%.20s...' is too long (at most %d chars)",
+				    c->op->name, val, OPS_NAME_MAX);
+		memcpy(c->op->label_name, val, n);
+		c->op->label_name[n] = '\0';
+		val += n + 1;
+	}
 	if (expr__parse(val, &c->op->label, c->msg, c->len))
 		return -EINVAL;
+	if (!c->op->label_name[0] && (c->op->label.base == EXPR_PID ||
+				      c->op->label.base == EXPR_TID))
+		strcpy(c->op->label_name, c->op->label.base == EXPR_PID ? "pid" : "tid");
 	c->op->has_label = true;
 	return 0;
 }
@@ -87,6 +104,17 @@ static int set_count(struct opt_ctx *c, const char *val)
 	return 0;
 }
 
+static int set_would_block(struct opt_ctx *c, const char *val)
+{
+	return parse_pred(c, val, &c->op->would_block);
+}
+
+static int set_fanout(struct opt_ctx *c, const char *val)
+{
+	c->op->fanout = true;
+	return 0;
+}
+
 /*
  * Every option, in the order messages list them. `value` says whether it
  * takes one (NAME=VALUE) or is a plain word (NAME); set() parses it into
@@ -103,7 +131,9 @@ static const struct op_option {
 	{ "when", true, set_when },
 	{ "timeout", true, set_timeout },
 	{ "unmatched", true, set_unmatched },
+	{ "would_block", true, set_would_block },
 	{ "count", false, set_count },
+	{ "fanout", false, set_fanout },
 };
 
 _Static_assert(ARRAY_SIZE(options) <= 8 * sizeof(((struct op_spec *)0)->options_given),
@@ -165,6 +195,9 @@ int op_options__check(struct op_spec *op, char *msg, size_t len)
 	if (op->unmatched_set && !op->paired)
 		return fail(&c, "op '%s': unmatched= is for paired ops (A -> B): only their ends "
 			    "can miss a start", op->name);
+	if (op->fanout && !op->paired)
+		return fail(&c, "op '%s': fanout is for paired ops (A -> B): a start answered by "
+			    "many ends", op->name);
 	if (!op->count_only && !op->timeout_set)
 		op->timeout_ns = OPS_DEFAULT_TIMEOUT_NS;
 	return 0;

@@ -213,29 +213,65 @@ static int resolve_target(struct probe_ctx *c, struct probe_spec *p)
 	return p->target.binary && p->selector ? 0 : fail_nomem(c);
 }
 
-/* (EXPR) after the target, paren pointing to its '(' in tok. */
+/* Where the top-level comma of text[0..len) is (one not inside parentheses), or NULL. */
+static const char *top_comma(const char *text, size_t len)
+{
+	int depth = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (text[i] == '(')
+			depth++;
+		else if (text[i] == ')' && depth)
+			depth--;
+		else if (text[i] == ',' && !depth)
+			return text + i;
+	}
+	return NULL;
+}
+
+static int parse_key_part(struct probe_ctx *c, const char *tok, const char *from,
+			  const char *to, struct expr *e)
+{
+	char why[MSG_MAX] = "", *text;
+	int err;
+
+	if (!*skip_blanks(from) || skip_blanks(from) >= to)
+		return fail(c, "probe " QF ": empty key%s", QA(tok),
+			    from == strchr(tok, '(') + 1 ? ": write PROBE(EXPR) or drop the ()" :
+			    " part: write PROBE(EXPR, EXPR)");
+	text = strndup(from, to - from);
+	if (!text)
+		return fail_nomem(c);
+	err = expr__parse(text, e, why, sizeof(why));
+	free(text);
+	if (err)
+		return err == -ENOMEM ? fail_nomem(c) : fail(c, "%s", why);
+	return 0;
+}
+
+/* (EXPR) or (EXPR, EXPR) after the target, paren pointing to its '(' in tok. */
 static int parse_key(struct probe_ctx *c, const char *tok, const char *paren,
 		     struct probe_spec *p)
 {
-	const char *close = strrchr(tok, ')');
-	char why[MSG_MAX] = "", *key;
+	const char *close = strrchr(tok, ')'), *comma;
 	int err;
 
 	if (!close)
 		return fail(c, "bad expression " QF ": missing ')'", QA(paren + 1));
 	if (close[1])
 		return fail(c, "probe " QF ": nothing may follow the key (EXPR)", QA(tok));
-	if (!*skip_blanks(paren + 1) || skip_blanks(paren + 1) == close)
-		return fail(c, "probe " QF ": empty key: write %s(EXPR) or drop the ()",
-			    QA(tok), p->text);
-	key = strndup(paren + 1, close - paren - 1);
-	if (!key)
-		return fail_nomem(c);
-	err = expr__parse(key, &p->key, why, sizeof(why));
-	free(key);
+	comma = top_comma(paren + 1, close - paren - 1);
+	if (comma && top_comma(comma + 1, close - comma - 1))
+		return fail(c, "probe " QF ": a key has at most %d parts: PROBE(EXPR, EXPR)",
+			    QA(tok), OPS_KEY_PARTS);
+	err = parse_key_part(c, tok, paren + 1, comma ? comma : close, &p->key);
+	if (!err && comma)
+		err = parse_key_part(c, tok, comma + 1, close, &p->key2);
 	if (err)
-		return err == -ENOMEM ? fail_nomem(c) : fail(c, "%s", why);
+		return err;
 	p->has_key = true;
+	p->has_key2 = comma != NULL;
 	return 0;
 }
 
@@ -299,9 +335,15 @@ static int check_pairing(struct probe_ctx *c, const char *owner, const struct op
 			    "pairs by thread): %s%s -> %s%s", owner, op->start.text,
 			    op->start.has_key ? "(EXPR)" : "", op->end.text,
 			    op->end.has_key ? "(EXPR)" : "");
+	if (op->paired && op->start.has_key2 != op->end.has_key2)
+		return fail(c, "%s: both keys need the same number of parts: %s(%s) -> %s(%s)",
+			    owner, op->start.text, op->start.has_key2 ? "EXPR, EXPR" : "EXPR",
+			    op->end.text, op->end.has_key2 ? "EXPR, EXPR" : "EXPR");
 	if (op->paired && op->start.has_key &&
-	    expr__is_string(&op->start.key) != expr__is_string(&op->end.key))
-		return fail(c, "%s: the keys must be both strings or both numbers", owner);
+	    (expr__is_string(&op->start.key) != expr__is_string(&op->end.key) ||
+	     expr__is_string(&op->start.key2) != expr__is_string(&op->end.key2)))
+		return fail(c, "%s: the keys must be both strings or both numbers, part by part",
+			    owner);
 	if (!op->paired && !op->count_only && op->start.target.kind == TARGET_USDT)
 		return fail(c, "%s: " QF " is a usdt probe, there is no return to time: add "
 			    "count, or pair it: %s -> PROBE", owner, QA(op->start.text),
@@ -318,11 +360,14 @@ static int check_op_ret(struct probe_ctx *c, const char *owner, const struct op_
 	const struct probe_spec *end = op->paired ? &op->end : &op->start;
 	const struct ret_use uses[] = {
 		{ "the start key", &op->start.key, &op->start, true, "" },
+		{ "the start key", &op->start.key2, &op->start, true, "" },
 		{ "the end key", &op->end.key, &op->end, true, "" },
+		{ "the end key", &op->end.key2, &op->end, true, "" },
 		{ "error=", &op->error.lhs, end, true, "" },
 		{ "when=", &op->when.lhs, end, true, "" },
+		{ "would_block=", &op->would_block.lhs, end, true, "" },
 		{ "value=", &op->value, &op->start, true, "" },
-		{ "by=", &op->label, &op->start, true, "" },
+		{ "by=", &op->label, op->fanout ? end : &op->start, true, "" },
 	};
 	size_t i;
 	int err;

@@ -314,6 +314,8 @@ static int parse_state(struct line_ctx *c, char **w, int n, struct state_spec *s
 		return err;
 	if (!st->probe.has_key)
 		return fail(c, "state '%s' needs a value: PROBE(EXPR)", st->name);
+	if (st->probe.has_key2)
+		return fail(c, "state '%s': a state's value is one EXPR, not a pair", st->name);
 	for (i = 3; i < n; i++) {
 		if (!strcmp(w[i], "->"))
 			return fail(c, "state '%s': a state has one probe, no '->'", st->name);

@@ -23,6 +23,8 @@ struct probe_spec {
 	struct target_spec target;	/* with a selector, binary is a copy of its PATH */
 	bool has_key;
 	struct expr key;		/* op: the pairing key; state: the value */
+	bool has_key2;
+	struct expr key2;		/* op: the key's second part, PROBE(EXPR, EXPR) */
 };
 
 struct op_spec {
@@ -33,10 +35,13 @@ struct op_spec {
 	struct pred error;		/* error=PRED */
 	struct pred when;		/* when=PRED: hits of the end (or only) probe
 					 * for which it is false are ignored */
+	struct pred would_block;	/* would_block=PRED: such calls did no work */
+	bool fanout;			/* fanout: a start answers every end of its key */
 	bool has_value;
 	struct expr value;		/* value=EXPR, never a string */
 	bool has_label;
-	struct expr label;		/* by=EXPR */
+	struct expr label;		/* by=[NAME:]EXPR */
+	char label_name[OPS_NAME_MAX + 1];	/* what a label is ("client"), or "" */
 	unsigned long long timeout_ns;	/* OPS_DEFAULT_TIMEOUT_NS unless set; 0 for count */
 	bool timeout_set;
 	bool count_only;		/* count: no latency */

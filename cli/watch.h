@@ -13,7 +13,11 @@
 #include "cli/ops_compile.h"
 #include "maps/ops_drain.h"
 
-#define WATCH_RECENT 20
+/* The last events kept of each kind (errors, slow calls, timeouts): a flood
+ * of one kind cannot push the others out of sight. */
+#define WATCH_RECENT_PER_KIND 5
+#define WATCH_KINDS 3
+#define WATCH_RECENT (WATCH_RECENT_PER_KIND * WATCH_KINDS)
 #define WATCH_TIMEOUT (1U << 8)		/* an event kind beside OPE_ERROR and OPE_SLOW */
 
 struct watch_event {
@@ -25,7 +29,9 @@ struct ring_buffer;
 
 struct watch_events {
 	struct ring_buffer *rb;
-	struct watch_event recent[WATCH_RECENT];	/* recent[(seq - 1) % 20] */
+	/* by kind (error, slow, timeout): the last ones, kind_seq[k] heard so far */
+	struct watch_event recent[WATCH_KINDS][WATCH_RECENT_PER_KIND];
+	uint64_t kind_seq[WATCH_KINDS];
 	uint64_t seq;			/* events heard so far */
 	uint64_t errors, slow, timeouts;	/* by kind (a slow error is both) */
 };
@@ -37,6 +43,12 @@ int watch_events__consume(struct watch_events *w);
 int watch_events__fd(const struct watch_events *w);
 /* A start expired in user space, heard as an event (op_pairing's on_expired). */
 void watch_events__on_expired(void *ctx, const struct op_expired *e);
+/*
+ * The recent events with seq >= first_seq, oldest first, into out (room
+ * for WATCH_RECENT): the last few of each kind. Returns how many.
+ */
+size_t watch_events__recent(const struct watch_events *w, uint64_t first_seq,
+			    const struct watch_event **out);
 void watch_events__free(struct watch_events *w);
 
 /* What one frame shows. */
@@ -62,6 +74,8 @@ const char *watch_state_name(const struct state_spec *st, unsigned int slot, cha
 void watch_time_text(const struct watch_frame *f, uint64_t ts, char *buf, size_t len);
 
 void watch_json(FILE *out, const struct watch_frame *f);
-void watch_text(FILE *out, const struct watch_frame *f, bool redraw);
+/* lines > 0: redraw a terminal of that many lines in place, the frame cut to fit;
+ * 0: frames follow each other (a pipe, a file). */
+void watch_text(FILE *out, const struct watch_frame *f, int lines);
 
 #endif /* SYNCTRACE_WATCH_H */

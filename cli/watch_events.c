@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* Events for `watch`: the ring buffer's errors and slow calls, and timeouts. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "cli/watch.h"
 
+/* 0: errors (slow ones too), 1: slow calls, 2: timeouts */
+static unsigned int kind_of(const struct op_event *e)
+{
+	return e->flags & WATCH_TIMEOUT ? 2 : e->flags & OPE_ERROR ? 0 : 1;
+}
+
 static void keep(struct watch_events *w, const struct op_event *e)
 {
-	struct watch_event *slot = &w->recent[w->seq % WATCH_RECENT];
+	unsigned int k = kind_of(e);
+	struct watch_event *slot = &w->recent[k][w->kind_seq[k]++ % WATCH_RECENT_PER_KIND];
 
 	slot->e = *e;
 	slot->seq = ++w->seq;
@@ -57,6 +65,28 @@ void watch_events__on_expired(void *ctx, const struct op_expired *x)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	e.ts = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 	keep(ctx, &e);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct watch_event *x = *(const struct watch_event *const *)a;
+	const struct watch_event *y = *(const struct watch_event *const *)b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+size_t watch_events__recent(const struct watch_events *w, uint64_t first_seq,
+			    const struct watch_event **out)
+{
+	size_t n = 0;
+	unsigned int k, i;
+
+	for (k = 0; k < WATCH_KINDS; k++)
+		for (i = 0; i < WATCH_RECENT_PER_KIND && i < w->kind_seq[k]; i++)
+			if (w->recent[k][i].seq >= first_seq)
+				out[n++] = &w->recent[k][i];
+	qsort(out, n, sizeof(*out), by_seq);
+	return n;
 }
 
 void watch_events__free(struct watch_events *w)

@@ -178,7 +178,10 @@ static json_object *event_json(const struct watch_frame *f, const struct op_even
 	put(o, "pid", u64(e->pid));
 	if (!(e->flags & WATCH_TIMEOUT)) {
 		put(o, "tid", u64(e->tid));
-		put(o, "ret", json_object_new_int64(e->ret));
+		if (f->prog->returns[e->op])
+			put(o, "ret", json_object_new_int64(e->ret));
+		if (e->flags & OPE_ERROR)
+			put(o, "error_value", json_object_new_int64(e->err_value));
 	}
 	if (cfg->flags & OPF_LABEL)
 		put(o, "label", label_json(f, &k));
@@ -190,16 +193,15 @@ static json_object *events_json(const struct watch_frame *f)
 {
 	const struct watch_events *ev = f->ev;
 	json_object *o = json_object_new_object(), *recent = json_object_new_array();
-	uint64_t first = ev->seq > WATCH_RECENT ? ev->seq - WATCH_RECENT + 1 : 1, s;
+	const struct watch_event *ev_recent[WATCH_RECENT];
+	size_t n = watch_events__recent(ev, f->first_seq, ev_recent), i;
 
-	if (f->first_seq > first)
-		first = f->first_seq;
 	put(o, "errors", u64(f->ev_errors));
 	put(o, "slow", u64(f->ev_slow));
 	put(o, "timeouts", u64(f->ev_timeouts));
 	put(o, "lost", u64(f->t->drops[OPD_EVENTS_LOST]));
-	for (s = first; s <= ev->seq; s++)
-		json_object_array_add(recent, event_json(f, &ev->recent[(s - 1) % WATCH_RECENT].e));
+	for (i = 0; i < n; i++)
+		json_object_array_add(recent, event_json(f, &ev_recent[i]->e));
 	put(o, "recent", recent);
 	return o;
 }

@@ -88,14 +88,14 @@ int ops_session__configure_state(struct ops_session *s, unsigned int state,
 				   BPF_ANY) ? -errno : 0;
 }
 
-int ops_session__set_usdt_specs(struct ops_session *s, const struct op_usdt_spec *specs,
+int ops_session__set_site_infos(struct ops_session *s, const struct op_site_info *infos,
 				size_t n)
 {
-	int fd = bpf_map__fd(s->skel->maps.usdt_specs);
+	int fd = bpf_map__fd(s->skel->maps.site_infos);
 	__u32 i;
 
 	for (i = 0; i < n; i++)
-		if (bpf_map_update_elem(fd, &i, &specs[i], BPF_ANY))
+		if (bpf_map_update_elem(fd, &i, &infos[i], BPF_ANY))
 			return -errno;
 	return 0;
 }

@@ -31,8 +31,8 @@ int ops_session__configure(struct ops_session *s, unsigned int op,
 			   const struct op_cfg *cfg);
 int ops_session__configure_state(struct ops_session *s, unsigned int state,
 				 const struct state_cfg *cfg);
-/* specs[i] is the USDT spec of cookie index i + 1. */
-int ops_session__set_usdt_specs(struct ops_session *s, const struct op_usdt_spec *specs,
+/* infos[i] is the site info of cookie index i + 1. */
+int ops_session__set_site_infos(struct ops_session *s, const struct op_site_info *infos,
 				size_t n);
 /* sites sorted by path; cookies from OP_COOKIE(). AT_RETURN sites get a return probe. */
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,

@@ -182,7 +182,7 @@ static int add_point(struct trace_plan *plan, const char *op,
 	return 0;
 }
 
-static int add_site(struct trace_plan *plan, const char *path, __u64 offset,
+static int add_site(struct trace_plan *plan, const char *path, __u64 offset, __u64 vaddr,
 		    __u64 ref_ctr)
 {
 	struct probe_site *s;
@@ -194,6 +194,7 @@ static int add_site(struct trace_plan *plan, const char *path, __u64 offset,
 	s = &plan->sites[plan->nr_sites++];
 	s->path = path;
 	s->offset = offset;
+	s->vaddr = vaddr;
 	s->ref_ctr_offset = ref_ctr;
 	s->cookie = plan->nr_points - 1;
 	s->usdt_args = NULL;
@@ -278,7 +279,7 @@ static int add_functions(struct file_tables *f, const struct target_spec *t,
 	for (i = 0; i < n && path && !rc; i++) {
 		rc = add_point(plan, m[i]->name, f->shown, false);
 		if (!rc)
-			rc = add_site(plan, path, m[i]->offset, 0);
+			rc = add_site(plan, path, m[i]->offset, m[i]->addr, 0);
 	}
 	free(m);
 	return path ? rc : -ENOMEM;
@@ -320,7 +321,7 @@ static int add_usdt(struct file_tables *f, const struct target_spec *t,
 		if (j == plan->nr_points)
 			rc = add_point(plan, op, f->shown, true);
 		if (!rc)
-			rc = add_site(plan, path, p->offset, p->sema_offset);
+			rc = add_site(plan, path, p->offset, p->pc, p->sema_offset);
 		if (!rc)
 			rc = set_usdt_args(plan, p);
 		if (!rc)

@@ -18,7 +18,8 @@
 #define OPS_REG_ARGS 6		/* function arguments saved in a frame */
 #define OPS_FRAME_DEPTH 16
 #define OPS_STR_MAX 64		/* bytes of a string label, NUL included */
-#define OPS_USDT_SPECS 1024	/* USDT sites with arguments, over all ops */
+#define OPS_SITE_INFOS 1024	/* sites with USDT arguments or sym(), over all ops */
+#define OPS_KEY_PARTS 2		/* A(EXPR, EXPR) -> B(EXPR, EXPR) */
 #define STATE_VALUES 16		/* values a state machine names */
 #define STATE_RECENT 16		/* transitions kept per machine and process */
 
@@ -26,7 +27,8 @@
  * What a probe site does; in bits 8-10 of its cookie. Bit 11 (AT_RETURN):
  * the site's expressions need the function's return (ret or @ret), so its
  * entry pushes a frame and the work is done at the return. Bits 32-63: the
- * index + 1 of the site's USDT argument spec (0: a function).
+ * index + 1 of the site's info (its USDT arguments, its address for sym()),
+ * 0 for a function site that needs neither.
  */
 enum op_role {
 	OP_ROLE_CALL,		/* one call: entry pushes a frame, return records */
@@ -42,11 +44,12 @@ enum op_role {
 /* What tells one site's frames from another's: op, role and AT_RETURN (bits 0-11). */
 #define OP_COOKIE_FRAME_ID(c) ((__u32)((c) & 0xfff))
 #define OP_COOKIE_ROLE(c) ((__u32)(((c) >> 8) & 7))
-#define OP_COOKIE_USDT(c) ((__u32)((c) >> 32))	/* spec index + 1, or 0 */
+#define OP_COOKIE_SITE(c) ((__u32)((c) >> 32))	/* site info index + 1, or 0 */
 
 /* An expression's base value; cli/ops_expr.h's enum expr_base takes these numbers. */
 enum op_expr_base {
 	OPX_NONE, OPX_ARG, OPX_RET, OPX_PID, OPX_TID, OPX_COMM, OPX_CONST,
+	OPX_SYM,		/* a global variable's address: add is its address in the file */
 };
 
 struct op_read {
@@ -77,11 +80,14 @@ struct op_expr {
 /* The expressions of an op; which ones a site evaluates depends on its role. */
 enum op_slot {
 	OPS_SLOT_KEY_START,	/* START: the pairing key (OPF_KEYED) */
+	OPS_SLOT_KEY_START2,	/* START: its second part (OPF_KEY2) */
 	OPS_SLOT_KEY_END,	/* END: the pairing key (OPF_KEYED) */
+	OPS_SLOT_KEY_END2,	/* END: its second part (OPF_KEY2) */
 	OPS_SLOT_WHEN,		/* CALL, EVENT, END: the left side of when= (before the rest) */
-	OPS_SLOT_LABEL,		/* CALL, EVENT, START */
+	OPS_SLOT_LABEL,		/* CALL, EVENT, START; END with OPF_FANOUT */
 	OPS_SLOT_VALUE,		/* CALL, EVENT, START */
 	OPS_SLOT_ERROR,		/* CALL, EVENT, END: the left side of error= */
+	OPS_SLOT_BLOCKED,	/* CALL, EVENT, END: the left side of would_block= */
 	OPS_NR_SLOTS,
 };
 
@@ -94,14 +100,18 @@ enum op_cmp { OPC_NONE, OPC_LT, OPC_LE, OPC_GT, OPC_GE, OPC_EQ, OPC_NE };
 #define OPF_KEYED (1U << 4)	/* paired by key expressions, not by thread */
 #define OPF_WHEN (1U << 5)	/* when=: hits of the end (only) probe it rejects are ignored */
 #define OPF_IGNORE_UNMATCHED (1U << 6)	/* unmatched=ignore: ends with no start not counted */
+#define OPF_KEY2 (1U << 7)	/* the pairing key has two parts */
+#define OPF_FANOUT (1U << 8)	/* fanout: a start answers every end of its key until it expires */
+#define OPF_WOULD_BLOCK (1U << 9)	/* would_block=: such calls are neither errors nor work */
 
 struct op_cfg {
 	__u32 flags;
 	__u32 error_cmp;	/* enum op_cmp: error when lhs CMP rhs (signed) */
 	__s64 error_rhs;
 	__u32 when_cmp;		/* enum op_cmp: the hit counts when lhs CMP rhs */
-	__u32 pad0;
+	__u32 block_cmp;	/* enum op_cmp: would_block= holds when lhs CMP rhs */
 	__s64 when_rhs;
+	__s64 block_rhs;
 	__u64 slow_ns;		/* latency at or over this is an event; 0: none */
 	__u32 max_labels;	/* distinct labels before `other` */
 	__u32 pad;
@@ -133,6 +143,15 @@ struct op_usdt_spec {
 	struct op_usdt_arg args[OPS_ARGS];
 };
 
+/* What a site needs beyond its cookie: where its arguments are (a USDT
+ * probe), and its address in its file, from which sym() finds globals. */
+struct op_site_info {
+	__u64 vaddr;		/* the probed instruction's address in the file */
+	__u32 usdt;		/* a USDT probe: its arguments are in spec */
+	__u32 pad;
+	struct op_usdt_spec spec;
+};
+
 /* The label kinds of a stats key. */
 enum op_label_kind {
 	OPL_VALUE,		/* label is the value (or the string's hash) */
@@ -155,6 +174,7 @@ struct op_label_text {
 struct op_counters {
 	__u64 calls;
 	__u64 errors;
+	__u64 would_block;	/* calls for which would_block= held */
 	__u64 value_min_inv;	/* ~min, 0 when none (whole run) */
 	__u64 value_max;
 	__u64 lat_min_inv;	/* ~min, 0 when none (whole run) */
@@ -184,7 +204,7 @@ struct op_totals {
 struct op_start_key {
 	__u32 op;
 	__u32 pad;
-	__u64 key;
+	__u64 key[OPS_KEY_PARTS];	/* the key's parts (the thread id without a key) */
 };
 
 struct op_start {
@@ -200,6 +220,7 @@ struct op_start {
 struct op_frame {
 	__u64 ts;
 	__u64 sp;
+	__u64 bias;		/* load bias of the probed file, for sym() at the return */
 	__u32 cookie_op;	/* OP_COOKIE_FRAME_ID() of the site */
 	__u32 label_kind;
 	__u64 args[OPS_REG_ARGS];
@@ -241,6 +262,7 @@ struct op_event {
 	__u64 ts;
 	__u64 latency_ns;	/* 0 for a count-only op */
 	__s64 ret;
+	__s64 err_value;	/* the left side of error= (what made it an error) */
 	__u64 label;
 	__u32 op;
 	__u32 label_kind;

@@ -136,11 +136,12 @@ static void test_usdt_sites_carry_their_argument_spec(void **state)
 	assert_int_equal(compile(&f, &p, err, sizeof(err),
 				 "op j fx:usdt:synctrace:op_start(arg1) -> fx:usdt:synctrace:op_done(arg1) "
 				 "error=arg2!=0 by=str(arg0)", NULL), 0);
-	assert_true(p.nr_usdt_specs >= 2);
+	assert_true(p.nr_site_infos >= 2);
 	c = cookie_of(&p, OP_ROLE_END);
-	assert_true(OP_COOKIE_USDT(c) >= 1 && OP_COOKIE_USDT(c) <= p.nr_usdt_specs);
+	assert_true(OP_COOKIE_SITE(c) >= 1 && OP_COOKIE_SITE(c) <= p.nr_site_infos);
 	assert_false(c & OP_COOKIE_AT_RETURN);
-	assert_int_equal(p.usdt_specs[OP_COOKIE_USDT(c) - 1].nr_args, 3);
+	assert_true(p.site_infos[OP_COOKIE_SITE(c) - 1].usdt);
+	assert_int_equal(p.site_infos[OP_COOKIE_SITE(c) - 1].spec.nr_args, 3);
 	assert_true(p.sites[0].ref_ctr_offset != 0);		/* semaphore-guarded */
 	cleanup(&f, &p);
 }

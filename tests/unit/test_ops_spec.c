@@ -305,7 +305,7 @@ static void test_error_messages_from_the_brief(void **state UNUSED)
 	parse_ok("op push f", 2);
 	parse_fails("op x f eror=ret<0", "app.ops", 3, "app.ops:3: ",
 		    "unknown option 'eror=ret<0' (expected error=, value=, by=, when=, timeout=, "
-		    "unmatched=, count)");
+		    "unmatched=, would_block=, count, fanout)");
 	parse_fails("op y pubb:func", "app.ops", 5, "app.ops:5: ",
 		    "unknown selector 'pubb' in 'pubb:func' (declared: pub, sub)");
 	parse_fails("op push2 f x", "app.ops", 2, "app.ops:2: ",
