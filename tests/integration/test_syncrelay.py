@@ -1,12 +1,14 @@
-"""The bundled sample engine, traced by binary path: counts equal its own summaries."""
+"""The bundled sample engine, traced by binary path: counts equal its own summaries.
+Each test runs a private copy of the binary: other relays on the host are not counted."""
 from conftest import RELAY, Tracer, op, traced_relay_demo
 
 
-def test_relay_counts_match_every_process_own_summary():
+def test_relay_counts_match_every_process_own_summary(private):
+    relay = private.copy(RELAY)
     funcs = ["relay_handle_push", "relay_handle_pull", "apply_change", "resolve_conflict",
              "client_push", "client_pull", "client_apply_remote"]
-    t = Tracer("lat", "--json", *[f"{RELAY}:{f}" for f in funcs]).wait_tracing()
-    procs = traced_relay_demo(t)
+    t = Tracer("lat", "--json", *[f"{relay}:{f}" for f in funcs]).wait_tracing()
+    procs = traced_relay_demo(t, relay)
     s = t.summary()
     server = next(x for x in procs if x["role"] == "server")
     clients = [x for x in procs if x["role"] == "client"]

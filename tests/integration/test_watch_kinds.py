@@ -222,11 +222,12 @@ def test_dashboard_redraws_in_place_on_a_terminal():
     assert b"summary of the whole run" in frames[-1] and b"calls" in frames[-1]
 
 
-def test_the_final_state_stops_when_its_process_exits():
+def test_the_final_state_stops_when_its_process_exits(private):
+    fx_ops = private.copy(FX_OPS)          # other fx_ops on the host are not traced
     t = Tracer("watch", "--json",
-               "--op", f"state phase {FX_OPS}:fxo_set_state(arg0) names=idle,busy,sync,done"
+               "--op", f"state phase {fx_ops}:fxo_set_state(arg0) names=idle,busy,sync,done"
                ).wait_tracing()
-    truth = finish_fx_ops(start_fx_ops("states"))     # the process has exited here
+    truth = finish_fx_ops(start_fx_ops("states", binary=fx_ops))   # it has exited here
     time.sleep(0.8)
     assert t.stop() == 0, t.stderr
     (st,) = t.summary()["states"]
