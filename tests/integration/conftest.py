@@ -151,9 +151,10 @@ def assert_maps_private(pid, private_copy, system_file):
     """pid maps the private copy, and not the system's file it copies."""
     files = mapped_files(pid)
     system = os.path.realpath(system_file)
+    names = (Path(private_copy).name, Path(system).name)
     assert str(private_copy) in files and system not in files, \
         f"pid {pid} should map {private_copy}, not {system}: " \
-        f"{sorted(f for f in files if Path(f).name in (Path(private_copy).name, Path(system).name))}"
+        f"{sorted(f for f in files if Path(f).name in names)}"
 
 
 def wait_maps_private(proc, private_copy, system_file, timeout=10):
