@@ -68,12 +68,10 @@ class Private:
         self.dir = Path(tempfile.mkdtemp(prefix="synctrace-private-"))
         os.chmod(self.dir, 0o755)           # servers that run as another user read it too
 
-    def copy(self, src, name=None, sub=None):
-        """A copy of the file src is (a link's target: the file a process maps),
-        as DIR[/sub]/name (default: src's own name)."""
-        d = self.dir / sub if sub else self.dir
-        d.mkdir(parents=True, exist_ok=True)
-        dst = d / (name or Path(src).name)
+    def copy(self, src, name=None):
+        """A copy of the file src (or of its target, if a link: the file a
+        process maps), as DIR/name (default: src's own name)."""
+        dst = self.dir / (name or Path(src).name)
         shutil.copy2(os.path.realpath(src), dst)
         return dst
 

@@ -134,18 +134,25 @@ class PgTree:
             os.chmod(self.base, 0o755)      # the servers run as PG_USER
             self.bin = self._mirror(PG_BIN, self.COPIED_BIN)
             self.pkglib = self._mirror(PG_PKGLIB, self.COPIED_LIB)
-            share = self.base / PG_SHARE.relative_to("/usr")
-            share.parent.mkdir(parents=True)
-            share.symlink_to(PG_SHARE)
+            self._mkdir(PG_SHARE.parent).joinpath(PG_SHARE.name).symlink_to(PG_SHARE)
         except BaseException:
             self.remove()
             raise
         self.postgres = self.bin / "postgres"
         self.pgoutput = self.pkglib / "pgoutput.so"
 
-    def _mirror(self, system_dir, copied):
+    def _mkdir(self, system_dir):
+        """DIR/ + system_dir without /usr, its new directories readable by PG_USER."""
         d = self.base / system_dir.relative_to("/usr")
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
+        p = d
+        while p != self.base:
+            os.chmod(p, 0o755)
+            p = p.parent
+        return d
+
+    def _mirror(self, system_dir, copied):
+        d = self._mkdir(system_dir)
         for f in system_dir.iterdir():
             if f.name in copied:
                 shutil.copy2(f, d / f.name)
@@ -155,10 +162,6 @@ class PgTree:
                 (d / f.name).symlink_to(f)
         for name in copied:
             assert (d / name).is_file() and not (d / name).is_symlink(), f"no {system_dir / name}"
-        for d_ in (d, *d.parents):
-            if d_ == self.base:
-                break
-            os.chmod(d_, 0o755)
         return d
 
     def remove(self):
