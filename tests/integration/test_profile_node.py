@@ -29,7 +29,20 @@ FIXTURES = ROOT / "tests" / "fixtures" / "profiles"
 NODE = Path("/usr/bin/node")
 CURL = Path("/usr/bin/curl")
 LIBSSL = Path("/usr/lib/x86_64-linux-gnu/libssl.so.3")
-PUSHES, SNAPSHOT = 30, 4_000_000         # the snapshot overflows the socket buffers
+
+
+def snapshot_bytes():
+    """A snapshot the socket buffers cannot hold while the client reads
+    nothing, so the server's write of it waits (uv_write2): twice what the
+    server's send buffer (at most tcp_wmem's max) and the client's receive
+    buffer (tcp_rmem's default: it grows only as the client reads) take
+    together. 4 MB fitted in them now and then here (tcp_wmem max 4 MiB)."""
+    wmem_max = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    rmem_default = int(Path("/proc/sys/net/ipv4/tcp_rmem").read_text().split()[1])
+    return max(4_000_000, 2 * (wmem_max + rmem_default))
+
+
+PUSHES, SNAPSHOT = 30, snapshot_bytes()   # the snapshot overflows the socket buffers
 UV_NAMED_PIPE, UV_TCP = 7, 12            # uv_handle_type: the libuv ops' labels
 CURL_BODIES = [1000, 50_000, 300_000, 7, 65_536]
 
