@@ -83,13 +83,16 @@ class Loop:
 
     def stop(self):
         self._stop.set()
-        p = self.proc
-        if p and p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self._t.join(timeout=10)
+        for _ in range(50):         # a run may start while the first kill lands: kill it too
+            p = self.proc
+            if p and p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self._t.join(timeout=0.2)
+            if not self._t.is_alive():
+                break
 
     def status(self):
         s = f"{self.name}: {self.runs} runs, {self.failures} failed"
