@@ -3,12 +3,22 @@
 Every test here loads BPF and attaches to processes it starts itself. When
 BPF cannot be used (not root, no BTF), tests skip, unless
 SYNCTRACE_REQUIRE_BPF=1 (CI), which turns the skip into a failure.
+
+A test that traces a file without -p counts every process running that file,
+its own and any other on the host: such a test traces a private copy of the
+file (`Private`, the `private` fixtures), which only its own processes run.
+tests/disturb.py runs the suite among busy other copies to prove it.
 """
+import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -48,11 +58,120 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "no_bpf: test does not load BPF")
 
 
-class Workload:
-    """fx_calls, started with --wait-go: the tracer attaches before 'go'."""
+class Private:
+    """A unique temporary directory of private copies of traced files (and of
+    ops files naming them), removed at the end. A process started from a copy
+    maps the copy, another inode than the system's file: a probe on the copy
+    fires in the test's own processes only, whatever else runs on the host."""
 
-    def __init__(self, *args, wait_go=True):
-        cmd = [str(FX_CALLS), *map(str, args)] + (["--wait-go"] if wait_go else [])
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="synctrace-private-"))
+        os.chmod(self.dir, 0o755)           # servers that run as another user read it too
+
+    def copy(self, src, name=None):
+        """A copy of the file src (or of its target, if a link: the file a
+        process maps), as DIR/name (default: src's own name)."""
+        dst = self.dir / (name or Path(src).name)
+        shutil.copy2(os.path.realpath(src), dst)
+        return dst
+
+    def fx_calls(self):
+        """fx_calls and libfxlib.so side by side: the copy's rpath ($ORIGIN)
+        loads the library copy."""
+        self.copy(FX_LIB)
+        return self.copy(FX_CALLS)
+
+    def ops(self, src, paths):
+        """A copy of ops file src in which only the binaries change: paths
+        maps a binary as src names it (a selector's path, a probe's path or
+        short name) to the private copy that replaces it."""
+        return write_private_ops(src, self.dir / Path(src).name, paths)
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def write_private_ops(src, dst, paths):
+    """Write ops file src to dst with each binary of paths replaced, in
+    selector lines (`SEL=PATH`) and in probes (`PATH:func`, `usdt:PATH:...`);
+    comments and everything else stay as they are. Each binary must occur."""
+    used = dict.fromkeys(paths, 0)
+    out = []
+    for line in Path(src).read_text().splitlines(keepends=True):
+        code, hash_, comment = line.partition("#")
+        for old, new in paths.items():
+            code, n1 = re.subn(rf"^(\s*\w+\s*=\s*){re.escape(old)}(?=\s*$)",
+                               lambda m: m.group(1) + str(new), code)
+            code, n2 = re.subn(rf"(?<![\w/.\-]){re.escape(old)}:", lambda m: f"{new}:", code)
+            used[old] += n1 + n2
+        out.append(code + hash_ + comment)
+    missing = [k for k, n in used.items() if not n]
+    assert not missing, f"{src} names no {missing}"
+    Path(dst).write_text("".join(out))
+    return dst
+
+
+@contextlib.contextmanager
+def private_dir():
+    d = Private()
+    try:
+        yield d
+    finally:
+        d.remove()
+
+
+@pytest.fixture
+def private():
+    with private_dir() as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def private_module():
+    with private_dir() as d:
+        yield d
+
+
+@pytest.fixture(scope="session")
+def private_session():
+    with private_dir() as d:
+        yield d
+
+
+def mapped_files(pid):
+    """The files pid maps, as /proc/PID/maps names them."""
+    with open(f"/proc/{pid}/maps") as f:
+        return {parts[5].rstrip("\n") for parts in (l.split(None, 5) for l in f)
+                if len(parts) == 6 and parts[5].startswith("/")}
+
+
+def assert_maps_private(pid, private_copy, system_file):
+    """pid maps the private copy, and not the system's file it copies."""
+    files = mapped_files(pid)
+    system = os.path.realpath(system_file)
+    names = (Path(private_copy).name, Path(system).name)
+    assert str(private_copy) in files and system not in files, \
+        f"pid {pid} should map {private_copy}, not {system}: " \
+        f"{sorted(f for f in files if Path(f).name in names)}"
+
+
+def wait_maps_private(proc, private_copy, system_file, timeout=10):
+    """assert_maps_private on a process just started (a short-lived client):
+    once its loader has mapped one of the two files."""
+    names = {str(private_copy), os.path.realpath(system_file)}
+    end = time.monotonic() + timeout
+    while not names & mapped_files(proc.pid):
+        assert proc.poll() is None, f"pid {proc.pid} exited before it was checked"
+        assert time.monotonic() < end, f"pid {proc.pid} mapped neither of {names}"
+        time.sleep(0.001)
+    assert_maps_private(proc.pid, private_copy, system_file)
+
+
+class Workload:
+    """fx_calls (or a copy of it), started with --wait-go: the tracer attaches before 'go'."""
+
+    def __init__(self, *args, wait_go=True, binary=FX_CALLS):
+        cmd = [str(binary), *map(str, args)] + (["--wait-go"] if wait_go else [])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True)
         self.pid = self.proc.pid
@@ -81,9 +200,9 @@ class Workload:
         self.proc.wait()
 
 
-def start_fx_ops(*args):
-    """fx_ops MODE ARGS, waiting for 'go' (see tests/fixtures/procs/fx_ops.c)."""
-    p = subprocess.Popen([str(FX_OPS), *map(str, args), "--wait-go"], stdin=subprocess.PIPE,
+def start_fx_ops(*args, binary=FX_OPS):
+    """fx_ops (or a copy of it) MODE ARGS, waiting for 'go' (see tests/fixtures/procs/fx_ops.c)."""
+    p = subprocess.Popen([str(binary), *map(str, args), "--wait-go"], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().startswith("ready ")
     return p
@@ -191,10 +310,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def traced_relay_demo(tracer, seconds=2):
-    """Run the sample engine (1 server, 3 clients) while tracer is attached,
-    stop the tracer; returns each process's own JSON summary."""
-    p = subprocess.run([str(RELAY), "demo", "--port", str(free_port()), "--clients", "3",
+def traced_relay_demo(tracer, relay, seconds=2):
+    """Run the sample engine relay (a private copy: 1 server, 3 clients) while
+    tracer is attached, stop the tracer; returns each process's own JSON summary."""
+    p = subprocess.run([str(relay), "demo", "--port", str(free_port()), "--clients", "3",
                         "--seconds", str(seconds)], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert tracer.stop() == 0, tracer.stderr

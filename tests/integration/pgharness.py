@@ -13,6 +13,12 @@ connect over TCP with trust authentication.
 Workloads are deterministic: `bench_script` makes every pgbench transaction
 insert I, update U and delete D rows, always the same rows, so the truth is
 exact (see `bench_script`).
+
+A test that traces the server without -p runs its clusters from a private
+copy of the installation (`PgTree`), so that no other cluster on the host
+runs the file it traces:
+
+    with PgTree() as tree, PgCluster("pub", tree=tree) as pub: ...
 """
 import os
 import pwd
@@ -29,7 +35,10 @@ import pytest
 
 PG_VERSION = 15
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
+PG_PKGLIB = Path(f"/usr/lib/postgresql/{PG_VERSION}/lib")
+PG_SHARE = Path(f"/usr/share/postgresql/{PG_VERSION}")
 POSTGRES = PG_BIN / "postgres"
+PGOUTPUT = PG_PKGLIB / "pgoutput.so"
 PGBENCH = PG_BIN / "pgbench"
 PSQL = PG_BIN / "psql"
 LIBPQ = Path("/usr/lib/x86_64-linux-gnu/libpq.so.5")
@@ -74,21 +83,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def postgres_pids():
-    """Pids of every process running the PostgreSQL 15 server binary."""
-    real = os.path.realpath(POSTGRES)
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            if os.readlink(f"/proc/{d}/exe") == real:
-                out.append(int(d))
-        except OSError:
-            pass
-    return out
-
-
 def descendants(pid):
     """pid's live descendants (children, their children...)."""
     kids = {}
@@ -113,12 +107,81 @@ class PgError(Exception):
     pass
 
 
-class PgCluster:
-    """One initdb'd PostgreSQL 15 cluster on 127.0.0.1:port, owned by PG_USER."""
+class PgTree:
+    """A private copy of the PostgreSQL 15 installation in a temporary
+    directory, removed at the end. The server finds its library and share
+    directories relative to its own (resolved) path, as the compiled-in
+    bindir is to them (pg_config: /usr/lib/postgresql/15/{bin,lib},
+    /usr/share/postgresql/15), so the tree mirrors /usr:
 
-    def __init__(self, name, logical=False, base=None, settings=None):
+        DIR/lib/postgresql/15/bin   postgres, and the tools that start it
+                                    (each finds postgres beside its own
+                                    resolved path): copies; the rest: links
+        DIR/lib/postgresql/15/lib   pgoutput.so (the publisher's output
+                                    plugin, loaded by the walsenders): a
+                                    copy; the other modules: links
+        DIR/share/postgresql/15     a link to the system's
+
+    A cluster started from it runs (maps) the copies only: a probe on
+    `postgres` here fires in its processes, and in no other cluster's."""
+
+    COPIED_BIN = ("postgres", "initdb", "pg_ctl", "pg_resetwal")
+    COPIED_LIB = ("pgoutput.so",)
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="synctrace-pgtree-"))
+        try:
+            os.chmod(self.base, 0o755)      # the servers run as PG_USER
+            self.bin = self._mirror(PG_BIN, self.COPIED_BIN)
+            self.pkglib = self._mirror(PG_PKGLIB, self.COPIED_LIB)
+            self._mkdir(PG_SHARE.parent).joinpath(PG_SHARE.name).symlink_to(PG_SHARE)
+        except BaseException:
+            self.remove()
+            raise
+        self.postgres = self.bin / "postgres"
+        self.pgoutput = self.pkglib / "pgoutput.so"
+
+    def _mkdir(self, system_dir):
+        """DIR/ + system_dir without /usr, its new directories readable by PG_USER."""
+        d = self.base / system_dir.relative_to("/usr")
+        d.mkdir(parents=True, exist_ok=True)
+        p = d
+        while p != self.base:
+            os.chmod(p, 0o755)
+            p = p.parent
+        return d
+
+    def _mirror(self, system_dir, copied):
+        d = self._mkdir(system_dir)
+        for f in system_dir.iterdir():
+            if f.name in copied:
+                shutil.copy2(f, d / f.name)
+            elif f.name == "postmaster":    # a link to postgres: to the copy here
+                (d / f.name).symlink_to("postgres")
+            else:
+                (d / f.name).symlink_to(f)
+        for name in copied:
+            assert (d / name).is_file() and not (d / name).is_symlink(), f"no {system_dir / name}"
+        return d
+
+    def remove(self):
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class PgCluster:
+    """One initdb'd PostgreSQL 15 cluster on 127.0.0.1:port, owned by PG_USER,
+    run from the system's installation or from a PgTree."""
+
+    def __init__(self, name, logical=False, base=None, settings=None, tree=None):
         self.name = name
         self.logical = logical
+        self.bin = tree.bin if tree else PG_BIN
         self.user = ensure_pg_user()
         self._own_base = base is None
         self.base = Path(base or tempfile.mkdtemp(prefix=f"synctrace-pg-{name}-"))
@@ -143,7 +206,7 @@ class PgCluster:
         os.chmod(self.base, 0o700)
         self.sockdir.mkdir()
         os.chown(self.sockdir, self.user.pw_uid, self.user.pw_gid)
-        self._as_pg(PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
+        self._as_pg(self.bin / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                     "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
         conf = {
             "listen_addresses": "'127.0.0.1'",
@@ -166,7 +229,7 @@ class PgCluster:
             conf["port"] = str(self.port)
             with open(self.data / "postgresql.auto.conf", "w") as f:
                 f.writelines(f"{k} = {v}\n" for k, v in conf.items())
-            p = self._as_pg(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w",
+            p = self._as_pg(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w",
                             "-t", "30", "start", check=False)
             if p.returncode == 0:
                 self.started = True
@@ -178,10 +241,10 @@ class PgCluster:
 
     def set_next_oid(self, oid):
         """Restart the server with its OID counter at oid (pg_resetwal -o)."""
-        self._as_pg(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        self._as_pg(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
         self.started = False
-        self._as_pg(PG_BIN / "pg_resetwal", "-o", oid, self.data)
-        self._as_pg(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30",
+        self._as_pg(self.bin / "pg_resetwal", "-o", oid, self.data)
+        self._as_pg(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30",
                     "start")
         self.started = True
 
@@ -203,7 +266,7 @@ class PgCluster:
                 pid = self.postmaster_pid
             except (OSError, ValueError):
                 pass
-            p = self._as_pg(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "20",
+            p = self._as_pg(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "20",
                             "stop", check=False, timeout=40)
             if p.returncode != 0 and pid:
                 for k in [pid] + descendants(pid):
@@ -334,11 +397,12 @@ def run_bench(cluster, db, script_path, clients, per_client, n, *extra):
 
 
 class LogicalPair:
-    """A publisher and a subscriber cluster (module-scoped in tests)."""
+    """A publisher and a subscriber cluster (module-scoped in tests), run
+    from the system's installation or from a PgTree."""
 
-    def __init__(self):
-        self.pub = PgCluster("pub", logical=True)
-        self.sub = PgCluster("sub")
+    def __init__(self, tree=None):
+        self.pub = PgCluster("pub", logical=True, tree=tree)
+        self.sub = PgCluster("sub", tree=tree)
 
     def __enter__(self):
         try:

@@ -32,9 +32,10 @@ def test_usdt_semaphore_raised_only_while_attached():
     assert op(t.summary(), "fx:guarded")["count"] == 120
 
 
-def test_usdt_in_binary_without_pid():
-    t = Tracer("count", "--json", f"usdt:{FX_CALLS}:fx:work_done").wait_tracing()
-    w = Workload("--calls", 40, wait_go=False)
+def test_usdt_in_binary_without_pid(private):
+    fx = private.fx_calls()               # other fx_calls on the host are not counted
+    t = Tracer("count", "--json", f"usdt:{fx}:fx:work_done").wait_tracing()
+    w = Workload("--calls", 40, wait_go=False, binary=fx)
     w.truth()
     w.finish()
     assert t.stop() == 0

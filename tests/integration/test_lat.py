@@ -59,10 +59,11 @@ def test_attach_to_running_process_counts_only_calls_after_attach():
     assert op(t.summary(), "fx_work")["count"] == 200
 
 
-def test_binary_without_pid_traces_processes_started_later():
-    t = Tracer("lat", "--json", f"{FX_CALLS}:fx_work").wait_tracing()
+def test_binary_without_pid_traces_processes_started_later(private):
+    fx = private.fx_calls()               # other fx_calls on the host are not counted
+    t = Tracer("lat", "--json", f"{fx}:fx_work").wait_tracing()
     assert "every process running" in t.stderr
-    w = Workload("--calls", 150, "--threads", 2, wait_go=False)
+    w = Workload("--calls", 150, "--threads", 2, wait_go=False, binary=fx)
     truth = w.truth()
     w.finish()
     assert t.stop() == 0, t.stderr

@@ -2,7 +2,12 @@
 server on 127.0.0.1 (tests/integration/pgharness.py): pgbench in its three
 query modes (simple, extended, prepared), counts exact against pgbench's own
 transaction count times the statements of its script, and a ctypes client
-of its own (PQexec*, PQprepare, failing statements) that prints its truth."""
+of its own (PQexec*, PQprepare, failing statements) that prints its truth.
+
+With -p the shipped profile traces the system's libpq in that process only.
+Without -p it would count every libpq user on the host: that test gives
+pgbench a private copy of libpq (LD_LIBRARY_PATH) and traces the copy, with
+a copy of the profile naming it."""
 import json
 import os
 import subprocess
@@ -10,12 +15,14 @@ import sys
 
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops, labels, rows, total, totals
+from conftest import (ROOT, Tracer, assert_no_drops, labels, rows, total, totals,
+                      wait_maps_private)
 from pgharness import (LIBPQ, PGBENCH, PgCluster, bench_script, create_table,
                        pg_unavailable_reason, pgbench_failed, pgbench_processed, preload,
                        require_pg)
 
 PROFILE = ROOT / "profiles" / "libpq.ops"
+SHIPPED = ["--profile", "libpq"]
 
 N = 2000
 CLIENTS, PER_CLIENT = 2, 100
@@ -90,21 +97,6 @@ def cluster():
         yield c
 
 
-def other_libpq_users():
-    """Pids of other processes that map libpq (they would count without -p)."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{d}/maps") as f:
-                if "libpq.so" in f.read():
-                    out.append(int(d))
-        except OSError:
-            pass
-    return out
-
-
 def pgbench_args(cluster, script, mode):
     return [str(PGBENCH), "-n", "-f", str(script), "-M", mode, "-c", str(CLIENTS), "-j", "1",
             "-t", str(PER_CLIENT), "-D", "k=0", "-D", f"tpc={PER_CLIENT}", "-D", f"n={N}",
@@ -116,9 +108,10 @@ def fresh_rows(cluster):
     preload(cluster, "postgres", N)
 
 
-def run_pgbench_traced(cluster, tmp_path, mode, use_pid):
-    """pgbench traced with -p its pid (from its first libpq call), or by the
-    libpq path without -p. Returns (pgbench output, summary)."""
+def run_pgbench_traced(cluster, tmp_path, mode, use_pid, private):
+    """pgbench traced with -p its pid (from its first libpq call), with the
+    shipped profile, or without -p, running and tracing a private copy of
+    libpq. Returns (pgbench output, summary)."""
     fresh_rows(cluster)
     script = tmp_path / "txn.sql"
     script.write_text(bench_script(1, 1, 1))
@@ -128,7 +121,7 @@ def run_pgbench_traced(cluster, tmp_path, mode, use_pid):
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             assert p.stdout.readline().strip() == "ready"
-            t = Tracer("watch", "-p", p.pid, "--ops", PROFILE, "--json").wait_tracing()
+            t = Tracer("watch", "-p", p.pid, *SHIPPED, "--json").wait_tracing()
             p.stdin.write("go\n")
             p.stdin.close()
             out = p.stdout.read()
@@ -138,15 +131,20 @@ def run_pgbench_traced(cluster, tmp_path, mode, use_pid):
                 p.kill()
         assert t.wait() == 0, t.stderr           # pgbench exited: summary
     else:
-        others = other_libpq_users()
-        if others:
-            pytest.skip(f"other processes map libpq ({others}): without -p they would count")
-        t = Tracer("watch", "--ops", PROFILE, "--json").wait_tracing()
+        lib = private.copy(LIBPQ, name=LIBPQ.name)     # libpq.so.5, the name pgbench asks for
+        ops = private.ops(PROFILE, {"libpq": lib})
+        t = Tracer("watch", "--ops", ops, "--json").wait_tracing()
         try:
-            p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+            p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True, env=dict(os.environ, LD_LIBRARY_PATH=str(lib.parent)))
+            try:
+                wait_maps_private(p, lib, LIBPQ)
+                out = p.communicate(timeout=60)[0]
+            finally:
+                if p.poll() is None:
+                    p.kill()
         finally:
             rc = t.stop()
-        out = p.stdout + p.stderr
         assert p.returncode == 0, out
         assert rc == 0, t.stderr
     return out, t.summary()
@@ -155,15 +153,15 @@ def run_pgbench_traced(cluster, tmp_path, mode, use_pid):
 def test_profile_resolves():
     if pg_unavailable_reason():
         pytest.skip(pg_unavailable_reason())
-    t = Tracer("watch", "--ops", PROFILE, "-d", "0.1").wait_tracing()
+    t = Tracer("watch", *SHIPPED, "-d", "0.1").wait_tracing()
     assert t.wait() == 0, t.stderr
     assert "Tracing 7 ops" in t.stderr, t.stderr
 
 
 @pytest.mark.parametrize("mode,use_pid", [("simple", True), ("extended", True),
                                           ("prepared", True), ("prepared", False)])
-def test_pgbench_exact(cluster, tmp_path, mode, use_pid):
-    out, s = run_pgbench_traced(cluster, tmp_path, mode, use_pid)
+def test_pgbench_exact(cluster, tmp_path, mode, use_pid, private):
+    out, s = run_pgbench_traced(cluster, tmp_path, mode, use_pid, private)
     processed = pgbench_processed(out)
     assert processed == T and pgbench_failed(out) == 0, out
     print(mode, "pid" if use_pid else "path", json.dumps(s["ops"]))
@@ -219,7 +217,7 @@ def test_ctypes_client_exec_prepare_errors(cluster):
                          text=True)
     try:
         assert p.stdout.readline().strip() == "ready"
-        t = Tracer("watch", "-p", p.pid, "--ops", PROFILE, "--json").wait_tracing()
+        t = Tracer("watch", "-p", p.pid, *SHIPPED, "--json").wait_tracing()
         p.stdin.write("go\n")
         p.stdin.close()
         truth = json.loads(p.stdout.readline())

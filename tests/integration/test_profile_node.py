@@ -6,22 +6,43 @@ statically: the profile probes /usr/bin/node itself.
 
 Also profiles/openssl.ops (libssl.so.3), which this node does not use: curl
 (SSL_read / SSL_write) against a Python ssl server (SSL_read_ex /
-SSL_write_ex, tests/fixtures/profiles/tls_sync_server.py)."""
+SSL_write_ex, tests/fixtures/profiles/tls_sync_server.py).
+
+With -p, the shipped profiles (--profile node, --profile openssl) on the
+system's files. Without -p a profile counts every process running the file
+it names: those tests run and trace private copies (node; libssl.so.3,
+loaded through LD_LIBRARY_PATH), with copies of the profiles naming them."""
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops, rows, run as run_synctrace
+from conftest import (ROOT, Tracer, assert_maps_private, assert_no_drops, rows,
+                      run as run_synctrace, wait_maps_private)
 
 PROFILE = ROOT / "profiles" / "node.ops"
 OPENSSL_PROFILE = ROOT / "profiles" / "openssl.ops"
 FIXTURES = ROOT / "tests" / "fixtures" / "profiles"
 NODE = Path("/usr/bin/node")
 CURL = Path("/usr/bin/curl")
-PUSHES, SNAPSHOT = 30, 4_000_000         # the snapshot overflows the socket buffers
+LIBSSL = Path("/usr/lib/x86_64-linux-gnu/libssl.so.3")
+
+
+def snapshot_bytes():
+    """A snapshot the socket buffers cannot hold while the client reads
+    nothing, so the server's write of it waits (uv_write2): twice what the
+    server's send buffer (at most tcp_wmem's max) and the client's receive
+    buffer (tcp_rmem's default: it grows only as the client reads) take
+    together. 4 MB fitted in them now and then here (tcp_wmem max 4 MiB)."""
+    wmem_max = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    rmem_default = int(Path("/proc/sys/net/ipv4/tcp_rmem").read_text().split()[1])
+    return max(4_000_000, 2 * (wmem_max + rmem_default))
+
+
+PUSHES, SNAPSHOT = 30, snapshot_bytes()   # the snapshot overflows the socket buffers
 UV_NAMED_PIPE, UV_TCP = 7, 12            # uv_handle_type: the libuv ops' labels
 CURL_BODIES = [1000, 50_000, 300_000, 7, 65_536]
 
@@ -93,12 +114,12 @@ def run(cert):
     srv = start_node(FIXTURES / "node_sync_server.js", key, crt)
     cli = None
     try:
-        t_srv = Tracer("watch", "-p", srv.pid, "--json", "--ops", PROFILE).wait_tracing()
+        t_srv = Tracer("watch", "-p", srv.pid, "--json", "--profile", "node").wait_tracing()
         go(srv)
         port_line = srv.stdout.readline()
         port = json.loads(port_line)["port"]
         cli = start_node(FIXTURES / "node_sync_client.js", port, PUSHES, SNAPSHOT)
-        t_cli = Tracer("watch", "-p", cli.pid, "--json", "--ops", PROFILE).wait_tracing()
+        t_cli = Tracer("watch", "-p", cli.pid, "--json", "--profile", "node").wait_tracing()
         go(cli)
         cli_line = cli.stdout.readline()
         client = json.loads(cli_line)
@@ -122,18 +143,35 @@ def run(cert):
     return out
 
 
-def test_node_without_pid_traces_a_node_started_later():
-    """Without -p, node's ~67k functions are resolved once and every node
-    process is traced, one started after attaching included. (How long that
-    takes is measured by bench/overhead, not asserted here.)"""
+@pytest.fixture(scope="session")
+def private_node(private_session):
+    """A private copy of node (95 MB: once a session), and the profile naming it."""
     skip_unless_static_node()
-    t = Tracer("watch", "--json", "--ops", PROFILE).wait_tracing()
-    p = subprocess.run([str(NODE), "-e", "process.stdout.write('x'.repeat(1000))"],
-                       capture_output=True, timeout=30)
-    assert p.returncode == 0 and len(p.stdout) == 1000
+    copy = private_session.copy(NODE)
+    return copy, private_session.ops(PROFILE, {str(NODE): copy})
+
+
+def test_node_without_pid_traces_a_node_started_later(private_node):
+    """Without -p, node's ~67k functions are resolved once and every node
+    process is traced, one started after attaching included (here: every
+    process running a private copy, so no other node is counted). (How long
+    that takes is measured by bench/overhead, not asserted here.)"""
+    node, ops = private_node
+    t = Tracer("watch", "--json", "--ops", ops).wait_tracing()
+    p = subprocess.Popen([str(node), "-e", "process.stdout.write('x'.repeat(1000))"],
+                         stdout=subprocess.PIPE)
+    try:
+        wait_maps_private(p, node, NODE)
+        out = p.communicate(timeout=30)[0]
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0 and len(out) == 1000
     assert t.stop() == 0, t.stderr
-    # the node started after synctrace wrote its 1000 bytes into a pipe
-    assert row(t.summary(), "node_stream_write", UV_NAMED_PIPE)["count"] >= 1
+    # the node started after synctrace wrote its 1000 bytes into a pipe (and
+    # no other node did: the bytes are its own)
+    w = row(t.summary(), "node_stream_write", UV_NAMED_PIPE)
+    assert w["count"] >= 1 and w["value"]["sum"] == len(out), w
 
 
 def test_node_http_messages_exact(run):
@@ -209,20 +247,19 @@ def test_node_socket_bytes_exact(run):
 
 # ---- profiles/openssl.ops: libssl.so.3, curl and Python ----
 
-@pytest.fixture(scope="module")
-def tls_run(cert, tmp_path_factory):
-    """synctrace (no -p: every libssl user), then the Python server, then one
-    curl pushing CURL_BODIES over one connection. Returns (summary, server
+def tls_exchange(cert, d, env=None, on_server=None, on_curl=None):
+    """The Python server, then one curl pushing CURL_BODIES over one
+    connection, both with env. on_server(process) runs once the server
+    listens, on_curl(process) as soon as curl started. Returns (server
     truth, curl truth)."""
-    if not CURL.exists():
-        pytest.skip("no /usr/bin/curl")
     key, crt = cert
-    d = tmp_path_factory.mktemp("bodies")
-    t = Tracer("watch", "--json", "--ops", OPENSSL_PROFILE).wait_tracing()
     srv = subprocess.Popen(["/usr/bin/python3", str(FIXTURES / "tls_sync_server.py"), str(crt),
-                            str(key)], stdout=subprocess.PIPE, text=True)
+                            str(key)], stdout=subprocess.PIPE, text=True, env=env)
+    c = None
     try:
         port = json.loads(srv.stdout.readline())["port"]
+        if on_server:
+            on_server(srv)
         trace = d / "curl.trace"
         cmd = [str(CURL), "--trace-ascii", str(trace)]
         for i, n in enumerate(CURL_BODIES):
@@ -231,16 +268,19 @@ def tls_run(cert, tmp_path_factory):
             cmd += (["--next"] if i else []) + [
                 "-sSk", "--http1.1", "-H", "Expect:", "--data-binary", f"@{body}",
                 "-o", "/dev/null", "-w", "%{http_code}\\n", f"https://127.0.0.1:{port}/push/{i}"]
-        c = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        assert c.returncode == 0, c.stderr
-        assert c.stdout.split() == ["200"] * len(CURL_BODIES)
+        c = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)
+        if on_curl:
+            on_curl(c)
+        out, err = c.communicate(timeout=30)
+        assert c.returncode == 0, err
+        assert out.split() == ["200"] * len(CURL_BODIES)
         server = json.loads(srv.stdout.readline())
         assert srv.wait(timeout=10) == 0
     finally:
-        if srv.poll() is None:
-            srv.kill()
-    assert t.stop() == 0, t.stderr
-    s = t.summary()
+        for p in (srv, c):
+            if p and p.poll() is None:
+                p.kill()
     # curl's own account of the application bytes it sent and received
     # (--trace-ascii: "=> Send header, 157 bytes", "<= Recv data, 25 bytes"...)
     sent = recv = 0
@@ -250,20 +290,40 @@ def tls_run(cert, tmp_path_factory):
             sent += int(m.group(3))
         else:
             recv += int(m.group(3))
-    # curl's pid: the one libssl user that is not the server
-    pids = {o["label"] for o in s["ops"]} - {server["pid"]}
-    assert len(pids) == 1, f"other libssl users while tracing: {pids}"
-    curl = {"pid": pids.pop(), "written": sent, "read": recv}
+    return server, {"pid": c.pid, "written": sent, "read": recv}
+
+
+@pytest.fixture(scope="module")
+def tls_run(cert, tmp_path_factory, private_module):
+    """synctrace without -p on a private copy of libssl (every process using
+    it), then the Python server and curl, both loading that copy
+    (LD_LIBRARY_PATH). Returns (summary, server truth, curl truth)."""
+    if not CURL.exists():
+        pytest.skip("no /usr/bin/curl")
+    d = tmp_path_factory.mktemp("bodies")
+    lib = private_module.copy(LIBSSL, name=LIBSSL.name)     # the name its users ask for
+    ops = private_module.ops(OPENSSL_PROFILE, {"libssl": lib})
+    env = dict(os.environ, LD_LIBRARY_PATH=str(lib.parent))
+    t = Tracer("watch", "--json", "--ops", ops).wait_tracing()
+    try:
+        server, curl = tls_exchange(cert, d, env,
+                                    on_server=lambda p: assert_maps_private(p.pid, lib, LIBSSL),
+                                    on_curl=lambda p: wait_maps_private(p, lib, LIBSSL))
+    finally:
+        rc = t.stop()
+    assert rc == 0, t.stderr
+    s = t.summary()
+    # the users of the copy: the server and curl, nobody else
+    assert {o["label"] for o in s["ops"]} == {server["pid"], curl["pid"]}, \
+        f"server {server['pid']}, curl {curl['pid']}: {s['ops']}"
     print("\nserver truth:", json.dumps(server))
     print("curl truth:", json.dumps(curl))
     show(s)
     return s, server, curl
 
 
-def test_openssl_python_server_ex_exact(tls_run):
-    """SSL_read_ex / SSL_write_ex: calls == the server's recv()/send() calls,
-    value sums == the bytes it read and wrote (its own count)."""
-    s, server, curl = tls_run
+def check_python_server(s, server):
+    """The server's rows against its own truth."""
     assert_no_drops(s)
     assert server["requests"] == len(CURL_BODIES) and server["body_bytes"] == sum(CURL_BODIES)
     rd = row(s, "ssl_read_ex", server["pid"])
@@ -278,6 +338,28 @@ def test_openssl_python_server_ex_exact(tls_run):
     # Python uses the _ex calls only
     assert not [o for o in s["ops"] if o["label"] == server["pid"] and
                 o["op"] in ("ssl_read", "ssl_write")]
+
+
+def test_openssl_python_server_ex_exact(tls_run):
+    """SSL_read_ex / SSL_write_ex: calls == the server's recv()/send() calls,
+    value sums == the bytes it read and wrote (its own count)."""
+    s, server, curl = tls_run
+    check_python_server(s, server)
+
+
+def test_openssl_shipped_profile_with_pid_exact(cert, tmp_path):
+    """The shipped profile (--profile openssl) with -p the Python server, on
+    the system's libssl: the same exact counts, of that process only."""
+    if not CURL.exists():
+        pytest.skip("no /usr/bin/curl")
+    tracer = []
+    server, _ = tls_exchange(cert, tmp_path, on_server=lambda p: tracer.append(
+        Tracer("watch", "-p", p.pid, "--json", "--profile", "openssl").wait_tracing()))
+    (t,) = tracer
+    assert t.wait() == 0, t.stderr                  # the server exited: summary
+    s = t.summary()
+    assert {o["label"] for o in s["ops"]} == {server["pid"]}, s["ops"]
+    check_python_server(s, server)
 
 
 def test_openssl_curl_writes_exact(tls_run):

@@ -2,16 +2,23 @@
 two clusters on 127.0.0.1 (tests/integration/pgharness.py), a publication of
 a preloaded table, a subscription made while synctrace runs (so the initial
 copy is traced), then a deterministic pgbench workload. Counts must be exact,
-against the workload's own arithmetic and the servers' statistics views."""
+against the workload's own arithmetic and the servers' statistics views.
 
+Without -p the profile traces every process running the postgres it names:
+those tests run their clusters from a private copy of the installation
+(pgharness.PgTree) and trace it with a copy of the profile whose `pg=` path
+names that copy, so other clusters on the host are not counted. The test
+with -p runs the system's server and the shipped profile itself."""
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops, labels, rows, total, totals
-from pgharness import (TABLE, LogicalPair, PgError, bench_script, descendants,
-                       pg_unavailable_reason, pgbench_failed, pgbench_processed, postgres_pids,
-                       require_pg, run_bench, wait_until)
+from conftest import (ROOT, Tracer, assert_maps_private, assert_no_drops, labels, rows, total,
+                      totals, write_private_ops)
+from pgharness import (PGOUTPUT, POSTGRES, TABLE, LogicalPair, PgError, PgTree, bench_script,
+                       pg_unavailable_reason, pgbench_failed, pgbench_processed, require_pg,
+                       run_bench, wait_until)
 
 PROFILE = ROOT / "profiles" / "postgres-logical.ops"
+SHIPPED = ["--profile", "postgres-logical"]
 
 N = 3000              # rows preloaded on the publisher: the initial copy
 CLIENTS, PER_CLIENT = 2, 100
@@ -27,7 +34,26 @@ assert N >= T * (U + D)
 
 
 @pytest.fixture(scope="module")
-def pair():
+def tree():
+    """A private PostgreSQL installation, and the profile naming its server."""
+    require_pg()
+    with PgTree() as t:
+        t.profile = write_private_ops(PROFILE, t.base / PROFILE.name, {str(POSTGRES): t.postgres})
+        yield t
+
+
+@pytest.fixture(scope="module")
+def pair(tree):
+    """Two clusters of the private installation."""
+    with LogicalPair(tree=tree) as lp:
+        for c in (lp.pub, lp.sub):
+            assert_maps_private(c.postmaster_pid, tree.postgres, POSTGRES)
+        yield lp
+
+
+@pytest.fixture(scope="module")
+def system_pair():
+    """Two clusters of the system's installation (traced with -p only)."""
     require_pg()
     with LogicalPair() as lp:
         yield lp
@@ -41,8 +67,10 @@ def transitions(st):
     return {(t["from"], t["to"]): t["count"] for t in st["transitions"]}
 
 
-def replicate(lp, db, tracer_args, tmp_path):
-    """The whole life of one subscription, traced from before it exists.
+def replicate(lp, db, tracer_args, tmp_path, tree=None):
+    """The whole life of one subscription, traced from before it exists
+    (tracer_args: which processes, which profile). With tree (the clusters
+    run from it), checks that the walsender maps its pgoutput.so.
     Returns (truth, summary, tracer)."""
     lp.setup_db(db, N)
     pub_oid, pub_file = map(int, lp.pub.sql(
@@ -52,7 +80,7 @@ def replicate(lp, db, tracer_args, tmp_path):
 
     script = tmp_path / "txn.sql"
     script.write_text(bench_script(I, U, D))
-    t = Tracer("watch", *tracer_args, "--ops", PROFILE, "--json").wait_tracing()
+    t = Tracer("watch", *tracer_args, "--json").wait_tracing()
     try:
         lp.subscribe(db)
         lp.wait_ready(db)
@@ -65,6 +93,8 @@ def replicate(lp, db, tracer_args, tmp_path):
         (walsender,) = lp.pub.sql(
             f"SELECT pid, state FROM pg_stat_replication WHERE application_name = '{db}_sub'",
             db)
+        if tree:
+            assert_maps_private(int(walsender[0]), tree.pgoutput, PGOUTPUT)
         (slot,) = lp.pub.sql(
             f"SELECT total_txns, spill_txns, stream_txns FROM pg_stat_replication_slots "
             f"WHERE slot_name = '{db}_sub'", db)
@@ -101,23 +131,16 @@ def test_profile_resolves():
     """Every probe of the profile resolves in the installed postgres binary."""
     if pg_unavailable_reason():
         pytest.skip(pg_unavailable_reason())
-    t = Tracer("watch", "--ops", PROFILE, "-d", "0.1").wait_tracing()
+    t = Tracer("watch", *SHIPPED, "-d", "0.1").wait_tracing()
     assert t.wait() == 0, t.stderr
     assert "Tracing 14 ops, 2 states" in t.stderr, t.stderr
 
 
-def test_both_sides_every_process_exact(pair, tmp_path):
+def test_both_sides_every_process_exact(tree, pair, tmp_path):
     """No -p: every postgres process of both clusters, including the
-    walsenders and the apply and sync workers started after synctrace."""
-    ours = set()
-    for c in (pair.pub, pair.sub):
-        ours |= {c.postmaster_pid, *descendants(c.postmaster_pid)}
-    others = set(postgres_pids()) - ours
-    if others:
-        pytest.skip(f"other PostgreSQL 15 processes run here ({sorted(others)}): "
-                    f"without -p their calls would count too")
-
-    truth, s, t = replicate(pair, "everyone", [], tmp_path)
+    walsenders and the apply and sync workers started after synctrace (and no
+    other cluster's: they run the system's postgres, not this copy)."""
+    truth, s, t = replicate(pair, "everyone", ["--ops", tree.profile], tmp_path, tree)
     assert_no_drops(s)
     assert truth["bench_processed"] == T and truth["bench_failed"] == 0
     # The harness's own transactions decoded by the slot: none (autovacuum is
@@ -194,10 +217,14 @@ def test_both_sides_every_process_exact(pair, tmp_path):
         [("datasync", "finishedcopy"), ("finishedcopy", "syncdone")]
 
 
-def test_publisher_postmaster_and_its_children_only(pair, tmp_path):
-    """-p the publisher's postmaster: the profile's `children` line follows
-    its walsenders, forked after synctrace started; nothing of the subscriber."""
-    truth, s, t = replicate(pair, "pubonly", ["-p", pair.pub.postmaster_pid], tmp_path)
+def test_publisher_postmaster_and_its_children_only(system_pair, tmp_path):
+    """-p the publisher's postmaster, the shipped profile on the system's
+    server: the profile's `children` line follows its walsenders, forked
+    after synctrace started; nothing of the subscriber, nor of any other
+    cluster running the same postgres."""
+    pair = system_pair
+    truth, s, t = replicate(pair, "pubonly", ["-p", pair.pub.postmaster_pid, *SHIPPED],
+                            tmp_path)
     assert "descendants" in t.stderr, t.stderr
     assert_no_drops(s)
     pub = truth["pub_oid"]
@@ -222,24 +249,23 @@ def test_publisher_postmaster_and_its_children_only(pair, tmp_path):
     assert states(s, "relsync") == {}
 
 
-def test_labels_of_a_table_with_an_oid_past_2_31(tmp_path):
+def test_labels_of_a_table_with_an_oid_past_2_31(tree, tmp_path):
     """Both sides label rows with the publisher's OID of the table, also when
     the OID has its top bit set (a cluster that has used 2^31 OIDs): the
     publisher's label is read from memory (u32), the subscriber's is
     logicalrep_read_insert's uint32 return value, cast with (u32): synctrace
     sign-extends a 32-bit ret whose top bit is set, as it would an int."""
-    reason = pg_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
     big = 3_000_000_000
-    with LogicalPair() as lp:
+    with LogicalPair(tree=tree) as lp:
+        for c in (lp.pub, lp.sub):
+            assert_maps_private(c.postmaster_pid, tree.postgres, POSTGRES)
         lp.pub.set_next_oid(big)
         lp.setup_db("bigoid", 100)
         oid = int(lp.pub.one(f"SELECT '{TABLE}'::regclass::oid", "bigoid"))
         assert oid >= 2 ** 31
         script = tmp_path / "txn.sql"
         script.write_text(bench_script(1, 1, 1))
-        t = Tracer("watch", "--ops", PROFILE, "--json").wait_tracing()
+        t = Tracer("watch", "--ops", tree.profile, "--json").wait_tracing()
         try:
             lp.subscribe("bigoid")
             lp.wait_ready("bigoid")

@@ -1,7 +1,13 @@
 """profiles/redis-replication.ops against a real Redis master and replica
 (/usr/bin/redis-server, 7.0 in Debian 12) started on 127.0.0.1 by the test:
 counts exact against the workload and against each server's own INFO
-(commandstats, total_commands_processed, replication offsets)."""
+(commandstats, total_commands_processed, replication offsets).
+
+Without -p the profile counts every redis-server on the host: those tests
+run a private copy of the server and trace it with a copy of the profile
+whose `redis=` path names the copy. With -p (one tracer per server), the
+system's server and the shipped profile itself."""
+import contextlib
 import json
 import re
 import socket
@@ -11,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Tracer, assert_no_drops, free_port, run
+from conftest import ROOT, Tracer, assert_maps_private, assert_no_drops, free_port, run
 
 PROFILE = ROOT / "profiles" / "redis-replication.ops"
+SHIPPED = ["--profile", "redis-replication"]
 REDIS = Path("/usr/bin/redis-server")
 SETS = 2000
 
@@ -71,10 +78,10 @@ class Resp:
         self.s.close()
 
 
-def start_redis(tmp, name, port, *extra):
+def start_redis(tmp, name, port, *extra, binary=REDIS):
     d = tmp / name
     d.mkdir()
-    p = subprocess.Popen([str(REDIS), "--port", str(port), "--bind", "127.0.0.1",
+    p = subprocess.Popen([str(binary), "--port", str(port), "--bind", "127.0.0.1",
                           "--save", "", "--appendonly", "no", "--dir", str(d),
                           "--daemonize", "no", "--logfile", str(d / "log"),
                           # no PING into the stream during a test (10 s by default)
@@ -114,15 +121,15 @@ def calls(info, cmd):
     return int(m.group(1)) if m else 0
 
 
-@pytest.fixture
-def pair(tmp_path):
-    """A master and its replica, in sync: (master, replica, Resp, Resp)."""
+@contextlib.contextmanager
+def running_pair(tmp, binary=REDIS):
+    """A master and its replica of binary, in sync: (master, replica, Resp, Resp)."""
     mport, rport = free_port(), free_port()
-    master, m = start_redis(tmp_path, "master", mport)
+    master, m = start_redis(tmp, "master", mport, binary=binary)
     replica, r = None, None
     try:
-        replica, r = start_redis(tmp_path, "replica", rport, "--replicaof", "127.0.0.1",
-                                 str(mport))
+        replica, r = start_redis(tmp, "replica", rport, "--replicaof", "127.0.0.1",
+                                 str(mport), binary=binary)
         wait_for(lambda: r.info("replication").get("master_link_status") == "up",
                  "the replica's link")
         wait_for(lambda: "state=online" in m.info("replication").get("slave0", ""),
@@ -130,6 +137,47 @@ def pair(tmp_path):
         yield master, replica, m, r
     finally:
         stop_redis((m, r), (master, replica))
+
+
+@pytest.fixture
+def pair(tmp_path):
+    """The system's redis-server (traced with -p only)."""
+    with running_pair(tmp_path) as p:
+        yield p
+
+
+def private_redis(private):
+    """A private copy of the server (the file /usr/bin/redis-server links
+    to, named redis-server: it runs as a server), and the profile naming it."""
+    copy = private.copy(REDIS, name=REDIS.name)
+    return copy, private.ops(PROFILE, {str(REDIS): copy})
+
+
+class Tracers:
+    """The profile on both servers: one synctrace without -p on a private
+    copy, or one per server with -p and the shipped profile. summary():
+    their rows together (each row is labelled by its pid)."""
+
+    def __init__(self, how, servers, ops=None):
+        if how == "private":
+            self.ts = [Tracer("watch", "--json", "--ops", ops).wait_tracing()]
+        else:
+            self.ts = [Tracer("watch", "-p", p.pid, "--json", *SHIPPED).wait_tracing()
+                       for p in servers]
+
+    def stop(self):
+        """0, or the first non-zero exit code"""
+        rcs = [t.stop() for t in self.ts]
+        return next((rc for rc in rcs if rc), 0)
+
+    @property
+    def stderr(self):
+        return "\n".join(t.stderr for t in self.ts)
+
+    def summary(self):
+        ss = [t.summary() for t in self.ts]
+        return {"ops": [o for s in ss for o in s["ops"]],
+                "drops": {k: sum(s["drops"][k] for s in ss) for k in ss[0]["drops"]}}
 
 
 def offsets(m, r):
@@ -144,18 +192,30 @@ def by_pid(s, name, pid):
 
 
 def test_profile_resolves():
-    rc, _, err = run("watch", "--ops", PROFILE, "-d", "0.1")
+    rc, _, err = run("watch", *SHIPPED, "-d", "0.1")
     assert rc == 0 and "Tracing 8 ops" in err, err
 
 
-def test_master_and_replica_exact(pair):
+@pytest.mark.parametrize("how", ["private", "pid"])
+def test_master_and_replica_exact(tmp_path, private, how):
+    """private: no -p, a private copy of the server; pid: the system's
+    server, the shipped profile, -p each server."""
+    binary, ops = private_redis(private) if how == "private" else (REDIS, None)
+    with running_pair(tmp_path, binary) as pair:
+        if how == "private":
+            for p in pair[:2]:
+                assert_maps_private(p.pid, binary, REDIS)
+        check_master_and_replica(pair, lambda: Tracers(how, pair[:2], ops))
+
+
+def check_master_and_replica(pair, tracers):
     master, replica, m, r = pair
     for c in (m, r):
         c.cmd("CONFIG", "RESETSTAT")
     m_off0, r_off0 = offsets(m, r)
     assert m_off0 == r_off0
 
-    t = Tracer("watch", "--json", "--ops", PROFILE).wait_tracing()
+    t = tracers()
     m_sent0 = m.sent
     r_cmds0 = int(r.info("stats")["total_commands_processed"])   # traced itself
     # the workload: SETS SET commands of known sizes, pipelined by 100
@@ -208,15 +268,22 @@ def test_master_and_replica_exact(pair):
     assert by_pid(s, "redis_full_resync", master.pid)["count"] == 0
 
 
-def test_full_resync_is_seen(tmp_path):
-    """A replica attaching: one PSYNC on the master, one full resync."""
+def test_full_resync_is_seen(tmp_path, private):
+    """A replica attaching: one PSYNC on the master, one full resync (no -p:
+    a private copy of the server)."""
+    binary, ops = private_redis(private)
     mport, rport = free_port(), free_port()
-    master, m = start_redis(tmp_path, "master", mport)
+    master, m = start_redis(tmp_path, "master", mport, binary=binary)
     replica = r = None
-    t = Tracer("watch", "--json", "--ops", PROFILE).wait_tracing()
+    try:
+        assert_maps_private(master.pid, binary, REDIS)
+    except BaseException:
+        stop_redis((m,), (master,))
+        raise
+    t = Tracer("watch", "--json", "--ops", ops).wait_tracing()
     try:
         replica, r = start_redis(tmp_path, "replica", rport, "--replicaof", "127.0.0.1",
-                                 str(mport))
+                                 str(mport), binary=binary)
         wait_for(lambda: r.info("replication").get("master_link_status") == "up",
                  "the replica's link")
         m_info = m.info("stats")

@@ -1,15 +1,22 @@
 """profiles/sqlite.ops against real libsqlite3 clients: the sqlite3 CLI
 running a script, and tests/fixtures/profiles/fx_sqlite (a C client that
-prints its own truth). Counts must be exact."""
+prints its own truth). Counts must be exact.
+
+With -p the shipped profile traces the system's libsqlite3 in that process.
+The test without -p runs the shell on a private copy of libsqlite3
+(LD_LIBRARY_PATH) and traces the copy: no other SQLite user is counted."""
 import json
+import os
 import subprocess
 from pathlib import Path
 
-from conftest import BUILD, ROOT, Tracer, assert_no_drops, rows
+from conftest import BUILD, ROOT, Tracer, assert_no_drops, rows, wait_maps_private
 
 PROFILE = ROOT / "profiles" / "sqlite.ops"
 FX_SQLITE = BUILD / "fixtures" / "profiles" / "fx_sqlite"
 SQLITE3 = Path("/usr/bin/sqlite3")
+LIBSQLITE3 = Path("/usr/lib/x86_64-linux-gnu/libsqlite3.so.0")
+SHIPPED = ["--profile", "sqlite"]
 
 STR_MAX = 63          # str() labels: the first 63 bytes (README, "by=")
 SQLITE_ROW, SQLITE_DONE, SQLITE_ERROR, SQLITE_CONSTRAINT = 100, 101, 1, 19
@@ -20,12 +27,12 @@ def by_label(summary, name):
 
 
 def watch(pid):
-    return Tracer("watch", "-p", pid, "--json", "--ops", PROFILE).wait_tracing()
+    return Tracer("watch", "-p", pid, "--json", *SHIPPED).wait_tracing()
 
 
 def test_profile_resolves():
     """Every probe of the profile resolves against the system libsqlite3."""
-    t = Tracer("watch", "--ops", PROFILE, "-d", "0.1").wait_tracing()
+    t = Tracer("watch", *SHIPPED, "-d", "0.1").wait_tracing()
     assert t.wait() == 0, t.stderr
     assert "Tracing 4 ops" in t.stderr, t.stderr
 
@@ -123,32 +130,40 @@ def test_cli_script_counts_exact(tmp_path):
     assert step["count"] == sum(rc.values()) and step["errors"] == n_dup
 
 
-def test_library_internal_statements_are_counted(tmp_path):
-    """Traced from its start (no -p, the profile as shipped), the shell's
+def test_library_internal_statements_are_counted(tmp_path, private):
+    """Traced from its start (no -p, the profile as shipped but for the
+    library's path: a private copy the shell alone runs), the shell's
     counts include what SQLite runs for itself through sqlite3_exec: reading
     the schema at the first statement (1 prepare, one ROW per schema row,
     DONE) and re-reading a created table's row (1 prepare, ROW, DONE). The
     numbers below are those of SQLite 3.40 (Debian 12)."""
     db = tmp_path / "fresh.db"
-    t = Tracer("watch", "--json", "--ops", PROFILE).wait_tracing()
+    lib = private.copy(LIBSQLITE3, name=LIBSQLITE3.name)   # the name sqlite3 asks for
+    t = Tracer("watch", "--json", "--ops", private.ops(PROFILE, {"libsqlite3": lib})
+               ).wait_tracing()
     p = subprocess.Popen([str(SQLITE3), str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+                         text=True, env=dict(os.environ, LD_LIBRARY_PATH=str(lib.parent)))
+    try:
+        wait_maps_private(p, lib, LIBSQLITE3)      # it waits for its script meanwhile
+    except BaseException:
+        p.kill()
+        raise
     out, _ = p.communicate("CREATE TABLE a(x);\nINSERT INTO a VALUES(1);\nSELECT x FROM a;\n",
                            timeout=30)
     assert p.returncode == 0 and out.split() == ["1"]
     assert t.stop() == 0, t.stderr
     s = t.summary()
     print("synctrace:", json.dumps(s["ops"]))
-    # every process using libsqlite3 is traced: the shell's rows are its pid's
-    (prep,) = [o for o in rows(s, "sqlite_prepare") if o["label"] == p.pid]
-    (step,) = [o for o in rows(s, "sqlite_step") if o["label"] == p.pid]
+    # every process using this libsqlite3 is traced: the shell alone
+    (prep,) = rows(s, "sqlite_prepare")
+    (step,) = rows(s, "sqlite_step")
+    assert prep["label"] == step["label"] == p.pid
     # 3 statements of the script; the schema read of the empty file (0 rows);
     # the re-read of the created table's row
     assert prep["count"] == 3 + 1 + 1 and prep["errors"] == 0
     #                  script     schema read  re-read
     assert step["count"] == (1 + 1 + 2) + 1 + 2 and step["errors"] == 0
-    if len(rows(s, "sqlite_step")) == 1:          # no other libsqlite3 user meanwhile
-        rc = {k: v["count"] for k, v in by_label(s, "sqlite_step_rc").items()}
-        assert rc == {SQLITE_DONE: 3 + 1 + 1, SQLITE_ROW: 1 + 1}
-    (opn,) = [o for o in rows(s, "sqlite_open") if o["label"] == str(db)[:STR_MAX]]
-    assert opn["count"] == 1
+    rc = {k: v["count"] for k, v in by_label(s, "sqlite_step_rc").items()}
+    assert rc == {SQLITE_DONE: 3 + 1 + 1, SQLITE_ROW: 1 + 1}
+    (opn,) = rows(s, "sqlite_open")
+    assert opn["label"] == str(db)[:STR_MAX] and opn["count"] == 1

@@ -26,13 +26,14 @@ def test_paired_across_threads_by_key(link):
     assert_latency_between(rt["latency_ns"], truth["latency_lo"], truth["latency_hi"])
 
 
-def test_paired_across_processes_with_selectors_and_no_pid(tmp_path):
-    ops = tmp_path / "pubsub.ops"
+def test_paired_across_processes_with_selectors_and_no_pid(private):
+    fx_ops = private.copy(FX_OPS)          # other fx_ops on the host are not traced
+    ops = private.dir / "pubsub.ops"
     ops.write_text(f"# a producer process and its consumer child\n"
-                   f"pub={FX_OPS}\nsub={FX_OPS}\n"
+                   f"pub={fx_ops}\nsub={fx_ops}\n"
                    f"op hop pub:fxo_emit(arg0) -> sub:fxo_recv(arg0)\n")
     t = Tracer("watch", "--ops", ops, "--json").wait_tracing()   # started before the processes
-    p = start_fx_ops("procs", 300)
+    p = start_fx_ops("procs", 300, binary=fx_ops)
     truth = finish_fx_ops(p)
     assert t.stop() == 0, t.stderr
     (hop,) = rows(t.summary(), "hop")
