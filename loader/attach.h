@@ -25,6 +25,10 @@ struct probe_site {
 	/* A USDT site's arguments (owned by its trace_plan), or NULL. */
 	const struct usdt_arg *usdt_args;
 	int usdt_nargs;		/* -1: the note's arguments were not understood */
+	/* For messages: the function or USDT "provider:name", and the file as
+	 * the traced process names it (path may be /proc/self/fd/N). */
+	const char *name;
+	const char *file;
 };
 
 /* The kernel's attach types for multi-site uprobe links (newer than our
@@ -59,6 +63,15 @@ int attacher__attach(struct attacher *a, const struct bpf_program *prog,
 void attacher__skip_refused(struct attacher *a, bool skip);
 size_t attacher__skipped(const struct attacher *a, const struct probe_site **sites);
 size_t attacher__nr_links(const struct attacher *a);
+
+/*
+ * After a failed attacher__attach(): the site it failed at (a multi-site
+ * link the kernel refused is split until one site is left), or NULL.
+ */
+const struct probe_site *attacher__failed_site(const struct attacher *a);
+
+/* "USDT probe fx:done in /usr/bin/x" or "fx_work in /usr/bin/x", for messages. */
+void probe_site__describe(const struct probe_site *s, char *buf, size_t len);
 void attacher__free(struct attacher *a);
 
 /* Does this kernel accept BPF_TRACE_UPROBE_MULTI links? Cached. */

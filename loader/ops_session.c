@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/ops_session.h"
+#include "loader/proc_lookup.h"
 #include "ops.skel.h"
 
 struct ops_session {
@@ -14,6 +15,7 @@ struct ops_session {
 	struct attacher *attacher;
 	struct bpf_link *exit_link;	/* closes the states of exiting processes */
 	bool multi, states;
+	pid_t follow_root;		/* > 0: it and its descendants */
 };
 
 static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
@@ -63,6 +65,7 @@ int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 		rc = load(s, sz, multi = false);
 	s->multi = multi;
 	s->states = sz->states && sz->nr_state_machines;
+	s->follow_root = sz->follow_root;
 	if (!rc && !(s->attacher = attacher__new(multi)))
 		rc = -ENOMEM;
 	if (rc) {
@@ -100,6 +103,26 @@ int ops_session__set_usdt_specs(struct ops_session *s, const struct op_usdt_spec
 	return 0;
 }
 
+/* One line for a failed attach, naming the site it failed at when known. */
+static void attach_error(const struct ops_session *s, int rc, char *err, size_t errlen)
+{
+	const struct probe_site *site = attacher__failed_site(s->attacher);
+	char what[768];
+
+	if (!site) {
+		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+		return;
+	}
+	probe_site__describe(site, what, sizeof(what));
+	if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s "
+			 "(its first instruction)", what);
+	else
+		snprintf(err, errlen, "cannot attach a uprobe to %s: %s%s", what, strerror(-rc),
+			 rc == -EINVAL && site->usdt_args ? " (the kernel refused the probe's "
+			 "note: its address or semaphore)" : "");
+}
+
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 			size_t n, pid_t pid, char *err, size_t errlen)
 {
@@ -109,6 +132,16 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 
 	if (!calls)
 		return -ENOMEM;
+	/* -p: warn of files it (or its tree) does not map, fail if none is */
+	rc = 0;
+	if (pid > 0)
+		rc = proc_lookup__check_mapped(pid, false, sites, n, err, errlen);
+	else if (s->follow_root > 0)
+		rc = proc_lookup__check_mapped(s->follow_root, true, sites, n, err, errlen);
+	if (rc) {
+		free(calls);
+		return rc;
+	}
 	for (i = 0; i < n; i++)
 		if (sites[i].cookie & OP_COOKIE_AT_RETURN)
 			calls[nr_calls++] = sites[i];
@@ -130,7 +163,7 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
 	else if (rc)
-		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+		attach_error(s, rc, err, errlen);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "loader/kfunc_btf.h"
+#include "loader/proc_lookup.h"
 #include "loader/session.h"
 #include "maps/probes.h"
 #include "probes.skel.h"
@@ -137,12 +138,46 @@ int session__open(struct session **out, enum session_mode mode,
 	return 0;
 }
 
+/* One line for a failed attach, naming the site it failed at when known. */
+static void attach_error(const struct session *s, const struct trace_plan *plan, pid_t pid,
+			 int rc, char *err, size_t errlen)
+{
+	const struct probe_site *site = attacher__failed_site(s->attacher), *skipped;
+	char what[768];
+
+	if (rc == -ESRCH) {
+		snprintf(err, errlen, "pid %d: process exited", pid);
+		return;
+	}
+	/* every site refused: name the first */
+	if (!site && attacher__skipped(s->attacher, &skipped))
+		site = skipped;
+	if (site)
+		probe_site__describe(site, what, sizeof(what));
+	if ((rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP) && plan->nr_sites > 1)
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe any of "
+			 "those %zu sites (%s, ...)", plan->nr_sites, site ? what : "?");
+	else if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s "
+			 "(its first instruction)", site ? what : "that function");
+	else if (site)
+		snprintf(err, errlen, "cannot attach a uprobe to %s: %s%s", what, strerror(-rc),
+			 rc == -EINVAL && site->usdt_args ? " (the kernel refused the probe's "
+			 "note: its address or semaphore)" : "");
+	else
+		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+}
+
 int session__attach(struct session *s, const struct trace_plan *plan,
 		    pid_t pid, char *err, size_t errlen)
 {
 	const struct probe_site *skipped;
 	int rc;
 
+	/* -p: warn of files it does not map, fail if it maps none */
+	if (pid > 0 && (rc = proc_lookup__check_mapped(pid, false, plan->sites, plan->nr_sites,
+						       err, errlen)))
+		return rc;
 	/* one refused instruction must not sink a glob; a lone target must fail */
 	attacher__skip_refused(s->attacher, plan->nr_sites > 1);
 	if (s->mode == SESSION_LAT && s->kind == LINK_SESSION) {
@@ -160,14 +195,8 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 	}
 	if (!rc && attacher__skipped(s->attacher, &skipped) >= plan->nr_sites)
 		rc = -KERNEL_ENOTSUPP;
-	if (rc == -ESRCH)
-		snprintf(err, errlen, "pid %d: process exited", pid);
-	else if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
-		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s",
-			 plan->nr_sites > 1 ? "any of those functions" :
-			 "that function's first instruction");
-	else if (rc)
-		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+	if (rc)
+		attach_error(s, plan, pid, rc, err, errlen);
 	return rc;
 }
 
