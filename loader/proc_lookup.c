@@ -19,8 +19,8 @@ void proc_lookup__strerror(pid_t pid, const char *shown, int rc, char *err, size
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: no such process", pid);
 	else if (!shown && rc == -EACCES)
-		snprintf(err, errlen, "pid %d: permission denied reading /proc/%d/maps: tracing "
-			 "another process needs CAP_SYS_PTRACE (or root)", pid, pid);
+		snprintf(err, errlen, "pid %d: permission denied reading its maps and files in "
+			 "/proc/%d: tracing another process needs CAP_SYS_PTRACE (or root)", pid, pid);
 	else if (!shown)
 		snprintf(err, errlen, "pid %d: cannot read /proc/%d/maps: %s", pid, pid,
 			 strerror(-rc));
@@ -190,32 +190,49 @@ struct probed_file {
 	bool mapped;
 };
 
-/* "a, b, c, +N more" of the distinct names of f's sites. */
-static void site_names(const struct probed_file *pf, const struct probe_site *sites,
-		       size_t n, char *buf, size_t len)
+static int cmp_cookie(const void *a, const void *b)
 {
-	const char *seen[LIST_MAX];
-	size_t i, j, k = 0, more = 0, w = 0;
+	const struct probe_site *x = *(const struct probe_site *const *)a;
+	const struct probe_site *y = *(const struct probe_site *const *)b;
 
+	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
+}
+
+/*
+ * "a, b, c, +N more": the distinct names of pf's sites, in the order the
+ * probes were given (their cookies).
+ */
+static int site_names(const struct probed_file *pf, const struct probe_site *sites,
+		      size_t n, char *buf, size_t len)
+{
+	const struct probe_site **mine = calloc(n ? n : 1, sizeof(*mine));
+	size_t i, j, nr = 0, shown = 0, more = 0, w = 0;
+
+	if (!mine)
+		return -ENOMEM;
+	for (i = pf->first - sites; i < n; i++)
+		if (!strcmp(sites[i].path, pf->first->path))
+			mine[nr++] = &sites[i];
+	qsort(mine, nr, sizeof(*mine), cmp_cookie);
 	buf[0] = '\0';
-	for (i = pf->first - sites; i < n; i++) {
-		const char *name = sites[i].name ? sites[i].name : "?";
+	for (i = 0; i < nr; i++) {
+		const char *name = mine[i]->name ? mine[i]->name : "?";
 
-		if (strcmp(sites[i].path, pf->first->path))
-			continue;
-		for (j = 0; j < k && strcmp(seen[j], name); j++)
+		for (j = 0; j < i && strcmp(mine[j]->name ? mine[j]->name : "?", name); j++)
 			;
-		if (j < k)
+		if (j < i)
 			continue;
-		if (k == LIST_MAX) {
+		if (shown == LIST_MAX) {
 			more++;
 			continue;
 		}
-		seen[k++] = name;
-		w += snprintf(buf + w, w < len ? len - w : 0, "%s%s", k > 1 ? ", " : "", name);
+		w += snprintf(buf + w, w < len ? len - w : 0, "%s%s", shown ? ", " : "", name);
+		shown++;
 	}
 	if (more && w < len)
 		snprintf(buf + w, len - w, ", +%zu more", more);
+	free(mine);
+	return 0;
 }
 
 static int find_files(const struct probe_site *sites, size_t n, struct probed_file **out,
@@ -298,7 +315,8 @@ int proc_lookup__check_mapped(pid_t pid, bool tree, const struct probe_site *sit
 	for (i = 0; i < nv; i++) {
 		if (v[i].mapped)
 			continue;
-		site_names(&v[i], sites, n, names, sizeof(names));
+		if ((rc = site_names(&v[i], sites, n, names, sizeof(names))))
+			goto cleanup;
 		if (tree)
 			fprintf(stderr, "synctrace: warning: no process of pid %d's tree maps %s "
 				"(%s): probed in any that loads it\n", pid, v[i].f->shown, names);

@@ -392,21 +392,27 @@ static ssize_t find_main(const char *dir, const struct obj_list *l)
  * The process's root as we see it: "" for our own root (or a root out of
  * our reach, another mount namespace's, where maps shows paths from it),
  * else a chroot's directory ("/srv/jail"), which maps paths start with.
+ * -EACCES when we may read its maps but not follow its root (a process
+ * with capabilities we lack, without CAP_SYS_PTRACE): none of its files
+ * could be opened then.
  */
-static void root_prefix(const char *dir, char *buf, size_t len)
+static int root_prefix(const char *dir, char *buf, size_t len)
 {
 	char link[PROC_DIR_LEN + 8];
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "%s/root", dir);
 	n = readlink(link, buf, len - 1);
+	if (n < 0 && (errno == EACCES || errno == EPERM))
+		return -EACCES;
 	if (n <= 0 || buf[0] != '/') {
 		buf[0] = '\0';
-		return;
+		return 0;
 	}
 	buf[n] = '\0';
 	if (!strcmp(buf, "/"))
 		buf[0] = '\0';
+	return 0;
 }
 
 /* shown and in_root of each object, from the root's prefix. */
@@ -471,12 +477,11 @@ int proc_maps__read(pid_t pid, struct proc_objs *po)
 	}
 	if (main_idx >= 0)
 		l.o[0].is_main = true;
-	root_prefix(po->dir, prefix, sizeof(prefix));
-	for (i = 0; i < l.n; i++) {
+	err = root_prefix(po->dir, prefix, sizeof(prefix));
+	for (i = 0; !err && i < l.n; i++)
 		err = set_names(&l.o[i], prefix);
-		if (err)
-			goto cleanup;
-	}
+	if (err)
+		goto cleanup;
 	po->o = l.o;
 	po->n = l.n;
 	return 0;

@@ -38,8 +38,8 @@ struct proc_objs {
  * except that the main executable is always first. Skips anonymous and
  * [vdso]/[stack]/... mappings. Returns 0, or -ESRCH (no such process, a
  * zombie, or it exited while we read), -EACCES (not allowed to read its
- * maps: another user's or a more privileged process, without
- * CAP_SYS_PTRACE), -ENOMEM. On success the caller frees po (po->n may be
+ * maps or follow its root: another user's or a more privileged process,
+ * without CAP_SYS_PTRACE), -ENOMEM. On success the caller frees po (po->n may be
  * 0, e.g. for a kernel thread).
  */
 int proc_maps__read(pid_t pid, struct proc_objs *po);
