@@ -236,13 +236,16 @@ int proc_files__open_in_root(const struct proc_objs *po, const char *path,
 	close(rootfd);
 	if (fd < 0)
 		return fd == -EPERM ? -EACCES : fd;
-	/* a link to a file it maps (redis-server -> redis-check-rdb) is that file */
+	/*
+	 * A link to a file it maps (redis-server -> redis-check-rdb) is that
+	 * file, named as the process names the mapping.
+	 */
 	if (fstat(fd, &st)) {
 		close(fd);
 		return -errno;
 	}
 	o = proc_maps__find(po, major(st.st_dev), minor(st.st_dev), st.st_ino);
-	return keep(fd, path, o, out);
+	return keep(fd, o ? o->shown : path, o, out);
 }
 
 const struct proc_file *proc_files__lookup(const char *path)

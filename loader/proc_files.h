@@ -41,8 +41,8 @@ int proc_files__open_mapped(const struct proc_objs *po, const struct mapped_obj 
  * Open path (absolute, as the process names it) inside po's process's
  * root: symlinks and ".." cannot climb out, /proc magic links are refused.
  * A path that names a file the process maps (under that name) opens the
- * mapping itself. Returns 0 or -errno as above (-ENOENT: no such file in
- * its root).
+ * mapping itself; one that leads to a file it maps is named as the mapping.
+ * Returns 0 or -errno as above (-ENOENT: no such file in its root).
  */
 int proc_files__open_in_root(const struct proc_objs *po, const char *path,
 			     const struct proc_file **out);
