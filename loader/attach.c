@@ -235,15 +235,39 @@ size_t attacher__nr_links(const struct attacher *a)
 	return a->nr_fds + a->nr_links;
 }
 
-const struct probe_site *attacher__failed_site(const struct attacher *a)
-{
-	return a->failed;
-}
-
-void probe_site__describe(const struct probe_site *s, char *buf, size_t len)
+/* "USDT probe fx:done in /usr/bin/x" or "fx_work in /usr/bin/x". */
+static void describe(const struct probe_site *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s in %s", s->usdt_args ? "USDT probe " : "",
 		 s->name ? s->name : "a probe", s->file ? s->file : s->path);
+}
+
+void attacher__error(const struct attacher *a, int rc, size_t nr_sites, char *err,
+		     size_t errlen)
+{
+	const struct probe_site *site = a->failed;
+	char what[768] = "";
+
+	/* every site was set aside (only runs of several sites skip any) */
+	if (!site && a->nr_skipped && nr_sites > 1) {
+		describe(a->skipped, what, sizeof(what));
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe any of "
+			 "those %zu sites (%s, ...)", nr_sites, what);
+		return;
+	}
+	if (!site && a->nr_skipped)
+		site = a->skipped;
+	if (site)
+		describe(site, what, sizeof(what));
+	if ((rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP) && site)
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s (its "
+			 "first instruction)", what);
+	else if (site)
+		snprintf(err, errlen, "cannot attach a uprobe to %s: %s%s", what, strerror(-rc),
+			 rc == -EINVAL && site->usdt_args ? " (the kernel refused the probe's "
+			 "note: its address or semaphore)" : "");
+	else
+		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
 }
 
 /*

@@ -65,13 +65,13 @@ size_t attacher__skipped(const struct attacher *a, const struct probe_site **sit
 size_t attacher__nr_links(const struct attacher *a);
 
 /*
- * After a failed attacher__attach(): the site it failed at (a multi-site
- * link the kernel refused is split until one site is left), or NULL.
+ * The one-line message for rc, the error of attacher__attach() over
+ * nr_sites sites: it names the site the kernel refused (a multi-site link
+ * it refused is split until one site is left) and the file, as the
+ * process names it. An exited process (-ESRCH) is the caller's to say.
  */
-const struct probe_site *attacher__failed_site(const struct attacher *a);
-
-/* "USDT probe fx:done in /usr/bin/x" or "fx_work in /usr/bin/x", for messages. */
-void probe_site__describe(const struct probe_site *s, char *buf, size_t len);
+void attacher__error(const struct attacher *a, int rc, size_t nr_sites, char *err,
+		     size_t errlen);
 void attacher__free(struct attacher *a);
 
 /* Does this kernel accept BPF_TRACE_UPROBE_MULTI links? Cached. */

@@ -103,26 +103,6 @@ int ops_session__set_usdt_specs(struct ops_session *s, const struct op_usdt_spec
 	return 0;
 }
 
-/* One line for a failed attach, naming the site it failed at when known. */
-static void attach_error(const struct ops_session *s, int rc, char *err, size_t errlen)
-{
-	const struct probe_site *site = attacher__failed_site(s->attacher);
-	char what[768];
-
-	if (!site) {
-		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
-		return;
-	}
-	probe_site__describe(site, what, sizeof(what));
-	if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
-		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s "
-			 "(its first instruction)", what);
-	else
-		snprintf(err, errlen, "cannot attach a uprobe to %s: %s%s", what, strerror(-rc),
-			 rc == -EINVAL && site->usdt_args ? " (the kernel refused the probe's "
-			 "note: its address or semaphore)" : "");
-}
-
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 			size_t n, pid_t pid, char *err, size_t errlen)
 {
@@ -163,7 +143,7 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
 	else if (rc)
-		attach_error(s, rc, err, errlen);
+		attacher__error(s->attacher, rc, n, err, errlen);
 	return rc;
 }
 

@@ -138,36 +138,6 @@ int session__open(struct session **out, enum session_mode mode,
 	return 0;
 }
 
-/* One line for a failed attach, naming the site it failed at when known. */
-static void attach_error(const struct session *s, const struct trace_plan *plan, pid_t pid,
-			 int rc, char *err, size_t errlen)
-{
-	const struct probe_site *site = attacher__failed_site(s->attacher), *skipped;
-	char what[768];
-
-	if (rc == -ESRCH) {
-		snprintf(err, errlen, "pid %d: process exited", pid);
-		return;
-	}
-	/* every site refused: name the first */
-	if (!site && attacher__skipped(s->attacher, &skipped))
-		site = skipped;
-	if (site)
-		probe_site__describe(site, what, sizeof(what));
-	if ((rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP) && plan->nr_sites > 1)
-		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe any of "
-			 "those %zu sites (%s, ...)", plan->nr_sites, site ? what : "?");
-	else if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
-		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s "
-			 "(its first instruction)", site ? what : "that function");
-	else if (site)
-		snprintf(err, errlen, "cannot attach a uprobe to %s: %s%s", what, strerror(-rc),
-			 rc == -EINVAL && site->usdt_args ? " (the kernel refused the probe's "
-			 "note: its address or semaphore)" : "");
-	else
-		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
-}
-
 int session__attach(struct session *s, const struct trace_plan *plan,
 		    pid_t pid, char *err, size_t errlen)
 {
@@ -195,8 +165,10 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 	}
 	if (!rc && attacher__skipped(s->attacher, &skipped) >= plan->nr_sites)
 		rc = -KERNEL_ENOTSUPP;
-	if (rc)
-		attach_error(s, plan, pid, rc, err, errlen);
+	if (rc == -ESRCH)
+		snprintf(err, errlen, "pid %d: process exited", pid);
+	else if (rc)
+		attacher__error(s->attacher, rc, plan->nr_sites, err, errlen);
 	return rc;
 }
 

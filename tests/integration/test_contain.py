@@ -58,20 +58,22 @@ def one_line_error(result, *needles):
     return lines[0]
 
 
+def with_caps(caps, *args):
+    """synctrace ARGS with exactly caps (uid 0, the bounding set cut to them)."""
+    return ["setpriv", f"--bounding-set=-all,{caps}", f"--inh-caps=-all,{caps}",
+            str(SYNCTRACE), *map(str, args)]
+
+
 def capped(caps, *args, timeout=30):
-    """synctrace with exactly caps (uid 0, bounding set cut to them)."""
-    p = subprocess.run(["setpriv", f"--bounding-set=-all,{caps}", f"--inh-caps=-all,{caps}",
-                        str(SYNCTRACE), *map(str, args)],
-                       capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(with_caps(caps, *args), capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
 
 class CappedTracer(Tracer):
-    """A Tracer whose synctrace runs with exactly caps."""
+    """A Tracer whose synctrace runs with exactly caps (Tracer's own start, another argv)."""
 
     def __init__(self, caps, *args):
-        self.cmd = ["setpriv", f"--bounding-set=-all,{caps}", f"--inh-caps=-all,{caps}",
-                    str(SYNCTRACE), *map(str, args)]
+        self.cmd = with_caps(caps, *args)
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.err_lines = []
