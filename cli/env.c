@@ -64,6 +64,7 @@ static const struct argp_option watch_options[] = {
 
 static const struct argp_option list_options[] = {
 	{ "pid", 'p', "PID", 0, "List every object this process has mapped", 0 },
+	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per file", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
 };
@@ -109,7 +110,8 @@ static const char list_doc[] =
 "Examples:\n"
 "  synctrace list /usr/bin/relayd 'relay_*'\n"
 "  synctrace list -p 4242 libpq 'PQ*'\n"
-"  synctrace list -p 4242\n";
+"  synctrace list -p 4242\n"
+"  synctrace list -p 4242 --json 'relay_*'\n";
 
 static int parse_seconds(const char *arg, double *out)
 {
@@ -268,7 +270,7 @@ static void usage_and_exit(FILE *f, int code)
 		"Commands:\n"
 		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
-		"  list   [-p PID] [BINARY_OR_LIB] [PATTERN]\n"
+		"  list   [-p PID] [--json] [BINARY_OR_LIB] [PATTERN]\n"
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
 		"         [--slow DURATION] [--max-labels N]\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");

@@ -31,7 +31,8 @@ int check_privileges(char *err, size_t errlen)
 	    (has_cap(data, CAP_SYS_ADMIN) ||
 	     (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))))
 		return 0;
-	snprintf(err, errlen, "need root (or CAP_BPF and CAP_PERFMON) to trace; try sudo");
+	snprintf(err, errlen, "need root (or CAP_BPF and CAP_PERFMON, and CAP_SYS_PTRACE for -p) "
+		 "to trace; try sudo");
 	return -EPERM;
 }
 

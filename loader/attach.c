@@ -2,6 +2,7 @@
 /* Attach generic programs to many uprobe sites; see attach.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ struct attacher {
 	bool skip_refused;		/* skip sites the kernel will not probe */
 	struct probe_site *skipped;
 	size_t nr_skipped, cap_skipped;
+	const struct probe_site *failed;	/* where the last attach failed */
 	int *fds;			/* uprobe_multi links */
 	size_t nr_fds, cap_fds;
 	struct bpf_link **links;	/* classic links */
@@ -125,12 +127,19 @@ static int attach_multi_group(struct attacher *a, const struct bpf_program *prog
 	return err;
 }
 
+static bool refused(int err)
+{
+	return err == -KERNEL_ENOTSUPP || err == -EINVAL || err == -EOPNOTSUPP;
+}
+
 /* The kernel refuses some instructions (KERNEL_ENOTSUPP, EINVAL): remember
  * the site and go on, when the caller asked for that. */
 static int skip_or_fail(struct attacher *a, const struct probe_site *site, int err)
 {
-	if (!a->skip_refused || (err != -KERNEL_ENOTSUPP && err != -EINVAL && err != -EOPNOTSUPP))
+	if (!a->skip_refused || !refused(err)) {
+		a->failed = site;
 		return err;
+	}
 	if (grow((void **)&a->skipped, &a->cap_skipped, a->nr_skipped + 1, sizeof(*site)))
 		return -ENOMEM;
 	a->skipped[a->nr_skipped++] = *site;
@@ -138,15 +147,20 @@ static int skip_or_fail(struct attacher *a, const struct probe_site *site, int e
 }
 
 /* One link for sites[0..n); if the kernel refuses it, find the refused
- * sites by halving, so one bad instruction does not sink a whole glob. */
+ * sites by halving, so one bad instruction does not sink a whole glob (and
+ * an error can name the site). */
 static int attach_multi_bisect(struct attacher *a, const struct bpf_program *prog,
 			       bool retprobe, pid_t pid,
 			       const struct probe_site *sites, size_t n)
 {
 	int err = attach_multi_group(a, prog, retprobe, pid, sites, n);
 
-	if (!err || err == -ENOMEM || err == -ESRCH || !a->skip_refused)
+	if (!err)
+		return 0;
+	if (!refused(err)) {
+		a->failed = sites;	/* the file, not one site: name its first */
 		return err;
+	}
 	if (n == 1)
 		return skip_or_fail(a, sites, err);
 	err = attach_multi_bisect(a, prog, retprobe, pid, sites, n / 2);
@@ -219,6 +233,41 @@ size_t attacher__skipped(const struct attacher *a, const struct probe_site **sit
 size_t attacher__nr_links(const struct attacher *a)
 {
 	return a->nr_fds + a->nr_links;
+}
+
+/* "USDT probe fx:done in /usr/bin/x" or "fx_work in /usr/bin/x". */
+static void describe(const struct probe_site *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s in %s", s->usdt_args ? "USDT probe " : "",
+		 s->name ? s->name : "a probe", s->file ? s->file : s->path);
+}
+
+void attacher__error(const struct attacher *a, int rc, size_t nr_sites, char *err,
+		     size_t errlen)
+{
+	const struct probe_site *site = a->failed;
+	char what[768] = "";
+
+	/* every site was set aside (only runs of several sites skip any) */
+	if (!site && a->nr_skipped && nr_sites > 1) {
+		describe(a->skipped, what, sizeof(what));
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe any of "
+			 "those %zu sites (%s, ...)", nr_sites, what);
+		return;
+	}
+	if (!site && a->nr_skipped)
+		site = a->skipped;
+	if (site)
+		describe(site, what, sizeof(what));
+	if ((rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP) && site)
+		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s (its "
+			 "first instruction)", what);
+	else if (site)
+		snprintf(err, errlen, "cannot attach a uprobe to %s: %s%s", what, strerror(-rc),
+			 rc == -EINVAL && site->usdt_args ? " (the kernel refused the probe's "
+			 "note: its address or semaphore)" : "");
+	else
+		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
 }
 
 /*

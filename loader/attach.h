@@ -27,6 +27,10 @@ struct probe_site {
 	/* A USDT site's arguments (owned by its trace_plan), or NULL. */
 	const struct usdt_arg *usdt_args;
 	int usdt_nargs;		/* -1: the note's arguments were not understood */
+	/* For messages: the function or USDT "provider:name", and the file as
+	 * the traced process names it (path may be /proc/self/fd/N). */
+	const char *name;
+	const char *file;
 };
 
 /* The kernel's attach types for multi-site uprobe links (newer than our
@@ -57,6 +61,15 @@ int attacher__attach(struct attacher *a, const struct bpf_program *prog,
 void attacher__skip_refused(struct attacher *a, bool skip);
 size_t attacher__skipped(const struct attacher *a, const struct probe_site **sites);
 size_t attacher__nr_links(const struct attacher *a);
+
+/*
+ * The one-line message for rc, the error of attacher__attach() over
+ * nr_sites sites: it names the site the kernel refused (a multi-site link
+ * it refused is split until one site is left) and the file, as the
+ * process names it. An exited process (-ESRCH) is the caller's to say.
+ */
+void attacher__error(const struct attacher *a, int rc, size_t nr_sites, char *err,
+		     size_t errlen);
 void attacher__free(struct attacher *a);
 
 /* Does this kernel accept BPF_TRACE_UPROBE_MULTI links? Cached. */

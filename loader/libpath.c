@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "loader/libpath.h"
-#include "loader/proc_maps.h"
 
 #define LDCACHE_PATH "/etc/ld.so.cache"
 /* no real cache comes near this; refuse to slurp something absurd */
@@ -410,100 +409,11 @@ static int resolve_system(const char *name, char *out, size_t len)
 	return err;
 }
 
-/* ------------------------------------------------------------------ */
-/* Files as a process sees them                                        */
-
-/* Does pid see the same / as we do? */
-static bool same_root(pid_t pid)
+int libpath__resolve(const char *name, char *out, size_t len)
 {
-	struct stat ours, theirs;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	if (stat("/", &ours) || stat(path, &theirs))
-		return true;
-	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
-}
-
-static int resolve_path(const char *name, pid_t pid, char *out, size_t len)
-{
-	char path[PATH_MAX];
-	int r;
-
-	if (pid > 0 && name[0] == '/' && !same_root(pid)) {
-		/* "/usr/lib/libpq.so.5" in a container is its file, not ours */
-		r = snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid,
-			     name);
-		if (r > 0 && (size_t)r < sizeof(path) && is_regular(path))
-			return copy_out(path, out, len);
-	}
-	return canonical_out(name, out, len);
-}
-
-/*
- * A short name the process maps under another name: the system's NAME is a
- * link to a file it maps (/usr/bin/redis-server -> redis-check-rdb).
- */
-static int mapped_by_link(const char *name, const struct mapped_obj *objs, size_t n,
-			  char *out, size_t len)
-{
-	char sys[PATH_MAX], want[PATH_MAX], got[PATH_MAX];
-	size_t i;
-
-	if (resolve_system(name, sys, sizeof(sys)) || !realpath(sys, want))
-		return -ENOENT;
-	for (i = 0; i < n; i++)
-		if (realpath(objs[i].host_path, got) && !strcmp(got, want))
-			return copy_out(objs[i].host_path, out, len);
-	return -ENOENT;
-}
-
-static int resolve_mapped(const char *name, pid_t pid, char *out, size_t len)
-{
-	struct mapped_obj *objs;
-	int err, score, best_score = -1;
-	size_t n, i, best = 0;
-
-	err = proc_maps__objects(pid, &objs, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n; i++) {
-		const char *slash = strrchr(objs[i].path, '/');
-		const char *base = slash ? slash + 1 : objs[i].path;
-
-		if (!libpath__name_matches(base, name))
-			continue;
-		score = (!strcmp(base, name) ? 4 : 0) +
-			(objs[i].is_main ? 2 : 0) + (objs[i].exec ? 1 : 0);
-		if (score <= best_score || !is_regular(objs[i].host_path))
-			continue;
-		best_score = score;
-		best = i;
-	}
-	if (best_score >= 0)
-		err = copy_out(objs[best].host_path, out, len);
-	else
-		err = same_root(pid) ? mapped_by_link(name, objs, n, out, len) : -ENOENT;
-	proc_maps__free(objs, n);
-	return err;
-}
-
-int libpath__resolve(const char *name, pid_t pid, char *out, size_t len)
-{
-	int err;
-
 	if (!name || !*name || !out || !len)
 		return -EINVAL;
-	if (pid < 0)
-		return -ESRCH;
-	if (pid > 0) {
-		err = proc_alive(pid);
-		if (err)
-			return err;
-	}
 	if (strchr(name, '/'))
-		return resolve_path(name, pid, out, len);
-	if (pid > 0)
-		return resolve_mapped(name, pid, out, len);
+		return canonical_out(name, out, len);
 	return resolve_system(name, out, len);
 }

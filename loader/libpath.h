@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * From the BINARY_OR_LIB of a probe target ("libpq", "relayd", a path) to a
- * file we can open: through what a process has mapped, the dynamic linker's
- * cache, the standard library directories and $PATH.
+ * file of this system: through the dynamic linker's cache, the standard
+ * library directories and $PATH; and the short-name rules every lookup
+ * shares.
  */
 #ifndef SYNCTRACE_LIBPATH_H
 #define SYNCTRACE_LIBPATH_H
@@ -20,22 +21,17 @@
 bool libpath__name_matches(const char *base, const char *name);
 
 /*
- * Resolve name to an absolute path of a regular file, written to out.
- * - name contains '/': a path (realpath); with pid > 0 and an absolute path,
- *   the file in pid's root ("/proc/PID/root" + name) when pid lives in
- *   another root (a container) and has it.
- * - pid > 0: the object pid has mapped whose basename matches; an exact
- *   basename first, then the main executable, then the first in mapping
- *   order. out is its host_path (see proc_maps.h; not canonicalised, as
- *   realpath() would undo /proc/PID/root). Nothing else is searched.
- * - pid == 0: an exact basename in /etc/ld.so.cache, the standard library
+ * Resolve name to the canonical absolute path of a regular file on this
+ * system, written to out (a -p process's files are proc_lookup.h's):
+ * - name contains '/': that path (realpath).
+ * - otherwise: an exact basename in /etc/ld.so.cache, the standard library
  *   directories, then (for names that do not look like libraries) $PATH;
  *   failing that, a short-name match in the cache (highest version), then
  *   in the library directories.
- * Returns 0, -ENOENT (nothing matches), -ESRCH (no such pid),
- * -ENAMETOOLONG (len too small), -EINVAL, or another -errno.
+ * Returns 0, -ENOENT (nothing matches), -ENAMETOOLONG (len too small),
+ * -EINVAL, or another -errno.
  */
-int libpath__resolve(const char *name, pid_t pid, char *out, size_t len);
+int libpath__resolve(const char *name, char *out, size_t len);
 
 /*
  * Look name up in an in-memory ld.so.cache image ("glibc-ld.so.cache1.1",

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/ops_session.h"
+#include "loader/proc_lookup.h"
 #include "ops.skel.h"
 
 struct ops_session {
@@ -14,6 +15,7 @@ struct ops_session {
 	struct attacher *attacher;
 	struct bpf_link *exit_link;	/* closes the states of exiting processes */
 	bool multi, states;
+	pid_t follow_root;		/* > 0: it and its descendants */
 };
 
 static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
@@ -63,6 +65,7 @@ int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 		rc = load(s, sz, multi = false);
 	s->multi = multi;
 	s->states = sz->states && sz->nr_state_machines;
+	s->follow_root = sz->follow_root;
 	if (!rc && !(s->attacher = attacher__new(multi)))
 		rc = -ENOMEM;
 	if (rc) {
@@ -109,6 +112,16 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 
 	if (!calls)
 		return -ENOMEM;
+	/* -p: warn of files it (or its tree) does not map, fail if none is */
+	rc = 0;
+	if (pid > 0)
+		rc = proc_lookup__check_mapped(pid, false, sites, n, err, errlen);
+	else if (s->follow_root > 0)
+		rc = proc_lookup__check_mapped(s->follow_root, true, sites, n, err, errlen);
+	if (rc) {
+		free(calls);
+		return rc;
+	}
 	for (i = 0; i < n; i++)
 		if (sites[i].cookie & OP_COOKIE_AT_RETURN)
 			calls[nr_calls++] = sites[i];
@@ -130,7 +143,7 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
 	else if (rc)
-		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+		attacher__error(s->attacher, rc, n, err, errlen);
 	return rc;
 }
 

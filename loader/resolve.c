@@ -9,13 +9,14 @@
 #include "loader/resolve.h"
 #include "loader/elf_syms.h"
 #include "loader/libpath.h"
-#include "loader/proc_maps.h"
+#include "loader/proc_files.h"
+#include "loader/proc_lookup.h"
 #include "loader/usdt_notes.h"
 
 /* One file's tables, loaded on first use. */
 struct file_tables {
-	char *host_path;	/* as we open it (may be under /proc/PID/root) */
-	const char *shown;	/* as the process sees it */
+	char *open_path;	/* as we open it: with -p, /proc/self/fd/N (proc_files.h) */
+	char *shown;		/* as the process names it */
 	struct elf_symtab *syms;
 	struct usdt_probe *usdt;
 	size_t nr_usdt;
@@ -44,7 +45,8 @@ void resolver__free(struct resolver *r)
 	if (!r)
 		return;
 	for (i = 0; i < r->nr_files; i++) {
-		free(r->files[i].host_path);
+		free(r->files[i].open_path);
+		free(r->files[i].shown);
 		elf_symtab__free(r->files[i].syms);
 		usdt_notes__free(r->files[i].usdt, r->files[i].nr_usdt);
 	}
@@ -59,29 +61,15 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* The path as the traced process sees it: without our /proc/PID/root. */
-static const char *shown_path(const char *host_path)
-{
-	const char *p = host_path;
-
-	if (strncmp(p, "/proc/", 6) != 0)
-		return p;
-	p += 6;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (strncmp(p, "/root/", 6) != 0)
-		return host_path;
-	return p + 5;
-}
-
-/* The tables of the file at host path, added (not loaded yet) if new. */
-static int file_tables_of(struct resolver *r, const char *path, struct file_tables **out)
+/* The tables of the file opened as path, added (not loaded yet) if new. */
+static int file_tables_of(struct resolver *r, const char *path, const char *shown,
+			  struct file_tables **out)
 {
 	struct file_tables *f;
 	size_t i;
 
 	for (i = 0; i < r->nr_files; i++) {
-		if (!strcmp(r->files[i].host_path, path)) {
+		if (!strcmp(r->files[i].open_path, path)) {
 			*out = &r->files[i];
 			return 0;
 		}
@@ -92,10 +80,13 @@ static int file_tables_of(struct resolver *r, const char *path, struct file_tabl
 	r->files = f;
 	f = &r->files[r->nr_files];
 	memset(f, 0, sizeof(*f));
-	f->host_path = strdup(path);
-	if (!f->host_path)
+	f->open_path = strdup(path);
+	f->shown = strdup(shown);
+	if (!f->open_path || !f->shown) {
+		free(f->open_path);
+		free(f->shown);
 		return -ENOMEM;
-	f->shown = shown_path(f->host_path);
+	}
 	r->nr_files++;
 	*out = f;
 	return 0;
@@ -104,6 +95,7 @@ static int file_tables_of(struct resolver *r, const char *path, struct file_tabl
 static int find_file(struct resolver *r, const struct target_spec *t,
 		     struct file_tables **out, char *err, size_t errlen)
 {
+	const struct proc_file *pf;
 	char path[PATH_MAX];
 	int rc;
 
@@ -112,23 +104,19 @@ static int find_file(struct resolver *r, const struct target_spec *t,
 			 t->text, t->kind == TARGET_USDT ? "usdt:..." : "SYMBOL");
 		return -EINVAL;
 	}
-	if (!t->binary)
-		rc = proc_maps__exe(r->pid, path, sizeof(path));
-	else
-		rc = libpath__resolve(t->binary, r->pid, path, sizeof(path));
-	if (rc == -ESRCH) {
-		snprintf(err, errlen, "pid %d: no such process", r->pid);
-		return rc;
+	if (r->pid > 0) {
+		/* its files only, opened so that none lies outside its root */
+		rc = proc_lookup__file(r->pid, t->binary, &pf, err, errlen);
+		if (rc)
+			return rc == -EINVAL ? -EIO : rc;
+		return file_tables_of(r, pf->path, pf->shown, out);
 	}
+	rc = libpath__resolve(t->binary, path, sizeof(path));
 	if (rc) {
-		if (r->pid > 0)
-			snprintf(err, errlen, "binary or library '%s' not found in pid %d",
-				 t->binary ? t->binary : "(main executable)", r->pid);
-		else
-			snprintf(err, errlen, "binary or library '%s' not found", t->binary);
-		return rc;
+		snprintf(err, errlen, "binary or library '%s' not found", t->binary);
+		return rc == -EINVAL ? -ENOENT : rc;
 	}
-	return file_tables_of(r, path, out);
+	return file_tables_of(r, path, path, out);
 }
 
 static int bad_elf(const struct file_tables *f, int rc, char *err, size_t errlen)
@@ -140,21 +128,22 @@ static int bad_elf(const struct file_tables *f, int rc, char *err, size_t errlen
 	return rc;
 }
 
-static const char *plan_path(struct trace_plan *plan, const char *path)
+/* s interned in (*arr)[0..*n): the plan owns one copy of each string. */
+static const char *intern(char ***arr, size_t *n, const char *s)
 {
 	char **p, *copy;
 	size_t i;
 
-	for (i = 0; i < plan->nr_paths; i++)
-		if (!strcmp(plan->paths[i], path))
-			return plan->paths[i];
-	p = realloc(plan->paths, (plan->nr_paths + 1) * sizeof(*p));
+	for (i = 0; i < *n; i++)
+		if (!strcmp((*arr)[i], s))
+			return (*arr)[i];
+	p = realloc(*arr, (*n + 1) * sizeof(*p));
 	if (!p)
 		return NULL;
-	plan->paths = p;
-	copy = strdup(path);
+	*arr = p;
+	copy = strdup(s);
 	if (copy)
-		plan->paths[plan->nr_paths++] = copy;
+		(*arr)[(*n)++] = copy;
 	return copy;
 }
 
@@ -182,23 +171,30 @@ static int add_point(struct trace_plan *plan, const char *op,
 	return 0;
 }
 
-static int add_site(struct trace_plan *plan, const char *path, __u64 offset, __u64 vaddr,
-		    __u64 ref_ctr)
+/* A site of point cookie in file f (at vaddr, its address in the file), whose open
+ * path and shown name plan holds. */
+static int add_site(struct trace_plan *plan, const struct file_tables *f, __u64 offset,
+		    __u64 vaddr, __u64 ref_ctr, size_t cookie)
 {
+	const char *path = intern(&plan->paths, &plan->nr_paths, f->open_path);
+	const char *file = intern(&plan->files, &plan->nr_files, f->shown);
 	struct probe_site *s;
 
+	if (!path || !file)
+		return -ENOMEM;
 	s = realloc(plan->sites, (plan->nr_sites + 1) * sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	plan->sites = s;
 	s = &plan->sites[plan->nr_sites++];
+	memset(s, 0, sizeof(*s));
 	s->path = path;
+	s->file = file;
+	s->name = plan->points[cookie].op;
 	s->offset = offset;
 	s->vaddr = vaddr;
 	s->ref_ctr_offset = ref_ctr;
-	s->cookie = plan->nr_points - 1;
-	s->usdt_args = NULL;
-	s->usdt_nargs = 0;
+	s->cookie = cookie;
 	return 0;
 }
 
@@ -265,24 +261,22 @@ static int add_functions(struct file_tables *f, const struct target_spec *t,
 			 struct trace_plan *plan, char *err, size_t errlen)
 {
 	const struct elf_sym **m = NULL;
-	const char *path;
 	size_t n, i;
 	int rc = 0;
 
-	if (!f->syms && (rc = elf_symtab__load(f->host_path, &f->syms)))
+	if (!f->syms && (rc = elf_symtab__load(f->open_path, &f->syms)))
 		return bad_elf(f, rc, err, errlen);
 	n = elf_symtab__match(f->syms, t->symbol, &m);
 	if (!n)
 		return no_symbol(f, t->symbol, err, errlen);
 	warn_ifuncs(m, n);
-	path = plan_path(plan, f->host_path);
-	for (i = 0; i < n && path && !rc; i++) {
+	for (i = 0; i < n && !rc; i++) {
 		rc = add_point(plan, m[i]->name, f->shown, false);
 		if (!rc)
-			rc = add_site(plan, path, m[i]->offset, m[i]->addr, 0);
+			rc = add_site(plan, f, m[i]->offset, m[i]->addr, 0, plan->nr_points - 1);
 	}
 	free(m);
-	return path ? rc : -ENOMEM;
+	return rc;
 }
 
 static bool usdt_matches(const struct usdt_probe *p, const struct target_spec *t)
@@ -295,19 +289,15 @@ static int add_usdt(struct file_tables *f, const struct target_spec *t,
 		    struct trace_plan *plan, char *err, size_t errlen)
 {
 	size_t i, j, first = plan->nr_points, found = 0;
-	const char *path;
 	char op[512];
 	int rc = 0;
 
 	if (!f->usdt_loaded) {
-		rc = usdt_notes__load(f->host_path, &f->usdt, &f->nr_usdt);
+		rc = usdt_notes__load(f->open_path, &f->usdt, &f->nr_usdt);
 		if (rc)
 			return bad_elf(f, rc, err, errlen);
 		f->usdt_loaded = true;
 	}
-	path = plan_path(plan, f->host_path);
-	if (!path)
-		return -ENOMEM;
 	for (i = 0; i < f->nr_usdt && !rc; i++) {
 		const struct usdt_probe *p = &f->usdt[i];
 
@@ -321,11 +311,9 @@ static int add_usdt(struct file_tables *f, const struct target_spec *t,
 		if (j == plan->nr_points)
 			rc = add_point(plan, op, f->shown, true);
 		if (!rc)
-			rc = add_site(plan, path, p->offset, p->pc, p->sema_offset);
+			rc = add_site(plan, f, p->offset, p->pc, p->sema_offset, j);
 		if (!rc)
 			rc = set_usdt_args(plan, p);
-		if (!rc)
-			plan->sites[plan->nr_sites - 1].cookie = j;
 	}
 	if (!rc && !found) {
 		snprintf(err, errlen, "%s: no USDT probe matches '%s:%s'%s",
@@ -346,6 +334,39 @@ static bool has_match(const struct elf_symtab *st, const char *glob)
 }
 
 /*
+ * The tables of o, a library pid maps, if it has a function matching glob;
+ * NULL otherwise (or when it cannot be opened or read: not where it is).
+ */
+static struct file_tables *library_with(struct resolver *r, const struct proc_objs *po,
+					const struct mapped_obj *o, const char *glob)
+{
+	struct elf_symtab *syms = NULL;
+	const struct proc_file *pf;
+	struct file_tables *f = NULL;
+	size_t i;
+
+	if (proc_files__open_mapped(po, o, &pf))
+		return NULL;
+	for (i = 0; i < r->nr_files; i++)
+		if (!strcmp(r->files[i].open_path, pf->path))
+			f = &r->files[i];
+	if (f) {
+		proc_files__put(pf);	/* the tables hold it already */
+		if (!f->syms && elf_symtab__load(f->open_path, &f->syms))
+			return NULL;
+		return has_match(f->syms, glob) ? f : NULL;
+	}
+	if (elf_symtab__load(pf->path, &syms) || !has_match(syms, glob) ||
+	    file_tables_of(r, pf->path, pf->shown, &f)) {
+		elf_symtab__free(syms);
+		proc_files__put(pf);
+		return NULL;
+	}
+	f->syms = syms;
+	return f;
+}
+
+/*
  * A function named without a binary, absent from the -p process's main
  * executable: the first library it maps that has it (a statically linked
  * program and one using shared libraries then take the same target).
@@ -353,30 +374,24 @@ static bool has_match(const struct elf_symtab *st, const char *glob)
 static int add_from_libraries(struct resolver *r, const struct target_spec *t,
 			      struct trace_plan *plan, char *err, size_t errlen)
 {
-	struct mapped_obj *objs = NULL;
-	struct file_tables *f;
-	size_t n = 0, i;
-	int rc = proc_maps__objects(r->pid, &objs, &n);
+	struct file_tables *f = NULL;
+	struct proc_objs po;
+	size_t i, len;
+	int rc = proc_maps__read(r->pid, &po);
 
-	for (i = 0; i < n && !rc; i++) {
-		if (objs[i].is_main || !objs[i].exec)
-			continue;
-		rc = file_tables_of(r, objs[i].host_path, &f);
-		if (!rc && !f->syms && elf_symtab__load(f->host_path, &f->syms))
-			continue;	/* not an ELF we can read: not where it is */
-		if (!rc && has_match(f->syms, t->symbol)) {
-			rc = add_functions(f, t, plan, err, errlen);
-			break;
-		}
+	for (i = 0; !rc && !f && i < po.n; i++)
+		if (!po.o[i].is_main && po.o[i].exec)
+			f = library_with(r, &po, &po.o[i], t->symbol);
+	proc_maps__free(&po);
+	if (rc) {
+		proc_lookup__strerror(r->pid, NULL, rc, err, errlen);
+		return rc;
 	}
-	proc_maps__free(objs, n);
-	if (!rc && i == n) {
-		size_t len = strlen(err);
-
-		snprintf(err + len, errlen - len, " (nor in a library pid %d maps)", r->pid);
-		rc = -ENOENT;
-	}
-	return rc;
+	if (f)
+		return add_functions(f, t, plan, err, errlen);
+	len = strlen(err);
+	snprintf(err + len, errlen - len, " (nor in a library pid %d maps)", r->pid);
+	return -ENOENT;
 }
 
 int resolver__add(struct resolver *r, const struct target_spec *t,
@@ -456,6 +471,9 @@ void trace_plan__free(struct trace_plan *plan)
 	}
 	for (i = 0; i < plan->nr_paths; i++)
 		free(plan->paths[i]);
+	for (i = 0; i < plan->nr_files; i++)
+		free(plan->files[i]);
+	free(plan->files);
 	for (i = 0; i < plan->nr_arg_sets; i++)
 		free(plan->arg_sets[i]);
 	free(plan->arg_sets);

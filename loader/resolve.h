@@ -26,13 +26,18 @@ struct trace_plan {
 	size_t nr_sites;
 	char **paths;			/* owned; sites point into these */
 	size_t nr_paths;
+	char **files;			/* owned: the files as the process names them */
+	size_t nr_files;
 	struct usdt_arg **arg_sets;	/* owned; USDT sites point into these */
 	size_t nr_arg_sets;
 };
 
 struct resolver;
 
-/* pid > 0: resolve in that process (its mapped files, its root). */
+/*
+ * pid > 0: resolve in that process: its mapped files, and paths in its
+ * root, opened through proc_files.h (open until exit).
+ */
 struct resolver *resolver__new(pid_t pid);
 void resolver__free(struct resolver *r);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "loader/kfunc_btf.h"
+#include "loader/proc_lookup.h"
 #include "loader/session.h"
 #include "maps/probes.h"
 #include "probes.skel.h"
@@ -143,6 +144,10 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 	const struct probe_site *skipped;
 	int rc;
 
+	/* -p: warn of files it does not map, fail if it maps none */
+	if (pid > 0 && (rc = proc_lookup__check_mapped(pid, false, plan->sites, plan->nr_sites,
+						       err, errlen)))
+		return rc;
 	/* one refused instruction must not sink a glob; a lone target must fail */
 	attacher__skip_refused(s->attacher, plan->nr_sites > 1);
 	if (s->mode == SESSION_LAT && s->kind == LINK_SESSION) {
@@ -162,12 +167,8 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 		rc = -KERNEL_ENOTSUPP;
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
-	else if (rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP)
-		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s",
-			 plan->nr_sites > 1 ? "any of those functions" :
-			 "that function's first instruction");
 	else if (rc)
-		snprintf(err, errlen, "cannot attach uprobes: %s", strerror(-rc));
+		attacher__error(s->attacher, rc, plan->nr_sites, err, errlen);
 	return rc;
 }
 

@@ -35,6 +35,28 @@ $(FUZZ_DIR)/seeds_ldcache/.done:
 	@cp /etc/ld.so.cache $(dir $@)real 2>/dev/null || printf 'glibc-ld.so.cache1.1' > $(dir $@)real
 	@touch $@
 
+# The /proc parsers (maps lines and stat, loader/proc_parse.h): fuzz_proc.c,
+# seeded with this machine's own lines and a few the kernel writes rarely.
+$(FUZZ_DIR)/fuzz_proc: tests/fuzz/fuzz_proc.c loader/proc_maps.c loader/proc_maps.h \
+		loader/proc_parse.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< loader/proc_maps.c -o $@
+
+$(FUZZ_DIR)/seeds_proc/.done: tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@cat /proc/self/maps > $(dir $@)maps
+	@cat /proc/self/stat > $(dir $@)stat
+	@printf '7f00-7f10 r-xp 00001000 fe:01 42   /opt/a b/lib\\012x.so (deleted)\n' > $(dir $@)deleted
+	@printf '4242 (a) b (c)) Z 1 2 3 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 3 0 1 2 3\n' > $(dir $@)zombie
+	@touch $@
+
+.PHONY: fuzz-proc
+fuzz-proc: $(FUZZ_DIR)/fuzz_proc $(FUZZ_DIR)/seeds_proc/.done
+	@mkdir -p $(FUZZ_DIR)/corpus_proc
+	$(FUZZ_DIR)/fuzz_proc $(FUZZ_OPTS) -max_len=4096 \
+		-artifact_prefix=$(FUZZ_DIR)/proc- \
+		$(FUZZ_DIR)/corpus_proc $(FUZZ_DIR)/seeds_proc
+
 # Argument strings as gcc and clang write them, plus a few that must fail.
 FUZZ_ARG_SEEDS := '-4@%edi 8@-16(%rbp) 4@$$5' '8@%rax' '-1@%sil' '8@(%rbx)' \
 	'-4@40+CheckpointStats(%rip)' '8@(%rax,%rbx,8)' '2@%r8w -8@0x10(%r15)'
@@ -63,3 +85,4 @@ fuzz: $(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_DIR)/fuzz_ldcache \
 	$(FUZZ_DIR)/fuzz_ldcache $(FUZZ_OPTS) -max_len=65536 \
 		-artifact_prefix=$(FUZZ_DIR)/ldcache- \
 		$(FUZZ_DIR)/corpus_ldcache $(FUZZ_DIR)/seeds_ldcache
+	@$(MAKE) --no-print-directory fuzz-proc

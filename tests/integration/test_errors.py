@@ -5,7 +5,9 @@ import subprocess
 
 import pytest
 
-from conftest import FX_CALLS, SYNCTRACE, Workload, run
+from conftest import BUILD, FX_CALLS, SYNCTRACE, Workload, run
+
+FX_NOTES = BUILD / "fixtures" / "procs" / "fx_notes"
 
 
 def one_line_error(result, want_rc, *needles):
@@ -100,6 +102,31 @@ def test_not_root_is_told_what_to_do():
                            capture_output=True, text=True, timeout=30)
         rc, err = p.returncode, p.stderr
     one_line_error((rc, "", err), 1, "need root", "CAP_BPF")
+
+
+def test_without_cap_sys_ptrace_the_error_says_so():
+    """CAP_BPF and CAP_PERFMON load and attach; reading another process's maps
+    and files (here: a root process with every capability) needs CAP_SYS_PTRACE."""
+    caps = "+bpf,+perfmon"
+    w = Workload("--calls", 1)
+    try:
+        for args in (["lat", "-p", w.pid, "fx_work"], ["count", "-p", w.pid, "libfxlib:fxlib_work"],
+                     ["watch", "-p", w.pid, "--op", "w fx_work count"], ["list", "-p", w.pid]):
+            p = subprocess.run(["setpriv", f"--bounding-set=-all,{caps}", f"--inh-caps=-all,{caps}",
+                                str(SYNCTRACE), *map(str, args)],
+                               capture_output=True, text=True, timeout=30)
+            one_line_error((p.returncode, "", p.stderr), 1, f"pid {w.pid}", "permission denied",
+                           "CAP_SYS_PTRACE")
+    finally:
+        w.kill()
+
+
+def test_usdt_note_the_kernel_refuses_names_the_probe():
+    """fxodd:hit's semaphore is at an odd offset, which uprobes refuse."""
+    path = str(FX_NOTES.resolve())
+    for args in (["count", "-d", "5", f"usdt:{FX_NOTES}:fxodd:hit"],
+                 ["watch", "-d", "5", "--op", f"h usdt:{FX_NOTES}:fxodd:hit count"]):
+        one_line_error(run(*args), 1, "USDT probe fxodd:hit in " + path, "Invalid argument")
 
 
 def test_target_exits_before_attach_is_reported():

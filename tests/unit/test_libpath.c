@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* libpath against the real system: name matching, the cache, library dirs,
- * $PATH, live and chrooted processes. The cache parser: test_libpath_ldcache.c */
+ * $PATH. The cache parser: test_libpath_ldcache.c; processes: test_proc_lookup.c */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "loader/libpath.h"
-#include "loader/proc_maps.h"
 #include "tests/unit/helpers.h"
 
 /* Scratch directory for the files tests make; removed at the end. */
@@ -108,14 +107,13 @@ static void test_name_match_truth_table(void **state)
 
 /* ---- libpath__resolve ---- */
 
-static void expect_resolve(const char *name, pid_t pid, const char *want)
+static void expect_resolve(const char *name, const char *want)
 {
 	char out[PATH_MAX];
-	int rc = libpath__resolve(name, pid, out, sizeof(out));
+	int rc = libpath__resolve(name, out, sizeof(out));
 
 	if (rc)
-		fail_msg("resolve %s (pid %d): expected %s, got error %d",
-			 name, pid, want, rc);
+		fail_msg("resolve %s: expected %s, got error %d", name, want, rc);
 	expect_same_file(out, want);
 }
 
@@ -125,12 +123,12 @@ static void test_resolve_system_libc_is_the_one_we_run(void **state)
 	Dl_info info;
 
 	assert_true(dladdr((void *)gnu_get_libc_version, &info));
-	expect_resolve("libc", 0, info.dli_fname);
-	assert_int_equal(libpath__resolve("libc", 0, out, sizeof(out)), 0);
+	expect_resolve("libc", info.dli_fname);
+	assert_int_equal(libpath__resolve("libc", out, sizeof(out)), 0);
 	real = realpath(out, NULL);
 	assert_string_equal(out, real);	/* canonical */
 	free(real);
-	expect_resolve("z", 0, "/lib/x86_64-linux-gnu/libz.so.1");
+	expect_resolve("z", "/lib/x86_64-linux-gnu/libz.so.1");
 }
 
 static void test_resolve_ls_from_path(void **state)
@@ -139,7 +137,7 @@ static void test_resolve_ls_from_path(void **state)
 	char out[PATH_MAX];
 
 	setenv("PATH", "/nonexistent:relative/dir:/usr/bin", 1);
-	assert_int_equal(libpath__resolve("ls", 0, out, sizeof(out)), 0);
+	assert_int_equal(libpath__resolve("ls", out, sizeof(out)), 0);
 	assert_string_equal(out, "/usr/bin/ls");
 	expect_same_file(out, "/bin/ls");
 	setenv("PATH", saved, 1);
@@ -157,7 +155,7 @@ static void test_resolve_path_skips_non_executable_files(void **state)
 	make_file(p2, 0755, NULL);
 	snprintf(env, sizeof(env), "%s/d1:%s/d2", tmp, tmp);
 	setenv("PATH", env, 1);
-	assert_int_equal(libpath__resolve("synctrace-fake-prog", 0, out,
+	assert_int_equal(libpath__resolve("synctrace-fake-prog", out,
 					  sizeof(out)), 0);
 	assert_string_equal(out, p2);
 	setenv("PATH", saved, 1);
@@ -168,8 +166,8 @@ static void test_resolve_exact_program_beats_short_library_name(void **state)
 {
 	if (access("/usr/bin/sqlite3", X_OK))
 		skip();
-	expect_resolve("sqlite3", 0, "/usr/bin/sqlite3");
-	expect_resolve("libsqlite3", 0, "/lib/x86_64-linux-gnu/libsqlite3.so.0");
+	expect_resolve("sqlite3", "/usr/bin/sqlite3");
+	expect_resolve("libsqlite3", "/lib/x86_64-linux-gnu/libsqlite3.so.0");
 }
 
 /* Not in the cache, only in a standard dir: the highest version there. */
@@ -184,8 +182,8 @@ static void test_resolve_falls_back_to_library_dirs(void **state)
 	snprintf(p2, sizeof(p2), "/usr/local/lib/%s.so.2", name);
 	make_file(p1, 0644, NULL);
 	make_file(p2, 0644, NULL);
-	expect_resolve(name, 0, p2);
-	expect_resolve(strrchr(p1, '/') + 1, 0, p1);
+	expect_resolve(name, p2);
+	expect_resolve(strrchr(p1, '/') + 1, p1);
 	unlink(p1);
 	unlink(p2);
 }
@@ -193,12 +191,10 @@ static void test_resolve_unknown_name_is_enoent(void **state)
 {
 	char out[PATH_MAX];
 
-	assert_int_equal(libpath__resolve("libsynctrace_no_such_lib", 0, out,
+	assert_int_equal(libpath__resolve("libsynctrace_no_such_lib", out,
 					  sizeof(out)), -ENOENT);
-	assert_int_equal(libpath__resolve("synctrace-no-such-prog", 0, out,
+	assert_int_equal(libpath__resolve("synctrace-no-such-prog", out,
 					  sizeof(out)), -ENOENT);
-	assert_int_equal(libpath__resolve("libsynctrace_no_such_lib", getpid(),
-					  out, sizeof(out)), -ENOENT);
 }
 
 static void test_resolve_path_is_made_absolute_and_checked(void **state)
@@ -208,14 +204,13 @@ static void test_resolve_path_is_made_absolute_and_checked(void **state)
 	/* tests run from the repository root */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(want, sizeof(want), "%s/tests/unit/test_libpath.c", cwd);
-	assert_int_equal(libpath__resolve("./tests/unit/../unit/test_libpath.c",
-					  0, out, sizeof(out)), 0);
+	assert_int_equal(libpath__resolve("./tests/unit/../unit/test_libpath.c", out, sizeof(out)), 0);
 	assert_string_equal(out, want);
-	assert_int_equal(libpath__resolve("/usr/lib/", 0, out, sizeof(out)),
+	assert_int_equal(libpath__resolve("/usr/lib/", out, sizeof(out)),
 			 -ENOENT);
-	assert_int_equal(libpath__resolve("/nonexistent/libc.so.6", 0, out,
+	assert_int_equal(libpath__resolve("/nonexistent/libc.so.6", out,
 					  sizeof(out)), -ENOENT);
-	assert_int_equal(libpath__resolve("/dev/null", 0, out, sizeof(out)),
+	assert_int_equal(libpath__resolve("/dev/null", out, sizeof(out)),
 			 -ENOENT);
 }
 
@@ -223,128 +218,8 @@ static void test_resolve_into_small_buffer_is_enametoolong(void **state)
 {
 	char out[8];
 
-	assert_int_equal(libpath__resolve("libc", 0, out, sizeof(out)),
+	assert_int_equal(libpath__resolve("libc", out, sizeof(out)),
 			 -ENAMETOOLONG);
-	assert_int_equal(libpath__resolve("libc", getpid(), out, sizeof(out)),
-			 -ENAMETOOLONG);
-}
-
-/* ---- resolving in live processes ---- */
-
-/* By path, so the copy's soname (libz.so.1) does not stand in for it. */
-static void child_dlopen_copy_then_libz(const char *path, int fd)
-{
-	if (!dlopen(path, RTLD_NOW) ||
-	    !dlopen("/lib/x86_64-linux-gnu/libz.so.1", RTLD_NOW))
-		dprintf(fd, "!dlopen: %s", dlerror());
-	close(fd);
-}
-
-static void test_resolve_in_pid_finds_its_mapped_library(void **state)
-{
-	char loaded[PATH_MAX], out[PATH_MAX], prefix[64];
-	pid_t pid;
-
-	/* we have not loaded sqlite; the child has */
-	assert_int_equal(libpath__resolve("libsqlite3", getpid(), out,
-					  sizeof(out)), -ENOENT);
-	pid = spawn_child(child_dlopen, "libsqlite3.so.0", loaded,
-			  sizeof(loaded));
-	assert_int_equal(libpath__resolve("libsqlite3", pid, out, sizeof(out)), 0);
-	snprintf(prefix, sizeof(prefix), "/proc/%d/root/", (int)pid);
-	if (strncmp(out, prefix, strlen(prefix)))
-		fail_msg("%s is not under %s", out, prefix);
-	expect_same_file(out, loaded);
-	expect_resolve("sqlite3", pid, loaded);
-	kill_and_reap(pid);
-}
-
-static void test_resolve_in_pid_prefers_exact_basename(void **state)
-{
-	char copy[PATH_MAX], loaded[PATH_MAX], *rz;
-	size_t n, i, real_at = 0, copy_at = 0;
-	struct mapped_obj *o;
-	pid_t pid;
-
-	/* a copy of libz named libz.so: "libz.so" names it exactly, and
-	 * names the real libz.so.1.2.13 loosely */
-	snprintf(copy, sizeof(copy), "%s/z/libz.so", tmp);
-	make_file(copy, 0644, "/lib/x86_64-linux-gnu/libz.so.1");
-	rz = realpath("/lib/x86_64-linux-gnu/libz.so.1", NULL);
-	assert_non_null(rz);
-
-	pid = spawn_child(child_dlopen_copy_then_libz, copy, loaded,
-			  sizeof(loaded));
-	/* precondition: the loose match comes first in mapping order */
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
-	for (i = 0; i < n; i++) {
-		if (!strcmp(o[i].path, rz))
-			real_at = i;
-		if (!strcmp(o[i].path, copy))
-			copy_at = i;
-	}
-	proc_maps__free(o, n);
-	if (!real_at || !copy_at)
-		fail_msg("child maps lack %s or %s", rz, copy);
-	if (real_at < copy_at) {
-		expect_resolve("libz.so", pid, copy);
-		expect_resolve("libz", pid, rz);	/* first in order */
-	} else {
-		print_message("mapping order reversed: exact-match case not run\n");
-	}
-	expect_resolve(strrchr(rz, '/') + 1, pid, rz);
-	kill_and_reap(pid);
-	free(rz);
-}
-static void test_resolve_in_pid_main_executable_by_basename(void **state)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	assert_true(n > 0);
-	exe[n] = '\0';
-	expect_resolve(strrchr(exe, '/') + 1, getpid(), "/proc/self/exe");
-}
-
-/* A process in another root sees its own /usr/lib, and its mapped libc. */
-static void test_resolve_in_chrooted_pid_uses_its_root(void **state)
-{
-	char root[PATH_MAX], file[PATH_MAX], out[PATH_MAX], want[PATH_MAX];
-	char report[64];
-	Dl_info info;
-	pid_t pid;
-
-	snprintf(root, sizeof(root), "%s/root", tmp);
-	snprintf(file, sizeof(file), "%s/root/opt/synctrace-fake.so", tmp);
-	mkdir(root, 0755);
-	make_file(file, 0644, NULL);
-	pid = spawn_child(child_chroot, root, report, sizeof(report));
-
-	assert_int_equal(libpath__resolve("/opt/synctrace-fake.so", pid, out,
-					  sizeof(out)), 0);
-	snprintf(want, sizeof(want), "/proc/%d/root/opt/synctrace-fake.so",
-		 (int)pid);
-	assert_string_equal(out, want);
-	expect_same_file(out, file);
-	/* only on the host: the host's file */
-	expect_resolve("/etc/ld.so.cache", pid, "/etc/ld.so.cache");
-	/* mapped before the chroot: maps shows our path, not one in its root */
-	assert_true(dladdr((void *)gnu_get_libc_version, &info));
-	expect_resolve("libc", pid, info.dli_fname);
-	kill_and_reap(pid);
-}
-static void test_resolve_dead_pid_is_esrch(void **state)
-{
-	char out[PATH_MAX];
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	assert_int_equal(libpath__resolve("libc", pid, out, sizeof(out)), -ESRCH);
-	assert_int_equal(libpath__resolve("/usr/bin/ls", pid, out, sizeof(out)),
-			 -ESRCH);
 }
 
 int main(void)
@@ -359,11 +234,6 @@ int main(void)
 		cmocka_unit_test(test_resolve_unknown_name_is_enoent),
 		cmocka_unit_test(test_resolve_path_is_made_absolute_and_checked),
 		cmocka_unit_test(test_resolve_into_small_buffer_is_enametoolong),
-		cmocka_unit_test(test_resolve_in_pid_finds_its_mapped_library),
-		cmocka_unit_test(test_resolve_in_pid_prefers_exact_basename),
-		cmocka_unit_test(test_resolve_in_pid_main_executable_by_basename),
-		cmocka_unit_test(test_resolve_in_chrooted_pid_uses_its_root),
-		cmocka_unit_test(test_resolve_dead_pid_is_esrch),
 	};
 
 	scratch_dir = tmp;

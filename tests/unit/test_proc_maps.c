@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* proc_maps against real processes: ourselves, children that load, delete
- * and exit, zombies; ground truth from dlinfo(), stat() and /proc/self/exe. */
+/* proc_maps against real processes: ourselves, children that load, delete,
+ * chroot, fork and exit, zombies; ground truth from dlinfo(), stat() and
+ * /proc/self/exe. The parsers: test_proc_parse.c. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "loader/proc_maps.h"
@@ -24,15 +27,27 @@
 /* Scratch directory for the files tests make; removed at the end. */
 static char tmp[] = "/tmp/synctrace-pm-XXXXXX";
 
-static void expect_same_file(const char *a, const char *b)
+/* o is the file at path: the device and inode maps shows are stat's. */
+static void expect_obj_is(const struct mapped_obj *o, const char *path)
 {
-	struct stat sa, sb;
+	struct stat st;
 
-	if (stat(a, &sa) || stat(b, &sb))
-		fail_msg("stat %s or %s: %s", a, b, strerror(errno));
-	if (sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
-		fail_msg("%s (inode %lu) and %s (inode %lu) are different files",
-			 a, (unsigned long)sa.st_ino, b, (unsigned long)sb.st_ino);
+	if (stat(path, &st))
+		fail_msg("stat %s: %s", path, strerror(errno));
+	if (o->ino != st.st_ino || o->dev_major != major(st.st_dev) ||
+	    o->dev_minor != minor(st.st_dev))
+		fail_msg("%s (%x:%x inode %llu) is not %s (%x:%x inode %lu)", o->path,
+			 o->dev_major, o->dev_minor, o->ino, path, major(st.st_dev),
+			 minor(st.st_dev), (unsigned long)st.st_ino);
+}
+
+static int read_objs(pid_t pid, struct proc_objs *po, struct mapped_obj **o, size_t *n)
+{
+	int rc = proc_maps__read(pid, po);
+
+	*o = po->o;
+	*n = po->n;
+	return rc;
 }
 
 static const char *base_of(const char *path)
@@ -143,11 +158,12 @@ static void wait_for_state(pid_t pid, char state)
 static void test_self_maps_list_libc_on_same_inode_as_loaded(void **state)
 {
 	struct mapped_obj *o;
+	struct proc_objs po;
 	const struct mapped_obj *libc;
 	Dl_info info;
 	size_t n;
 
-	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	assert_int_equal(read_objs(getpid(), &po, &o, &n), 0);
 	/* ground truth: the file the dynamic linker says holds a libc-only
 	 * function (printf may be a sanitizer's interceptor) */
 	assert_true(dladdr((void *)gnu_get_libc_version, &info));
@@ -155,25 +171,31 @@ static void test_self_maps_list_libc_on_same_inode_as_loaded(void **state)
 	if (!libc)
 		fail_msg("libc.so.6 not among %zu objects", n);
 	assert_true(libc->exec);
-	expect_same_file(libc->host_path, info.dli_fname);
-	expect_same_file(libc->host_path, libc->path);
-	proc_maps__free(o, n);
+	expect_obj_is(libc, info.dli_fname);
+	expect_obj_is(libc, libc->path);
+	/* our own root: named as we name it */
+	assert_string_equal(libc->shown, libc->path);
+	assert_ptr_equal(libc->in_root, libc->path);
+	assert_ptr_equal(proc_maps__find(&po, libc->dev_major, libc->dev_minor, libc->ino), libc);
+	proc_maps__free(&po);
 }
 
 static void test_main_executable_is_first_and_only_main(void **state)
 {
 	struct mapped_obj *o;
+	struct proc_objs po;
 	size_t n, i, mains = 0;
 
-	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	assert_int_equal(read_objs(getpid(), &po, &o, &n), 0);
 	assert_true(n > 1);
 	assert_true(o[0].is_main);
 	assert_true(o[0].exec);
-	expect_same_file(o[0].host_path, "/proc/self/exe");
+	expect_obj_is(&o[0], "/proc/self/exe");
+	assert_ptr_equal(proc_maps__main(&po), &o[0]);
 	for (i = 0; i < n; i++)
 		mains += o[i].is_main;
 	assert_int_equal(mains, 1);
-	proc_maps__free(o, n);
+	proc_maps__free(&po);
 }
 
 /*
@@ -212,6 +234,7 @@ static void test_main_executable_mapped_last_is_moved_first(void **state)
 {
 	char report[64], first[PATH_MAX];
 	struct mapped_obj *o;
+	struct proc_objs po;
 	size_t n;
 	pid_t pid;
 
@@ -223,36 +246,33 @@ static void test_main_executable_mapped_last_is_moved_first(void **state)
 		skip();
 	}
 
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_int_equal(read_objs(pid, &po, &o, &n), 0);
 	assert_true(o[0].is_main);
 	assert_string_equal(base_of(o[0].path), "ld-linux-x86-64.so.2");
-	expect_same_file(o[0].host_path, "/lib64/ld-linux-x86-64.so.2");
+	expect_obj_is(&o[0], "/lib64/ld-linux-x86-64.so.2");
 	assert_non_null(find_path(o, n, first));
 	assert_false(find_path(o, n, first)->is_main);
-	proc_maps__free(o, n);
+	proc_maps__free(&po);
 	kill_and_reap(pid);
 }
 
-static void test_objects_are_unique_files_under_proc_root(void **state)
+static void test_objects_are_unique_files_on_their_inodes(void **state)
 {
 	struct mapped_obj *o;
-	char prefix[64];
+	struct proc_objs po;
 	size_t n, i, j;
 
-	snprintf(prefix, sizeof(prefix), "/proc/%d/root/", (int)getpid());
-	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	assert_int_equal(read_objs(getpid(), &po, &o, &n), 0);
 	for (i = 0; i < n; i++) {
 		if (o[i].path[0] != '/')
 			fail_msg("not a file: '%s'", o[i].path);
-		if (strncmp(o[i].host_path, prefix, strlen(prefix)) ||
-		    strcmp(o[i].host_path + strlen(prefix) - 1, o[i].path))
-			fail_msg("host path %s is not %s + %s", o[i].host_path,
-				 prefix, o[i].path);
+		if (!o[i].deleted && strncmp(o[i].path, "/memfd:", 7))
+			expect_obj_is(&o[i], o[i].path);
 		for (j = 0; j < i; j++)
 			if (!strcmp(o[i].path, o[j].path))
 				fail_msg("%s listed twice", o[i].path);
 	}
-	proc_maps__free(o, n);
+	proc_maps__free(&po);
 }
 
 static void test_child_that_dlopens_sqlite_lists_it(void **state)
@@ -260,18 +280,19 @@ static void test_child_that_dlopens_sqlite_lists_it(void **state)
 	const struct mapped_obj *lib;
 	char loaded[PATH_MAX];
 	struct mapped_obj *o;
+	struct proc_objs po;
 	size_t n, i;
 	pid_t pid;
 
 	/* precondition: only the child has it, so the test can fail */
-	assert_int_equal(proc_maps__objects(getpid(), &o, &n), 0);
+	assert_int_equal(read_objs(getpid(), &po, &o, &n), 0);
 	for (i = 0; i < n; i++)
 		assert_null(strstr(o[i].path, "libsqlite3"));
-	proc_maps__free(o, n);
+	proc_maps__free(&po);
 
 	pid = spawn_child(child_dlopen, "libsqlite3.so.0", loaded,
 			  sizeof(loaded));
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_int_equal(read_objs(pid, &po, &o, &n), 0);
 	for (lib = o; lib < o + n; lib++)
 		if (!strncmp(base_of(lib->path), "libsqlite3.so.0", 15))
 			break;
@@ -279,8 +300,8 @@ static void test_child_that_dlopens_sqlite_lists_it(void **state)
 		fail_msg("child loaded %s; not among its %zu objects", loaded, n);
 	assert_true(lib->exec);
 	assert_false(lib->is_main);
-	expect_same_file(lib->host_path, loaded);
-	proc_maps__free(o, n);
+	expect_obj_is(lib, loaded);
+	proc_maps__free(&po);
 	kill_and_reap(pid);
 }
 
@@ -290,6 +311,7 @@ static void test_long_path_with_spaces_is_read_whole(void **state)
 	char path[PATH_MAX], loaded[PATH_MAX], comp[201];
 	const struct mapped_obj *lib;
 	struct mapped_obj *o;
+	struct proc_objs po;
 	size_t n, len;
 	pid_t pid;
 	int i;
@@ -307,22 +329,23 @@ static void test_long_path_with_spaces_is_read_whole(void **state)
 	assert_true(strlen(path) > 1400);
 
 	pid = spawn_child(child_dlopen, path, loaded, sizeof(loaded));
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_int_equal(read_objs(pid, &po, &o, &n), 0);
 	lib = find_path(o, n, path);
 	if (!lib)
 		fail_msg("%zu-byte path not found whole in the child's maps",
 			 strlen(path));
 	assert_true(lib->exec);
-	assert_int_equal(inode_of(lib->host_path), inode_of(path));
-	proc_maps__free(o, n);
+	expect_obj_is(lib, path);
+	proc_maps__free(&po);
 	kill_and_reap(pid);
 }
 
-/* A binary replaced under a running process is still reachable. */
-static void test_deleted_executable_is_reached_through_map_files(void **state)
+/* A binary replaced under a running process: named "(deleted)", on its own inode. */
+static void test_deleted_executable_is_marked_deleted(void **state)
 {
-	char path[PATH_MAX], buf[PATH_MAX], prefix[64], report[64];
+	char path[PATH_MAX], shown[PATH_MAX + 16], report[64];
 	struct mapped_obj *o;
+	struct proc_objs po;
 	size_t n;
 	ino_t ino;
 	pid_t pid;
@@ -333,74 +356,79 @@ static void test_deleted_executable_is_reached_through_map_files(void **state)
 	pid = spawn_child(child_exec, path, report, sizeof(report));
 	assert_int_equal(unlink(path), 0);
 
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_int_equal(read_objs(pid, &po, &o, &n), 0);
 	assert_true(n > 0);
 	assert_true(o[0].is_main);
+	assert_true(o[0].deleted);
 	assert_string_equal(o[0].path, path);
-	snprintf(prefix, sizeof(prefix), "/proc/%d/map_files/", (int)pid);
-	if (strncmp(o[0].host_path, prefix, strlen(prefix)))
-		fail_msg("host path %s is not under %s", o[0].host_path, prefix);
-	assert_int_equal(inode_of(o[0].host_path), ino);
-	proc_maps__free(o, n);
-
-	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
-	assert_int_equal(inode_of(buf), ino);
+	snprintf(shown, sizeof(shown), "%s (deleted)", path);
+	assert_string_equal(o[0].shown, shown);
+	assert_int_equal(o[0].ino, ino);
+	assert_true(o[0].start < o[0].end);
+	proc_maps__free(&po);
 	kill_and_reap(pid);
 }
 
-/*
- * A chroot in our mount namespace: maps shows paths from our root, so
- * "/proc/PID/root" + path would be a file inside the chroot, or none.
- */
-static void test_chrooted_process_host_paths_are_its_files(void **state)
+/* Load a copy of libz from inside the directory arg, then chroot into it. */
+static void child_dlopen_then_chroot(const char *root, int fd)
 {
-	char report[64], buf[PATH_MAX];
-	const struct mapped_obj *libc;
+	char lib[PATH_MAX];
+
+	snprintf(lib, sizeof(lib), "%s/lib/libzcopy.so.1", root);
+	if (!dlopen(lib, RTLD_NOW))
+		dprintf(fd, "!dlopen %s: %s", lib, dlerror());
+	else if (chroot(root) || chdir("/"))
+		dprintf(fd, "!chroot %s: %s", root, strerror(errno));
+	close(fd);
+}
+
+/*
+ * A chroot in our mount namespace: maps shows paths from our root; the
+ * process names a file inside its root without the root's prefix, and
+ * files mapped before the chroot lie outside it.
+ */
+static void test_chrooted_process_names_files_from_its_root(void **state)
+{
+	char root[PATH_MAX - 64], lib[PATH_MAX], report[64];
+	const struct mapped_obj *libc, *copy;
 	struct mapped_obj *o;
+	struct proc_objs po;
 	Dl_info info;
 	size_t n;
 	pid_t pid;
 
-	pid = spawn_child(child_chroot, tmp, report, sizeof(report));
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	snprintf(root, sizeof(root), "%s/jail", tmp);
+	snprintf(lib, sizeof(lib), "%s/lib", root);
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(lib, 0755), 0);
+	snprintf(lib, sizeof(lib), "%s/lib/libzcopy.so.1", root);
+	copy_file("/lib/x86_64-linux-gnu/libz.so.1", lib, 0644);
+	pid = spawn_child(child_dlopen_then_chroot, root, report, sizeof(report));
+
+	assert_int_equal(read_objs(pid, &po, &o, &n), 0);
+	copy = find_base(o, n, "libzcopy.so.1");
+	assert_non_null(copy);
+	assert_string_equal(copy->path, lib);
+	expect_obj_is(copy, lib);
+	assert_string_equal(copy->shown, "/lib/libzcopy.so.1");
+	assert_non_null(copy->in_root);
+	assert_string_equal(copy->in_root, "/lib/libzcopy.so.1");
 	assert_true(dladdr((void *)gnu_get_libc_version, &info));
 	libc = find_base(o, n, "libc.so.6");
 	assert_non_null(libc);
-	expect_same_file(libc->host_path, info.dli_fname);
+	expect_obj_is(libc, info.dli_fname);
+	assert_null(libc->in_root);
+	assert_string_equal(libc->shown, libc->path);
 	assert_true(o[0].is_main);
-	expect_same_file(o[0].host_path, "/proc/self/exe");
-	proc_maps__free(o, n);
-	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
-	expect_same_file(buf, "/proc/self/exe");
+	expect_obj_is(&o[0], "/proc/self/exe");
+	proc_maps__free(&po);
 	kill_and_reap(pid);
-}
-
-static void test_exe_of_self_is_proc_root_plus_link(void **state)
-{
-	char buf[PATH_MAX], link[PATH_MAX], want[PATH_MAX + 64];
-	ssize_t r;
-
-	r = readlink("/proc/self/exe", link, sizeof(link) - 1);
-	assert_true(r > 0);
-	link[r] = '\0';
-	snprintf(want, sizeof(want), "/proc/%d/root%s", (int)getpid(), link);
-	assert_int_equal(proc_maps__exe(getpid(), buf, sizeof(buf)), 0);
-	assert_string_equal(buf, want);
-	expect_same_file(buf, "/proc/self/exe");
-}
-
-static void test_exe_into_small_buffer_is_enametoolong(void **state)
-{
-	char buf[16];
-
-	assert_int_equal(proc_maps__exe(getpid(), buf, sizeof(buf)),
-			 -ENAMETOOLONG);
 }
 
 static void test_reaped_child_is_esrch_everywhere(void **state)
 {
 	struct mapped_obj *o = (void *)1;
-	char buf[PATH_MAX];
+	struct proc_objs po;
 	size_t n = 1;
 	pid_t pid = fork();
 
@@ -409,16 +437,15 @@ static void test_reaped_child_is_esrch_everywhere(void **state)
 		_exit(0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	assert_int_equal(proc_alive(pid), -ESRCH);
-	assert_int_equal(proc_maps__objects(pid, &o, &n), -ESRCH);
+	assert_int_equal(read_objs(pid, &po, &o, &n), -ESRCH);
 	assert_null(o);
 	assert_int_equal(n, 0);
-	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), -ESRCH);
 }
 
 static void test_zombie_is_gone_though_kill_succeeds(void **state)
 {
 	struct mapped_obj *o;
-	char buf[PATH_MAX];
+	struct proc_objs po;
 	siginfo_t si;
 	size_t n;
 	pid_t pid = fork();
@@ -431,14 +458,14 @@ static void test_zombie_is_gone_though_kill_succeeds(void **state)
 	assert_int_equal(proc_state(pid), 'Z');
 	assert_int_equal(kill(pid, 0), 0);
 	assert_int_equal(proc_alive(pid), -ESRCH);
-	assert_int_equal(proc_maps__objects(pid, &o, &n), -ESRCH);
-	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), -ESRCH);
+	assert_int_equal(read_objs(pid, &po, &o, &n), -ESRCH);
 	waitpid(pid, NULL, 0);
 }
 
 static void test_impossible_pids_are_esrch(void **state)
 {
 	struct mapped_obj *o;
+	struct proc_objs po;
 	long pid_max = 0;
 	size_t n;
 	FILE *f;
@@ -448,18 +475,18 @@ static void test_impossible_pids_are_esrch(void **state)
 	assert_int_equal(fscanf(f, "%ld", &pid_max), 1);
 	fclose(f);
 	assert_int_equal(proc_alive(pid_max + 1), -ESRCH);
-	assert_int_equal(proc_maps__objects(pid_max + 1, &o, &n), -ESRCH);
+	assert_int_equal(read_objs(pid_max + 1, &po, &o, &n), -ESRCH);
 	/* 0 and -1 must not be taken for "my process group" or "everyone" */
 	assert_int_equal(proc_alive(0), -ESRCH);
 	assert_int_equal(proc_alive(-1), -ESRCH);
-	assert_int_equal(proc_maps__objects(-1, &o, &n), -ESRCH);
+	assert_int_equal(read_objs(-1, &po, &o, &n), -ESRCH);
 }
 
-/* As nobody, a root process is alive but its maps and exe are closed. */
+/* As nobody, a root process is alive but its maps are closed. */
 static void test_unprivileged_reader_gets_eacces(void **state)
 {
 	struct mapped_obj *o;
-	char buf[PATH_MAX];
+	struct proc_objs po;
 	int status, rc;
 	size_t n;
 	pid_t pid;
@@ -474,13 +501,11 @@ static void test_unprivileged_reader_gets_eacces(void **state)
 			_exit(200);
 		if ((rc = proc_alive(getppid())))
 			_exit(100 - rc);
-		if ((rc = proc_maps__objects(getppid(), &o, &n)) != -EACCES)
-			_exit(150 - rc);
-		_exit(-proc_maps__exe(getppid(), buf, sizeof(buf)));
+		_exit(-read_objs(getppid(), &po, &o, &n));
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
-	/* EACCES (13) from proc_maps__exe, and every step before it passed */
+	/* EACCES (13) from proc_maps__read, and every step before it passed */
 	assert_int_equal(WEXITSTATUS(status), EACCES);
 }
 
@@ -500,8 +525,9 @@ static void test_live_processes_are_alive(void **state)
 /* Main thread gone, another thread running: alive, and still mapped. */
 static void test_process_with_exited_main_thread_is_alive(void **state)
 {
-	char report[16], buf[PATH_MAX];
+	char report[16];
 	struct mapped_obj *o;
+	struct proc_objs po;
 	size_t n;
 	pid_t pid;
 
@@ -509,14 +535,54 @@ static void test_process_with_exited_main_thread_is_alive(void **state)
 			  sizeof(report));
 	wait_for_state(pid, 'Z');
 	assert_int_equal(proc_alive(pid), 0);
-	assert_int_equal(proc_maps__objects(pid, &o, &n), 0);
+	assert_int_equal(read_objs(pid, &po, &o, &n), 0);
 	assert_non_null(find_base(o, n, "libc.so.6"));
 	assert_true(o[0].is_main);
-	expect_same_file(o[0].host_path, "/proc/self/exe");
-	proc_maps__free(o, n);
-	assert_int_equal(proc_maps__exe(pid, buf, sizeof(buf)), 0);
-	expect_same_file(buf, "/proc/self/exe");
+	expect_obj_is(&o[0], "/proc/self/exe");
+	proc_maps__free(&po);
 	kill_and_reap(pid);
+}
+
+/* ---- process trees ---- */
+
+/* Fork a grandchild that waits, report its pid. */
+static void child_with_grandchild(const char *arg, int fd)
+{
+	pid_t g = fork();
+
+	if (g == 0) {
+		close(fd);	/* the report ends when the child closes it */
+		for (;;)
+			pause();
+	}
+	dprintf(fd, "%d", (int)g);
+	close(fd);
+}
+
+static void test_tree_is_root_and_descendants(void **state)
+{
+	char report[32];
+	pid_t child, grandchild, *tree;
+	size_t n, i;
+	bool seen = false;
+
+	child = spawn_child(child_with_grandchild, NULL, report, sizeof(report));
+	grandchild = atoi(report);
+	assert_true(grandchild > 0);
+	assert_int_equal(proc_maps__tree(child, &tree, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(tree[0], child);
+	assert_int_equal(tree[1], grandchild);
+	free(tree);
+	/* we are the child's parent: our tree holds both */
+	assert_int_equal(proc_maps__tree(getpid(), &tree, &n), 0);
+	for (i = 0; i < n; i++)
+		seen |= tree[i] == grandchild;
+	assert_true(seen);
+	assert_int_equal(tree[0], getpid());
+	free(tree);
+	kill(grandchild, SIGKILL);
+	kill_and_reap(child);
 }
 
 int main(void)
@@ -525,19 +591,18 @@ int main(void)
 		cmocka_unit_test(test_self_maps_list_libc_on_same_inode_as_loaded),
 		cmocka_unit_test(test_main_executable_is_first_and_only_main),
 		cmocka_unit_test(test_main_executable_mapped_last_is_moved_first),
-		cmocka_unit_test(test_objects_are_unique_files_under_proc_root),
+		cmocka_unit_test(test_objects_are_unique_files_on_their_inodes),
 		cmocka_unit_test(test_child_that_dlopens_sqlite_lists_it),
 		cmocka_unit_test(test_long_path_with_spaces_is_read_whole),
-		cmocka_unit_test(test_deleted_executable_is_reached_through_map_files),
-		cmocka_unit_test(test_chrooted_process_host_paths_are_its_files),
-		cmocka_unit_test(test_exe_of_self_is_proc_root_plus_link),
-		cmocka_unit_test(test_exe_into_small_buffer_is_enametoolong),
+		cmocka_unit_test(test_deleted_executable_is_marked_deleted),
+		cmocka_unit_test(test_chrooted_process_names_files_from_its_root),
 		cmocka_unit_test(test_reaped_child_is_esrch_everywhere),
 		cmocka_unit_test(test_zombie_is_gone_though_kill_succeeds),
 		cmocka_unit_test(test_impossible_pids_are_esrch),
 		cmocka_unit_test(test_unprivileged_reader_gets_eacces),
 		cmocka_unit_test(test_live_processes_are_alive),
 		cmocka_unit_test(test_process_with_exited_main_thread_is_alive),
+		cmocka_unit_test(test_tree_is_root_and_descendants),
 	};
 
 	scratch_dir = tmp;
