@@ -71,6 +71,8 @@ static json_object *row_json(const struct watch_frame *f, const struct op_row *r
 		put(o, "error_rate", json_object_new_double(
 			r->calls ? round((double)r->errors / (double)r->calls * 1e4) / 1e4 : 0));
 	}
+	if (cfg->flags & OPF_WOULD_BLOCK)
+		put(o, "would_block", u64(r->would_block));
 	if (spec->paired) {
 		put(o, "timeouts", u64(r->timeouts));
 		put(o, "inflight", u64(r->inflight));

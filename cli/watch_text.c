@@ -122,13 +122,25 @@ static void states_section(FILE *out, const struct watch_frame *f)
 	}
 }
 
-static void ops_section(FILE *out, const struct watch_frame *f, const struct row_names *rn,
-			double secs)
+static bool any_flag(const struct watch_frame *f, __u32 flag)
 {
 	size_t i;
 
-	fprintf(out, "\nOPERATIONS\n  %-*s %10s %10s %8s %7s %9s %9s\n", NAME_W, "OP [LABEL]",
-		"COUNT", "RATE/S", "ERRORS", "ERR%", "TIMEOUTS", "INFLIGHT");
+	for (i = 0; i < f->prog->nr_ops; i++)
+		if (f->prog->cfgs[i].flags & flag)
+			return true;
+	return false;
+}
+
+static void ops_section(FILE *out, const struct watch_frame *f, const struct row_names *rn,
+			double secs)
+{
+	bool blocked = any_flag(f, OPF_WOULD_BLOCK);
+	size_t i;
+
+	fprintf(out, "\nOPERATIONS\n  %-*s %10s %10s %8s %7s %9s %9s%s\n", NAME_W, "OP [LABEL]",
+		"COUNT", "RATE/S", "ERRORS", "ERR%", "TIMEOUTS", "INFLIGHT",
+		blocked ? "   BLOCKED" : "");
 	if (!f->t->nr_rows)
 		fprintf(out, "  (no call seen yet)\n");
 	for (i = 0; i < f->t->nr_rows; i++) {
@@ -144,20 +156,15 @@ static void ops_section(FILE *out, const struct watch_frame *f, const struct row
 		else
 			fprintf(out, " %8s %7s", "-", "-");
 		if (paired)
-			fprintf(out, " %9" PRIu64 " %9" PRIu64 "\n", r->timeouts, r->inflight);
+			fprintf(out, " %9" PRIu64 " %9" PRIu64, r->timeouts, r->inflight);
 		else
-			fprintf(out, " %9s %9s\n", "-", "-");
+			fprintf(out, " %9s %9s", "-", "-");
+		if (blocked && (cfg->flags & OPF_WOULD_BLOCK))
+			fprintf(out, " %9" PRIu64, r->would_block);
+		else if (blocked)
+			fprintf(out, " %9s", "-");
+		fputc('\n', out);
 	}
-}
-
-static bool any_flag(const struct watch_frame *f, __u32 flag)
-{
-	size_t i;
-
-	for (i = 0; i < f->prog->nr_ops; i++)
-		if (f->prog->cfgs[i].flags & flag)
-			return true;
-	return false;
 }
 
 static void values_section(FILE *out, const struct watch_frame *f, const struct row_names *rn)

@@ -43,6 +43,7 @@ static void sum_counters(const char *pc, int ncpu, size_t stride, struct op_row 
 
 		r->calls += c->calls;
 		r->errors += c->errors;
+		r->would_block += c->would_block;
 		if (c->value_min_inv > min_inv)
 			min_inv = c->value_min_inv;
 		if (c->value_max > r->value_max)
@@ -198,6 +199,7 @@ static int row_delta(struct op_row *o, const struct op_row *n, const struct op_r
 		return hist_copy(&o->lat, &n->lat) || hist_copy(&o->value, &n->value) ? -ENOMEM : 0;
 	o->calls -= b->calls;
 	o->errors -= b->errors;
+	o->would_block -= b->would_block;
 	o->timeouts -= b->timeouts;
 	if (hist_delta(&o->lat, &n->lat, &b->lat) || hist_delta(&o->value, &n->value, &b->value))
 		return -ENOMEM;

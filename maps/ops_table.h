@@ -16,6 +16,7 @@
 struct op_row {
 	struct op_key key;
 	uint64_t calls, errors;		/* the value's sum is value.sum */
+	uint64_t would_block;		/* calls that would have blocked (would_block=) */
 	uint64_t value_min, value_max;	/* whole run; valid when value.count */
 	uint64_t lat_min, lat_max;	/* whole run; valid when lat.count */
 	uint64_t timeouts;		/* starts expired unanswered (monotonic) */
