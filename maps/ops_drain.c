@@ -152,7 +152,8 @@ int op_table__read(const struct ops_maps *m, struct op_pairing *pairing, struct 
 	err = read_rows(m, t, ncpu);
 	if (err)
 		return err;
-	qsort(t->rows, t->nr_rows, sizeof(*t->rows), op_key_cmp);
+	if (t->nr_rows)	/* rows is NULL then, which qsort may not be given */
+		qsort(t->rows, t->nr_rows, sizeof(*t->rows), op_key_cmp);
 	read_totals(m->totals_fd, t);
 	if (pairing && (err = op_pairing__scan(pairing, m->starts_fd, t)))
 		return err;
@@ -182,8 +183,8 @@ int op_table__delta(struct op_table *out, const struct op_table *now,
 	out->time_ns = now->time_ns - before->time_ns;
 	for (i = 0; i < now->nr_rows; i++) {
 		const struct op_row *n = &now->rows[i];
-		const struct op_row *b = bsearch(&n->key, before->rows, before->nr_rows,
-						 sizeof(*b), op_key_cmp);
+		const struct op_row *b = !before->nr_rows ? NULL :
+			bsearch(&n->key, before->rows, before->nr_rows, sizeof(*b), op_key_cmp);
 		struct op_row *o = &out->rows[i];
 
 		*o = *n;
