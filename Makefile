@@ -108,10 +108,11 @@ SAN_MAKE     = $(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='$(SAN_CFL
 SAN_REPORTS  = if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; \
 	       echo "sanitizer reports in $(SAN_LOG)"; exit 1; fi
 
+# '+': the sub-makes are hidden in SAN_MAKE, where make cannot see them to share -j
 check-sanitize-unit: deps
-	$(SAN_MAKE) all fixtures unit-bins
+	+$(SAN_MAKE) all fixtures unit-bins
 	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
-	@$(SAN_ENV) $(SAN_MAKE) unit; rc=$$?; $(SAN_REPORTS); exit $$rc
+	+@$(SAN_ENV) $(SAN_MAKE) unit; rc=$$?; $(SAN_REPORTS); exit $$rc
 
 check-sanitize: check-sanitize-unit
 	@$(SAN_ENV) BUILD=$(SAN_BUILD) $(PYTHON) -m pytest -q tests/integration; rc=$$?; \
