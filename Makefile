@@ -2,7 +2,10 @@
 #
 #   make            build/synctrace
 #   make demo       trace the bundled sample sync engine for ~10 s
-#   make test       unit tests (cmocka) + integration tests (real BPF)
+#   make test       unit tests (cmocka) + fuzz smoke + integration tests (real
+#                   BPF), then both suites again built with ASan and UBSan
+#   make check-sanitize  unit and integration tests against an ASan+UBSan build
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (-jN: side by side)
 #   make bench      overhead benchmark (bench/RESULTS.md)
 #   make install    /usr/local/bin/synctrace, profiles in /usr/local/share/synctrace
 
@@ -38,7 +41,8 @@ BIN       := $(BUILD)/synctrace
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps deps-demo demo test unit integration install clean fixtures
+.PHONY: all deps deps-demo demo test unit unit-bins integration install clean fixtures \
+	check-sanitize check-sanitize-unit
 all: $(BIN)
 
 # Fragments add fixtures, examples, bench and fuzz targets; they append to
@@ -77,22 +81,58 @@ deps:
 deps-demo:
 	@scripts/deps.sh demo
 
+unit-bins: $(UNIT_BINS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 integration: $(BIN) $(FIXTURES)
 	$(PYTHON) -m pytest -q tests/integration
 
-# A short fuzz run guards the parsers of untrusted input on every test run;
-# `make fuzz FUZZ_SECONDS=600` for a real campaign.
+# An ASan+UBSan build of synctrace and the unit tests in $(SAN_BUILD), for the
+# unit and integration suites (fixtures keep their own flags). Every process
+# writes its sanitizer reports into $(SAN_LOG), which must stay empty: a
+# report fails the target even when the process that wrote it was one a test
+# expected to fail. gcc's ASan and UBSan runtimes, as two shared libraries,
+# ignore log_path; linked in statically they share it.
+SAN_BUILD   ?= build-san
+SAN_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=address,undefined -static-libasan -static-libubsan
+SAN_LOG      = $(abspath $(SAN_BUILD))/sanitizer-reports
+SAN_OPTS     = halt_on_error=1:log_path=$(SAN_LOG)/report
+SAN_ENV      = ASAN_OPTIONS=$(SAN_OPTS):detect_leaks=1:exitcode=86 \
+	       UBSAN_OPTIONS=$(SAN_OPTS):print_stacktrace=1:exitcode=87
+SAN_MAKE     = $(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='$(SAN_CFLAGS)' \
+	       LDFLAGS='$(SAN_LDFLAGS)'
+SAN_REPORTS  = if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; \
+	       echo "sanitizer reports in $(SAN_LOG)"; exit 1; fi
+
+# '+': the sub-makes are hidden in SAN_MAKE, where make cannot see them to share -j
+check-sanitize-unit: deps
+	+$(SAN_MAKE) all fixtures unit-bins
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	+@$(SAN_ENV) $(SAN_MAKE) unit; rc=$$?; $(SAN_REPORTS); exit $$rc
+
+check-sanitize: check-sanitize-unit
+	@$(SAN_ENV) BUILD=$(SAN_BUILD) $(PYTHON) -m pytest -q tests/integration; rc=$$?; \
+		$(SAN_REPORTS); exit $$rc
+
+# A short fuzz run guards the parsers of untrusted input on every test run,
+# the harnesses that are targets of their own side by side (-j4); `make fuzz
+# FUZZ_SECONDS=600` for a real campaign. Then both suites again, sanitized:
+# ~2 min more on an idle 2-core machine.
+FUZZ_SMOKE_SECONDS ?= 6
+
 test: deps
 	$(MAKE) all fixtures $(UNIT_BINS)
 	$(MAKE) unit
-	@echo "== fuzz smoke (10 s per harness; log in $(BUILD)/fuzz.log)"
-	@$(MAKE) fuzz FUZZ_SECONDS=10 > $(BUILD)/fuzz.log 2>&1 || \
+	@echo "== fuzz smoke ($(FUZZ_SMOKE_SECONDS) s per harness; log in $(BUILD)/fuzz.log)"
+	@$(MAKE) -j4 fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) > $(BUILD)/fuzz.log 2>&1 || \
 		{ tail -40 $(BUILD)/fuzz.log; echo "fuzz smoke FAILED"; exit 1; }
 	@grep -h '^Done' $(BUILD)/fuzz.log
 	$(MAKE) integration
+	$(MAKE) check-sanitize
 
 demo: deps-demo
 	$(MAKE) all $(BUILD)/examples/syncrelay

@@ -199,6 +199,7 @@ static int parse_op_arg(struct ops_file *f, const char *arg, int idx, char *err,
 static int parse_ops(const struct env *env, struct ops_file *f)
 {
 	char err[1024], path[PATH_MAX];
+	size_t n = 0;
 	int i, rc = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -209,10 +210,18 @@ static int parse_ops(const struct env *env, struct ops_file *f)
 		rc = ops_parse_file(f, env->ops_files[i], err, sizeof(err));
 	for (i = 0; i < env->nr_ops && !rc; i++)
 		rc = parse_op_arg(f, env->ops[i], i + 1, err, sizeof(err));
-	if (rc)
+	if (rc) {
 		report_error("%s", err);
-	else if (!f->nr_ops && !f->nr_states && !(rc = -EINVAL))
-		report_error("no op in the given ops");
+	} else if (!f->nr_ops && !f->nr_states) {
+		/* an --op line always declares one: the files declared nothing */
+		rc = -EINVAL;
+		for (i = 0; i < env->nr_profiles + env->nr_ops_files && n < sizeof(err); i++)
+			n += snprintf(err + n, sizeof(err) - n, "%s%s%s", i ? ", " : "",
+				      i < env->nr_profiles ? "profile " : "",
+				      i < env->nr_profiles ? env->profiles[i]
+							   : env->ops_files[i - env->nr_profiles]);
+		report_error("%s: no op or state declared (nothing to watch)", err);
+	}
 	return rc;
 }
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Ops files and --op lines into ops, states and selectors; their probes: ops_probe.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "cli/ops_lex.h"
 #include "cli/ops_options.h"
 #include "cli/ops_probe.h"
@@ -390,6 +393,8 @@ static int parse_decl(struct line_ctx *c, const char *s)
 	int nw, err;
 
 	if (n && *skip_blanks(s + n) == '=') {
+		if (c->f->nr_sels == OPS_SELECTORS_MAX)
+			return fail(c, "too many selectors (at most %d)", OPS_SELECTORS_MAX);
 		err = selector__parse(c->f, s, &sel, c->err, c->errlen);
 		if (err)
 			err = fail_from_probe(c, err);
@@ -400,6 +405,11 @@ static int parse_decl(struct line_ctx *c, const char *s)
 		return err;
 	}
 	err = split_words(c, s, &buf, w, &nw);
+	/* the limits of a run (maps/ops.h), checked where they are passed */
+	if (!err && !strcmp(w[0], "op") && c->f->nr_ops == OPS_MAX)
+		err = fail(c, "too many ops (at most %d)", OPS_MAX);
+	else if (!err && !strcmp(w[0], "state") && c->f->nr_states == OPS_STATES_MAX)
+		err = fail(c, "too many states (at most %d)", OPS_STATES_MAX);
 	if (!err && !strcmp(w[0], "op")) {
 		err = parse_op(c, w, nw, &op);
 		if (!err && append((void **)&c->f->ops, &c->f->nr_ops, &op, sizeof(op)))
@@ -458,43 +468,108 @@ int ops_parse_line(struct ops_file *f, const char *line, const char *file, int l
 	return rc;
 }
 
-int ops_parse_file(struct ops_file *f, const char *path, char *err, size_t errlen)
+/*
+ * What fd holds, up to OPS_FILE_MAX + 1 bytes (one more than allowed, to tell
+ * a file at the bound from a longer one), NUL-terminated, into *buf.
+ */
+static int read_bounded(int fd, size_t hint, char **buf, size_t *len)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int lineno = 0, rc = 0;
-	FILE *fp;
+	size_t cap = (hint < OPS_FILE_MAX ? hint : OPS_FILE_MAX) + 2, n = 0;
+	char *b = malloc(cap), *grown;
+	ssize_t got;
 
-	fp = fopen(path, "r");
-	if (!fp) {
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		if (n + 1 == cap) {
+			if (cap == OPS_FILE_MAX + 2)
+				break;
+			cap = cap > OPS_FILE_MAX / 2 ? OPS_FILE_MAX + 2 : 2 * cap;
+			if (!(grown = realloc(b, cap))) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = grown;
+		}
+		got = read(fd, b + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(b);
+			return -errno;
+		}
+		if (!got)
+			break;
+		n += (size_t)got;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/*
+ * The whole of the regular file path, at most OPS_FILE_MAX bytes, into *buf
+ * (NUL-terminated). A FIFO, a device or a directory is refused at once:
+ * opened without blocking, never read.
+ */
+static int read_ops_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: not a regular file (an ops file is a text file of op "
+			 "and state lines)", path);
+	} else if (st.st_size > OPS_FILE_MAX ||
+		   /* st_size may lie (/proc says 0) or grow: the read is bounded too */
+		   (!(rc = read_bounded(fd, (size_t)st.st_size, buf, len)) &&
+		    *len > OPS_FILE_MAX)) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "%s: too big for an ops file (more than %d bytes)", path,
+			 OPS_FILE_MAX);
+	} else if (rc) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 	}
-	errno = 0;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (strlen(line) != (size_t)len) {
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int ops_parse_file(struct ops_file *f, const char *path, char *err, size_t errlen)
+{
+	char *buf, *line, *eol, *end;
+	size_t len = 0;
+	int lineno, rc;
+
+	if ((rc = read_ops_file(path, &buf, &len, err, errlen)))
+		return rc;
+	end = buf + len;
+	for (line = buf, lineno = 1; line < end && !rc; line = eol + 1, lineno++) {
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		*eol = '\0';
+		if (memchr(line, '\0', (size_t)(eol - line))) {
 			struct line_ctx c = { .file = path, .lineno = lineno, .err = err,
 					      .errlen = errlen };
 
 			rc = fail(&c, "NUL byte in the line");
-			break;
+		} else {
+			rc = ops_parse_line(f, line, path, lineno, err, errlen);
 		}
-		rc = ops_parse_line(f, line, path, lineno, err, errlen);
-		if (rc)
-			break;
-		errno = 0;
 	}
-	if (!rc && ferror(fp)) {
-		rc = errno ? -errno : -EIO;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-	}
-	free(line);
-	fclose(fp);
+	free(buf);
 	return rc;
 }
 

@@ -13,6 +13,8 @@
 
 #define OPS_NAME_MAX 63		/* op, state, selector and state value names */
 #define OPS_LINE_MAX 4096
+#define OPS_FILE_MAX (1 << 20)	/* bytes of one ops file */
+#define OPS_SELECTORS_MAX 64	/* NAME=PATH lines, all files together */
 #define STATE_MAX_NAMES 16
 #define OPS_DEFAULT_TIMEOUT_NS 60000000000ULL
 
@@ -86,6 +88,8 @@ struct ops_file {
 
 /*
  * Parse one declaration (a comment or a blank line adds nothing) into f.
+ * The op, state and selector that would pass OPS_MAX, OPS_STATES_MAX or
+ * OPS_SELECTORS_MAX (counted over all of f) is an error on its own line.
  * file is the name for messages and op_spec.file (NULL: "--op"), lineno its
  * 1-based line (for --op, the index of the --op). Returns 0, or -EINVAL
  * (-ENOMEM) with one line "FILE:LINE: message" in err; no spec is then added.
@@ -95,8 +99,10 @@ int ops_parse_line(struct ops_file *f, const char *line, const char *file, int l
 
 /*
  * Parse every line of path into f, stopping at the first error (f keeps the
- * lines before it). Returns 0, or -errno with one line in err: "FILE:LINE:
- * message", or "FILE: No such file or directory".
+ * lines before it). path must be a regular file of at most OPS_FILE_MAX
+ * bytes (a FIFO or a device is refused without being read). Returns 0, or
+ * -errno with one line in err: "FILE:LINE: message", or "FILE: No such file
+ * or directory", "FILE: not a regular file ...", "FILE: too big ...".
  */
 int ops_parse_file(struct ops_file *f, const char *path, char *err, size_t errlen);
 

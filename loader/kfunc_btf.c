@@ -6,22 +6,42 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/btf.h>
 #include "loader/kfunc_btf.h"
 
-#define CHUNK (64 * 1024)
+/* The fuzz harness builds this file with a small chunk, so that every
+ * boundary case of the stream is met in small inputs. */
+#ifndef KFUNC_BTF_CHUNK
+#define KFUNC_BTF_CHUNK (64 * 1024)
+#endif
+_Static_assert(KFUNC_BTF_CHUNK >= 64, "a chunk holds at least a few records");
+
+#define MAX_MEMBERS 8
 
 struct reader {
 	int fd;
 	uint64_t pos, end;	/* file offsets */
-	unsigned char buf[CHUNK];
 	size_t len, off;	/* valid bytes in buf, next unread byte */
+	unsigned char buf[KFUNC_BTF_CHUNK];
 };
 
-/* Make at least n contiguous bytes available at r->buf + r->off. */
+/* The sections as file offsets, checked to lie within the file. */
+struct sections {
+	uint64_t str_start, str_len;
+	uint64_t type_start, type_len;
+};
+
+/*
+ * Make at least n (<= the chunk) contiguous bytes available at r->buf +
+ * r->off. -EINVAL if the section ends first.
+ */
 static int fill(struct reader *r, size_t n)
 {
 	ssize_t got;
@@ -35,14 +55,29 @@ static int fill(struct reader *r, size_t n)
 		if (r->pos >= r->end)
 			return -EINVAL;
 		got = pread(r->fd, r->buf + r->len, sizeof(r->buf) - r->len, (off_t)r->pos);
-		if (got <= 0)
-			return got < 0 ? -errno : -EINVAL;
+		if (got < 0)
+			return -errno;
+		if (!got)	/* the file shrank since we checked its size */
+			return -EINVAL;
 		if ((uint64_t)got > r->end - r->pos)
 			got = (ssize_t)(r->end - r->pos);
 		r->pos += (uint64_t)got;
 		r->len += (size_t)got;
 	}
 	return 0;
+}
+
+/* Pass over n bytes without reading them (the caller checked they are in the section). */
+static void skip(struct reader *r, uint64_t n)
+{
+	size_t have = r->len - r->off;
+
+	if (n <= have) {
+		r->off += (size_t)n;
+		return;
+	}
+	r->pos += n - have;
+	r->len = r->off = 0;
 }
 
 static void seek(struct reader *r, uint64_t start, uint64_t len)
@@ -52,34 +87,47 @@ static void seek(struct reader *r, uint64_t start, uint64_t len)
 	r->len = r->off = 0;
 }
 
-/* Offset of name in the string section, or -ENOENT. */
-static int64_t string_offset(struct reader *r, const struct btf_header *h,
-			     const char *name)
+/*
+ * Offset of name in the string section, or -ENOENT. A string longer than
+ * the buffer is passed over: name, which fits, cannot be it.
+ */
+static int64_t string_offset(struct reader *r, const struct sections *s, const char *name)
 {
 	size_t want = strlen(name) + 1;
-	uint64_t at = 0;
+	bool skipping = false;	/* in the tail of a string longer than the buffer */
+	uint64_t at = 0;	/* section offset of the byte at r->buf + r->off */
+	int err;
 
-	seek(r, h->hdr_len + h->str_off, h->str_len);
-	while (at < h->str_len) {
-		unsigned char *s, *nul;
-		size_t avail;
+	if (want > sizeof(r->buf))
+		return -ENAMETOOLONG;
+	seek(r, s->str_start, s->str_len);
+	while (at < s->str_len) {
+		unsigned char *p, *nul;
+		size_t avail, n;
 
-		if (fill(r, 1))
-			return -ENOENT;
-		s = r->buf + r->off;
+		if ((err = fill(r, 1)))
+			return err;
+		p = r->buf + r->off;
 		avail = r->len - r->off;
-		nul = memchr(s, '\0', avail);
-		if (!nul) {	/* a string longer than the buffer holds: skip what we have */
-			if (avail == sizeof(r->buf))
-				return -EINVAL;
-			if (fill(r, avail + 1))
-				return -ENOENT;
+		nul = memchr(p, '\0', avail);
+		if (!nul) {
+			if (at + avail == s->str_len)
+				return -ENOENT;	/* the section ends inside a string */
+			if (avail == sizeof(r->buf)) {
+				skipping = true;
+				at += avail;
+				r->off = r->len;
+			} else if ((err = fill(r, avail + 1))) {
+				return err;
+			}
 			continue;
 		}
-		if ((size_t)(nul - s) + 1 == want && !memcmp(s, name, want))
+		n = (size_t)(nul - p) + 1;
+		if (!skipping && n == want && !memcmp(p, name, want))
 			return (int64_t)at;
-		at += (uint64_t)(nul - s) + 1;
-		r->off += (size_t)(nul - s) + 1;
+		skipping = false;
+		at += n;
+		r->off += n;
 	}
 	return -ENOENT;
 }
@@ -110,30 +158,32 @@ static int64_t trailing(uint32_t info)
 
 /*
  * The id of the first type of kind named name_off, with r left just past
- * its struct btf_type (at its members, for a struct). -ENOENT if none.
+ * its struct btf_type (at its members, for a struct). -ENOENT if none,
+ * -EINVAL if the section is not a whole number of types we can size.
  */
-static int find_type(struct reader *r, const struct btf_header *h, uint32_t kind,
+static int find_type(struct reader *r, const struct sections *s, uint32_t kind,
 		     uint32_t name_off, struct btf_type *out)
 {
 	uint64_t done = 0;
-	int id = 1;
+	int64_t extra;
+	int id, err;
 
-	seek(r, h->hdr_len + h->type_off, h->type_len);
-	while (done < h->type_len) {
-		int64_t extra;
-
-		if (fill(r, sizeof(*out)))
+	seek(r, s->type_start, s->type_len);
+	for (id = 1; done < s->type_len; id++) {
+		if (s->type_len - done < sizeof(*out) || id == INT_MAX)
 			return -EINVAL;
+		if ((err = fill(r, sizeof(*out))))
+			return err;
 		memcpy(out, r->buf + r->off, sizeof(*out));
 		r->off += sizeof(*out);
+		done += sizeof(*out);
 		if (BTF_INFO_KIND(out->info) == kind && out->name_off == name_off)
 			return id;
 		extra = trailing(out->info);
-		if (extra < 0 || extra > CHUNK || (extra && fill(r, (size_t)extra)))
+		if (extra < 0 || (uint64_t)extra > s->type_len - done)
 			return -EINVAL;
-		r->off += (size_t)extra;
-		done += sizeof(*out) + (uint64_t)extra;
-		id++;
+		skip(r, (uint64_t)extra);
+		done += (uint64_t)extra;
 	}
 	return -ENOENT;
 }
@@ -144,13 +194,13 @@ static int member_offsets(struct reader *r, const struct btf_type *t, const int6
 {
 	uint32_t i, bits, vlen = BTF_INFO_VLEN(t->info);
 	struct btf_member m;
-	int k;
+	int k, err;
 
 	for (k = 0; k < n; k++)
 		offsets[k] = -ENOENT;
 	for (i = 0; i < vlen; i++) {
-		if (fill(r, sizeof(m)))
-			return -EINVAL;
+		if ((err = fill(r, sizeof(m))))
+			return err;
 		memcpy(&m, r->buf + r->off, sizeof(m));
 		r->off += sizeof(m);
 		/* with kind_flag, the high 8 bits are a bitfield's size */
@@ -165,59 +215,101 @@ static int member_offsets(struct reader *r, const struct btf_type *t, const int6
 	return 0;
 }
 
-static int open_btf(const char *path, struct btf_header *h)
+/* The header of the BTF in fd, its sections checked against the file's size. */
+static int read_header(int fd, struct sections *s)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct btf_header h;
+	struct stat st;
 
-	if (fd < 0)
+	if (fstat(fd, &st))
 		return -errno;
-	if (pread(fd, h, sizeof(*h), 0) != sizeof(*h) || h->magic != BTF_MAGIC ||
-	    h->hdr_len < sizeof(*h)) {
-		close(fd);
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.magic != BTF_MAGIC ||
+	    h.hdr_len < sizeof(h))
 		return -EINVAL;
-	}
-	return fd;
+	/* 64-bit sums: hdr_len + str_off must not wrap around to the header */
+	s->str_start = (uint64_t)h.hdr_len + h.str_off;
+	s->str_len = h.str_len;
+	s->type_start = (uint64_t)h.hdr_len + h.type_off;
+	s->type_len = h.type_len;
+	if (s->str_start + s->str_len > (uint64_t)st.st_size ||
+	    s->type_start + s->type_len > (uint64_t)st.st_size)
+		return -EINVAL;
+	return 0;
 }
 
-int kfunc_btf_id(const char *path, const char *name)
+/* A reader for fd, with its sections; 64 KiB, so off the stack. */
+static int reader_open(int fd, struct reader **r, struct sections *s)
 {
-	static struct reader r; /* 64 KiB: keep it off the stack */
-	struct btf_header h;
+	int err = read_header(fd, s);
+
+	if (err)
+		return err;
+	*r = malloc(sizeof(**r));
+	if (!*r)
+		return -ENOMEM;
+	(*r)->fd = fd;
+	return 0;
+}
+
+int kfunc_btf_id_fd(int fd, const char *name)
+{
+	struct reader *r = NULL;
+	struct sections s;
 	struct btf_type t;
 	int64_t off;
 	int rc;
 
-	r.fd = open_btf(path, &h);
-	if (r.fd < 0)
-		return r.fd;
-	off = string_offset(&r, &h, name);
-	rc = off < 0 ? (int)off : find_type(&r, &h, BTF_KIND_FUNC, (uint32_t)off, &t);
-	close(r.fd);
+	if ((rc = reader_open(fd, &r, &s)))
+		return rc;
+	off = string_offset(r, &s, name);
+	rc = off < 0 ? (int)off : find_type(r, &s, BTF_KIND_FUNC, (uint32_t)off, &t);
+	free(r);
+	return rc;
+}
+
+int kstruct_btf_offsets_fd(int fd, const char *name, const char *const *members,
+			   int *offsets, int n)
+{
+	struct reader *r = NULL;
+	int64_t soff, moff[MAX_MEMBERS];
+	struct sections s;
+	struct btf_type t;
+	int i, rc;
+
+	if (n < 0 || n > MAX_MEMBERS)
+		return -E2BIG;
+	if ((rc = reader_open(fd, &r, &s)))
+		return rc;
+	soff = string_offset(r, &s, name);
+	rc = soff < 0 ? (int)soff : 0;
+	for (i = 0; i < n && !rc; i++)
+		if ((moff[i] = string_offset(r, &s, members[i])) < 0)
+			rc = (int)moff[i];
+	if (!rc && (rc = find_type(r, &s, BTF_KIND_STRUCT, (uint32_t)soff, &t)) > 0)
+		rc = member_offsets(r, &t, moff, offsets, n);
+	free(r);
+	return rc;
+}
+
+int kfunc_btf_id(const char *path, const char *name)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = kfunc_btf_id_fd(fd, name);
+	close(fd);
 	return rc;
 }
 
 int kstruct_btf_offsets(const char *path, const char *name, const char *const *members,
 			int *offsets, int n)
 {
-	static struct reader r;
-	struct btf_header h;
-	struct btf_type t;
-	int64_t soff, moff[8];
-	int i, rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
-	if (n > 8)
-		return -E2BIG;
-	r.fd = open_btf(path, &h);
-	if (r.fd < 0)
-		return r.fd;
-	soff = string_offset(&r, &h, name);
-	for (i = 0; i < n && soff >= 0 && !rc; i++)
-		if ((moff[i] = string_offset(&r, &h, members[i])) < 0)
-			rc = (int)moff[i];
-	if (soff < 0)
-		rc = (int)soff;
-	if (!rc && (rc = find_type(&r, &h, BTF_KIND_STRUCT, (uint32_t)soff, &t)) > 0)
-		rc = member_offsets(&r, &t, moff, offsets, n);
-	close(r.fd);
+	if (fd < 0)
+		return -errno;
+	rc = kstruct_btf_offsets_fd(fd, name, members, offsets, n);
+	close(fd);
 	return rc;
 }

@@ -20,4 +20,13 @@ int kfunc_btf_id(const char *path, const char *name);
 int kstruct_btf_offsets(const char *path, const char *name, const char *const *members,
 			int *offsets, int n);
 
+/*
+ * The same, from BTF in an open file (a memfd, for the fuzz harness); read
+ * with pread() in 64 KiB chunks, never all at once. -EINVAL also when a
+ * section lies outside the file or a type's kind cannot be sized.
+ */
+int kfunc_btf_id_fd(int fd, const char *name);
+int kstruct_btf_offsets_fd(int fd, const char *name, const char *const *members,
+			   int *offsets, int n);
+
 #endif /* SYNCTRACE_KFUNC_BTF_H */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "loader/target_spec.h"
 
+#define QUOTE_MAX 80	/* chars of the text a message quotes */
+
 bool is_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -22,9 +24,16 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* The text is cut, and its control characters shown as '?': the message stays one line. */
 static int fail(char *err, size_t errlen, const char *text, const char *why)
 {
-	snprintf(err, errlen, "malformed target '%s': %s", text, why);
+	char shown[QUOTE_MAX + 1];
+	size_t i, n = strnlen(text, QUOTE_MAX);
+
+	for (i = 0; i < n; i++)
+		shown[i] = (unsigned char)text[i] < ' ' || text[i] == 0x7f ? '?' : text[i];
+	shown[n] = '\0';
+	snprintf(err, errlen, "malformed target '%s%s': %s", shown, text[n] ? "..." : "", why);
 	return -EINVAL;
 }
 

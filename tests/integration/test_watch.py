@@ -1,4 +1,8 @@
 """`synctrace watch`, one-call and count-only ops, against fx_ops and fx_calls."""
+import os
+
+import pytest
+
 from conftest import (Tracer, Workload, assert_latency_between, finish_fx_ops, rows, run,
                       start_fx_ops, total)
 
@@ -73,3 +77,46 @@ def test_ops_parse_error_is_file_line_and_exit_2(tmp_path):
     f.write_text("# ops\nop push fx_work eror=ret<0\n")
     rc, _, err = run("watch", "--ops", f, "-p", "1")
     assert rc == 2 and f"{f}:2: unknown option 'eror=ret<0'" in err, err
+
+
+def one_line_usage_error(args, *needles, timeout=10):
+    """Exit 2 and one line on stderr; the timeout only guards against a hang."""
+    rc, _, err = run(*args, timeout=timeout)
+    lines = err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1, f"exit {rc}: {err!r}"
+    for n in needles:
+        assert n in lines[0], f"{n!r} not in {lines[0]!r}"
+
+
+@pytest.mark.no_bpf
+@pytest.mark.parametrize("kind", ["/dev/zero", "/dev/null", "fifo", "directory"])
+def test_ops_file_that_is_not_regular_is_refused_at_once(tmp_path, kind):
+    path = {"fifo": tmp_path / "fifo.ops", "directory": tmp_path}.get(kind, kind)
+    if kind == "fifo":
+        os.mkfifo(path)
+    one_line_usage_error(["watch", "--ops", path], f"{path}: not a regular file")
+
+
+@pytest.mark.no_bpf
+def test_ops_file_over_1_mib_is_refused(tmp_path):
+    f = tmp_path / "big.ops"
+    f.write_text("#" * (1 << 20) + "\n")
+    one_line_usage_error(["watch", "--ops", f], f"{f}: too big for an ops file")
+
+
+@pytest.mark.no_bpf
+def test_empty_ops_file_says_there_is_nothing_to_watch(tmp_path):
+    f = tmp_path / "empty.ops"
+    f.write_text("")
+    c = tmp_path / "comments.ops"
+    c.write_text("# only a comment\n\n")
+    one_line_usage_error(["watch", "--ops", f], f"{f}: no op or state declared")
+    one_line_usage_error(["watch", "--ops", f, "--ops", c],
+                         f"{f}, {c}: no op or state declared")
+
+
+@pytest.mark.no_bpf
+def test_65th_op_of_40000_is_an_error_at_its_line(tmp_path):
+    f = tmp_path / "many.ops"
+    f.write_text("".join(f"op o{i} f{i}\n" for i in range(1, 40001)))
+    one_line_usage_error(["watch", "--ops", f], f"{f}:65: too many ops (at most 64)")

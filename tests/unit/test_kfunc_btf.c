@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <bpf/btf.h>
+#include <linux/btf.h>
 #include "loader/kfunc_btf.h"
 
 #define VMLINUX "/sys/kernel/btf/vmlinux"
@@ -93,6 +95,109 @@ static void test_not_btf_and_truncated_btf_are_errors(void **state)
 	unlink(path);
 }
 
+/* A BTF file of its own: types, then strings, at a temporary path. */
+struct fake_btf {
+	unsigned char *buf;
+	size_t len;
+	char path[64];
+};
+
+static void put(struct fake_btf *b, const void *p, size_t n)
+{
+	b->buf = realloc(b->buf, b->len + n);
+	assert_non_null(b->buf);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static void put_type(struct fake_btf *b, uint32_t name_off, uint32_t kind, uint32_t vlen)
+{
+	struct btf_type t = { .name_off = name_off, .info = kind << 24 | vlen };
+
+	put(b, &t, sizeof(t));
+}
+
+/* Header with the given type section length, then the strings; written out. */
+static const char *finish(struct fake_btf *b, uint32_t type_len, const void *strs,
+			  size_t strs_len, uint32_t str_off)
+{
+	struct btf_header h = {
+		.magic = BTF_MAGIC, .version = 1, .hdr_len = sizeof(h),
+		.type_off = 0, .type_len = type_len, .str_off = str_off,
+		.str_len = (uint32_t)strs_len,
+	};
+	int fd;
+
+	put(b, strs, strs_len);
+	snprintf(b->path, sizeof(b->path), "/tmp/synctrace-btf-XXXXXX");
+	fd = mkstemp(b->path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(write(fd, b->buf, b->len), (ssize_t)b->len);
+	close(fd);
+	return b->path;
+}
+
+static void fake_free(struct fake_btf *b)
+{
+	unlink(b->path);
+	free(b->buf);
+}
+
+/* A struct of 6000 members (72 KB, more than the read buffer) is stepped over. */
+static void test_struct_larger_than_the_buffer_is_skipped(void **state)
+{
+	static const char strs[] = "\0big\0f";
+	struct fake_btf b = {};
+	unsigned char member[12] = {};
+	uint32_t types;
+	int i;
+
+	put_type(&b, 1, BTF_KIND_STRUCT, 6000);
+	for (i = 0; i < 6000; i++)
+		put(&b, member, sizeof(member));
+	put_type(&b, 5, BTF_KIND_FUNC, 0);
+	types = (uint32_t)b.len;
+	assert_int_equal(kfunc_btf_id(finish(&b, types, strs, sizeof(strs), types), "f"), 2);
+	fake_free(&b);
+}
+
+/* A string of 70,000 chars (longer than the read buffer) is passed over. */
+static void test_string_longer_than_the_buffer_is_passed_over(void **state)
+{
+	size_t n = 70000;
+	char *strs = calloc(n + 4, 1);
+	struct fake_btf b = {};
+
+	assert_non_null(strs);
+	memset(strs + 1, 'a', n);
+	memcpy(strs + n + 2, "f", 2);
+	put_type(&b, (uint32_t)n + 2, BTF_KIND_FUNC, 0);
+	assert_int_equal(kfunc_btf_id(finish(&b, 12, strs, n + 4, 12), "f"), 1);
+	fake_free(&b);
+	free(strs);
+}
+
+/*
+ * A section must lie in the file: one that ends past it is an error, and so
+ * is an offset whose 32-bit sum with hdr_len would wrap around to the strings.
+ */
+static void test_sections_outside_the_file_are_errors(void **state)
+{
+	static const char strs[] = "\0f";
+	struct fake_btf b = {};
+
+	put_type(&b, 1, BTF_KIND_FUNC, 0);
+	assert_int_equal(kfunc_btf_id(finish(&b, 24, strs, sizeof(strs), 12), "f"), -EINVAL);
+	fake_free(&b);
+	memset(&b, 0, sizeof(b));
+	put_type(&b, 1, BTF_KIND_FUNC, 0);
+	/* 24 + (2^32 - 12) wraps to 12, where the strings are: 36 in the file */
+	assert_int_equal(kfunc_btf_id(finish(&b, 12, strs, sizeof(strs), (uint32_t)-12), "f"),
+			 -EINVAL);
+	fake_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +205,9 @@ int main(void)
 		cmocka_unit_test(test_struct_offsets_match_libbpf_full_parse),
 		cmocka_unit_test(test_missing_function_is_enoent),
 		cmocka_unit_test(test_not_btf_and_truncated_btf_are_errors),
+		cmocka_unit_test(test_struct_larger_than_the_buffer_is_skipped),
+		cmocka_unit_test(test_string_longer_than_the_buffer_is_passed_over),
+		cmocka_unit_test(test_sections_outside_the_file_are_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,26 @@ static void test_malformed_targets_are_rejected_with_a_reason(void **state)
 	}
 }
 
+/* The message is one printable line, whatever bytes the TARGET had. */
+static void test_malformed_target_message_is_one_short_line(void **state)
+{
+	char long_target[300];
+
+	assert_int_equal(target_spec__parse("usdt:b:sync\001x:*", &t, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "malformed target 'usdt:b:sync?x:*': empty or invalid provider "
+			    "or probe name");
+	assert_int_equal(target_spec__parse("bin:a\nb", &t, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "malformed target 'bin:a?b': expected [BINARY_OR_LIB:]SYMBOL");
+	memset(long_target, 'x', sizeof(long_target) - 1);
+	long_target[sizeof(long_target) - 1] = '\0';
+	long_target[3] = ':';
+	long_target[10] = ' ';
+	assert_int_equal(target_spec__parse(long_target, &t, err, sizeof(err)), -EINVAL);
+	assert_int_equal(strlen(err), strlen("malformed target '") + 80 + strlen("...': ") +
+			 strlen("expected [BINARY_OR_LIB:]SYMBOL"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -80,6 +100,7 @@ int main(void)
 		cmocka_unit_test(test_path_and_versioned_symbol),
 		cmocka_unit_test(test_usdt_with_and_without_binary),
 		cmocka_unit_test(test_malformed_targets_are_rejected_with_a_reason),
+		cmocka_unit_test(test_malformed_target_message_is_one_short_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
