@@ -71,18 +71,21 @@ $(FUZZ_DIR)/seeds_args/.done: tests/fuzz/fuzz.mk
 # FX_RT_MARK_DIR (small programs with a Go or OCaml marker) from
 # tests/fixtures/runtimes.mk, which the top Makefile includes first (sorted:
 # "fixtures" < "fuzz").
-.PHONY: fuzz
-fuzz: $(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_DIR)/fuzz_ldcache \
-		$(FUZZ_DIR)/seeds_args/.done $(FUZZ_DIR)/seeds_ldcache/.done $(FX_ELF_ALL) \
-		$(FX_RT_MARKS)
-	@mkdir -p $(FUZZ_DIR)/corpus_elf $(FUZZ_DIR)/corpus_args $(FUZZ_DIR)/corpus_ldcache
-	$(FUZZ_DIR)/fuzz_elf $(FUZZ_OPTS) -max_len=65536 \
-		-artifact_prefix=$(FUZZ_DIR)/elf- \
+# One target per harness, so that `make -jN fuzz` runs them side by side.
+.PHONY: fuzz fuzz-elf fuzz-usdt-args fuzz-ldcache
+fuzz: fuzz-elf fuzz-usdt-args fuzz-ldcache fuzz-proc
+
+fuzz-elf: $(FUZZ_DIR)/fuzz_elf $(FX_ELF_ALL) $(FX_RT_MARKS)
+	@mkdir -p $(FUZZ_DIR)/corpus_elf
+	$< $(FUZZ_OPTS) -max_len=65536 -artifact_prefix=$(FUZZ_DIR)/elf- \
 		$(FUZZ_DIR)/corpus_elf $(FX_ELF_DIR) $(FX_RT_MARK_DIR)
-	$(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_OPTS) -max_len=256 \
-		-artifact_prefix=$(FUZZ_DIR)/args- \
+
+fuzz-usdt-args: $(FUZZ_DIR)/fuzz_usdt_args $(FUZZ_DIR)/seeds_args/.done
+	@mkdir -p $(FUZZ_DIR)/corpus_args
+	$< $(FUZZ_OPTS) -max_len=256 -artifact_prefix=$(FUZZ_DIR)/args- \
 		$(FUZZ_DIR)/corpus_args $(FUZZ_DIR)/seeds_args
-	$(FUZZ_DIR)/fuzz_ldcache $(FUZZ_OPTS) -max_len=65536 \
-		-artifact_prefix=$(FUZZ_DIR)/ldcache- \
+
+fuzz-ldcache: $(FUZZ_DIR)/fuzz_ldcache $(FUZZ_DIR)/seeds_ldcache/.done
+	@mkdir -p $(FUZZ_DIR)/corpus_ldcache
+	$< $(FUZZ_OPTS) -max_len=65536 -artifact_prefix=$(FUZZ_DIR)/ldcache- \
 		$(FUZZ_DIR)/corpus_ldcache $(FUZZ_DIR)/seeds_ldcache
-	@$(MAKE) --no-print-directory fuzz-proc
