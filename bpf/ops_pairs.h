@@ -27,7 +27,8 @@ static __always_inline void open_start(const struct op_cfg *cfg, const struct si
 	struct op_start_key k;
 	struct op_start v = {
 		.ts = now, .label = s->x[OPS_SLOT_LABEL], .value = s->x[OPS_SLOT_VALUE],
-		.label_kind = s->label_kind, .pid = bpf_get_current_pid_tgid() >> 32,
+		.label_kind = cfg->flags & OPF_FANOUT ? OPL_NONE : s->label_kind,
+		.pid = bpf_get_current_pid_tgid() >> 32,
 	};
 	struct op_totals *t;
 	long err;

@@ -191,10 +191,11 @@ static int resolve_syms(const struct side *s, const struct trace_plan *plan, cha
 		if (rc == -EMEDIUMTYPE)
 			return fail(s, err, errlen, "sym(%s) is thread-local: it has no one address",
 				    e->sym);
-		if (rc)
-			return fail(s, err, errlen, "sym(%s): no such global variable in %s%s",
-				    e->sym, plan->points[0].target, rc == -ENOENT ? "" :
-				    " (cannot read its symbols)");
+		if (rc) {
+			fail(s, err, errlen, "sym(%s): no such global variable in %s%s", e->sym,
+			     plan->points[0].target, rc == -ENOENT ? "" : " (cannot read its symbols)");
+			return -ENOENT;	/* like an unknown function: a runtime error */
+		}
 		s->x[k].add += (__s64)vaddr;
 	}
 	return 0;

@@ -19,6 +19,8 @@ const char *watch_label_text(const struct watch_frame *f, const struct op_key *k
 
 	if (k->kind == OPL_OTHER)
 		return "other";
+	if (k->kind == OPL_NONE)
+		return "none";
 	if (!watch_label_is_string(f, k->op)) {
 		snprintf(buf, len, "%" PRId64, (int64_t)k->label);
 		return buf;

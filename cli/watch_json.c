@@ -51,6 +51,8 @@ static json_object *label_json(const struct watch_frame *f, const struct op_key 
 {
 	char buf[OPS_STR_MAX + 8];
 
+	if (k->kind == OPL_NONE)
+		return NULL;	/* null: a fanout start no end labelled */
 	if (k->kind == OPL_VALUE && !watch_label_is_string(f, k->op))
 		return json_object_new_int64((int64_t)k->label);
 	return json_object_new_string(watch_label_text(f, k, buf, sizeof(buf)));

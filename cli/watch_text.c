@@ -13,7 +13,7 @@
 #include "cli/watch.h"
 
 #define NAME_W 36
-#define NAME_BUF 320	/* an op name, a label name, an escaped label, a tag */
+#define NAME_BUF 400	/* an op name, a label name, an escaped label, a tag */
 #define DUR 16
 
 static const char *dur(double ns, char *buf)
@@ -45,11 +45,11 @@ static void render_name(const struct watch_frame *f, const struct op_key *k, int
 	       (spec->label_name[0] ? (int)strlen(spec->label_name) + 1 : 0);
 	text_safe(label, sizeof(label), watch_label_text(f, k, raw, sizeof(raw)),
 		  room > 8 ? (size_t)room : 8);
-	snprintf(buf, len, "%s [%s%s%s%s]", spec->name, spec->label_name,
-		 spec->label_name[0] && k->kind != OPL_OTHER ? " " : "",
-		 k->kind == OPL_OTHER && spec->label_name[0] ? "" : label, tag);
-	if (k->kind == OPL_OTHER)
-		snprintf(buf, len, "%s [other]", spec->name);
+	if (k->kind != OPL_VALUE)	/* other, none: not values of the label */
+		snprintf(buf, len, "%s [%s]", spec->name, label);
+	else
+		snprintf(buf, len, "%s [%s%s%s%s]", spec->name, spec->label_name,
+			 spec->label_name[0] ? " " : "", label, tag);
 }
 
 struct row_names {

@@ -156,6 +156,7 @@ struct op_site_info {
 enum op_label_kind {
 	OPL_VALUE,		/* label is the value (or the string's hash) */
 	OPL_OTHER,		/* every label past the op's max_labels */
+	OPL_NONE,		/* a fanout start's own row: its ends carry the labels */
 };
 
 /* Stats are kept per op and label. */

@@ -29,6 +29,7 @@ SYNCTRACE = BUILD / "synctrace"
 FX_CALLS = BUILD / "fixtures" / "procs" / "fx_calls"
 FX_LIB = BUILD / "fixtures" / "procs" / "libfxlib.so"
 FX_OPS = BUILD / "fixtures" / "procs" / "fx_ops"
+FX_PAIRS = BUILD / "fixtures" / "procs" / "fx_pairs"
 RELAY = (BUILD / "examples" / "syncrelay").resolve()
 
 
