@@ -47,6 +47,8 @@ struct {
 	__type(value, struct frame_stack);
 } frames SEC(".maps");
 
+#include "bpf/follow.h"
+
 /* Bumped by user space at each interval boundary; picks the extrema slot. */
 __u64 epoch = 0;
 
@@ -121,6 +123,8 @@ int lat_session(struct pt_regs *ctx)
 	__u64 *start = session_cookie();
 	__u64 now = bpf_ktime_get_ns();
 
+	if (!*start && !traced_here())
+		return 1;	/* not in the followed tree: no return run either */
 	if (!*start) {
 		*start = now;
 		return 0; /* 0: run again at this call's return */
@@ -136,6 +140,8 @@ int lat_entry(struct pt_regs *ctx)
 	struct frame_stack *st;
 	__u32 d;
 
+	if (!traced_here())
+		return 0;
 	st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
@@ -163,6 +169,8 @@ int lat_exit(struct pt_regs *ctx)
 	__u32 d;
 	int i;
 
+	if (!traced_here())
+		return 0;
 	st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0, 0);
 	if (!st) {
 		count_drop(DROP_UNMATCHED_RETURN);
@@ -193,8 +201,11 @@ SEC("uprobe")
 int hit(struct pt_regs *ctx)
 {
 	__u32 id = COOKIE_ID(bpf_get_attach_cookie(ctx));
-	__u64 *c = bpf_map_lookup_elem(&counts, &id);
+	__u64 *c;
 
+	if (!traced_here())
+		return 0;
+	c = bpf_map_lookup_elem(&counts, &id);
 	if (c)
 		add_u64(c, 1);
 	return 0;

@@ -171,7 +171,8 @@ static void announce(const struct env *env, const struct trace_plan *plan)
 		nusdt += plan->points[i].usdt;
 	nfunc = plan->nr_points - nusdt;
 	if (env->pid)
-		snprintf(where, sizeof(where), "pid %d", env->pid);
+		snprintf(where, sizeof(where), "pid %d%s", env->pid,
+			 env->children ? " and its descendants" : "");
 	else if (plan->nr_paths == 1)
 		snprintf(where, sizeof(where), "every process running %s", plan->paths[0]);
 	else
@@ -218,15 +219,21 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	unsigned int n = (unsigned int)plan->nr_points;
 	bool lat = env->cmd == CMD_LAT;
 	struct loop_hooks hooks = { .on_interval = on_interval, .ctx = &t };
+	struct follow_tree follow = { 0 };
 	struct session *s = NULL;
 	enum loop_end end;
 	char err[512];
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	rc = session__open(&s, lat ? SESSION_LAT : SESSION_COUNT, n, err, sizeof(err));
+	/* with children, the probes go on every process and the kernel keeps pid's tree */
+	if (env->pid && env->children)
+		rc = follow_tree__init(&follow, env->pid, err, sizeof(err));
 	if (!rc)
-		rc = session__attach(s, plan, env->pid, err, sizeof(err));
+		rc = session__open(&s, lat ? SESSION_LAT : SESSION_COUNT, n, &follow, err,
+				   sizeof(err));
+	if (!rc)
+		rc = session__attach(s, plan, env->children ? 0 : env->pid, err, sizeof(err));
 	if (rc) {
 		report_error("%s", err);
 		goto cleanup;

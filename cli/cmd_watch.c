@@ -18,7 +18,6 @@
 #include "cli/profiles.h"
 #include "cli/report.h"
 #include "cli/watch.h"
-#include "loader/kfunc_btf.h"
 #include "loader/ops_session.h"
 #include "maps/ops_drain.h"
 
@@ -264,27 +263,6 @@ static int configure(struct ops_session *s, const struct ops_program *prog)
 	return rc;
 }
 
-/*
- * With children, the probes are attached for every process and the kernel
- * side keeps those of root's tree, found through task_struct's real_parent.
- */
-static int follow_tree(pid_t root, struct ops_setup *sz, char *err, size_t len)
-{
-	static const char *const members[] = { "real_parent", "tgid" };
-	int off[2], rc;
-
-	rc = kstruct_btf_offsets("/sys/kernel/btf/vmlinux", "task_struct", members, off, 2);
-	if (rc) {
-		snprintf(err, len, "cannot follow the children of pid %d: no task_struct layout "
-			 "in /sys/kernel/btf/vmlinux (%s)", root, strerror(-rc));
-		return rc;
-	}
-	sz->follow_root = root;
-	sz->task_real_parent_off = off[0];
-	sz->task_tgid_off = off[1];
-	return 0;
-}
-
 static int start(struct watch_run *w, struct ops_session **s, const struct ops_options *opt,
 		 pid_t pid, bool children)
 {
@@ -295,8 +273,9 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 	int rc = 0;
 
 	sizes_of(w->prog, opt, &sz);
+	/* with children, the probes go on every process and the kernel keeps pid's tree */
 	if (pid && children)
-		rc = follow_tree(pid, &sz, err, sizeof(err));
+		rc = follow_tree__init(&sz.follow, pid, err, sizeof(err));
 	if (!rc)
 		rc = ops_session__open(s, &sz, err, sizeof(err));
 	if (!rc && (rc = configure(*s, w->prog)))

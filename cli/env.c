@@ -21,6 +21,7 @@ enum {
 #define TRACE_OPTIONS \
 	{ NULL, 0, NULL, 0, "Where:", 1 }, \
 	{ "pid", 'p', "PID", 0, "Trace this process only; SYMBOL alone means its main executable", 1 }, \
+	{ "children", OPT_CHILDREN, NULL, 0, "With -p, its descendant processes too, present and future", 1 }, \
 	{ NULL, 0, NULL, 0, "When:", 2 }, \
 	{ "interval", 'i', "SECS", 0, "Print each interval's own numbers every SECS", 2 }, \
 	{ "duration", 'd', "SECS", 0, "Stop after SECS (default: Ctrl-C, or when -p's process exits)", 2 }, \
@@ -55,7 +56,6 @@ static const struct argp_option watch_options[] = {
 	{ "op", OPT_OP, "LINE", 0, "An op: 'NAME PROBE [error=PRED] [value=EXPR] [by=EXPR] [count]' (repeatable)", 0 },
 	{ "ops", OPT_OPS, "FILE", 0, "Ops file: one 'op ...' or 'state ...' line each, '#' comments (repeatable)", 0 },
 	{ "profile", OPT_PROFILE, "NAME", 0, "A ready ops file from profiles/: postgres-logical, libpq, sqlite, openssl, node, redis-replication, usdt-sync (repeatable)", 0 },
-	{ "children", OPT_CHILDREN, NULL, 0, "With -p, its descendant processes too, present and future", 0 },
 	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Labels per op before the rest go to 'other' (default 256)", 0 },
 	{ "slow", OPT_SLOW, "DURATION", 0, "Report calls this slow or slower as events (e.g. 50ms)", 0 },
 	TRACE_OPTIONS,

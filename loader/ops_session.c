@@ -34,10 +34,10 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 	bpf_map__set_max_entries(skel->maps.states, sz->states ? sz->states : 1);
 	bpf_map__set_max_entries(skel->maps.events, sz->events_bytes);
 	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
-	skel->rodata->follow_root = sz->follow_root > 0 ? (__u32)sz->follow_root : 0;
+	skel->rodata->follow_root = sz->follow.root > 0 ? (__u32)sz->follow.root : 0;
 	skel->rodata->nr_state_machines = sz->states ? sz->nr_state_machines : 0;
-	skel->rodata->task_real_parent_off = (__u32)sz->task_real_parent_off;
-	skel->rodata->task_tgid_off = (__u32)sz->task_tgid_off;
+	skel->rodata->task_real_parent_off = (__u32)sz->follow.real_parent_off;
+	skel->rodata->task_tgid_off = (__u32)sz->follow.tgid_off;
 	if (multi) {
 		bpf_program__set_expected_attach_type(skel->progs.op_entry, ATTACH_TYPE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(skel->progs.op_exit, ATTACH_TYPE_UPROBE_MULTI);
@@ -65,7 +65,7 @@ int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 		rc = load(s, sz, multi = false);
 	s->multi = multi;
 	s->states = sz->states && sz->nr_state_machines;
-	s->follow_root = sz->follow_root;
+	s->follow_root = sz->follow.root;
 	if (!rc && !(s->attacher = attacher__new(multi)))
 		rc = -ENOMEM;
 	if (rc) {

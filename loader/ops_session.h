@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "loader/attach.h"
+#include "loader/follow.h"
 #include "maps/ops.h"
 #include "maps/ops_drain.h"
 
@@ -20,8 +21,7 @@ struct ops_setup {
 	unsigned int states;		/* {state machine, process} pairs */
 	unsigned int nr_state_machines;	/* with states: an exit hook closes their dwell */
 	unsigned int events_bytes;	/* the ring buffer: a power of 2, >= 4096 */
-	pid_t follow_root;		/* > 0: only it and its descendants */
-	int task_real_parent_off, task_tgid_off;	/* with follow_root */
+	struct follow_tree follow;	/* root > 0: only it and its descendants */
 };
 
 /* -errno with a message in err. */

@@ -25,6 +25,7 @@ struct session {
 	enum session_mode mode;
 	unsigned int nr_points;
 	enum link_kind kind;
+	struct follow_tree follow;	/* root > 0: only its tree counts */
 };
 
 /* Put bpf_session_cookie's BTF id into the marked call of prog. */
@@ -80,6 +81,9 @@ static int load(struct session *s, enum link_kind kind)
 	bpf_program__set_autoload(skel->progs.lat_entry, lat && !sess);
 	bpf_program__set_autoload(skel->progs.lat_exit, lat && !sess);
 	bpf_program__set_autoload(skel->progs.hit, !lat);
+	skel->rodata->follow_root = s->follow.root > 0 ? (__u32)s->follow.root : 0;
+	skel->rodata->task_real_parent_off = (__u32)s->follow.real_parent_off;
+	skel->rodata->task_tgid_off = (__u32)s->follow.tgid_off;
 	set_attach_type(skel->progs.lat_session, kind, true);
 	set_attach_type(skel->progs.lat_entry, kind, false);
 	set_attach_type(skel->progs.lat_exit, kind, false);
@@ -112,8 +116,8 @@ static int load_best(struct session *s)
 	return rc;
 }
 
-int session__open(struct session **out, enum session_mode mode,
-		  unsigned int nr_points, char *err, size_t errlen)
+int session__open(struct session **out, enum session_mode mode, unsigned int nr_points,
+		  const struct follow_tree *follow, char *err, size_t errlen)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
@@ -122,6 +126,8 @@ int session__open(struct session **out, enum session_mode mode,
 		return -ENOMEM;
 	s->mode = mode;
 	s->nr_points = nr_points;
+	if (follow)
+		s->follow = *follow;
 	rc = load_best(s);
 	if (!rc) {
 		s->attacher = attacher__new(s->kind != LINK_CLASSIC);
@@ -144,9 +150,13 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 	const struct probe_site *skipped;
 	int rc;
 
-	/* -p: warn of files it does not map, fail if it maps none */
+	/* -p: warn of files it (or its tree) does not map, fail if it maps none */
 	if (pid > 0 && (rc = proc_lookup__check_mapped(pid, false, plan->sites, plan->nr_sites,
 						       err, errlen)))
+		return rc;
+	if (!pid && s->follow.root > 0 &&
+	    (rc = proc_lookup__check_mapped(s->follow.root, true, plan->sites, plan->nr_sites,
+					    err, errlen)))
 		return rc;
 	/* one refused instruction must not sink a glob; a lone target must fail */
 	attacher__skip_refused(s->attacher, plan->nr_sites > 1);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "loader/follow.h"
 #include "loader/resolve.h"
 #include "maps/drain.h"
 
@@ -17,9 +18,12 @@ enum session_mode { SESSION_LAT, SESSION_COUNT };
 
 struct session;
 
-/* -errno with a one-line message in err. */
-int session__open(struct session **out, enum session_mode mode,
-		  unsigned int nr_points, char *err, size_t errlen);
+/*
+ * -errno with a one-line message in err. With follow (root > 0), hits count
+ * only in root's process tree, present and future: attach with pid 0.
+ */
+int session__open(struct session **out, enum session_mode mode, unsigned int nr_points,
+		  const struct follow_tree *follow, char *err, size_t errlen);
 int session__attach(struct session *s, const struct trace_plan *plan,
 		    pid_t pid, char *err, size_t errlen);
 void session__maps(const struct session *s, struct drain_maps *m);

@@ -1,6 +1,6 @@
 """`synctrace count` on functions and USDT probes."""
 
-from conftest import FX_CALLS, Tracer, Workload, op, run, traced
+from conftest import FX_CALLS, Tracer, Workload, finish_fx_ops, op, run, start_fx_ops, traced
 
 
 def test_count_functions_exact_with_rate_per_interval():
@@ -74,3 +74,37 @@ def test_lat_sort_orders_rows_by_p99():
     truth, t = traced("lat", ["--sort", "p99", "fx_*"], ["--calls", 40, "--recurse", 1])
     p99s = [o["latency_ns"]["p99"] for o in t.summary()["ops"]]
     assert len(p99s) == 2 and p99s == sorted(p99s, reverse=True)
+
+
+def test_children_counts_the_tree_and_nothing_else():
+    # the child receives; another process of the same binary does too, outside the tree
+    other = start_fx_ops("procs", 100)
+    p = start_fx_ops("procs", 150)
+    t = Tracer("count", "-p", p.pid, "--children", "--json", "fxo_recv", "fxo_emit"
+               ).wait_tracing()
+    assert f"in pid {p.pid} and its descendants" in t.stderr
+    finish_fx_ops(other)
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    s = t.summary()
+    assert op(s, "fxo_recv")["count"] == truth["received"] == 150      # the child's
+    assert op(s, "fxo_emit")["count"] == truth["emitted"] == 150       # the parent's
+
+
+def test_lat_children_times_the_tree():
+    p = start_fx_ops("procs", 120)
+    t = Tracer("lat", "-p", p.pid, "--children", "--json", "fxo_recv").wait_tracing()
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    assert op(t.summary(), "fxo_recv")["count"] == truth["received"] == 120
+    # without --children the child is not traced: nothing
+    p = start_fx_ops("procs", 30)
+    t = Tracer("lat", "-p", p.pid, "--json", "--all", "fxo_recv").wait_tracing()
+    finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    assert op(t.summary(), "fxo_recv")["count"] == 0
+
+
+def test_children_needs_a_pid():
+    rc, out, err = run("count", "--children", f"{FX_CALLS}:fx_work")
+    assert rc == 2 and "--children needs -p PID" in err
