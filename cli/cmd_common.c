@@ -1,11 +1,44 @@
 // SPDX-License-Identifier: MIT
 /* What every command shares: error messages, and the checks before tracing. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/privs.h"
 #include "loader/proc_maps.h"
+
+#define MAP_BUDGET_DEFAULT_MB 512ULL
+
+unsigned long long map_budget(void)
+{
+	const char *env = getenv("SYNCTRACE_MAP_BUDGET_MB");
+	unsigned long long mb = MAP_BUDGET_DEFAULT_MB;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		mb = strtoull(env, &end, 10);
+		if (errno || *end || !mb || mb > (1ULL << 30))
+			mb = MAP_BUDGET_DEFAULT_MB;
+	}
+	return mb << 20;
+}
+
+const char *format_bytes(char *buf, size_t len, unsigned long long bytes)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1000 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.3g %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
 
 void report_error(const char *fmt, ...)
 {

@@ -148,6 +148,24 @@ static int check_returns(const struct env *env, const struct trace_plan *plan)
 	return rc;
 }
 
+/* lat's histograms are per CPU: a glob over thousands of functions on many CPUs is big. */
+static int check_memory(const struct env *env, const struct trace_plan *plan)
+{
+	enum session_mode mode = env->cmd == CMD_LAT ? SESSION_LAT : SESSION_COUNT;
+	unsigned long long bytes = session__memory(mode, (unsigned int)plan->nr_points);
+	char b[2][32];
+
+	if (bytes <= map_budget())
+		return EXIT_OK;
+	report_error("%s on %zu functions would take %s of kernel memory (%s), over the budget "
+		     "of %s: narrow the targets (SYNCTRACE_MAP_BUDGET_MB sets the budget)",
+		     env->cmd == CMD_LAT ? "lat" : "count", plan->nr_points,
+		     format_bytes(b[0], sizeof(b[0]), bytes),
+		     mode == SESSION_LAT ? "a histogram per function per CPU" : "counters",
+		     format_bytes(b[1], sizeof(b[1]), map_budget()));
+	return EXIT_USAGE;
+}
+
 /* A glob over a big library meets instructions uprobes cannot handle. */
 static void warn_skipped(const struct session *s, const struct trace_plan *plan)
 {
@@ -285,6 +303,8 @@ int cmd_trace(const struct env *env)
 		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto cleanup;
 	}
+	if ((rc = check_memory(env, &plan)))
+		goto cleanup;
 	loop_block_signals();
 	rc = trace(env, &plan, pidfd) ? EXIT_RUNTIME : EXIT_OK;
 cleanup:

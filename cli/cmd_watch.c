@@ -236,7 +236,9 @@ static void sizes_of(const struct ops_program *prog, const struct ops_options *o
 
 	for (i = 0; i < prog->nr_ops; i++) {
 		__u32 flags = prog->cfgs[i].flags;
-		unsigned int rows = flags & OPF_LABEL ? opt->max_labels + 1 : 1;
+		/* labels, `other`, and with fanout the starts' own row */
+		unsigned int rows = flags & OPF_LABEL ?
+				    opt->max_labels + 1 + !!(flags & OPF_FANOUT) : 1;
 
 		sz->stats += rows;
 		sz->lat_rows += flags & OPF_LATENCY ? rows : 0;
@@ -247,6 +249,55 @@ static void sizes_of(const struct ops_program *prog, const struct ops_options *o
 	sz->states = prog->nr_states ? WATCH_MAX_STATES : 0;
 	sz->nr_state_machines = (unsigned int)prog->nr_states;
 	sz->events_bytes = WATCH_EVENTS_BYTES;
+}
+
+/*
+ * Refuse ops whose preallocated maps would pass the memory budget, saying
+ * which --max-labels would fit: the labels are what makes them big.
+ */
+static int check_memory(const struct ops_program *prog, const struct ops_options *opt,
+			const struct env *env)
+{
+	unsigned long long budget = map_budget(), bytes, one;
+	struct ops_options o = *opt;
+	struct ops_setup sz = {};
+	unsigned int lo = 0, hi = opt->max_labels, mid;
+	char b[3][32];
+
+	sizes_of(prog, opt, &sz);
+	bytes = ops_setup__memory(&sz);
+	if (env->verbose)
+		fprintf(stderr, "synctrace: the ops' maps take %s of kernel memory\n",
+			format_bytes(b[0], sizeof(b[0]), bytes));
+	if (bytes <= budget)
+		return 0;
+	while (lo < hi) {	/* the most labels that fit */
+		mid = lo + (hi - lo + 1) / 2;
+		o.max_labels = mid;
+		memset(&sz, 0, sizeof(sz));
+		sizes_of(prog, &o, &sz);
+		if (ops_setup__memory(&sz) <= budget)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	o.max_labels = opt->max_labels - 1;
+	memset(&sz, 0, sizeof(sz));
+	sizes_of(prog, &o, &sz);
+	one = bytes - ops_setup__memory(&sz);
+	if (lo)
+		report_error("these ops would take %s of kernel memory with --max-labels %u (%s "
+			     "a label), over the budget of %s: --max-labels %u fits "
+			     "(SYNCTRACE_MAP_BUDGET_MB sets the budget)",
+			     format_bytes(b[0], sizeof(b[0]), bytes), opt->max_labels,
+			     format_bytes(b[1], sizeof(b[1]), one),
+			     format_bytes(b[2], sizeof(b[2]), budget), lo);
+	else
+		report_error("these ops would take %s of kernel memory, over the budget of %s: "
+			     "use fewer ops (SYNCTRACE_MAP_BUDGET_MB sets the budget)",
+			     format_bytes(b[0], sizeof(b[0]), bytes),
+			     format_bytes(b[2], sizeof(b[2]), budget));
+	return -E2BIG;
 }
 
 static int configure(struct ops_session *s, const struct ops_program *prog)
@@ -363,6 +414,10 @@ int cmd_watch(const struct env *env)
 	if (rc) {
 		report_error("%s", err);
 		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (check_memory(&prog, &opt, env)) {
+		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	loop_block_signals();

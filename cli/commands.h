@@ -3,6 +3,7 @@
 #ifndef SYNCTRACE_COMMANDS_H
 #define SYNCTRACE_COMMANDS_H
 
+#include <stddef.h>
 #include "cli/env.h"
 
 int cmd_trace(const struct env *env);	/* lat and count */
@@ -15,6 +16,15 @@ int cmd_watch(const struct env *env);
  * exit code, EXIT_OK to go on; the error is already reported.
  */
 int prepare_to_trace(const struct env *env, int *pidfd);
+
+/*
+ * The kernel memory synctrace's maps may take, preallocated (512 MiB, or
+ * SYNCTRACE_MAP_BUDGET_MB): a run that would take more is refused before
+ * anything is loaded.
+ */
+unsigned long long map_budget(void);
+/* "1.02 GiB", "768 KiB". */
+const char *format_bytes(char *buf, size_t len, unsigned long long bytes);
 
 /* "synctrace: " + message on stderr. */
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,32 @@ struct ops_session {
 	pid_t follow_root;		/* > 0: it and its descendants */
 };
 
+/* One preallocated hash element: the kernel's header, the key and the value. */
+static unsigned long long htab_bytes(unsigned int entries, size_t key, size_t value,
+				     bool percpu)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long elem = 48 + ((key + 7) & ~7UL);
+
+	if (ncpu < 1)
+		ncpu = 1;
+	elem += percpu ? 8 + ((value + 7) & ~7UL) * (unsigned long long)ncpu :
+		 ((value + 7) & ~7UL);
+	return (unsigned long long)entries * (elem + 16);	/* + its share of the buckets */
+}
+
+unsigned long long ops_setup__memory(const struct ops_setup *sz)
+{
+	return htab_bytes(sz->stats, sizeof(struct op_key), sizeof(struct op_counters), true) +
+	       htab_bytes(sz->lat_rows + sz->val_rows, sizeof(struct op_key),
+			  sizeof(struct op_hist), false) +
+	       htab_bytes(sz->labels, sizeof(struct op_key), sizeof(struct op_label_text), false) +
+	       htab_bytes(sz->starts, sizeof(struct op_start_key), sizeof(struct op_start),
+			  false) +
+	       htab_bytes(sz->states, sizeof(struct state_key), sizeof(struct state_rec), false) +
+	       sz->events_bytes;
+}
+
 static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 {
 	struct ops_bpf *skel = ops_bpf__open();

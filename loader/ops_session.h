@@ -24,6 +24,12 @@ struct ops_setup {
 	struct follow_tree follow;	/* root > 0: only it and its descendants */
 };
 
+/*
+ * The kernel memory the maps of sz take, preallocated: their elements and
+ * hash buckets (an estimate within a few percent; the histograms dominate).
+ */
+unsigned long long ops_setup__memory(const struct ops_setup *sz);
+
 /* -errno with a message in err. */
 int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 		      char *err, size_t errlen);

@@ -116,6 +116,15 @@ static int load_best(struct session *s)
 	return rc;
 }
 
+unsigned long long session__memory(enum session_mode mode, unsigned int nr_points)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long per_cpu = mode == SESSION_LAT ?
+		sizeof(struct hist_slot) + 2 * sizeof(struct extrema) : sizeof(__u64);
+
+	return (unsigned long long)nr_points * per_cpu * (unsigned long long)(ncpu > 0 ? ncpu : 1);
+}
+
 int session__open(struct session **out, enum session_mode mode, unsigned int nr_points,
 		  const struct follow_tree *follow, char *err, size_t errlen)
 {

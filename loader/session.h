@@ -18,6 +18,9 @@ enum session_mode { SESSION_LAT, SESSION_COUNT };
 
 struct session;
 
+/* The kernel memory of the maps for nr_points rows of mode (per-CPU histograms for lat). */
+unsigned long long session__memory(enum session_mode mode, unsigned int nr_points);
+
 /*
  * -errno with a one-line message in err. With follow (root > 0), hits count
  * only in root's process tree, present and future: attach with pid 0.

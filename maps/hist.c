@@ -29,20 +29,25 @@ static int reserve(struct histogram *h, size_t n)
 int hist_set_buckets(struct histogram *h, const uint64_t *buckets, uint64_t sum,
 		     uint64_t sum_hi)
 {
-	uint32_t i, n = 0;
+	struct hist_bin bins[HIST_NR_BUCKETS];
+	uint32_t i, j, n = 0;
 
-	for (i = 0; i < HIST_NR_BUCKETS; i++)
-		n += buckets[i] != 0;
+	/* one pass, 8 buckets at a time: a real histogram is mostly empty */
+	for (i = 0; i < HIST_NR_BUCKETS; i += 8) {
+		if (!(buckets[i] | buckets[i + 1] | buckets[i + 2] | buckets[i + 3] |
+		      buckets[i + 4] | buckets[i + 5] | buckets[i + 6] | buckets[i + 7]))
+			continue;
+		for (j = i; j < i + 8; j++)
+			if (buckets[j])
+				bins[n++] = (struct hist_bin){ .idx = j, .n = buckets[j] };
+	}
 	if (reserve(h, n))
 		return -ENOMEM;
-	h->nr = 0;
+	memcpy(h->bins, bins, n * sizeof(*bins));
+	h->nr = n;
 	h->count = 0;
-	for (i = 0; i < HIST_NR_BUCKETS; i++) {
-		if (!buckets[i])
-			continue;
-		h->bins[h->nr++] = (struct hist_bin){ .idx = i, .n = buckets[i] };
-		h->count += buckets[i];
-	}
+	for (i = 0; i < n; i++)
+		h->count += bins[i].n;
 	h->sum = sum;
 	h->sum_hi = sum_hi;
 	return 0;

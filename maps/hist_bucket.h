@@ -21,6 +21,7 @@
 /* exact buckets, then one octave of HIST_SUBS buckets per power of two above */
 #define HIST_NR_BUCKETS (HIST_SUBS + (HIST_VALUE_BITS - HIST_SUB_BITS) * HIST_SUBS)
 #define HIST_LAST_BUCKET (HIST_NR_BUCKETS - 1)
+_Static_assert(HIST_NR_BUCKETS % 8 == 0, "user space scans the buckets 8 at a time");
 
 /* Index of the highest set bit; v must be non-zero. BPF has no clz, so
  * this is a branchy binary search that both sides can compile. */
