@@ -93,8 +93,9 @@ def row(s, name, label):
 def show(s, labels=None):
     for o in s["ops"]:
         if labels is None or o.get("label") in labels:
-            print("  ", json.dumps({k: o[k] for k in ("op", "label", "count", "errors", "would_block", "value",
-                                                       "inflight") if k in o}))
+            print("  ", json.dumps({k: o[k] for k in ("op", "label", "count", "errors",
+                                                       "would_block", "value", "inflight")
+                                    if k in o}))
 
 
 # ---- profiles/node.ops ----
@@ -141,9 +142,10 @@ def node_tls_truth(log):
         r = re.match(r"Read (-?\d+) bytes of cleartext output$", msg) or \
             re.match(r"Writing \d+ bytes, written = (-?\d+)$", msg)
         if r:
-            last[wrap] = [msg[0] == "R" and "read" or "write", int(r.group(1)), False]
+            last[wrap] = ["read" if msg.startswith("Read") else "write", int(r.group(1)), False]
             calls.append(last[wrap])
         elif msg.startswith("Got SSL error"):
+            assert wrap in last, f"{log}: an SSL error before any call: {line}"
             last[wrap][2] = True
     truth = {k: {"calls": 0, "bytes": 0, "would_block": 0, "closes": 0, "failures": 0}
              for k in ("read", "write")}
