@@ -1,12 +1,17 @@
 """profiles/node.ops against a real Node.js HTTPS "sync" server and client
 (tests/fixtures/profiles/node_sync_*.js) on 127.0.0.1: HTTP messages, TLS
 cleartext bytes and stream bytes, exact against what the processes report
-themselves. This node (NodeSource v20) links OpenSSL, libuv and llhttp
-statically: the profile probes /usr/bin/node itself.
+themselves; each SSL_read / SSL_write and what node made of it (data, would
+block, close, failure) from node's own log of them (NODE_DEBUG_NATIVE=tls).
+This node (NodeSource v20) links OpenSSL, libuv and llhttp statically: the
+profile probes /usr/bin/node itself.
 
 Also profiles/openssl.ops (libssl.so.3), which this node does not use: curl
 (SSL_read / SSL_write) against a Python ssl server (SSL_read_ex /
-SSL_write_ex, tests/fixtures/profiles/tls_sync_server.py).
+SSL_write_ex, tests/fixtures/profiles/tls_sync_server.py), and a non-blocking
+Python client and server that count what each call came to
+(tests/fixtures/profiles/tls_nonblock.py): would-block results are not
+errors, failures are.
 
 With -p, the shipped profiles (--profile node, --profile openssl) on the
 system's files. Without -p a profile counts every process running the file
@@ -15,6 +20,7 @@ loaded through LD_LIBRARY_PATH), with copies of the profiles naming them."""
 import json
 import os
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -48,11 +54,25 @@ CURL_BODIES = [1000, 50_000, 300_000, 7, 65_536]
 
 def assert_value_sums(cases):
     """cases: (what, row, truth). Each row's value sum == truth: bytes are
-    what the successful calls returned (an error call adds no value), and
-    the value count is the calls that were not errors."""
+    what the successful calls returned (a call that failed or would have
+    blocked adds no value), and the value count is the other calls."""
     for what, r, truth in cases:
         assert r["value"]["sum"] == truth, (what, r["value"], truth)
-        assert r["value"]["count"] == r["count"] - r.get("errors", 0), (what, r)
+        assert r["value"]["count"] == r["count"] - r.get("errors", 0) - \
+            r.get("would_block", 0), (what, r)
+
+
+def assert_calls(what, r, truth):
+    """A TLS row against the process's own account of those calls:
+    {calls, would_block, closes, failures, bytes}. errors are the failures
+    and the peer's closes (a read returning 0), never a call that would
+    have blocked."""
+    got = {"calls": r["count"], "would_block": r.get("would_block", 0), "errors": r["errors"]}
+    want = {"calls": truth["calls"], "would_block": truth["would_block"],
+            "errors": truth["closes"] + truth["failures"]}
+    assert got == want, f"{what}: traced {got}, the process says {want} ({truth})"
+    if "bytes" in truth:
+        assert_value_sums([(what, r, truth["bytes"])])
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +93,9 @@ def row(s, name, label):
 def show(s, labels=None):
     for o in s["ops"]:
         if labels is None or o.get("label") in labels:
-            print("  ", json.dumps({k: o[k] for k in ("op", "label", "count", "errors", "value",
-                                                       "inflight") if k in o}))
+            print("  ", json.dumps({k: o[k] for k in ("op", "label", "count", "errors",
+                                                       "would_block", "value", "inflight")
+                                    if k in o}))
 
 
 # ---- profiles/node.ops ----
@@ -91,12 +112,55 @@ def skip_unless_static_node():
                     "profiles/node.ops does not apply")
 
 
-def start_node(*args):
-    p = subprocess.Popen([str(NODE), *map(str, args), "--wait-go"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
+def start_node(log, *args):
+    """node with its TLS log (NODE_DEBUG_NATIVE=tls) in the file log."""
+    with open(log, "w") as err:
+        p = subprocess.Popen([str(NODE), *map(str, args), "--wait-go"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=err, text=True,
+                             env=dict(os.environ, NODE_DEBUG_NATIVE="tls"))
     line = p.stdout.readline()
     assert line.startswith("ready "), line
     return p
+
+
+def node_tls_truth(log):
+    """Each SSL_read and SSL_write of a node process, from its own log
+    (src/crypto/crypto_tls.cc, NODE_DEBUG_NATIVE=tls): "Read N bytes of
+    cleartext output" after each SSL_read, "Writing L bytes, written = N"
+    after each SSL_write, and "Got SSL error (E)" right after the call when
+    SSL_get_error said it failed (SSL_ERROR_SSL, _SYSCALL). Otherwise a -1
+    is a call that would block (node retries it later) and a read of 0 the
+    peer's close_notify. Returns {"read"|"write": {calls, bytes,
+    would_block, closes, failures}}."""
+    calls = []              # [kind, ret, failed], in order
+    last = {}               # TLSWrap id -> its last call
+    for line in Path(log).read_text().splitlines():
+        m = re.match(r"TLSWrap \w+ \((\d+)\) (.*)", line)
+        if not m:
+            continue
+        wrap, msg = m.groups()
+        r = re.match(r"Read (-?\d+) bytes of cleartext output$", msg) or \
+            re.match(r"Writing \d+ bytes, written = (-?\d+)$", msg)
+        if r:
+            last[wrap] = ["read" if msg.startswith("Read") else "write", int(r.group(1)), False]
+            calls.append(last[wrap])
+        elif msg.startswith("Got SSL error"):
+            assert wrap in last, f"{log}: an SSL error before any call: {line}"
+            last[wrap][2] = True
+    truth = {k: {"calls": 0, "bytes": 0, "would_block": 0, "closes": 0, "failures": 0}
+             for k in ("read", "write")}
+    for kind, ret, failed in calls:
+        t = truth[kind]
+        t["calls"] += 1
+        if failed:
+            t["failures"] += 1
+        elif ret > 0:
+            t["bytes"] += ret
+        elif ret == 0:
+            t["closes"] += 1
+        else:
+            t["would_block"] += 1
+    return truth
 
 
 def go(p):
@@ -105,20 +169,23 @@ def go(p):
 
 
 @pytest.fixture(scope="module")
-def run(cert):
+def run(cert, tmp_path_factory):
     """Server and client each wait for 'go'; one synctrace -p attaches to
     each, so every row of a tracer belongs to its process. Returns
-    {"server"|"client": (summary, truth, bytes it wrote to stdout after go)}."""
+    {"server"|"client": (summary, truth, bytes it wrote to stdout after go,
+    its TLS calls: node_tls_truth)}."""
     skip_unless_static_node()
     key, crt = cert
-    srv = start_node(FIXTURES / "node_sync_server.js", key, crt)
+    logs = tmp_path_factory.mktemp("node")
+    srv = start_node(logs / "server.log", FIXTURES / "node_sync_server.js", key, crt)
     cli = None
     try:
         t_srv = Tracer("watch", "-p", srv.pid, "--json", "--profile", "node").wait_tracing()
         go(srv)
         port_line = srv.stdout.readline()
         port = json.loads(port_line)["port"]
-        cli = start_node(FIXTURES / "node_sync_client.js", port, PUSHES, SNAPSHOT)
+        cli = start_node(logs / "client.log", FIXTURES / "node_sync_client.js", port, PUSHES,
+                         SNAPSHOT)
         t_cli = Tracer("watch", "-p", cli.pid, "--json", "--profile", "node").wait_tracing()
         go(cli)
         cli_line = cli.stdout.readline()
@@ -134,11 +201,14 @@ def run(cert):
             if p and p.poll() is None:
                 p.kill()
     assert t_srv.wait() == 0 and t_cli.wait() == 0, t_srv.stderr + t_cli.stderr
-    out = {"server": (t_srv.summary(), server, len(port_line) + len(srv_line)),
-           "client": (t_cli.summary(), client, len(cli_line))}
+    out = {"server": (t_srv.summary(), server, len(port_line) + len(srv_line),
+                      node_tls_truth(logs / "server.log")),
+           "client": (t_cli.summary(), client, len(cli_line),
+                      node_tls_truth(logs / "client.log"))}
     print()
-    for who, (s, truth, piped) in out.items():
+    for who, (s, truth, piped, tls) in out.items():
         print(f"{who} truth:", json.dumps(truth), f"stdout bytes {piped}")
+        print(f"{who} TLS calls:", json.dumps(tls))
         show(s)
     return out
 
@@ -176,7 +246,7 @@ def test_node_without_pid_traces_a_node_started_later(private_node):
 
 def test_node_http_messages_exact(run):
     for who in ("server", "client"):
-        s, truth, _ = run[who]
+        s, truth, _, _ = run[who]
         assert_no_drops(s)
         n = truth["requests"] if who == "server" else truth["responses"]
         assert n == PUSHES + 1
@@ -189,17 +259,33 @@ def test_node_http_messages_exact(run):
     assert run["server"][1]["body_bytes"] == run["client"][1]["body_bytes"]
 
 
-def test_node_tls_and_uv_calls_seen(run):
-    """TLS and libuv writes of both processes are seen; node's read loop
-    ends each batch on SSL_read returning -1; the client stalls on the
-    snapshot, so the server's write of it has to be queued (uv_write2)."""
+def test_node_tls_calls_exact(run):
+    """Every SSL_read and SSL_write of both processes, as node logged them:
+    calls, would-block results (node's read loop ends each batch on one; the
+    client's first request waits in SSL_write for the handshake), errors
+    (none: healthy traffic) and bytes."""
     for who in ("server", "client"):
-        s, truth, _ = run[who]
-        for name in ("node_tls_read", "node_tls_write"):
-            assert row(s, name, truth["pid"])["count"] > 0, name
-        assert row(s, "node_tls_read", truth["pid"])["errors"] > 0
+        s, truth, _, tls = run[who]
+        assert tls["read"]["failures"] == tls["write"]["failures"] == 0, tls
+        assert tls["read"]["would_block"] > 0, tls
+        assert_calls(f"{who} node_tls_read", row(s, "node_tls_read", truth["pid"]), tls["read"])
+        assert_calls(f"{who} node_tls_write", row(s, "node_tls_write", truth["pid"]),
+                     tls["write"])
+    assert run["client"][3]["write"]["would_block"] > 0, run["client"][3]
+
+
+def test_node_uv_calls_seen(run):
+    """libuv writes of both processes are seen, none an error: a write into
+    a full socket (UV_EAGAIN) is would_block, with no bytes. The client
+    stalls on the snapshot, so the server's write of it has to be queued
+    (uv_write2)."""
+    for who in ("server", "client"):
+        s, _, _, _ = run[who]
         for name in ("node_uv_try_write", "node_stream_write"):
-            assert row(s, name, UV_TCP)["count"] > 0 and row(s, name, UV_NAMED_PIPE)["count"] > 0
+            for label in (UV_TCP, UV_NAMED_PIPE):
+                r = row(s, name, label)
+                assert r["count"] > 0 and r["errors"] == 0, (who, name, r)
+                assert r["value"]["count"] == r["count"] - r["would_block"], (who, name, r)
         # every uv_try_write goes through uv__try_write
         assert row(s, "node_stream_write", UV_TCP)["count"] >= \
             row(s, "node_uv_try_write", UV_TCP)["count"]
@@ -211,7 +297,7 @@ def test_node_tls_and_uv_calls_seen(run):
 def test_node_pipe_bytes_exact(run):
     """Bytes node wrote into its stdout pipe after 'go' == what we read."""
     for who in ("server", "client"):
-        s, _, piped = run[who]
+        s, _, piped, _ = run[who]
         for name in ("node_uv_try_write", "node_stream_write"):
             r = row(s, name, UV_NAMED_PIPE)
             assert r["errors"] == 0 and r["value"]["sum"] == piped, (who, name, r, piped)
@@ -220,12 +306,12 @@ def test_node_pipe_bytes_exact(run):
 def test_node_tls_cleartext_bytes_exact(run):
     """SSL_read / SSL_write value sums == the bytes each TLS socket reports
     (socket.bytesRead / bytesWritten: application data)."""
-    (_, server, _), (_, client, _) = run["server"], run["client"]
+    (_, server, _, _), (_, client, _, _) = run["server"], run["client"]
     assert server["tls_read"] == client["tls_written"]
     assert server["tls_written"] == client["tls_read"]
     cases = []
     for who in ("server", "client"):
-        s, truth, _ = run[who]
+        s, truth, _, _ = run[who]
         cases.append((f"{who} node_tls_read", row(s, "node_tls_read", truth["pid"]),
                       truth["tls_read"]))
         cases.append((f"{who} node_tls_write", row(s, "node_tls_write", truth["pid"]),
@@ -243,6 +329,51 @@ def test_node_socket_bytes_exact(run):
          server["tcp_written"]),
         ("client node_stream_write", row(run["client"][0], "node_stream_write", UV_TCP),
          server["tcp_read"])])
+
+
+def test_node_tls_failure_is_an_error(cert, tmp_path):
+    """A client speaking plain HTTP to the server's TLS port: that SSL_read
+    fails (SSL_ERROR_SSL), one error, as node logged it and counted it
+    (tlsClientError). Then a healthy HTTPS request (curl): the server's
+    reads that find nothing are would_block; curl's close_notify is a read
+    of 0, an error too (the peer's close), as node logged it."""
+    skip_unless_static_node()
+    if not CURL.exists():
+        pytest.skip("no /usr/bin/curl")
+    key, crt = cert
+    log = tmp_path / "server.log"
+    srv = start_node(log, FIXTURES / "node_sync_server.js", key, crt)
+    try:
+        t = Tracer("watch", "-p", srv.pid, "--json", "--profile", "node").wait_tracing()
+        go(srv)
+        port = json.loads(srv.stdout.readline())["port"]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            try:
+                while c.recv(65536):        # until the server drops it
+                    pass
+            except ConnectionResetError:
+                pass
+        r = subprocess.run([str(CURL), "-sSk", "-o", "/dev/null", "-w", "%{http_code}",
+                            f"https://127.0.0.1:{port}/snapshot?bytes=100000"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.stdout == "200", r
+        srv.stdin.close()
+        server = json.loads(srv.stdout.readline())
+        assert srv.wait(timeout=10) == 0
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+    assert t.wait() == 0, t.stderr
+    s, tls = t.summary(), node_tls_truth(log)
+    print("\nserver truth:", json.dumps(server))
+    print("server TLS calls:", json.dumps(tls))
+    show(s)
+    assert_no_drops(s)
+    assert server["tls_client_errors"] == tls["read"]["failures"] == 1, (server, tls)
+    assert tls["read"]["would_block"] > 0 and tls["read"]["bytes"] == server["tls_read"], tls
+    assert_calls("node_tls_read", row(s, "node_tls_read", server["pid"]), tls["read"])
+    assert_calls("node_tls_write", row(s, "node_tls_write", server["pid"]), tls["write"])
 
 
 # ---- profiles/openssl.ops: libssl.so.3, curl and Python ----
@@ -326,15 +457,17 @@ def check_python_server(s, server):
     """The server's rows against its own truth."""
     assert_no_drops(s)
     assert server["requests"] == len(CURL_BODIES) and server["body_bytes"] == sum(CURL_BODIES)
-    rd = row(s, "ssl_read_ex", server["pid"])
-    assert rd["count"] == server["recv_calls"] and rd["errors"] == 1     # the close
-    wr = row(s, "ssl_write_ex", server["pid"])
-    assert wr["count"] == server["send_calls"] == len(CURL_BODIES) and wr["errors"] == 0
-    # a failed SSL_read_ex leaves *readbytes at CPython's 0: the sum holds either way
-    assert rd["value"]["sum"] == server["read"]
-    assert wr["value"]["sum"] == server["written"]
-    hs = row(s, "ssl_handshake", server["pid"])
-    assert hs["count"] - hs["errors"] == 1
+    # a blocking server: nothing would block; its last read is curl's close
+    assert server["closes"] == 1
+    assert_calls("server ssl_read_ex", row(s, "ssl_read_ex", server["pid"]),
+                 {"calls": server["recv_calls"], "would_block": 0, "closes": server["closes"],
+                  "failures": 0, "bytes": server["read"]})
+    assert server["send_calls"] == len(CURL_BODIES)
+    assert_calls("server ssl_write_ex", row(s, "ssl_write_ex", server["pid"]),
+                 {"calls": server["send_calls"], "would_block": 0, "closes": 0, "failures": 0,
+                  "bytes": server["written"]})
+    assert_calls("server ssl_handshake", row(s, "ssl_handshake", server["pid"]),
+                 {"calls": 1, "would_block": 0, "closes": 0, "failures": 0})
     # Python uses the _ex calls only
     assert not [o for o in s["ops"] if o["label"] == server["pid"] and
                 o["op"] in ("ssl_read", "ssl_write")]
@@ -364,21 +497,69 @@ def test_openssl_shipped_profile_with_pid_exact(cert, tmp_path):
 
 def test_openssl_curl_writes_exact(tls_run):
     """curl's SSL_write value sum == what curl says it sent (request
-    headers and bodies) == what the server read; one handshake."""
+    headers and bodies) == what the server read; one handshake, none of
+    its calls an error: curl's non-blocking handshake returns -1 when it
+    has to wait for the server (would_block)."""
     s, server, curl = tls_run
     wr = row(s, "ssl_write", curl["pid"])
     assert curl["written"] == server["read"]
+    assert wr["errors"] == 0
     assert_value_sums([("curl ssl_write", wr, curl["written"])])
     hs = row(s, "ssl_handshake", curl["pid"])
-    assert hs["count"] - hs["errors"] == 1
+    assert hs["errors"] == 0 and hs["count"] - hs["would_block"] == 1, hs
 
 
 def test_openssl_curl_reads_exact(tls_run):
     """curl's SSL_read value sum == the response bytes curl reports ==
     what the server wrote. curl reads a non-blocking socket: its reads that
-    find nothing return -1 (WANT_READ), which are errors, not bytes."""
+    find nothing return -1 (SSL_ERROR_WANT_READ): would_block, no error, no
+    bytes (curl saw no failure: every request got its 200)."""
     s, server, curl = tls_run
     rd = row(s, "ssl_read", curl["pid"])
     assert curl["read"] == server["written"]
-    assert rd["errors"] > 0
+    assert rd["errors"] == 0 and rd["would_block"] > 0, rd
     assert_value_sums([("curl ssl_read", rd, curl["read"])])
+
+
+@pytest.mark.parametrize("end", ["close", "eof", "reset"])
+def test_openssl_nonblocking_exact(cert, end):
+    """A non-blocking client and server in one Python process
+    (tests/fixtures/profiles/tls_nonblock.py), traced with the shipped
+    profile (-p): each of its SSL_do_handshake, SSL_read_ex and
+    SSL_write_ex calls as the process counted it from SSL_get_error.
+    would_block == its WANT_READ and WANT_WRITE results, errors == its
+    failures and closes: the client's close_notify (close: a read of 0), an
+    EOF without close_notify (eof) or a reset (reset), each a failed read
+    of the server after reads that would block; bytes exact."""
+    key, crt = cert
+    p = subprocess.Popen(["/usr/bin/python3", str(FIXTURES / "tls_nonblock.py"), str(crt),
+                          str(key), end, "--wait-go"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    t = None
+    try:
+        line = p.stdout.readline()
+        assert line.startswith("ready "), line
+        t = Tracer("watch", "-p", p.pid, "--json", "--profile", "openssl").wait_tracing()
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        truth = json.loads(p.stdout.readline())
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert t.wait() == 0, t.stderr                  # the process exited: summary
+    s = t.summary()
+    print("\ntruth:", json.dumps(truth))
+    show(s)
+    assert_no_drops(s)
+    hs, rd, wr = truth["handshake"], truth["read"], truth["write"]
+    assert hs["want_read"] > 0 and rd["want_read"] > 0 and wr["want_write"] > 0, truth
+    assert (rd["close"], rd["fail"]) == ((1, 0) if end == "close" else (0, 1)), truth
+    assert hs["fail"] == wr["fail"] == 0, truth
+    for op, c in (("ssl_handshake", hs), ("ssl_read_ex", rd), ("ssl_write_ex", wr)):
+        want = {"calls": c["calls"], "would_block": c["want_read"] + c["want_write"],
+                "closes": c.get("close", 0), "failures": c["fail"]}
+        if "bytes" in c:
+            want["bytes"] = c["bytes"]
+        assert_calls(op, row(s, op, truth["pid"]), want)
+    assert {o["op"] for o in s["ops"]} == {"ssl_handshake", "ssl_read_ex", "ssl_write_ex"}
