@@ -239,14 +239,22 @@ class PgCluster:
         raise PgError(f"{self.name}: pg_ctl start failed: {p.stdout}{p.stderr}\n"
                       f"{self.log_text()[-3000:]}")
 
-    def set_next_oid(self, oid):
-        """Restart the server with its OID counter at oid (pg_resetwal -o)."""
+    def stop_server(self):
+        """Stop the server (fast: its sessions and workers end now, as in an
+        operator's restart), keeping its data and port, until start_server()."""
         self._as_pg(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
         self.started = False
-        self._as_pg(self.bin / "pg_resetwal", "-o", oid, self.data)
+
+    def start_server(self):
         self._as_pg(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30",
                     "start")
         self.started = True
+
+    def set_next_oid(self, oid):
+        """Restart the server with its OID counter at oid (pg_resetwal -o)."""
+        self.stop_server()
+        self._as_pg(self.bin / "pg_resetwal", "-o", oid, self.data)
+        self.start_server()
 
     def log_text(self):
         try:
@@ -350,14 +358,14 @@ def wait_until(what, pred, timeout=30, step=0.05):
 TABLE = "st_rows"
 
 
-def create_table(cluster, db):
-    cluster.sql(f"CREATE TABLE {TABLE} (id bigint PRIMARY KEY, v int NOT NULL, "
+def create_table(cluster, db, table=TABLE):
+    cluster.sql(f"CREATE TABLE {table} (id bigint PRIMARY KEY, v int NOT NULL, "
                 f"pad text NOT NULL)", db)
 
 
-def preload(cluster, db, n):
+def preload(cluster, db, n, table=TABLE):
     """n rows, ids 1..n, in one transaction."""
-    cluster.sql(f"INSERT INTO {TABLE} SELECT g, 0, repeat('x', 40) "
+    cluster.sql(f"INSERT INTO {table} SELECT g, 0, repeat('x', 40) "
                 f"FROM generate_series(1, {n}) g", db)
 
 
@@ -389,83 +397,103 @@ def bench_script(inserts, updates, deletes):
     return "\n".join(lines) + "\n"
 
 
-def run_bench(cluster, db, script_path, clients, per_client, n, *extra):
+def run_bench(cluster, db, script_path, clients, per_client, n, *extra, first=0, tpc=None):
+    """pgbench with bench_script's variables. A workload run in phases
+    gives each phase its own transaction numbers: every phase the same tpc
+    (the clients' transactions over all phases), each its first (the
+    transactions each client ran before it)."""
     out = cluster.pgbench("-n", "-f", script_path, "-c", clients, "-j", 1, "-t", per_client,
-                          "-D", "k=0", "-D", f"tpc={per_client}", "-D", f"n={n}", *extra,
-                          db=db)
+                          "-D", f"k={first}", "-D", f"tpc={tpc or per_client}", "-D", f"n={n}",
+                          *extra, db=db)
     return out
 
 
 class LogicalPair:
-    """A publisher and a subscriber cluster (module-scoped in tests), run
-    from the system's installation or from a PgTree."""
+    """A publisher and one subscriber cluster (`sub`), or several
+    (`subs`, subscribers=N: one publication delivered to N subscriptions,
+    each with its own slot and walsender), module-scoped in tests, run from
+    the system's installation or from a PgTree. A subscription is named
+    `{db}_sub` unless a test names it (its slot takes the same name)."""
 
-    def __init__(self, tree=None):
+    def __init__(self, tree=None, subscribers=1):
         self.pub = PgCluster("pub", logical=True, tree=tree)
-        self.sub = PgCluster("sub", tree=tree)
+        self.subs = [PgCluster(f"sub{i}" if i else "sub", tree=tree)
+                     for i in range(subscribers)]
+        self.sub = self.subs[0]
 
     def __enter__(self):
         try:
             self.pub.start()
-            self.sub.start()
+            for s in self.subs:
+                s.start()
         except BaseException:
             self.close()
             raise
         return self
 
     def close(self):
-        # the subscriber first: its apply workers hold walsenders on the publisher
-        self.sub.stop()
+        # the subscribers first: their apply workers hold walsenders on the publisher
+        for s in self.subs:
+            s.stop()
         self.pub.stop()
 
     def __exit__(self, *exc):
         self.close()
 
-    def setup_db(self, db, n):
-        """db on both, the table on both, n rows and a publication on the publisher.
+    def setup_db(self, db, n, tables=(TABLE,)):
+        """db on every cluster, the tables on every cluster, n rows in the
+        first and a publication of them all on the publisher.
 
-        The table gets another OID on the subscriber than on the publisher (a
+        The tables get other OIDs on the subscribers than on the publisher (a
         table made first takes one), and on the publisher another relfilenode
-        than its OID (TRUNCATE): so a test can tell which one a label is."""
-        for c in (self.pub, self.sub):
+        than their OID (TRUNCATE): so a test can tell which one a label is."""
+        for c in (self.pub, *self.subs):
             c.sql(f"CREATE DATABASE {db}")
-        self.sub.sql(f"CREATE TABLE {TABLE}_oid_shift (x int)", db)
-        for c in (self.pub, self.sub):
-            create_table(c, db)
-        self.pub.sql(f"TRUNCATE {TABLE}", db)
-        preload(self.pub, db, n)
-        self.pub.sql(f"CREATE PUBLICATION {db}_pub FOR TABLE {TABLE}", db)
+        for s in self.subs:
+            s.sql(f"CREATE TABLE {TABLE}_oid_shift (x int)", db)
+        for c in (self.pub, *self.subs):
+            for t in tables:
+                create_table(c, db, t)
+        for t in tables:
+            self.pub.sql(f"TRUNCATE {t}", db)
+        preload(self.pub, db, n, tables[0])
+        self.pub.sql(f"CREATE PUBLICATION {db}_pub FOR TABLE {', '.join(tables)}", db)
 
-    def subscribe(self, db):
-        """CREATE SUBSCRIPTION (copy_data=true): the initial copy starts now."""
-        self.sub.sql(f"CREATE SUBSCRIPTION {db}_sub CONNECTION '{self.pub.conninfo(db)}' "
-                     f"PUBLICATION {db}_pub WITH (copy_data = true)", db)
+    def subscribe(self, db, sub=None, name=None):
+        """CREATE SUBSCRIPTION (copy_data=true) on sub (default: the first
+        subscriber): the initial copy starts now."""
+        (sub or self.sub).sql(
+            f"CREATE SUBSCRIPTION {name or db + '_sub'} CONNECTION "
+            f"'{self.pub.conninfo(db)}' PUBLICATION {db}_pub WITH (copy_data = true)", db)
 
-    def wait_ready(self, db, timeout=30):
+    def wait_ready(self, db, timeout=30, sub=None, tables=1):
         """Every table of the subscription in state 'r' (ready), its sync worker gone."""
-        wait_until("subscription tables ready", lambda: self.sub.sql(
+        sub = sub or self.sub
+        wait_until("subscription tables ready", lambda: sub.sql(
             "SELECT count(*) FILTER (WHERE srsubstate <> 'r'), count(*) FROM "
-            "pg_subscription_rel", db) == [["0", "1"]], timeout)
-        wait_until("table sync worker gone", lambda: self.sub.one(
+            "pg_subscription_rel", db) == [["0", str(tables)]], timeout)
+        wait_until("table sync worker gone", lambda: sub.one(
             "SELECT count(*) FROM pg_stat_subscription WHERE relid IS NOT NULL", db) == "0",
             timeout)
         wait_until("sync slot dropped", lambda: self.pub.one(
             "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pg_%_sync_%'",
             db) == "0", timeout)
 
-    def wait_caught_up(self, db, timeout=30):
+    def wait_caught_up(self, db, timeout=30, sub=None, name=None, tables=(TABLE,)):
         """The subscriber has applied everything the publisher wrote: the
         subscription's walsender reports replay at or past the publisher's
         current WAL position (the apply worker answers the walsender's
         keepalives), and the data are the same on both sides."""
+        sub, name = sub or self.sub, name or db + "_sub"
         target = self.pub.one("SELECT pg_current_wal_lsn()", db)
         wait_until("subscriber replay", lambda: self.pub.one(
-            f"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{db}_sub' "
+            f"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{name}' "
             f"AND replay_lsn >= '{target}'::pg_lsn", db) == "1", timeout)
-        q = f"SELECT count(*), coalesce(sum(v), 0), coalesce(sum(id), 0) FROM {TABLE}"
-        wait_until("same rows on both sides",
-                   lambda: self.pub.sql(q, db) == self.sub.sql(q, db), timeout)
+        for t in tables:
+            q = f"SELECT count(*), coalesce(sum(v), 0), coalesce(sum(id), 0) FROM {t}"
+            wait_until(f"same rows on both sides ({t})",
+                       lambda: self.pub.sql(q, db) == sub.sql(q, db), timeout)
 
-    def unsubscribe(self, db):
+    def unsubscribe(self, db, sub=None, name=None):
         """DROP SUBSCRIPTION (drops the slot on the publisher too)."""
-        self.sub.sql(f"DROP SUBSCRIPTION IF EXISTS {db}_sub", db)
+        (sub or self.sub).sql(f"DROP SUBSCRIPTION IF EXISTS {name or db + '_sub'}", db)

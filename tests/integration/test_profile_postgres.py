@@ -9,6 +9,8 @@ those tests run their clusters from a private copy of the installation
 (pgharness.PgTree) and trace it with a copy of the profile whose `pg=` path
 names that copy, so other clusters on the host are not counted. The test
 with -p runs the system's server and the shipped profile itself."""
+import threading
+
 import pytest
 
 from conftest import (ROOT, Tracer, assert_maps_private, assert_no_drops, labels, rows, total,
@@ -133,7 +135,7 @@ def test_profile_resolves():
         pytest.skip(pg_unavailable_reason())
     t = Tracer("watch", *SHIPPED, "-d", "0.1").wait_tracing()
     assert t.wait() == 0, t.stderr
-    assert "Tracing 14 ops, 2 states" in t.stderr, t.stderr
+    assert "Tracing 16 ops, 2 states" in t.stderr, t.stderr
 
 
 def test_both_sides_every_process_exact(tree, pair, tmp_path):
@@ -154,6 +156,9 @@ def test_both_sides_every_process_exact(tree, pair, tmp_path):
     pub, sub = truth["pub_oid"], truth["sub_oid"]
     # publisher
     assert total(s, "pub_txn") == truth["slot_total_txns"] == T
+    # per slot: the names read through MyReplicationSlot and MySubscription
+    for name in ("pub_txn", "sub_txn", "lag", "hop"):
+        assert labels(s, name) == {"everyone_sub": T}, name
     assert labels(s, "pub_insert") == {pub: T * I}
     assert labels(s, "pub_update") == {pub: T * U}
     assert labels(s, "pub_delete") == {pub: T * D}
@@ -278,3 +283,231 @@ def test_labels_of_a_table_with_an_oid_past_2_31(tree, tmp_path):
             assert labels(s, f"pub_{kind}") == {oid: 10}
         for kind in ("insert", "update", "delete"):
             assert labels(s, f"sub_{kind}") == {oid: 10}, labels(s, f"sub_{kind}")
+
+
+# -- one publication, two subscriptions ----------------------------------------------
+
+SLOTS = ("suba", "subb")   # subscription names = slot names; told apart by their 4th byte
+BULK = "st_bulk"           # the 50k-row transaction's table, then TRUNCATEd
+BULK_ROWS = 50_000
+P1, P2 = 100, 60           # transactions per client before and across the restart
+T1, T2 = CLIENTS * P1, CLIENTS * P2
+TXNS = T1 + 1 + 1 + T2     # + the 50k-row INSERT + the TRUNCATE
+assert N >= (T1 + T2) * (U + D)
+
+# The per-transaction ops: the profile's own lag, hop and sub_txn probes and
+# keys, one copy per subscription, labelled by the transaction's commit LSN
+# (the same number on each side: ReorderBufferCommit's and
+# logicalrep_write_commit's commit_lsn, LogicalRepBeginData.final_lsn that
+# logicalrep_read_begin fills). Only the subscription's own ends are kept
+# (when= on the 4th byte of MySubscription->slotname): so each row is one
+# transaction of one subscription. Their when= replaces the profile's
+# arg0!=0, so the workers' bookkeeping commits are unmatched ends here:
+# unmatched=ignore. The other slot's starts stay open in these copies (never
+# asserted on).
+#
+# lag and sub_txn end at the same hit of replorigin_session_advance, each op
+# reading the clock in its own program: the kernel runs the programs of one
+# probe newest first, so sub_txn_X, declared after lag_X, reads it first and
+# its end is never after lag_X's. (The other way round, a preemption between
+# the two programs could make a fast transaction's lag look shorter than its
+# apply.) lag >= hop needs no such care: hop's ends are earlier calls of the
+# same threads. rel_msgs counts the RELATION messages, the one part of
+# pub_msgs the workload does not fix. The file comes after the profile on
+# the command line and uses its `pg` selector.
+LSN_LABEL = {"lag": "arg2", "hop": "arg2", "sub_txn": "u64(arg1)@ret"}
+
+
+def split_outside_parens(line):
+    words, depth, cur = [], 0, ""
+    for ch in line:
+        if ch.isspace() and not depth:
+            if cur:
+                words.append(cur)
+            cur = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        cur += ch
+    return words + ([cur] if cur else [])
+
+
+def per_transaction_ops(profile_text):
+    """The test's extra ops (see LSN_LABEL), from the profile's op lines."""
+    lines = {}
+    for line in profile_text.splitlines():
+        w = split_outside_parens(line.partition("#")[0])
+        if len(w) >= 5 and w[0] == "op" and w[1] in LSN_LABEL and w[3] == "->":
+            lines[w[1]] = (w[2], w[4])
+    assert set(lines) == set(LSN_LABEL), lines
+    out = []
+    for slot in SLOTS:
+        byte = ord(slot[3])
+        for name in LSN_LABEL:
+            start, end = lines[name]
+            out.append(f"op {name}_{slot} {start} -> {end} by=lsn:{LSN_LABEL[name]} "
+                       f"when=u8(u64(u64(sym(MySubscription))+48)+3)=={byte} "
+                       f"unmatched=ignore")
+    out.append("op rel_msgs pg:logicalrep_write_rel count")
+    return "\n".join(out) + "\n"
+
+
+def sub_stats(sub, db, table):
+    return [int(x) for x in sub.sql(
+        f"SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+        f"WHERE relname = '{table}'", db)[0]]
+
+
+@pytest.fixture(scope="module")
+def fanout(tree):
+    """A publisher and two subscriber clusters of the private installation."""
+    with LogicalPair(tree=tree, subscribers=2) as lp:
+        for c in (lp.pub, *lp.subs):
+            assert_maps_private(c.postmaster_pid, tree.postgres, POSTGRES)
+        yield lp
+
+
+def test_two_subscriptions_per_slot(tree, fanout, tmp_path):
+    """One publication, two subscriptions (two subscriber clusters, a slot and
+    a walsender each), so every commit is decoded, sent and applied twice,
+    with the same LSNs. The table is REPLICA IDENTITY FULL (updates and
+    deletes carry the old row). Workload: pgbench (T1 transactions), one
+    50k-row INSERT, a TRUNCATE, then the second subscriber's cluster is
+    stopped (fast), pgbench runs again (T2, rate-limited) and the cluster is
+    started while it runs: the new apply worker and walsender catch up on
+    the backlog while traffic flows.
+
+    The stop is made with the subscriber caught up and its walsender gone,
+    so no transaction is in flight at that moment and none is decoded twice:
+    each slot's pg_stat_replication_slots.total_txns says so, and then 0
+    restarts, 0 unmatched and nothing in flight at the end is the exact
+    truth. (Keyed by LSN alone, as the profile was before, the two
+    walsenders' starts of one commit collide: this test then sees hundreds
+    of restarts and unmatched ends, and lag < sub_txn for some transactions.)
+
+    Per transaction: a test-only copy of lag, hop and sub_txn for each
+    subscription, labelled by the commit LSN (see LSN_LABEL), makes each row
+    one transaction of one subscription; its latency sum is that one pair's
+    time. lag >= hop and lag >= sub_txn are checked row by row: a pair made
+    with another slot's start, or with a later decode, breaks it."""
+    lp, db = fanout, "two"
+    subb = lp.subs[1]
+    tables = (TABLE, BULK)
+    lp.setup_db(db, N, tables)
+    lp.pub.sql(f"ALTER TABLE {TABLE} REPLICA IDENTITY FULL", db)
+    oid = {t: int(lp.pub.one(f"SELECT '{t}'::regclass::oid", db)) for t in tables}
+    for sub in lp.subs:
+        assert not set(oid.values()) & {int(sub.one(f"SELECT '{t}'::regclass::oid", db))
+                                         for t in tables}
+    ops = tmp_path / "pertxn.ops"
+    ops.write_text(per_transaction_ops(tree.profile.read_text()))
+    script = tmp_path / "txn.sql"
+    script.write_text(bench_script(I, U, D))
+    bench = lambda per_client, first: run_bench(lp.pub, db, script, CLIENTS, per_client, N,
+                                               *(["-R", "60"] if first else []),
+                                               first=first, tpc=P1 + P2)
+
+    t = Tracer("watch", "--ops", tree.profile, "--ops", ops, "--max-labels", 1000,
+               "--json").wait_tracing()
+    try:
+        for sub, name in zip(lp.subs, SLOTS):
+            lp.subscribe(db, sub, name)
+            lp.wait_ready(db, sub=sub, tables=len(tables))
+        outs = [bench(P1, 0)]
+        lp.pub.sql(f"INSERT INTO {BULK} SELECT g, 0, 'bulk' "
+                   f"FROM generate_series(1, {BULK_ROWS}) g", db)
+        lp.pub.sql(f"TRUNCATE {BULK}", db)
+        for sub, name in zip(lp.subs, SLOTS):
+            lp.wait_caught_up(db, sub=sub, name=name, tables=tables, timeout=60)
+
+        subb.stop_server()
+        wait_until("subb's walsender gone", lambda: lp.pub.one(
+            "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'subb'",
+            db) == "0")
+        runner = threading.Thread(target=lambda: outs.append(bench(P2, P1)))
+        runner.start()
+        subb.start_server()
+        runner.join()
+        for sub, name in zip(lp.subs, SLOTS):
+            lp.wait_caught_up(db, sub=sub, name=name, tables=tables, timeout=60)
+        want_rows = [N + (T1 + T2) * I, (T1 + T2) * U, (T1 + T2) * D]
+        for sub in lp.subs:
+            wait_until("subscriber table statistics", lambda: sub_stats(sub, db, TABLE) ==
+                       want_rows and sub_stats(sub, db, BULK)[0] == BULK_ROWS, timeout=15)
+        slots = {r[0]: list(map(int, r[1:])) for r in lp.pub.sql(
+            "SELECT slot_name, total_txns, stream_txns FROM pg_stat_replication_slots", db)}
+        walsenders = {r[1]: int(r[0]) for r in lp.pub.sql(
+            "SELECT pid, application_name FROM pg_stat_replication", db)}
+        rows_after = [int(sub.one(f"SELECT count(*) FROM {TABLE}", db)) for sub in lp.subs]
+        bulk_after = [int(sub.one(f"SELECT count(*) FROM {BULK}", db)) for sub in lp.subs]
+    finally:
+        rc = t.stop()
+        for sub, name in zip(lp.subs, SLOTS):
+            try:
+                lp.unsubscribe(db, sub, name)
+            except PgError as e:
+                print("DROP SUBSCRIPTION failed:", e)
+    assert rc == 0, t.stderr
+    s = t.summary()
+    print("slots:", slots)
+    print("synctrace:", s)
+    assert [pgbench_processed(o) for o in outs] == [T1, T2]
+    assert [pgbench_failed(o) for o in outs] == [0, 0]
+    assert rows_after == [N + (T1 + T2) * (I - D)] * 2 and bulk_after == [0, 0]
+    # Each slot decoded each transaction once: nothing decoded twice across
+    # the restart, nothing streamed, nothing else written on the publisher.
+    assert slots == {name: [TXNS, 0] for name in SLOTS}
+    assert_no_drops(s)
+
+    # lag and hop: every start answered by its own subscription, once
+    for name in ("lag", "hop"):
+        tot = totals(s, name)
+        assert (tot["restarts"], tot["unmatched"]) == (0, 0), (name, tot)
+        assert [(r["inflight"], r["timeouts"]) for r in rows(s, name)] == [(0, 0)] * 2, name
+        assert labels(s, name) == {n: TXNS for n in SLOTS}, name
+    assert labels(s, "pub_txn") == {n: slots[n][0] for n in SLOTS}
+    assert labels(s, "sub_txn") == {n: TXNS for n in SLOTS}
+    assert totals(s, "sub_txn")["restarts"] == 0 and totals(s, "sub_txn")["unmatched"] == 0
+    assert [r["inflight"] for r in rows(s, "sub_txn")] == [0, 0]
+
+    # rows, both sides, by the publisher's OIDs; TRUNCATE once per subscription
+    rows_, bulk = oid[TABLE], oid[BULK]
+    for side in ("pub", "sub"):
+        assert labels(s, f"{side}_insert") == {rows_: 2 * (T1 + T2) * I, bulk: 2 * BULK_ROWS}
+        assert labels(s, f"{side}_update") == {rows_: 2 * (T1 + T2) * U}
+        assert labels(s, f"{side}_delete") == {rows_: 2 * (T1 + T2) * D}
+        assert labels(s, f"{side}_truncate") == {bulk: 2}, side
+        (tr,) = rows(s, f"{side}_truncate")
+        assert tr["value"]["sum"] == 2, side          # one table in each message
+    assert total(s, "sub_insert") == 2 * (want_rows[0] - N + BULK_ROWS)
+    (copies,) = rows(s, "backfill_rows")
+    assert total(s, "backfill") == 4 and copies["count"] == 4
+    assert copies["value"]["sum"] == 2 * N         # st_bulk was empty when copied
+    # Per slot: BEGIN and COMMIT of each transaction, each row, the TRUNCATE;
+    # and the RELATION messages: each walsender's first of each table it
+    # sends (suba's and subb's first: 2 each, subb's second: st_rows).
+    per_slot = TXNS * 2 + (T1 + T2) * (I + U + D) + BULK_ROWS + 1
+    assert total(s, "rel_msgs") >= 5
+    assert total(s, "pub_msgs") == 2 * per_slot + total(s, "rel_msgs")
+    ws = states(s, "walsender")
+    assert sorted(walsenders) == list(SLOTS)
+    for name in SLOTS:
+        assert ws[walsenders[name]]["current"] == "streaming", name
+        assert transitions(ws[walsenders[name]]) == {("catchup", "streaming"): 1}, name
+
+    # per transaction, per subscription
+    for slot in SLOTS:
+        per = {name: {r["label"]: r for r in rows(s, f"{name}_{slot}") if r["count"]}
+               for name in LSN_LABEL}
+        lsns = set(per["lag"])
+        assert len(lsns) == TXNS, slot
+        for name, by_lsn in per.items():
+            assert set(by_lsn) == lsns, (slot, name)
+            assert {r["count"] for r in by_lsn.values()} == {1}, (slot, name)
+        for lsn in lsns:
+            lag = per["lag"][lsn]["latency_ns"]["sum"]
+            for name in ("hop", "sub_txn"):
+                other = per[name][lsn]["latency_ns"]["sum"]
+                assert lag >= other, f"{slot} lsn {lsn:#x}: lag {lag} ns < {name} {other} ns"
+        slowest = max(lsns, key=lambda l: per["sub_txn"][l]["latency_ns"]["sum"])
+        print(slot, "slowest apply (the 50k rows):", {n: per[n][slowest]["latency_ns"]["sum"]
+                                                     for n in LSN_LABEL})
