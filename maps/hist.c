@@ -229,6 +229,9 @@ double hist_percentile(const struct histogram *h, double p)
 			seen += n;
 			continue;
 		}
+		/* below 16 a bucket holds one value: it is the answer, exactly */
+		if (h->bins[i].idx < HIST_SUBS)
+			return (double)h->bins[i].idx;
 		/* the rank-th value sits (rank - seen) of n into [lo, hi) */
 		lo = (double)hist_bucket_lower(h->bins[i].idx);
 		hi = h->bins[i].idx == HIST_LAST_BUCKET ? 18446744073709551616.0 :

@@ -173,6 +173,18 @@ static void test_sum_and_mean_are_exact_past_2_to_the_64(void **state)
 	assert_true(fabs(hist_mean(&hist) - 6917529027641081857.5) < 1e4);
 }
 
+/* {0, 0, 3000, 3000}: the median is 0, not a point inside the bucket of 0 */
+static void test_small_values_are_their_own_percentiles(void **state)
+{
+	uint64_t v[] = { 0, 0, 3000, 3000, 7, 7, 7 };
+
+	fill(&hist, v, 4);
+	assert_true(hist_percentile(&hist, 0.5) == 0.0);
+	assert_true(hist_percentile(&hist, 0.99) == 3000.0);
+	fill(&hist, v + 4, 3);
+	assert_true(hist_percentile(&hist, 0.5) == 7.0);
+}
+
 static void test_mean_is_exact(void **state)
 {
 	uint64_t v[] = { 10, 20, 30, 1000000 };
@@ -257,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_percentiles_within_one_bucket_heavy_tailed),
 		cmocka_unit_test(test_percentiles_within_one_bucket_over_the_whole_64_bit_range),
 		cmocka_unit_test(test_sum_and_mean_are_exact_past_2_to_the_64),
+		cmocka_unit_test(test_small_values_are_their_own_percentiles),
 		cmocka_unit_test(test_mean_is_exact),
 		cmocka_unit_test(test_delta_of_monotonic_counters_is_the_interval),
 		cmocka_unit_test(test_extrema_fold_keeps_zero_as_a_real_value),
