@@ -103,8 +103,9 @@ static int parse_targets(const struct env *env, struct target_spec *specs)
 		}
 		if (env->cmd == CMD_LAT && specs[i].kind == TARGET_USDT) {
 			report_error("%s: a USDT probe is a point, not a call: 'lat' needs a function "
-				     "(use 'count' for probe hits; latency between two probes arrives with ops)",
-				     env->args[i]);
+				     "(count its hits with 'count'; time one probe to another with a "
+				     "paired op: synctrace watch --op 'NAME usdt:PROV:START(ID) -> "
+				     "usdt:PROV:DONE(ID)')", env->args[i]);
 			return -EINVAL;
 		}
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Command-line parsing with argp, one parser per command; see env.h. */
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include "cli/ops_expr.h"
 
 const char *argp_program_version = "synctrace 0.1";
+
+/* The shortest -i (and -d): each interval reads every map, 10 ms is already a lot. */
+#define MIN_INTERVAL_S 0.01
 const char *argp_program_bug_address = NULL;
 
 enum {
@@ -113,24 +117,29 @@ static const char list_doc[] =
 "  synctrace list -p 4242\n"
 "  synctrace list -p 4242 --json 'relay_*'\n";
 
-static int parse_seconds(const char *arg, double *out)
+/* Seconds, at least min: an interval of a nanosecond would only spin. */
+static int parse_seconds(const char *arg, double min, double *out)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 86400 * 365)
+	if (errno || end == arg || *end || !(v >= min) || v > 86400 * 365 ||
+	    isspace((unsigned char)*arg))
 		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
+/* Digits only: " 12", "+12" and "0x12" are not pids. */
 static int parse_pid(const char *arg, pid_t *out)
 {
 	char *end;
 	long v;
 
+	if (!isdigit((unsigned char)*arg))
+		return -EINVAL;
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v <= 0 || v > 0x3fffffff)
@@ -170,12 +179,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid PID '%s'", arg);
 		break;
 	case 'i':
-		if (parse_seconds(arg, &env->interval_s))
-			argp_error(state, "invalid interval '%s': expected seconds > 0", arg);
+		if (parse_seconds(arg, MIN_INTERVAL_S, &env->interval_s))
+			argp_error(state, "invalid interval '%s': expected seconds >= %g", arg,
+				   MIN_INTERVAL_S);
 		break;
 	case 'd':
-		if (parse_seconds(arg, &env->duration_s))
-			argp_error(state, "invalid duration '%s': expected seconds > 0", arg);
+		if (parse_seconds(arg, MIN_INTERVAL_S, &env->duration_s))
+			argp_error(state, "invalid duration '%s': expected seconds >= %g", arg,
+				   MIN_INTERVAL_S);
 		break;
 	case OPT_JSON:
 		env->json = true;
@@ -300,7 +311,8 @@ void env_parse(struct env *env, int argc, char **argv)
 	env->max_labels = OPS_DEFAULT_MAX_LABELS;
 	if (argc < 2)
 		usage_and_exit(stderr, EXIT_USAGE);
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help") ||
+	    !strcmp(argv[1], "--usage") || !strcmp(argv[1], "-?"))
 		usage_and_exit(stdout, EXIT_OK);
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("%s\n", argp_program_version);

@@ -100,8 +100,8 @@ static int find_file(struct resolver *r, const struct target_spec *t,
 	int rc;
 
 	if (!t->binary && r->pid <= 0) {
-		snprintf(err, errlen, "target '%s' names no binary: use BINARY:%s, or -p PID",
-			 t->text, t->kind == TARGET_USDT ? "usdt:..." : "SYMBOL");
+		snprintf(err, errlen, "target '%s' names no binary: use %s, or -p PID", t->text,
+			 t->kind == TARGET_USDT ? "usdt:BINARY:PROVIDER:NAME" : "BINARY:SYMBOL");
 		return -EINVAL;
 	}
 	if (r->pid > 0) {

@@ -45,7 +45,7 @@ def test_usdt_in_binary_without_pid(private):
 def test_lat_on_usdt_is_a_usage_error():
     rc, out, err = run("lat", f"usdt:{FX_CALLS}:fx:work_done")
     assert rc == 2
-    assert "point, not a call" in err and "ops" in err
+    assert "point, not a call" in err and "synctrace watch --op" in err and "->" in err
     assert len(err.strip().splitlines()) == 1
 
 

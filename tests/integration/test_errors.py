@@ -150,3 +150,37 @@ def test_thread_id_names_its_process():
                        f"is a thread of pid {w.pid}", f"use -p {w.pid}")
     finally:
         w.kill()
+
+
+def test_usdt_target_without_binary_shows_the_form_that_works():
+    one_line_error(run("count", "usdt:fx:work_done"), 2,
+                   "use usdt:BINARY:PROVIDER:NAME, or -p PID")
+
+
+def test_interval_has_a_floor_and_pids_are_digits():
+    rc, _, err = run("count", "-i", "1e-9", f"{FX_CALLS}:fx_work")
+    assert rc == 2 and "expected seconds >= 0.01" in err, err
+    for bad in (" 12", "+12", "0x12", "12 "):
+        rc, _, err = run("count", "-p", bad, "fx_work")
+        assert rc == 2 and "invalid PID" in err, (bad, err)
+
+
+def test_usage_is_what_help_says_it_is():
+    for flag in ("--usage", "--help"):
+        rc, out, err = run(flag)
+        assert rc == 0 and out.startswith("Usage: synctrace COMMAND"), (flag, out, err)
+
+
+def test_ops_over_the_memory_budget_are_refused_before_loading():
+    w = Workload("--calls", 5)
+    try:
+        # one op with latency and value histograms (~16 KiB a label): 65536 labels pass 512 MiB
+        one_line_error(run("watch", "-p", w.pid, "--max-labels", "65536", "--op",
+                           "w fx_work value=arg0 by=arg0"), 2,
+                       "over the budget of 512 MiB", "--max-labels 3", "fits")
+        # a smaller budget refuses a lat glob: a histogram per function per CPU
+        one_line_error(run("lat", "-p", w.pid, "libc:pthread_*",
+                           env=dict(os.environ, SYNCTRACE_MAP_BUDGET_MB="1")), 2,
+                       "lat on", "functions would take", "over the budget of 1 MiB")
+    finally:
+        w.kill()
