@@ -321,6 +321,21 @@ def traced_relay_demo(tracer, relay, seconds=2):
     return [json.loads(l) for l in p.stderr.splitlines() if l.startswith("{")]
 
 
+def read_pty(master):
+    """All a pseudo-terminal's master side got, until its slave side closed."""
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return out
+
+
 def run(*args, timeout=30, **kw):
     """Run synctrace to completion: (returncode, stdout, stderr)."""
     p = subprocess.run([str(SYNCTRACE), *map(str, args)], capture_output=True, text=True,

@@ -9,7 +9,7 @@ import subprocess
 import termios
 import time
 
-from conftest import (FX_PAIRS, SYNCTRACE, Tracer, finish_fx_ops, rows, start_fx_ops)
+from conftest import FX_PAIRS, SYNCTRACE, Tracer, finish_fx_ops, read_pty, start_fx_ops
 
 
 def ops_lines(out, op):
@@ -100,16 +100,7 @@ def test_a_frame_fits_the_terminal():
     p.stdin.close()
     p.wait()
     assert t.wait(timeout=30) == 0
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(master)
+    out = read_pty(master)
     frames = out.decode().split("\033[H\033[2J")[1:]
     assert len(frames) >= 3
     for f in frames[:-1]:                 # each redrawn frame; the summary follows them

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, FX_CALLS, FX_LIB, Tracer, Workload, run, total
+from conftest import BUILD, FX_LIB, Tracer, Workload, run, total
 from test_contain import Contained, one_line_error
 
 LIBZ = "/lib/x86_64-linux-gnu/libz.so.1"    # fx_calls and fx_contain do not map it

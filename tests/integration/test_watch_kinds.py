@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import (FX_OPS, SYNCTRACE, Tracer, assert_between, assert_latency_between,
-                      finish_fx_ops, rows, run, start_fx_ops)
+                      finish_fx_ops, read_pty, rows, run, start_fx_ops)
 
 
 def watched(mode_args, *ops, extra=()):
@@ -212,16 +212,7 @@ def test_dashboard_redraws_in_place_on_a_terminal():
     assert t.stderr.readline().startswith("Tracing")
     finish_fx_ops(p)
     assert t.wait(timeout=30) == 0
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(master)
+    out = read_pty(master)
     frames = out.split(b"\033[H\033[2J")
     assert len(frames) >= 3, out                  # each interval redrew the screen
     assert b"summary of the whole run" in frames[-1] and b"calls" in frames[-1]

@@ -130,3 +130,18 @@ void child_chroot(const char *dir, int report_fd)
 		dprintf(report_fd, "!chroot %s: %s", dir, strerror(errno));
 	close(report_fd);
 }
+
+void copy_file(const char *from, const char *to, mode_t mode)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	char buf[65536];
+	ssize_t r;
+
+	if (in < 0 || out < 0)
+		fail_msg("copy %s to %s: %s", from, to, strerror(errno));
+	while ((r = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, r), r);
+	close(in);
+	close(out);
+}

@@ -10,6 +10,9 @@
 /* The whole of a non-empty file, malloc'd; fails the test otherwise. */
 unsigned char *read_whole_file(const char *path, size_t *size);
 
+/* Copy the file from to the file to (mode: its permissions); fails the test otherwise. */
+void copy_file(const char *from, const char *to, mode_t mode);
+
 /* The inode of path; fails the test if it cannot be stat'ed. */
 ino_t inode_of(const char *path);
 

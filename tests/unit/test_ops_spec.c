@@ -115,20 +115,6 @@ static void test_paired_op_with_keys_and_timeout(void **state UNUSED)
 	assert_false(op->ignore_unmatched);
 }
 
-static void test_unmatched_ignore_only_on_paired_ops(void **state UNUSED)
-{
-	parse_ok("op a send(arg0) -> get(arg0) unmatched=ignore", 1);
-	assert_true(f.ops[0].ignore_unmatched);
-	parse_ok("op b send(arg0) -> get(arg0) unmatched=count", 2);
-	assert_false(f.ops[1].ignore_unmatched);
-	parse_fails("op c f unmatched=ignore", "app.ops", 3, "app.ops:3: ",
-		    "op 'c': unmatched= is for paired ops (A -> B)");
-	parse_fails("op d s -> e unmatched=drop", "app.ops", 4, "app.ops:4: ",
-		    "op 'd': unmatched= is count or ignore, not 'drop'");
-	parse_fails("op e s -> e unmatched=ignore unmatched=count", "app.ops", 5, "app.ops:5: ",
-		    "given twice");
-}
-
 static void test_usdt_paired_op_with_string_label(void **state UNUSED)
 {
 	const struct op_spec *op;
@@ -247,30 +233,6 @@ static void test_selector_declaration(void **state UNUSED)
 	assert_int_equal(f.sels[1].line, 2);
 }
 
-static void test_each_option_at_most_once(void **state UNUSED)
-{
-	static const char *const twice[] = {
-		"op o f error=ret<0 error=ret!=0", "op o f value=arg0 value=arg1",
-		"op o f by=pid by=tid", "op o f timeout=1s timeout=2s", "op o f count count",
-	};
-	size_t i;
-
-	parse_ok("op all f error=ret!=0 value=u32(arg1) by=comm timeout=500ms", 1);
-	assert_true(f.ops[0].error.set);
-	assert_int_equal(f.ops[0].value.reads[0].size, 4);
-	assert_int_equal(f.ops[0].label.base, EXPR_COMM);
-	assert_int_equal(f.ops[0].timeout_ns, 500000000ULL);
-	for (i = 0; i < sizeof(twice) / sizeof(twice[0]); i++)
-		parse_fails(twice[i], "app.ops", 2, "app.ops:2: ", "given twice");
-	parse_fails("op o f error", "app.ops", 2, "app.ops:2: ", "option 'error' needs a value");
-	parse_fails("op o f value=", "app.ops", 2, "app.ops:2: ", "option 'value' needs a value");
-	parse_fails("op o f count=1", "app.ops", 2, "app.ops:2: ", "count takes no value");
-	parse_fails("op o f value=comm", "app.ops", 2, "app.ops:2: ", "value= takes a number");
-	parse_fails("op o f timeout=5x", "app.ops", 2, "app.ops:2: ", "bad timeout '5x'");
-	parse_fails("op o f timeout=0", "app.ops", 2, "app.ops:2: ", "bad timeout '0'");
-	assert_int_equal(f.nr_ops, 1);
-}
-
 static void test_glued_arrow_and_spaces_in_parens(void **state UNUSED)
 {
 	parse_ok("op g1 a(arg0)->b(arg0)", 1);
@@ -349,31 +311,6 @@ static void test_ret_only_where_a_function_returns(void **state UNUSED)
 	parse_fails("state s2 usdt:p:s(u64(arg0)@ret)", "app.ops", 11, "app.ops:11: ",
 		    "@ret needs a function probe, not usdt:p:s");
 	assert_int_equal(f.nr_ops, 6);
-}
-
-static void test_count_and_pairing_rules(void **state UNUSED)
-{
-	parse_fails("op c1 f count timeout=1s", "app.ops", 1, "app.ops:1: ",
-		    "count takes no timeout=");
-	parse_fails("op c2 a(arg0) -> b(arg0) count", "app.ops", 2, "app.ops:2: ",
-		    "count takes no '->'");
-	parse_fails("op c3 a(arg0) -> b", "app.ops", 3, "app.ops:3: ",
-		    "'->' needs a key on both sides or on neither");
-	parse_fails("op c4 a -> b(arg0)", "app.ops", 4, "app.ops:4: ",
-		    "'->' needs a key on both sides or on neither");
-	parse_fails("op c5 f(arg0)", "app.ops", 5, "app.ops:5: ", "a key (EXPR) pairs two probes");
-	parse_fails("op c6 usdt:p:n", "app.ops", 6, "app.ops:6: ", "no return to time");
-	parse_fails("op c7 a(str(arg0)) -> b(arg0)", "app.ops", 7, "app.ops:7: ",
-		    "both strings or both numbers");
-	parse_fails("op c8 f -> g -> h", "app.ops", 8, "app.ops:8: ",
-		    "'->' must come right after the first probe");
-	parse_fails("op c9 f ->", "app.ops", 9, "app.ops:9: ", "expected a probe after '->'");
-	parse_fails("op d1 f count ->  g", "app.ops", 10, "app.ops:10: ",
-		    "'->' must come right after");
-	parse_fails("op d2 a -> b x", "app.ops", 11, "app.ops:11: ",
-		    "op 'd2': expected an option (error=");
-	parse_ok("op ok a(str(arg0)) -> b(str(u64(arg1)))", 12);
-	assert_int_equal(f.nr_ops, 1);
 }
 
 static void test_selectors_declared_before_use_and_unique(void **state UNUSED)
@@ -620,19 +557,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_one_call_op_with_error_and_value, reset),
 		cmocka_unit_test_teardown(test_paired_op_with_keys_and_timeout, reset),
-		cmocka_unit_test_teardown(test_unmatched_ignore_only_on_paired_ops, reset),
 		cmocka_unit_test_teardown(test_usdt_paired_op_with_string_label, reset),
 		cmocka_unit_test_teardown(test_paired_op_with_selectors_and_at_ret, reset),
 		cmocka_unit_test_teardown(test_count_op_on_a_library, reset),
 		cmocka_unit_test_teardown(test_usdt_op_with_error_on_end_probe_argument, reset),
 		cmocka_unit_test_teardown(test_state_with_names, reset),
 		cmocka_unit_test_teardown(test_selector_declaration, reset),
-		cmocka_unit_test_teardown(test_each_option_at_most_once, reset),
 		cmocka_unit_test_teardown(test_glued_arrow_and_spaces_in_parens, reset),
 		cmocka_unit_test_teardown(test_probe_targets_go_through_target_spec, reset),
 		cmocka_unit_test_teardown(test_error_messages_from_the_brief, reset),
 		cmocka_unit_test_teardown(test_ret_only_where_a_function_returns, reset),
-		cmocka_unit_test_teardown(test_count_and_pairing_rules, reset),
 		cmocka_unit_test_teardown(test_selectors_declared_before_use_and_unique, reset),
 		cmocka_unit_test_teardown(test_state_names_limits, reset),
 		cmocka_unit_test_teardown(test_names_checked_and_unique_across_ops_and_states,

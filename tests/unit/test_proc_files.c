@@ -32,21 +32,6 @@
 
 static char tmp[] = "/tmp/synctrace-pf-XXXXXX";
 
-static void copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	char buf[65536];
-	ssize_t r;
-
-	if (in < 0 || out < 0)
-		fail_msg("copy %s to %s: %s", from, to, strerror(errno));
-	while ((r = read(in, buf, sizeof(buf))) > 0)
-		assert_int_equal(write(out, buf, r), r);
-	close(in);
-	close(out);
-}
-
 static const struct mapped_obj *find_base(const struct proc_objs *po, const char *base)
 {
 	size_t i;
@@ -124,7 +109,7 @@ static void test_deleted_executable_opens_the_mapped_file(void **state)
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/sleep-copy", tmp);
-	copy_file("/bin/sleep", path);
+	copy_file("/bin/sleep", path, 0755);
 	ino = inode_of(path);
 	pid = spawn_child(child_exec_sleep, path, report, sizeof(report));
 	assert_int_equal(unlink(path), 0);
@@ -156,7 +141,7 @@ static void child_shadowed_library(const char *dir, int fd)
 		dprintf(fd, "!namespace: %s", strerror(errno));
 		goto out;
 	}
-	copy_file("/lib/x86_64-linux-gnu/libz.so.1", lib);
+	copy_file("/lib/x86_64-linux-gnu/libz.so.1", lib, 0755);
 	if (!dlopen(lib, RTLD_NOW) || stat(lib, &st)) {
 		dprintf(fd, "!dlopen %s: %s", lib, dlerror());
 		goto out;
@@ -261,7 +246,7 @@ static void make_jail(char *root, size_t len)
 	snprintf(path, sizeof(path), "%s/opt", root);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/opt/fake.so", root);
-	copy_file("/lib/x86_64-linux-gnu/libz.so.1", path);
+	copy_file("/lib/x86_64-linux-gnu/libz.so.1", path, 0755);
 	snprintf(path, sizeof(path), "%s/opt/abs", root);
 	assert_int_equal(symlink("/etc/ld.so.cache", path), 0);
 	snprintf(path, sizeof(path), "%s/opt/rel", root);

@@ -27,21 +27,6 @@
 
 static char tmp[] = "/tmp/synctrace-pl-XXXXXX";
 
-static void copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	char buf[65536];
-	ssize_t r;
-
-	if (in < 0 || out < 0)
-		fail_msg("copy %s to %s: %s", from, to, strerror(errno));
-	while ((r = read(in, buf, sizeof(buf))) > 0)
-		assert_int_equal(write(out, buf, r), r);
-	close(in);
-	close(out);
-}
-
 static void expect_file(const struct proc_file *f, const char *want)
 {
 	if (inode_of(f->path) != inode_of(want))
@@ -107,7 +92,7 @@ static void test_short_name_prefers_an_exact_basename(void **state)
 	snprintf(dir, sizeof(dir), "%s/z", tmp);
 	mkdir(dir, 0755);
 	snprintf(copy, sizeof(copy), "%s/libz.so", dir);
-	copy_file("/lib/x86_64-linux-gnu/libz.so.1", copy);
+	copy_file("/lib/x86_64-linux-gnu/libz.so.1", copy, 0644);
 	pid = spawn_child(child_dlopen_copy_then_libz, copy, report, sizeof(report));
 	f = lookup_ok(pid, "libz.so");
 	expect_file(f, copy);
@@ -154,7 +139,7 @@ static void test_paths_in_a_chrooted_process_are_its_own(void **state)
 	snprintf(file, sizeof(file), "%s/opt", root);
 	mkdir(file, 0755);
 	snprintf(file, sizeof(file), "%s/opt/synctrace-fake.so", root);
-	copy_file("/lib/x86_64-linux-gnu/libz.so.1", file);
+	copy_file("/lib/x86_64-linux-gnu/libz.so.1", file, 0644);
 	pid = spawn_child(child_chroot, root, report, sizeof(report));
 
 	f = lookup_ok(pid, "/opt/synctrace-fake.so");
