@@ -55,7 +55,7 @@ static int terminal_lines(void)
 	return ws.ws_row;
 }
 
-/* events heard since since: counts, and the first seq that is new */
+/* A frame: its events are those heard since the last frame (the summary's: since the zero point). */
 static void emit(struct watch_run *w, const struct op_table *t, bool summary)
 {
 	const struct watch_events *since = summary ? &w->zero_mark : &w->mark;

@@ -72,7 +72,7 @@ static void check_expr(const struct expr *e)
 {
 	int i;
 
-	CHECK(e->base >= EXPR_NONE && e->base <= EXPR_CONST);
+	CHECK(e->base >= EXPR_NONE && e->base <= EXPR_SYM);
 	CHECK(e->base != EXPR_NONE);
 	CHECK(e->base != EXPR_ARG || (e->arg >= 0 && e->arg <= EXPR_MAX_ARG));
 	CHECK(e->nr_reads >= 0 && e->nr_reads <= EXPR_MAX_READS);
@@ -87,6 +87,8 @@ static void check_expr(const struct expr *e)
 	CHECK(e->cast_size || !e->cast_signed);
 	CHECK(e->uses_ret == (e->base == EXPR_RET));
 	CHECK(e->base != EXPR_COMM || expr__is_string(e));
+	/* sym(NAME): a name, bounded and terminated */
+	CHECK(e->base != EXPR_SYM || (*e->sym && strnlen(e->sym, sizeof(e->sym)) < sizeof(e->sym)));
 }
 
 static void check_pred(const struct pred *p)
@@ -108,6 +110,9 @@ static void check_probe(const struct probe_spec *p)
 	CHECK(!t->binary || *t->binary);
 	if (p->has_key)
 		check_expr(&p->key);
+	CHECK(!p->has_key2 || p->has_key);
+	if (p->has_key2)
+		check_expr(&p->key2);
 }
 
 /* Everything f holds is what the language allows. */
@@ -130,6 +135,11 @@ static void check_file(const struct ops_file *f, int lines)
 			check_probe(&op->end);
 		check_pred(&op->error);
 		check_pred(&op->when);
+		check_pred(&op->would_block);
+		CHECK(!op->fanout || op->paired);
+		CHECK(!op->paired || op->start.has_key2 == op->end.has_key2);
+		CHECK(strnlen(op->label_name, sizeof(op->label_name)) < sizeof(op->label_name));
+		CHECK(!op->label_name[0] || is_ident(op->label_name));
 		if (op->has_value) {
 			check_expr(&op->value);
 			CHECK(!expr__is_string(&op->value));
@@ -148,7 +158,7 @@ static void check_file(const struct ops_file *f, int lines)
 		for (j = 0; j < i; j++)
 			CHECK(strcmp(f->states[j].name, st->name));
 		check_probe(&st->probe);
-		CHECK(st->probe.has_key);
+		CHECK(st->probe.has_key && !st->probe.has_key2);
 		CHECK(st->nr_names >= 0 && st->nr_names <= STATE_MAX_NAMES);
 		for (k = 0; k < st->nr_names; k++) {
 			CHECK(st->names[k] && *st->names[k] &&
