@@ -43,7 +43,8 @@ int hist_set_buckets(struct histogram *h, const uint64_t *buckets, uint64_t sum,
 	}
 	if (reserve(h, n))
 		return -ENOMEM;
-	memcpy(h->bins, bins, n * sizeof(*bins));
+	if (n)	/* no bins: h->bins may be NULL, which memcpy may not be given */
+		memcpy(h->bins, bins, n * sizeof(*bins));
 	h->nr = n;
 	h->count = 0;
 	for (i = 0; i < n; i++)
