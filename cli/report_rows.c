@@ -6,11 +6,6 @@
 #include <stdlib.h>
 #include "cli/report.h"
 
-struct sort_ctx {
-	const struct report *r;
-	double *key;
-};
-
 static uint64_t calls(const struct report *r, size_t i)
 {
 	return r->lat ? r->snap->hists[i].count : r->snap->counts[i];
@@ -32,15 +27,13 @@ static double sort_value(const struct report *r, size_t i)
 	}
 }
 
-/* qsort has no context argument: the keys are in a file-level pointer. */
-static const double *sort_keys;
-
-static int by_key_desc(const void *a, const void *b)
+static int by_key_desc(const void *a, const void *b, void *keys)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const double *k = keys;
 
-	if (sort_keys[x] != sort_keys[y])
-		return sort_keys[x] < sort_keys[y] ? 1 : -1;
+	if (k[x] != k[y])
+		return k[x] < k[y] ? 1 : -1;
 	return (x > y) - (x < y);	/* stable: the order given */
 }
 
@@ -56,9 +49,7 @@ size_t report_rows(const struct report *r, size_t *rows)
 	    (keys = calloc(r->plan->nr_points, sizeof(*keys)))) {
 		for (i = 0; i < n; i++)
 			keys[rows[i]] = sort_value(r, rows[i]);
-		sort_keys = keys;
-		qsort(rows, n, sizeof(*rows), by_key_desc);
-		sort_keys = NULL;
+		qsort_r(rows, n, sizeof(*rows), by_key_desc, keys);
 		free(keys);
 	}
 	if (r->top && n > r->top)
