@@ -66,7 +66,7 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(BUILD)/obj/cli/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.c tests/unit/helpers.h $(LIB) $(FIXTURES) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.c $(wildcard tests/unit/*.h) $(LIB) $(FIXTURES) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< tests/unit/helpers.c $(LIB) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/tests:

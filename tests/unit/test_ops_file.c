@@ -16,21 +16,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
-#include "cli/ops_spec.h"
+#include "tests/unit/ops_parse_test.h"
 #include "tests/unit/helpers.h"
 
-#define UNUSED __attribute__((unused))
 #define GUARD_SECONDS 3	/* a hang guard: each parse here is immediate */
-
-static struct ops_file f;
-static char err[512];
-
-static int reset(void **state UNUSED)
-{
-	ops_file__free(&f);
-	err[0] = '\0';
-	return 0;
-}
 
 /* scratch_dir/name holding len bytes of text; the path is static. */
 static const char *write_file(const char *name, const char *text, size_t len)

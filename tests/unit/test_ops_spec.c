@@ -10,44 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cli/ops_spec.h"
-
-/* cmocka passes every test a state; these tests use the file-wide f instead. */
-#define UNUSED __attribute__((unused))
-
-static struct ops_file f;
-static char err[512];
-
-static int reset(void **state UNUSED)
-{
-	ops_file__free(&f);
-	err[0] = '\0';
-	return 0;
-}
-
-static void parse_ok(const char *line, int lineno)
-{
-	int rc = ops_parse_line(&f, line, "app.ops", lineno, err, sizeof(err));
-
-	if (rc)
-		fail_msg("'%s': expected 0, got %d: %s", line, rc, err);
-}
-
-/* The line fails with -EINVAL, err starts with prefix and contains phrase. */
-static void parse_fails(const char *line, const char *file, int lineno, const char *prefix,
-			const char *phrase)
-{
-	int rc = ops_parse_line(&f, line, file, lineno, err, sizeof(err));
-
-	if (rc != -EINVAL)
-		fail_msg("'%s': expected -EINVAL, got %d", line, rc);
-	if (strncmp(err, prefix, strlen(prefix)))
-		fail_msg("'%s': expected prefix '%s' in: %s", line, prefix, err);
-	if (!strstr(err, phrase))
-		fail_msg("'%s': expected '%s' in: %s", line, phrase, err);
-	if (strchr(err, '\n'))
-		fail_msg("'%s': message is not one line: %s", line, err);
-}
+#include "tests/unit/ops_parse_test.h"
 
 static void declare_pub_sub(void)
 {
