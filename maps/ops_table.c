@@ -86,7 +86,8 @@ void op_key_counts__sort(struct op_key_counts *c)
 {
 	size_t i, out = 0;
 
-	if (!c->nr)
+	/* the timeouts so far are sorted at every expiry tick: mostly nothing is new */
+	if (c->nr == c->sorted)
 		return;
 	qsort(c->v, c->nr, sizeof(*c->v), op_key_cmp);	/* the key comes first */
 	for (i = 1; i < c->nr; i++) {
@@ -95,7 +96,7 @@ void op_key_counts__sort(struct op_key_counts *c)
 		else
 			c->v[++out] = c->v[i];
 	}
-	c->nr = out + 1;
+	c->nr = c->sorted = out + 1;
 }
 
 struct op_key *op_key_counts__keys(const struct op_key_counts *c)

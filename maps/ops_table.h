@@ -61,6 +61,7 @@ struct op_key_count {
 struct op_key_counts {
 	struct op_key_count *v;
 	size_t nr, cap;
+	size_t sorted;		/* v[0..sorted) is sorted and summed already */
 };
 
 /* Add n to key's count (appended; op_key_counts__sort sums repeats). 0 or -ENOMEM. */
