@@ -263,7 +263,8 @@ int sym_table__load(const struct sym_file *f, struct sym_table **out)
 	err = load_sources(&b);
 	if (err)
 		goto cleanup;
-	qsort(b.raw, b.nr_raw, sizeof(*b.raw), cmp_raw);
+	if (b.nr_raw)	/* b.raw is NULL without symbols */
+		qsort(b.raw, b.nr_raw, sizeof(*b.raw), cmp_raw);
 	err = build_table(&b, st);
 	if (err)
 		goto cleanup;
