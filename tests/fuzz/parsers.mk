@@ -29,7 +29,9 @@ $(FUZZ_DIR)/fuzz_btf: tests/fuzz/fuzz_btf.c loader/kfunc_btf.c loader/kfunc_btf.
 FUZZ_OPS_SEEDS := $(wildcard profiles/*.ops examples/*.ops) tests/fuzz/language.ops
 FUZZ_TARGET_SEEDS := relay_handle_push 'libpq:PQexec*' /usr/local/bin/relayd:apply_change \
 	'relay_*' usdt:relay:push 'usdt:build/examples/syncrelay:synctrace:*' \
-	memcpy@GLIBC_2.2.5 'libc:memcpy@@GLIBC_2.14' ./build/x:f 'usdt:libpq:pq:*' 'sync_[ab]?'
+	memcpy@GLIBC_2.2.5 'libc:memcpy@@GLIBC_2.14' ./build/x:f 'usdt:libpq:pq:*' 'sync_[ab]?' \
+	'/usr/bin/syncthing:github.com/x/lib/model.(*folder).pull' 'main.Map[...]' 'sync::push' \
+	'./rs:sd_core::sync::PeerSync::apply*' ./rs:sync::push+0x10 bin:0x1a2b /bin/g:type:.eq.T
 
 $(FUZZ_DIR)/seeds_ops/.done: $(FUZZ_OPS_SEEDS)
 	@mkdir -p $(dir $@)
