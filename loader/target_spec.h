@@ -22,7 +22,7 @@ struct target_spec {
 	 * (for messages); for a raw target, its address as written ("0x1a2b").
 	 */
 	char *symbol;
-	/* TARGET_FUNC: symbol as the fnmatch(3) pattern to match names with */
+	/* TARGET_FUNC: symbol as the fnmatch(3) pattern to match names with; NULL if raw */
 	char *glob;
 	char *provider;		/* TARGET_USDT: globs */
 	char *name;
