@@ -64,4 +64,7 @@ int sym_builder__add(struct sym_builder *b, const struct sym_draft *d);
 int sym_source__elf(struct sym_builder *b, const struct elf_file *ef,
 		    enum sym_source symtab_src, bool *has_symtab);
 
+/* Go's .gopclntab of the probed file: 0 (nothing added) when it is not a Go file. */
+int sym_source__go(struct sym_builder *b);
+
 #endif /* SYNCTRACE_SYM_SOURCE_H */

@@ -16,10 +16,20 @@
 #include "loader/sym_table.h"
 
 #define SUGGEST_MAX_LEN	4096
+#define MAX_SEGMENTS	64	/* loadable segments kept for raw targets; real files have 2-6 */
+
+/* A loaded segment with file bytes: what turns an address into a file offset. */
+struct segment {
+	__u64 vaddr, filesz, offset;
+};
 
 struct sym_table {
 	struct sym *syms;
 	size_t nr;
+	struct segment segs[MAX_SEGMENTS];
+	size_t nr_segs;
+	enum sym_source skipped;	/* a source that failed, or SYM_SRC_NR */
+	int skipped_err;
 	void **blocks;		/* what names point into */
 	size_t nr_blocks;
 };
@@ -233,6 +243,15 @@ static int build_table(struct sym_builder *b, struct sym_table *st)
 	return 0;
 }
 
+/* A source other than the file's own tables failed: the rest still count. */
+static void skip_source(struct sym_builder *b, enum sym_source src, int err)
+{
+	if (b->st->skipped == SYM_SRC_NR) {
+		b->st->skipped = src;
+		b->st->skipped_err = err;
+	}
+}
+
 /*
  * The sources in the order that decides which one a symbol named by
  * several is shown as coming from: the file's own tables first.
@@ -240,8 +259,36 @@ static int build_table(struct sym_builder *b, struct sym_table *st)
 static int load_sources(struct sym_builder *b)
 {
 	bool has_symtab;
+	int err = sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
 
-	return sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
+	if (err)
+		return err;
+	/* Go: every function, stripped or not (names as Go writes them, e.g. F[...]) */
+	err = sym_source__go(b);
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		skip_source(b, SYM_SRC_GOPCLNTAB, err);
+	return 0;
+}
+
+/* The executable segments of ef, for sym_table__offset_of(). */
+static void keep_segments(struct sym_table *st, const struct elf_file *ef)
+{
+	Elf *elf = elf_file__elf(ef);
+	size_t i, n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (i = 0; i < n && st->nr_segs < MAX_SEGMENTS; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || !ph.p_filesz)
+			continue;
+		st->segs[st->nr_segs++] = (struct segment){
+			.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
+		};
+	}
 }
 
 int sym_table__load(const struct sym_file *f, struct sym_table **out)
@@ -255,11 +302,13 @@ int sym_table__load(const struct sym_file *f, struct sym_table **out)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->skipped = SYM_SRC_NR;
 	b.st = st;
 	err = elf_file__open(f->path, &ef);
 	if (err)
 		goto cleanup;
 	b.code = ef;
+	keep_segments(st, ef);
 	err = load_sources(&b);
 	if (err)
 		goto cleanup;
@@ -403,10 +452,57 @@ const char *sym_table__suggest(const struct sym_table *st, const char *name)
 	return best ? best->name : NULL;
 }
 
+int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_segs; i++) {
+		const struct segment *g = &st->segs[i];
+
+		if (vaddr >= g->vaddr && vaddr - g->vaddr < g->filesz) {
+			*offset = g->offset + (vaddr - g->vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr)
+{
+	const struct sym *best = NULL;
+	size_t lo = 0, hi = st->nr, i;
+
+	/* the first symbol past vaddr; those before it that hold vaddr are neighbours */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i-- > 0 && (!best || st->syms[i].addr == best->addr);) {
+		const struct sym *s = &st->syms[i];
+
+		if (vaddr - s->addr >= s->size)
+			continue;
+		if (!best || s->addr > best->addr || better_name(s, best))
+			best = s;
+	}
+	return best;
+}
+
 static const char *const source_names[SYM_SRC_NR] = {
 	[SYM_SRC_SYMTAB] = "symtab",
 	[SYM_SRC_DYNSYM] = "dynsym",
+	[SYM_SRC_GOPCLNTAB] = "gopclntab",
 };
+
+enum sym_source sym_table__skipped(const struct sym_table *st, int *err)
+{
+	*err = st->skipped_err;
+	return st->skipped;
+}
 
 const char *sym_source__name(enum sym_source src)
 {

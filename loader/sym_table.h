@@ -19,6 +19,7 @@
 enum sym_source {
 	SYM_SRC_SYMTAB,		/* the file's .symtab */
 	SYM_SRC_DYNSYM,		/* the file's .dynsym */
+	SYM_SRC_GOPCLNTAB,	/* Go's function table (go_pclntab.h) */
 	SYM_SRC_NR,
 };
 
@@ -48,9 +49,13 @@ struct sym_table;
  * keep any file open or mapped. Returns 0 or the -errno of
  * elf_file__open() for the file itself, -ENOEXEC for a corrupt symbol or
  * version table, -ENOMEM. A source other than the file's own tables that
- * fails is skipped (the file's own symbols still count).
+ * fails is skipped (the file's own symbols still count) and told by
+ * sym_table__skipped().
  */
 int sym_table__load(const struct sym_file *f, struct sym_table **out);
+
+/* The first source that failed and was skipped, with its -errno in *err; SYM_SRC_NR if none. */
+enum sym_source sym_table__skipped(const struct sym_table *st, int *err);
 size_t sym_table__count(const struct sym_table *st);
 /* Symbols are sorted by address; NULL if i is out of range. */
 const struct sym *sym_table__get(const struct sym_table *st, size_t i);
@@ -72,6 +77,15 @@ size_t sym_table__match(const struct sym_table *st, const char *glob,
  * "did you mean X?"; NULL if none is within max(2, strlen(name) / 3).
  */
 const char *sym_table__suggest(const struct sym_table *st, const char *name);
+
+/*
+ * The file offset of vaddr, an address of the file's code (its loaded
+ * segments, kept from the load): 0 or -ENOENT. For raw targets.
+ */
+int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset);
+
+/* The function whose [addr, addr + size) holds vaddr (the best name at its address), or NULL. */
+const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr);
 
 /* "symtab", "dynsym", ...: for `list -v`. */
 const char *sym_source__name(enum sym_source src);
