@@ -22,6 +22,7 @@ TEST_PKGS=(
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
+	syncthing		  # a real Go engine: two instances on 127.0.0.1 (test_syncthing.py)
 )
 
 case "${1:-test}" in
