@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ struct sym_table {
 	size_t nr;
 	void **blocks;		/* what names point into */
 	size_t nr_blocks;
+	char **notes;		/* sym_table__notes() */
+	size_t nr_notes;
 };
 
 /*
@@ -73,6 +76,28 @@ int sym_builder__keep(struct sym_builder *b, void *block, size_t len)
 	st->blocks = p;
 	st->blocks[st->nr_blocks++] = block;
 	b->kept_bytes += len;
+	return 0;
+}
+
+int sym_builder__note(struct sym_builder *b, const char *fmt, ...)
+{
+	struct sym_table *st = b->st;
+	char **p, *line;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	p = realloc(st->notes, (st->nr_notes + 1) * sizeof(*p));
+	if (!p) {
+		free(line);
+		return -ENOMEM;
+	}
+	st->notes = p;
+	st->notes[st->nr_notes++] = line;
 	return 0;
 }
 
@@ -239,9 +264,27 @@ static int build_table(struct sym_builder *b, struct sym_table *st)
  */
 static int load_sources(struct sym_builder *b)
 {
-	bool has_symtab;
+	bool has_symtab, found = false;
+	size_t mark;
+	int err;
 
-	return sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
+	err = sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
+	/* a .symtab names every function: the file was not stripped */
+	if (err || has_symtab)
+		return err;
+	/* A source that fails adds nothing (its blocks are only memory). */
+	mark = b->nr_raw;
+	err = sym_source__debug_file(b, &found);
+	if (err)
+		b->nr_raw = mark;
+	if (err == -ENOMEM || found)
+		return err == -ENOMEM ? err : 0;
+	/* MiniDebugInfo holds a subset of what a debug file does */
+	mark = b->nr_raw;
+	err = sym_source__minidebuginfo(b);
+	if (err)
+		b->nr_raw = mark;
+	return err == -ENOMEM ? err : 0;
 }
 
 int sym_table__load(const struct sym_file *f, struct sym_table **out)
@@ -406,7 +449,16 @@ const char *sym_table__suggest(const struct sym_table *st, const char *name)
 static const char *const source_names[SYM_SRC_NR] = {
 	[SYM_SRC_SYMTAB] = "symtab",
 	[SYM_SRC_DYNSYM] = "dynsym",
+	[SYM_SRC_BUILD_ID] = "build-id",
+	[SYM_SRC_DEBUGLINK] = "debuglink",
+	[SYM_SRC_MINIDEBUG] = "minidebuginfo",
 };
+
+size_t sym_table__notes(const struct sym_table *st, const char *const **out)
+{
+	*out = st ? (const char *const *)st->notes : NULL;
+	return st ? st->nr_notes : 0;
+}
 
 const char *sym_source__name(enum sym_source src)
 {
@@ -422,6 +474,9 @@ void sym_table__free(struct sym_table *st)
 	for (i = 0; i < st->nr_blocks; i++)
 		free(st->blocks[i]);
 	free(st->blocks);
+	for (i = 0; i < st->nr_notes; i++)
+		free(st->notes[i]);
+	free(st->notes);
 	free(st->syms);
 	free(st);
 }
