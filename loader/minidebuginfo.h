@@ -14,8 +14,8 @@
  * Limits against a hostile stream (a few KiB of xz can claim gigabytes).
  * The output may be at most MINIDEBUGINFO_RATIO times the section, at
  * least MINIDEBUGINFO_OUT_MIN, never over MINIDEBUGINFO_OUT_MAX: xz packs
- * symbol tables 4-8 to 1, and a symbol costs 24 bytes plus its name, so
- * 256 MiB is millions of functions. The decoder's memory limit admits
+ * a symbol table about 4 to 1, and a symbol costs 24 bytes plus its name,
+ * so 256 MiB is millions of functions. The decoder's memory limit admits
  * every xz preset (-9 needs 65 MiB) and nothing larger; the fuzzer lowers
  * it under its own allocation limit.
  */
