@@ -16,6 +16,7 @@
 #include "loader/proc_lookup.h"
 #include "loader/resolve.h"
 #include "loader/sym_table.h"
+#include "loader/target_spec.h"
 #include "loader/usdt_notes.h"
 
 /* One USDT probe: every site of a provider:name. */
@@ -65,19 +66,24 @@ static bool usdt_matches(const struct usdt_probe *p, const char *pattern)
 	return !fnmatch(pattern, name, 0);
 }
 
+/* pattern as a target's symbol reads (target_spec__glob(): Go's "(*" is literal). */
 static int select_functions(struct listing *l, const char *pattern)
 {
 	size_t i, count = sym_table__count(l->st);
+	char *glob = pattern ? target_spec__glob(pattern) : NULL;
 
 	l->funcs = calloc(count ? count : 1, sizeof(*l->funcs));
-	if (!l->funcs)
+	if (!l->funcs || (pattern && !glob)) {
+		free(glob);
 		return -ENOMEM;
+	}
 	for (i = 0; i < count; i++) {
 		const struct sym *s = sym_table__get(l->st, i);
 
-		if (!pattern || !fnmatch(pattern, s->name, 0))
+		if (!glob || !fnmatch(glob, s->name, 0))
 			l->funcs[l->nr_funcs++] = s;
 	}
+	free(glob);
 	qsort(l->funcs, l->nr_funcs, sizeof(*l->funcs), cmp_sym_name);
 	return 0;
 }

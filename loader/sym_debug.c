@@ -39,7 +39,7 @@ static char *named_path(const char *shown)
 	return strndup(shown, len);
 }
 
-int sym_source__debug_file(struct sym_builder *b, bool *found)
+int sym_source__debug_file(struct sym_builder *b, bool *found, enum sym_source *via)
 {
 	const struct sym_file *f = sym_builder__file(b);
 	struct debug_where where = { .root_fd = -1 };
@@ -50,15 +50,13 @@ int sym_source__debug_file(struct sym_builder *b, bool *found)
 	int rc;
 
 	*found = false;
+	/* no root, no debug file: the file's own symbols still count */
 	if (f->pid > 0) {
 		where.root_fd = root_of(f->pid);
-		if (where.root_fd < 0) {
-			rc = where.root_fd;
-			if (rc != -ENOMEM)
-				rc = sym_builder__note(b, "debug files: cannot open the root of "
-						       "pid %d: %s", f->pid, strerror(-rc)) ?: rc;
-			return rc;
-		}
+		if (where.root_fd < 0)
+			return where.root_fd == -ENOMEM ? -ENOMEM :
+			       sym_builder__note(b, "skipped debug files: cannot open the root "
+						 "of pid %d: %s", f->pid, strerror(-where.root_fd));
 	}
 	named = named_path(f->shown);
 	if (!named) {
@@ -72,8 +70,8 @@ int sym_source__debug_file(struct sym_builder *b, bool *found)
 		rc = sym_builder__note(b, "skipped %s", df->skipped[i]);
 	if (rc || !df->ef)
 		goto cleanup;
-	rc = sym_source__elf(b, df->ef, df->via == DEBUG_VIA_BUILD_ID ? SYM_SRC_BUILD_ID :
-			     SYM_SRC_DEBUGLINK, &has_symtab);
+	*via = df->via == DEBUG_VIA_BUILD_ID ? SYM_SRC_BUILD_ID : SYM_SRC_DEBUGLINK;
+	rc = sym_source__elf(b, df->ef, *via, &has_symtab);
 	if (rc && rc != -ENOMEM)
 		rc = sym_builder__note(b, "skipped %s: a corrupt symbol table", df->path) ?: rc;
 	else if (!rc)

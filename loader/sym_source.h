@@ -71,10 +71,14 @@ int sym_source__elf(struct sym_builder *b, const struct elf_file *ef,
 /*
  * For a file without .symtab (sym_debug.c): its separate debug file
  * (debug_file.h; with a pid, looked up inside that process's root), whose
- * .symtab is read as the file's (*found: one was read); else its
- * MiniDebugInfo. What they find or refuse becomes notes.
+ * .symtab is read as the file's (*found: one was read; *via: how it was
+ * found, SYM_SRC_BUILD_ID or SYM_SRC_DEBUGLINK); else its MiniDebugInfo.
+ * What they find or refuse becomes notes; an error is a corrupt table.
  */
-int sym_source__debug_file(struct sym_builder *b, bool *found);
+int sym_source__debug_file(struct sym_builder *b, bool *found, enum sym_source *via);
 int sym_source__minidebuginfo(struct sym_builder *b);
+
+/* Go's .gopclntab of the probed file: 0 (nothing added) when it is not a Go file. */
+int sym_source__go(struct sym_builder *b);
 
 #endif /* SYNCTRACE_SYM_SOURCE_H */

@@ -17,10 +17,20 @@
 #include "loader/sym_table.h"
 
 #define SUGGEST_MAX_LEN	4096
+#define MAX_SEGMENTS	64	/* loadable segments kept for raw targets; real files have 2-6 */
+
+/* A loaded segment with file bytes: what turns an address into a file offset. */
+struct segment {
+	__u64 vaddr, filesz, offset;
+};
 
 struct sym_table {
 	struct sym *syms;
 	size_t nr;
+	struct segment segs[MAX_SEGMENTS];
+	size_t nr_segs;
+	enum sym_source skipped;	/* a source that failed, or SYM_SRC_NR */
+	int skipped_err;
 	void **blocks;		/* what names point into */
 	size_t nr_blocks;
 	char **notes;		/* sym_table__notes() */
@@ -258,33 +268,81 @@ static int build_table(struct sym_builder *b, struct sym_table *st)
 	return 0;
 }
 
+/* A source other than the file's own tables failed: the rest still count. */
+static void skip_source(struct sym_builder *b, enum sym_source src, int err)
+{
+	if (b->st->skipped == SYM_SRC_NR) {
+		b->st->skipped = src;
+		b->st->skipped_err = err;
+	}
+}
+
+/*
+ * The end of an extra source that returned err, having started with mark
+ * symbols: one that fails adds nothing (its blocks are only memory) and is
+ * skipped; only running out of memory stops the load.
+ */
+static int extra_source(struct sym_builder *b, int err, size_t mark, enum sym_source src)
+{
+	if (!err)
+		return 0;
+	b->nr_raw = mark;
+	if (err == -ENOMEM)
+		return err;
+	skip_source(b, src, err);
+	return 0;
+}
+
 /*
  * The sources in the order that decides which one a symbol named by
  * several is shown as coming from: the file's own tables first.
  */
 static int load_sources(struct sym_builder *b)
 {
+	enum sym_source via = SYM_SRC_DEBUGLINK;
 	bool has_symtab, found = false;
 	size_t mark;
-	int err;
+	int err = sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
 
-	err = sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
-	/* a .symtab names every function: the file was not stripped */
-	if (err || has_symtab)
+	if (err)
 		return err;
-	/* A source that fails adds nothing (its blocks are only memory). */
+	/* a .symtab names every function: only a stripped file needs its debug file */
+	if (!has_symtab) {
+		mark = b->nr_raw;
+		err = sym_source__debug_file(b, &found, &via);
+		err = extra_source(b, err, mark, via);
+		/* MiniDebugInfo holds a subset of what a debug file does */
+		if (!err && !found) {
+			mark = b->nr_raw;
+			err = sym_source__minidebuginfo(b);
+			err = extra_source(b, err, mark, SYM_SRC_MINIDEBUG);
+		}
+		if (err)
+			return err;
+	}
+	/* Go: every function, stripped or not (names as Go writes them, e.g. F[...]) */
 	mark = b->nr_raw;
-	err = sym_source__debug_file(b, &found);
-	if (err)
-		b->nr_raw = mark;
-	if (err == -ENOMEM || found)
-		return err == -ENOMEM ? err : 0;
-	/* MiniDebugInfo holds a subset of what a debug file does */
-	mark = b->nr_raw;
-	err = sym_source__minidebuginfo(b);
-	if (err)
-		b->nr_raw = mark;
-	return err == -ENOMEM ? err : 0;
+	err = sym_source__go(b);
+	return extra_source(b, err, mark, SYM_SRC_GOPCLNTAB);
+}
+
+/* The executable segments of ef, for sym_table__offset_of(). */
+static void keep_segments(struct sym_table *st, const struct elf_file *ef)
+{
+	Elf *elf = elf_file__elf(ef);
+	size_t i, n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (i = 0; i < n && st->nr_segs < MAX_SEGMENTS; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || !ph.p_filesz)
+			continue;
+		st->segs[st->nr_segs++] = (struct segment){
+			.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
+		};
+	}
 }
 
 int sym_table__load(const struct sym_file *f, struct sym_table **out)
@@ -298,11 +356,13 @@ int sym_table__load(const struct sym_file *f, struct sym_table **out)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->skipped = SYM_SRC_NR;
 	b.st = st;
 	err = elf_file__open(f->path, &ef);
 	if (err)
 		goto cleanup;
 	b.code = ef;
+	keep_segments(st, ef);
 	err = load_sources(&b);
 	if (err)
 		goto cleanup;
@@ -446,13 +506,60 @@ const char *sym_table__suggest(const struct sym_table *st, const char *name)
 	return best ? best->name : NULL;
 }
 
+int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_segs; i++) {
+		const struct segment *g = &st->segs[i];
+
+		if (vaddr >= g->vaddr && vaddr - g->vaddr < g->filesz) {
+			*offset = g->offset + (vaddr - g->vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr)
+{
+	const struct sym *best = NULL;
+	size_t lo = 0, hi = st->nr, i;
+
+	/* the first symbol past vaddr; those before it that hold vaddr are neighbours */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i-- > 0 && (!best || st->syms[i].addr == best->addr);) {
+		const struct sym *s = &st->syms[i];
+
+		if (vaddr - s->addr >= s->size)
+			continue;
+		if (!best || s->addr > best->addr || better_name(s, best))
+			best = s;
+	}
+	return best;
+}
+
 static const char *const source_names[SYM_SRC_NR] = {
 	[SYM_SRC_SYMTAB] = "symtab",
 	[SYM_SRC_DYNSYM] = "dynsym",
 	[SYM_SRC_BUILD_ID] = "build-id",
 	[SYM_SRC_DEBUGLINK] = "debuglink",
 	[SYM_SRC_MINIDEBUG] = "minidebuginfo",
+	[SYM_SRC_GOPCLNTAB] = "gopclntab",
 };
+
+enum sym_source sym_table__skipped(const struct sym_table *st, int *err)
+{
+	*err = st->skipped_err;
+	return st->skipped;
+}
 
 size_t sym_table__notes(const struct sym_table *st, const char *const **out)
 {

@@ -22,6 +22,7 @@ enum sym_source {
 	SYM_SRC_BUILD_ID,	/* its debug file, found by build-id */
 	SYM_SRC_DEBUGLINK,	/* its debug file, found by .gnu_debuglink */
 	SYM_SRC_MINIDEBUG,	/* its MiniDebugInfo (.gnu_debugdata) */
+	SYM_SRC_GOPCLNTAB,	/* Go's function table (go_pclntab.h) */
 	SYM_SRC_NR,
 };
 
@@ -51,9 +52,13 @@ struct sym_table;
  * keep any file open or mapped. Returns 0 or the -errno of
  * elf_file__open() for the file itself, -ENOEXEC for a corrupt symbol or
  * version table, -ENOMEM. A source other than the file's own tables that
- * fails is skipped (the file's own symbols still count).
+ * fails is skipped (the file's own symbols still count) and told by
+ * sym_table__skipped().
  */
 int sym_table__load(const struct sym_file *f, struct sym_table **out);
+
+/* The first source that failed and was skipped, with its -errno in *err; SYM_SRC_NR if none. */
+enum sym_source sym_table__skipped(const struct sym_table *st, int *err);
 size_t sym_table__count(const struct sym_table *st);
 /* Symbols are sorted by address; NULL if i is out of range. */
 const struct sym *sym_table__get(const struct sym_table *st, size_t i);
@@ -83,6 +88,15 @@ const char *sym_table__suggest(const struct sym_table *st, const char *name);
  * their number; *out stays valid while st lives.
  */
 size_t sym_table__notes(const struct sym_table *st, const char *const **out);
+
+/*
+ * The file offset of vaddr, an address of the file's code (its loaded
+ * segments, kept from the load): 0 or -ENOENT. For raw targets.
+ */
+int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset);
+
+/* The function whose [addr, addr + size) holds vaddr (the best name at its address), or NULL. */
+const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr);
 
 /* "symtab", "dynsym", ...: for `list -v`. */
 const char *sym_source__name(enum sym_source src);

@@ -24,6 +24,7 @@ TEST_PKGS=(
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
 	libc6-dbg xz-utils	  # split debug: libc's build-id file; MiniDebugInfo fixtures
+	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 )
 
 case "${1:-test}" in

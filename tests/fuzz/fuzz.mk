@@ -16,10 +16,11 @@ FUZZ_DBG_HDRS := loader/debug_file.h loader/minidebuginfo.h loader/proc_files.h 
 		 loader/proc_maps.h
 FUZZ_DBG_FLAGS := -DMINIDEBUGINFO_MEMLIMIT='(32ULL << 20)'
 FUZZ_DBG_LIBS := -lelf -lz -llzma
-FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_elf.c loader/edit_distance.c \
-		 loader/usdt_notes.c loader/lang_runtime.c $(FUZZ_DBG_SRCS)
-FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_source.h loader/edit_distance.h \
-		 loader/usdt_notes.h loader/lang_runtime.h $(FUZZ_DBG_HDRS)
+FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_elf.c loader/sym_go.c \
+		 loader/go_pclntab.c loader/edit_distance.c loader/usdt_notes.c \
+		 loader/lang_runtime.c $(FUZZ_DBG_SRCS)
+FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_source.h loader/go_pclntab.h \
+		 loader/edit_distance.h loader/usdt_notes.h loader/lang_runtime.h $(FUZZ_DBG_HDRS)
 # A finding is any crash, leak, hang over 10 s, or single allocation over
 # 64 MiB: inputs are at most 64 KiB, so nothing honest needs that much.
 FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
