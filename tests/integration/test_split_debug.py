@@ -190,3 +190,34 @@ def test_with_p_debug_files_are_looked_up_in_the_process_root(private):
     for name in STATICS:
         traced, want = op(s, name)["count"], truth["calls"][name]
         assert traced == want, f"{name}: expected {want} calls, traced {traced}"
+
+
+@pytest.mark.no_bpf
+def test_a_function_starting_with_avx512_is_refused():
+    """libc6-dbg names glibc's AVX-512 variants (__strchr_evex starts with
+    vpbroadcastb %esi,%ymm17); a uprobe there makes every call return a wrong
+    pointer. Refused before anything attaches, whatever the CPU."""
+    libc_debug_file()
+    rc, out, err = run("count", "libc:__strchr_evex")
+    assert rc == 1, err
+    assert err.strip() == "synctrace: cannot attach uprobes: __strchr_evex in " \
+        f"{os.path.realpath('/lib/x86_64-linux-gnu/libc.so.6')} starts with an AVX-512 (EVEX) " \
+        "instruction, which uprobes execute wrongly: the program would compute wrong results", err
+
+
+def test_a_glob_over_avx512_variants_leaves_them_out_and_the_program_intact():
+    """printf finds its '%'s with strchrnul, __strchrnul_evex on an AVX-512
+    CPU: probed, the fixture's own truth line came out as its format string."""
+    libc_debug_file()
+    w = Waiting([str(FX / "fx_split"), "--wait-go", "--calls", 9])
+    try:
+        t = Tracer("count", "--json", "-p", w.pid, "libc:__strchr*", "split_*").wait_tracing()
+        truth = w.go()          # a JSON line, and right
+    finally:
+        w.kill()
+    assert t.wait() == 0, t.stderr
+    assert truth["calls"]["split_apply"] == 9
+    assert op(t.summary(), "split_apply")["count"] == 9
+    warn = [l for l in t.err_lines if "cannot probe" in l]
+    assert len(warn) == 1 and "not traced" in warn[0], t.err_lines
+    assert all(o["op"] not in ("__strchr_evex", "__strchrnul_evex") for o in t.summary()["ops"])
