@@ -21,6 +21,13 @@ struct elf_file;
  * that lies outside the file), -ENOMEM.
  */
 int elf_file__open(const char *path, struct elf_file **out);
+
+/*
+ * The same for an image in memory (a MiniDebugInfo ELF, decompressed):
+ * buf is copied, so the caller may free it at once. -ENOEXEC as above
+ * (len counts as the file size), -ENOMEM.
+ */
+int elf_file__open_mem(const void *buf, size_t len, struct elf_file **out);
 void elf_file__close(struct elf_file *ef);
 
 Elf *elf_file__elf(const struct elf_file *ef);

@@ -265,21 +265,36 @@ static int set_usdt_args(struct trace_plan *plan, const struct usdt_probe *p)
 	return 0;
 }
 
+/* Was a debug file of st refused (a wrong CRC or build-id)? It may be why. */
+static bool debug_file_refused(const struct sym_table *st)
+{
+	const char *const *notes;
+	size_t i, n = sym_table__notes(st, &notes);
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(notes[i], "skipped ", 8))
+			return true;
+	return false;
+}
+
 static int no_symbol(const struct file_tables *f, const struct target_spec *t, char *err,
 		     size_t errlen)
 {
 	const char *sym = t->symbol;
 	const char *hint = is_glob(t->glob) ? NULL : sym_table__suggest(f->syms, sym);
+	char refused[64] = "";
 
+	if (debug_file_refused(f->syms))
+		snprintf(refused, sizeof(refused), " (its debug file was refused: see list -v)");
 	if (is_glob(t->glob))
-		snprintf(err, errlen, "%s: no function matches '%s'",
-			 base_name(f->shown), sym);
+		snprintf(err, errlen, "%s: no function matches '%s'%s",
+			 base_name(f->shown), sym, refused);
 	else if (hint)
-		snprintf(err, errlen, "%s: symbol '%s' not found (did you mean %s?)",
-			 base_name(f->shown), sym, hint);
+		snprintf(err, errlen, "%s: symbol '%s' not found (did you mean %s?)%s",
+			 base_name(f->shown), sym, hint, refused);
 	else
-		snprintf(err, errlen, "%s: symbol '%s' not found",
-			 base_name(f->shown), sym);
+		snprintf(err, errlen, "%s: symbol '%s' not found%s",
+			 base_name(f->shown), sym, refused);
 	return -ENOENT;
 }
 
