@@ -9,6 +9,7 @@ DEMO_PKGS=(
 	make gcc clang llvm pkg-config  # build; clang -target bpf
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # BPF loading, skeletons, ELF
 	libjson-c-dev		  # JSON output
+	libzydis-dev		  # x86 decoder: the ret instructions of a function
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
 )
