@@ -274,6 +274,8 @@ static int add_functions(struct file_tables *f, const struct target_spec *t,
 		rc = add_point(plan, m[i]->name, f->shown, false);
 		if (!rc)
 			rc = add_site(plan, f, m[i]->offset, m[i]->addr, 0, plan->nr_points - 1);
+		if (!rc)	/* where its returns are: ret_plan.h */
+			plan->sites[plan->nr_sites - 1].size = m[i]->size;
 	}
 	free(m);
 	return rc;
