@@ -211,8 +211,12 @@ static int plan_returns(const struct env *env, struct trace_plan *plan, struct r
 		goto cleanup;
 	}
 	if (nr_refused) {
-		fprintf(stderr, "synctrace: warning: cannot time %s%s; not traced\n", msg,
-			nr_refused > 1 ? " (and others: -v lists how the rest are timed)" : "");
+		if (nr_refused > 1)
+			fprintf(stderr, "synctrace: warning: cannot time %s; not traced, nor %zu "
+				"other matching function%s\n", msg, nr_refused - 1,
+				nr_refused > 2 ? "s" : "");
+		else
+			fprintf(stderr, "synctrace: warning: cannot time %s; not traced\n", msg);
 		for (i = 0; i < plan->nr_sites; i++)
 			if (!refused[i])
 				plan->sites[n++] = plan->sites[i];

@@ -261,23 +261,20 @@ static bool function_refusal(int rc)
 /*
  * A site that waits for its function's return: a uretprobe, or probes on
  * the function's rets (loader/ret_plan.h), which the site's cookie and
- * its exits' name (OP_COOKIE_RP). 1: the function cannot be timed, and the
- * side has other functions to go on with (warned).
+ * its exits' name (OP_COOKIE_RP). 1: the function cannot be timed (why),
+ * and the side has other functions to go on with.
  */
 static int plan_return(struct ops_program *p, const struct side *s, const struct trace_plan *plan,
-		       struct probe_site *site, char *err, size_t errlen)
+		       struct probe_site *site, char *why, size_t whylen, char *err,
+		       size_t errlen)
 {
 	size_t first = p->rp->nr_exits;
-	char why[768];
 	__u32 info;
 	int rc;
 
-	rc = ret_plan__add(p->rp, site, &info, why, sizeof(why));
-	if (function_refusal(rc) && plan->nr_sites > 1) {
-		fprintf(stderr, "synctrace: warning: %s:%d: %s: cannot time %s; not traced\n",
-			s->file ? s->file : "--op", s->line, s->what, why);
+	rc = ret_plan__add(p->rp, site, &info, why, whylen);
+	if (function_refusal(rc) && plan->nr_sites > 1)
 		return 1;
-	}
 	if (rc == -EINVAL)
 		return fail(s, err, errlen, "%s; --returns=auto probes its ret instructions instead",
 			    why);
@@ -303,8 +300,9 @@ static int plan_return(struct ops_program *p, const struct side *s, const struct
 static int add_sites(struct ops_program *p, const struct side *s, const struct trace_plan *plan,
 		     char *err, size_t errlen)
 {
+	char why[768], first_why[768] = "";
+	size_t k, added = 0, refused = 0;
 	struct probe_site *sites;
-	size_t k, added = 0;
 	int rc;
 
 	sites = realloc(p->sites, (p->nr_sites + plan->nr_sites) * sizeof(*sites));
@@ -319,10 +317,12 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 		if ((rc = check_site(s, site, err, errlen)))
 			return rc;
 		if ((s->cookie & OP_COOKIE_AT_RETURN) && !site->usdt_args &&
-		    (rc = plan_return(p, s, plan, site, err, errlen))) {
+		    (rc = plan_return(p, s, plan, site, why, sizeof(why), err, errlen))) {
 			if (rc < 0)
 				return rc;
-			continue;	/* refused, warned */
+			if (!refused++)	/* one warning for the side, below */
+				snprintf(first_why, sizeof(first_why), "%s", why);
+			continue;
 		}
 		if ((site->usdt_args || uses_sym(s)) &&
 		    (rc = add_site_info(p, site, &site->cookie)))
@@ -332,9 +332,17 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 		added++;
 	}
 	if (!added) {
-		fail(s, err, errlen, "%s: none of its functions can be timed", s->probe->text);
+		fail(s, err, errlen, "%s: none of its functions can be timed (%s)", s->probe->text,
+		     first_why);
 		return -ENOTSUP;
 	}
+	if (refused == 1)
+		fprintf(stderr, "synctrace: warning: %s:%d: %s: cannot time %s; not traced\n",
+			s->file ? s->file : "--op", s->line, s->what, first_why);
+	else if (refused)
+		fprintf(stderr, "synctrace: warning: %s:%d: %s: cannot time %s; not traced, nor "
+			"%zu other matching function%s\n", s->file ? s->file : "--op", s->line,
+			s->what, first_why, refused - 1, refused > 2 ? "s" : "");
 	return 0;
 }
 

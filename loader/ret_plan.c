@@ -208,11 +208,11 @@ static int plan_probes(struct ret_plan *rp, const struct probe_site *site, __u8 
 		return rc == -EINVAL ? -EIO : rc;
 	}
 	rc = ret_sites__find(&rs, rp->ef, site->vaddr, site->size, why, sizeof(why));
-	if (rc == -ENOMEM)
-		return rc;
 	if (rc) {
-		snprintf(err, errlen, "%s in %s: %s", site->name ? site->name : "a function",
-			 site->file ? site->file : site->path, why);
+		ret_sites__free(&rs);	/* it may have grown before it failed */
+		if (rc != -ENOMEM)
+			snprintf(err, errlen, "%s in %s: %s", site->name ? site->name : "a function",
+				 site->file ? site->file : site->path, why);
 		return rc;
 	}
 	rc = add_info(rp, &entry, entry_info);

@@ -36,7 +36,7 @@ struct ret_sites {
  * an instruction cut by the end), -ENOTSUP (it has no ret, or leaves in a
  * way no probe can follow: a far jump, a loop or xbegin out of it, an
  * indirect jump through fs/gs or 32-bit registers), -ENOMEM. On error rs
- * is as it was.
+ * holds the exits it held (its buffer may have grown: ret_sites__free()).
  */
 int ret_sites__decode(struct ret_sites *rs, const void *code, size_t size, __u64 vaddr,
 		      char *why, size_t len);

@@ -320,6 +320,7 @@ static void test_refusals_say_why(void **state)
 			 -ENOTSUP);
 	assert_non_null(strstr(why, "it has no ret: it leaves only by jumps to other code"));
 	assert_int_equal(rs.nr, 0);	/* nothing left behind */
+	ret_sites__free(&rs);
 }
 
 static void test_bounds_and_bad_bytes(void **state)
