@@ -380,3 +380,25 @@ int lat_rp_exit(struct pt_regs *ctx)
 		thread_exit(ctx, rp, COOKIE_ID(cookie), now);
 	return 0;
 }
+
+/*
+ * A thread that exits with calls open (pthread_exit, or killed inside a
+ * traced function) takes its frames with it: they are missed returns.
+ * Attached when functions are timed at their rets.
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int lat_thread_gone(void *ctx)
+{
+	struct frame_stack *st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0, 0);
+	__u32 reason = DROP_MISSED_RETURN, d;
+	__u64 *n;
+
+	if (!st)
+		return 0;
+	d = st->depth;
+	st->depth = 0;
+	n = bpf_map_lookup_elem(&drops, &reason);
+	if (n && d && d <= FRAME_DEPTH)
+		add_u64(n, d);
+	return 0;
+}

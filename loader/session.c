@@ -29,6 +29,7 @@ struct session {
 	enum link_kind kind;
 	struct follow_tree follow;	/* root > 0: only its tree counts */
 	struct ret_plan *rp;		/* lat: functions timed at their rets, or NULL */
+	struct bpf_link *exit_link;	/* counts the open calls of exiting threads */
 };
 
 /* Put bpf_session_cookie's BTF id into the marked call of prog. */
@@ -110,6 +111,7 @@ static int load(struct session *s, enum link_kind kind)
 	bpf_program__set_autoload(skel->progs.lat_exit, uret && !sess);
 	bpf_program__set_autoload(skel->progs.lat_rp_entry, probes);
 	bpf_program__set_autoload(skel->progs.lat_rp_exit, probes);
+	bpf_program__set_autoload(skel->progs.lat_thread_gone, probes);
 	bpf_program__set_autoload(skel->progs.hit, !lat);
 	skel->rodata->follow_root = s->follow.root > 0 ? (__u32)s->follow.root : 0;
 	skel->rodata->task_real_parent_off = (__u32)s->follow.real_parent_off;
@@ -244,6 +246,12 @@ static int attach_lat(struct session *s, const struct trace_plan *plan, pid_t pi
 	}
 	if (rc || !nr_entries)
 		goto cleanup;
+	s->exit_link = bpf_program__attach_raw_tracepoint(s->skel->progs.lat_thread_gone,
+							  "sched_process_exit");
+	if (!s->exit_link) {
+		rc = -errno;
+		goto cleanup;
+	}
 	rc = attacher__attach(s->attacher, s->skel->progs.lat_rp_entry, false, pid, entries,
 			      nr_entries);
 	if (rc)
@@ -330,6 +338,7 @@ void session__free(struct session *s)
 	if (!s)
 		return;
 	attacher__free(s->attacher);
+	bpf_link__destroy(s->exit_link);
 	probes_bpf__destroy(s->skel);
 	free(s);
 }

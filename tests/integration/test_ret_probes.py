@@ -84,6 +84,21 @@ def test_lat_every_way_out_of_a_function():
                      missed_return=left["rt_jump"])
 
 
+def test_a_thread_that_exits_inside_a_call_is_a_missed_return():
+    """rt_quit ends its thread with pthread_exit: its ret never comes, and
+    the thread's open call goes with it, counted."""
+    w = start_rets("--calls", 1, "--quits", 7)
+    t = Tracer("lat", "-p", w.pid, "--json", "--returns=ret-probe", "rt_quit").wait_tracing()
+    w.go()
+    truth = w.truth()
+    w.finish()
+    assert t.wait() == 0, t.stderr
+    s = t.summary()
+    assert truth["quits"] == 7
+    assert not s["ops"], s["ops"]       # no call returned: its row is hidden
+    assert_drops(s, missed_return=7)
+
+
 def test_watch_ops_every_way_out_of_a_function():
     """The same through ops that wait for the return (the one-call kind)."""
     ops = [a for n in RETS for a in ("--op", f"{n} {n} error=ret<0")]
