@@ -81,4 +81,26 @@ static __always_inline int go_pop_frame(struct pt_regs *ctx, __u32 frame_id, str
 	return 0;
 }
 
+/*
+ * A thread that exits with calls open (pthread_exit inside one) takes its
+ * frames with it: missed returns. Attached when functions are timed at
+ * their rets.
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int op_thread_gone(void *ctx)
+{
+	struct op_frames *st = bpf_task_storage_get(&op_frames, bpf_get_current_task_btf(), 0, 0);
+	__u32 reason = OPD_MISSED_RETURN, d;
+	__u64 *n;
+
+	if (!st)
+		return 0;
+	d = st->depth;
+	st->depth = 0;
+	n = bpf_map_lookup_elem(&op_drops, &reason);
+	if (n && d && d <= OPS_FRAME_DEPTH)
+		add_u64(n, d);
+	return 0;
+}
+
 #endif /* SYNCTRACE_OPS_RETS_H */

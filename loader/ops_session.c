@@ -14,6 +14,7 @@ struct ops_session {
 	struct ops_bpf *skel;
 	struct attacher *attacher;
 	struct bpf_link *exit_link;	/* closes the states of exiting processes */
+	struct bpf_link *gone_link;	/* counts the open calls of exiting threads */
 	bool multi, states;
 	pid_t follow_root;		/* > 0: it and its descendants */
 	struct ret_plan *rp;		/* functions timed at their rets, or NULL */
@@ -79,6 +80,7 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 				 (__u32)sz->rp->nr_infos : 1);
 	bpf_map__set_max_entries(skel->maps.go_frames, sz->rp && sz->rp->any_go ? GO_CALLS_MAX : 1);
 	bpf_program__set_autoload(skel->progs.op_ret_exit, sz->rp && sz->rp->nr_probed);
+	bpf_program__set_autoload(skel->progs.op_thread_gone, sz->rp && sz->rp->nr_probed);
 	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
 	skel->rodata->follow_root = sz->follow.root > 0 ? (__u32)sz->follow.root : 0;
 	skel->rodata->nr_state_machines = sz->states ? sz->nr_state_machines : 0;
@@ -163,6 +165,13 @@ static int attach_exits(struct ops_session *s, pid_t pid)
 
 	if (!exits)
 		return -ENOMEM;
+	s->gone_link = bpf_program__attach_raw_tracepoint(s->skel->progs.op_thread_gone,
+							  "sched_process_exit");
+	if (!s->gone_link) {
+		rc = -errno;
+		free(exits);
+		return rc;
+	}
 	for (i = 0; i < s->rp->nr_exits; i++)
 		exits[i] = s->rp->exits[i].site;
 	rc = attacher__attach(s->attacher, s->skel->progs.op_ret_exit, false, pid, exits,
@@ -245,6 +254,7 @@ void ops_session__free(struct ops_session *s)
 	if (!s)
 		return;
 	attacher__free(s->attacher);
+	bpf_link__destroy(s->gone_link);
 	bpf_link__destroy(s->exit_link);
 	ops_bpf__destroy(s->skel);
 	free(s);

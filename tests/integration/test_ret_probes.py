@@ -23,9 +23,9 @@ def start_rets(*args):
     return Workload(*args, binary=FX_RETS)
 
 
-def traced_rets(command, *tracer_args, calls=300):
+def traced_rets(command, *tracer_args, calls=300, quits=0):
     """fx_rets under `synctrace COMMAND -p PID ARGS`: (truth, summary, tracer)."""
-    w = start_rets("--calls", calls)
+    w = start_rets("--calls", calls, "--quits", quits)
     t = Tracer(command, "-p", w.pid, "--json", *tracer_args).wait_tracing()
     w.go()
     truth = w.truth()
@@ -97,6 +97,10 @@ def test_a_thread_that_exits_inside_a_call_is_a_missed_return():
     assert truth["quits"] == 7
     assert not s["ops"], s["ops"]       # no call returned: its row is hidden
     assert_drops(s, missed_return=7)
+
+    truth, s, t = traced_rets("watch", "--returns=ret-probe", "--op", "quit rt_quit",
+                              calls=1, quits=7)
+    assert not rows(s, "quit") and s["drops"]["missed_return"] == 7, (s["ops"], s["drops"])
 
 
 def test_watch_ops_every_way_out_of_a_function():
