@@ -300,6 +300,24 @@ int elf_file__vaddr_to_offset(const struct elf_file *ef, __u64 vaddr,
 	return 0;
 }
 
+int elf_file__read(const struct elf_file *ef, __u64 off, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (!in_file(off, len, ef->size))
+		return -EIO;
+	while (done < len) {
+		n = pread(ef->fd, (char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;	/* shorter than at open time: changed under us */
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 size_t elf_file__nr_sections(const struct elf_file *ef)
 {
 	return ef->shnum;

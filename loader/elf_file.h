@@ -42,6 +42,13 @@ int elf_file__vaddr_to_offset(const struct elf_file *ef, __u64 vaddr,
 			      __u64 *offset);
 
 /*
+ * Read len bytes at file offset off into buf, with pread(2) on the file
+ * opened at open time (not through a mapping a truncated file would turn
+ * into SIGBUS). 0, or -EIO when [off, off + len) is not in the file.
+ */
+int elf_file__read(const struct elf_file *ef, __u64 off, void *buf, size_t len);
+
+/*
  * Helpers for the readers built on this file. Both only hand out sections
  * whose headers were checked at open time (in bounds, not overlapping the
  * end of the file).

@@ -356,6 +356,8 @@ static int add_raw(struct file_tables *f, const struct sym_table *syms,
 		mark_mid_function(plan);
 	if (!rc)
 		rc = add_site(plan, f, off, t->raw_addr, 0, plan->nr_points - 1);
+	if (!rc && in && in->addr == t->raw_addr)
+		plan->sites[plan->nr_sites - 1].size = in->size;	/* its rets can be found */
 	return rc;
 }
 
@@ -430,6 +432,8 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 		rc = add_point(plan, m[i]->name, f->shown, false);
 		if (!rc)
 			rc = add_site(plan, f, m[i]->offset, m[i]->addr, 0, plan->nr_points - 1);
+		if (!rc)	/* where its returns are: ret_plan.h */
+			plan->sites[plan->nr_sites - 1].size = m[i]->size;
 	}
 	free(m);
 	return rc;

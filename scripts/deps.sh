@@ -10,7 +10,7 @@ DEMO_PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # BPF loading, skeletons, ELF
 	libjson-c-dev		  # JSON output
 	liblzma-dev		  # MiniDebugInfo (.gnu_debugdata is xz)
-	libzydis-dev		  # x86-64 decoder: probe sites uprobes would run wrongly
+	libzydis-dev		  # x86-64 decoder: a function's rets, sites uprobes would run wrongly
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
 )

@@ -1,4 +1,5 @@
-# libFuzzer harnesses for the ELF layer (tests/fuzz/fuzz_elf.c), built with
+# libFuzzer harnesses for the ELF layer (tests/fuzz/fuzz_elf.c) and the
+# decoding of functions for their rets (fuzz_ret_sites.c), built with
 # clang and sanitizers straight from the loader sources, not from the gcc
 # library. `make fuzz` runs each for $(FUZZ_SECONDS) s and fails on a finding.
 
@@ -78,6 +79,21 @@ $(FUZZ_DIR)/seeds_args/.done: tests/fuzz/fuzz.mk
 		i=$$((i + 1)); printf '%s' "$$s" > $(dir $@)seed_$$i; \
 	done; touch $@
 
+# A function's machine code, decoded for its rets (loader/ret_sites.c with
+# Zydis), seeded with fx_rets' code (tests/fixtures/rets.mk) and a few bytes.
+$(FUZZ_DIR)/fuzz_ret_sites: tests/fuzz/fuzz_ret_sites.c loader/ret_sites.c loader/x86_insn.c \
+		loader/elf_file.c loader/ret_sites.h loader/x86_insn.h maps/ret_probes.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< loader/ret_sites.c loader/x86_insn.c loader/elf_file.c \
+		-o $@ -lZydis -lelf
+
+$(FUZZ_DIR)/seeds_ret_sites/.done: $(BUILD)/fixtures/rets/fx_rets
+	@mkdir -p $(dir $@)
+	objcopy -O binary --only-section=.text $< $(dir $@)fx_rets.text
+	@printf '\0\0\x55\x48\x89\xe5\x5d\xc3' > $(dir $@)push_pop_ret
+	@printf '\0\0\x75\x02\xff\xe0\xc3' > $(dir $@)jnz_jmp_ret
+	@touch $@
+
 # FX_ELF_ALL and FX_ELF_DIR come from tests/fixtures/elf.mk, FX_RT_MARKS and
 # FX_RT_MARK_DIR (small programs with a Go or OCaml marker) from
 # tests/fixtures/runtimes.mk, FX_DBG_DIR and FX_DBG_ALL (split debug files)
@@ -85,8 +101,13 @@ $(FUZZ_DIR)/seeds_args/.done: tests/fuzz/fuzz.mk
 # (sorted: "fixtures" < "fuzz"). fuzz-elf also reads the MiniDebugInfo
 # seeds: a stripped file's symbol table decodes its .gnu_debugdata.
 # One target per harness, so that `make -jN fuzz` runs them side by side.
-.PHONY: fuzz fuzz-elf fuzz-usdt-args fuzz-ldcache
-fuzz: fuzz-elf fuzz-usdt-args fuzz-ldcache fuzz-proc
+.PHONY: fuzz fuzz-elf fuzz-usdt-args fuzz-ldcache fuzz-ret-sites
+fuzz: fuzz-elf fuzz-usdt-args fuzz-ldcache fuzz-proc fuzz-ret-sites
+
+fuzz-ret-sites: $(FUZZ_DIR)/fuzz_ret_sites $(FUZZ_DIR)/seeds_ret_sites/.done
+	@mkdir -p $(FUZZ_DIR)/corpus_ret_sites
+	$< $(FUZZ_OPTS) -max_len=65536 -artifact_prefix=$(FUZZ_DIR)/ret-sites- \
+		$(FUZZ_DIR)/corpus_ret_sites $(FUZZ_DIR)/seeds_ret_sites
 
 fuzz-elf: $(FUZZ_DIR)/fuzz_elf $(FX_ELF_ALL) $(FX_RT_MARKS) $(FUZZ_DIR)/seeds_minidebuginfo/.done
 	@mkdir -p $(FUZZ_DIR)/corpus_elf
