@@ -7,6 +7,7 @@
 #ifndef SYNCTRACE_OPS_EVAL_H
 #define SYNCTRACE_OPS_EVAL_H
 
+/* A C function's arguments: the System V registers. */
 static __always_inline void reg_args(struct pt_regs *ctx, __u64 *args)
 {
 	args[0] = PT_REGS_PARM1(ctx);
@@ -15,6 +16,24 @@ static __always_inline void reg_args(struct pt_regs *ctx, __u64 *args)
 	args[3] = PT_REGS_PARM4(ctx);
 	args[4] = PT_REGS_PARM5(ctx);
 	args[5] = ctx->r9; /* PT_REGS_PARM6 is newer than libbpf 1.1 */
+}
+
+/*
+ * A Go function's: ABIInternal (Go 1.17+ on amd64) passes integers,
+ * pointers and the words of strings and slices in these nine registers,
+ * in order; a string is two words (pointer, length).
+ */
+static __always_inline void go_reg_args(struct pt_regs *ctx, __u64 *args)
+{
+	args[0] = ctx->rax;
+	args[1] = ctx->rbx;
+	args[2] = ctx->rcx;
+	args[3] = ctx->rdi;
+	args[4] = ctx->rsi;
+	args[5] = ctx->r8;
+	args[6] = ctx->r9;
+	args[7] = ctx->r10;
+	args[8] = ctx->r11;
 }
 
 /* A value of |size| bytes in the low end of v, sign- or zero-extended. */
@@ -60,18 +79,21 @@ static __always_inline void usdt_args(struct pt_regs *ctx, const struct op_usdt_
  * A site's arguments, and where its file is loaded: the probed
  * instruction's address now minus its address in the file (a uprobe
  * handler sees the probed address as ip), which sym() adds to a global's
- * address in the file. info is the cookie's site index + 1, 0 for none.
+ * address in the file. The cookie says which registers hold the
+ * arguments, and the index + 1 of the site's info (0: none).
  */
-static __always_inline void site_args(struct pt_regs *ctx, __u32 info, struct site *s)
+static __always_inline void site_args(struct pt_regs *ctx, __u64 cookie, struct site *s)
 {
 	const struct op_site_info *si;
-	__u32 idx = info - 1;
+	__u32 info = OP_COOKIE_SITE(cookie), idx = info - 1;
 
 	si = info ? bpf_map_lookup_elem(&site_infos, &idx) : NULL;
 	if (si)
 		s->bias = PT_REGS_IP(ctx) - si->vaddr;
 	if (si && si->usdt)
 		usdt_args(ctx, &si->spec, s->args);
+	else if (cookie & OP_COOKIE_GO_ABI)
+		go_reg_args(ctx, s->args);
 	else
 		reg_args(ctx, s->args);
 }

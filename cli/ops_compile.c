@@ -231,19 +231,47 @@ static int add_site_info(struct ops_program *p, const struct probe_site *site, _
 	return 0;
 }
 
+/*
+ * Whether site's function takes Go's argument registers: a function of a
+ * Go file whose name has a '.'. Go qualifies every function's name by its
+ * package (main.apply, pkg/path.(*T).Method); the C code of a Go file
+ * (cgo's exported wrappers, runtime/cgo) has C's names and C's registers.
+ * The file is read only when an expression reads an argument.
+ */
+static int go_abi(const struct side *s, struct runtime_cache *rt,
+		  const struct probe_site *site, bool *go, char *err, size_t errlen)
+{
+	struct runtime_info info;
+	int rc;
+
+	*go = false;
+	if (site->usdt_args || max_arg(s) < 0 || !site->name || !strchr(site->name, '.'))
+		return 0;
+	rc = runtime_cache__detect(rt, site->path, &info);
+	if (rc) {
+		fail(s, err, errlen, "%s: %s: cannot tell its language runtime: %s",
+		     s->probe->text, site->file ? site->file : site->path, strerror(-rc));
+		return rc == -EINVAL ? -EIO : rc;
+	}
+	*go = info.runtime == LANG_RUNTIME_GO;
+	return 0;
+}
+
 static int check_site(const struct side *s, const struct probe_site *site,
 		      char *err, size_t errlen)
 {
 	int n = max_arg(s), k, i;
+	bool go = site->cookie & OP_COOKIE_GO_ABI;
 
 	for (k = 0; k < OPS_NR_SLOTS; k++)
 		for (i = 0; s->exprs[k] && i < s->exprs[k]->nr_reads; i++)
 			if (s->exprs[k]->reads[i].off != (__s32)s->exprs[k]->reads[i].off)
 				return fail(s, err, errlen, "%s: a read offset is out of range",
 					    s->probe->text);
-	if (!site->usdt_args && n >= OPS_REG_ARGS)
-		return fail(s, err, errlen, "%s: arguments past arg%d of a function are not "
-			    "supported", s->probe->text, OPS_REG_ARGS - 1);
+	if (!site->usdt_args && n >= (go ? OPS_GO_REG_ARGS : OPS_C_REG_ARGS))
+		return fail(s, err, errlen, "%s: arguments past arg%d of a %sfunction are not "
+			    "supported", s->probe->text,
+			    (go ? OPS_GO_REG_ARGS : OPS_C_REG_ARGS) - 1, go ? "Go " : "");
 	if (site->usdt_args && site->usdt_nargs < 0 && n >= 0)
 		return fail(s, err, errlen, "%s: the probe's arguments are in a form synctrace "
 			    "does not read", s->probe->text);
@@ -254,10 +282,11 @@ static int check_site(const struct side *s, const struct probe_site *site,
 }
 
 static int add_sites(struct ops_program *p, const struct side *s, const struct trace_plan *plan,
-		     char *err, size_t errlen)
+		     struct runtime_cache *rt, char *err, size_t errlen)
 {
 	struct probe_site *sites;
 	size_t k;
+	bool go;
 	int rc;
 
 	sites = realloc(p->sites, (p->nr_sites + plan->nr_sites) * sizeof(*sites));
@@ -269,6 +298,10 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 
 		*site = plan->sites[k];
 		site->cookie = s->cookie;
+		if ((rc = go_abi(s, rt, site, &go, err, errlen)))
+			return rc;
+		if (go)
+			site->cookie |= OP_COOKIE_GO_ABI;
 		if ((rc = check_site(s, site, err, errlen)))
 			return rc;
 		if ((site->usdt_args || uses_sym(s)) &&
@@ -300,7 +333,7 @@ static int add_side(struct ops_program *p, struct resolver *r, struct runtime_ca
 	}
 	if ((rc = resolve_syms(s, plan, err, errlen)))
 		return rc;
-	return add_sites(p, s, plan, err, errlen);
+	return add_sites(p, s, plan, rt, err, errlen);
 }
 
 static int compile_op(struct ops_program *p, struct resolver *r, struct runtime_cache *rt,
@@ -325,8 +358,8 @@ static int compile_op(struct ops_program *p, struct resolver *r, struct runtime_
 	return rc;
 }
 
-static int compile_state(struct ops_program *p, struct resolver *r, const struct state_spec *st,
-			 char *err, size_t errlen)
+static int compile_state(struct ops_program *p, struct resolver *r, struct runtime_cache *rt,
+			 const struct state_spec *st, char *err, size_t errlen)
 {
 	size_t i = p->nr_states++;
 	struct state_cfg *c = &p->state_cfgs[i];
@@ -343,7 +376,7 @@ static int compile_state(struct ops_program *p, struct resolver *r, const struct
 	c->nr_values = st->nr_names ? (__u32)st->nr_names : STATE_VALUES;
 	for (v = 0; v < (int)c->nr_values; v++)
 		c->values[v] = st->nr_names ? st->values[v] : v;
-	return add_side(p, r, NULL, &s, err, errlen);	/* a state fires at entry */
+	return add_side(p, r, rt, &s, err, errlen);	/* a state fires at entry */
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -387,7 +420,7 @@ int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *o
 	for (i = 0; i < f->nr_ops && !rc; i++)
 		rc = compile_op(out, r, rt, &f->ops[i], opt, err, errlen);
 	for (i = 0; i < f->nr_states && !rc; i++)
-		rc = compile_state(out, r, &f->states[i], err, errlen);
+		rc = compile_state(out, r, rt, &f->states[i], err, errlen);
 	runtime_cache__free(rt);
 	resolver__free(r);
 	if (!rc)

@@ -252,6 +252,11 @@ static int detect_cached(struct runtime_cache *c, const char *path, struct runti
 	return 0;
 }
 
+int runtime_cache__detect(struct runtime_cache *c, const char *path, struct runtime_info *out)
+{
+	return detect_cached(c, path, out);
+}
+
 int lang_runtime__check_returns(struct runtime_cache *cache, const struct trace_plan *plan,
 				char *msg, size_t len)
 {

@@ -41,6 +41,9 @@ struct runtime_cache;
 struct runtime_cache *runtime_cache__new(void);
 void runtime_cache__free(struct runtime_cache *c);
 
+/* lang_runtime__detect() through the cache (which may be NULL). */
+int runtime_cache__detect(struct runtime_cache *c, const char *path, struct runtime_info *out);
+
 /*
  * The first function of plan whose file holds a runtime a return probe
  * would crash: -EINVAL with "OP: PATH is a Go program, and a return probe

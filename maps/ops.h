@@ -14,8 +14,10 @@
 #define OPS_MAX 64
 #define OPS_STATES_MAX 16
 #define OPS_EXPR_READS 4
-#define OPS_ARGS 12		/* USDT probes have up to 12; functions 6 in registers */
-#define OPS_REG_ARGS 6		/* function arguments saved in a frame */
+#define OPS_ARGS 12		/* USDT probes have up to 12; functions 6 or 9 in registers */
+#define OPS_C_REG_ARGS 6	/* C (System V): rdi, rsi, rdx, rcx, r8, r9 */
+#define OPS_GO_REG_ARGS 9	/* Go (ABIInternal): rax, rbx, rcx, rdi, rsi, r8-r11 */
+#define OPS_REG_ARGS 9		/* function arguments saved in a frame: the larger */
 #define OPS_FRAME_DEPTH 16
 #define OPS_STR_MAX 64		/* bytes of a string label, NUL included */
 #define OPS_SITE_INFOS 1024	/* sites with USDT arguments or sym(), over all ops */
@@ -26,7 +28,9 @@
 /*
  * What a probe site does; in bits 8-10 of its cookie. Bit 11 (AT_RETURN):
  * the site's expressions need the function's return (ret or @ret), so its
- * entry pushes a frame and the work is done at the return. Bits 32-63: the
+ * entry pushes a frame and the work is done at the return. Bit 16 (GO_ABI):
+ * the function takes its arguments in Go's registers, not C's (a Go
+ * function; a C function of a Go file, cgo's, does not). Bits 32-63: the
  * index + 1 of the site's info (its USDT arguments, its address for sym()),
  * 0 for a function site that needs neither.
  */
@@ -39,6 +43,7 @@ enum op_role {
 };
 
 #define OP_COOKIE_AT_RETURN (1ULL << 11)
+#define OP_COOKIE_GO_ABI (1ULL << 16)
 #define OP_COOKIE(op, role) ((__u64)(op) | ((__u64)(role) << 8))
 #define OP_COOKIE_OP(c) ((__u32)((c) & 0xff))
 /* What tells one site's frames from another's: op, role and AT_RETURN (bits 0-11). */
