@@ -137,6 +137,58 @@ static __always_inline __u64 read_str(struct site *s, __u64 addr, int comm)
 }
 
 /*
+ * str(PTR, LEN): exactly LEN bytes, not up to a NUL (a Go string has none,
+ * a C buffer's may be far); a length <= 0 is the empty string, one past
+ * the label's room is cut to it, so no more than that is ever read.
+ */
+static __always_inline __u64 read_str_len(struct site *s, __u64 addr, __s64 len)
+{
+	__u32 n = len <= 0 ? 0 : len >= OPS_STR_MAX - 1 ? OPS_STR_MAX - 1 : (__u32)len;
+
+	__builtin_memset(s->text, 0, sizeof(s->text));
+	if (n && bpf_probe_read_user(s->text, n & (OPS_STR_MAX - 1), (void *)addr))
+		drop(OPD_READ_FAILED);
+	return hash_text(s);
+}
+
+/*
+ * base + add, each read, + post_add, cut by the cast: a number's value
+ * (a constant's base is 0). -1 if a read failed.
+ */
+static __always_inline int number(__u8 base, __u8 arg, __s64 add, __u8 nr_reads,
+				  const struct op_read *reads, __s64 post_add, __s8 cast,
+				  const struct site *s, __u64 *out)
+{
+	__u64 v = 0;
+	int i;
+
+	switch (base) {
+	case OPX_ARG:
+		if (arg < OPS_ARGS)
+			v = s->args[arg];
+		break;
+	case OPX_RET:
+		v = s->ret;
+		break;
+	case OPX_SYM:
+		v = s->bias;	/* + add, the global's address in the file */
+		break;
+	}
+	v += (__u64)add;
+	for (i = 0; i < OPS_EXPR_READS; i++) {
+		if (i >= nr_reads)
+			break;
+		if (read_user(v + (__u64)(__s64)reads[i].off, &reads[i], &v)) {
+			drop(OPD_READ_FAILED);
+			return -1;
+		}
+	}
+	v += (__u64)post_add;
+	*out = cast ? extend(v, cast) : v;
+	return 0;
+}
+
+/*
  * An expression's value. A global function: the verifier checks it once,
  * from its argument types, rather than on every path of every caller that
  * would inline it (inlined, the two programs took ~400k verified
@@ -145,19 +197,12 @@ static __always_inline __u64 read_str(struct site *s, __u64 addr, int comm)
  */
 __noinline __u64 eval(const struct op_expr *e, struct site *s)
 {
-	__u64 v = 0;
-	int i;
+	const struct op_len *l;
+	__u64 v = 0, n = 0;
 
 	if (!e || !s)
 		return 0;
 	switch (e->base) {
-	case OPX_ARG:
-		if (e->arg < OPS_ARGS)
-			v = s->args[e->arg];
-		break;
-	case OPX_RET:
-		v = s->ret;
-		break;
 	case OPX_PID:
 		return bpf_get_current_pid_tgid() >> 32;
 	case OPX_TID:
@@ -166,23 +211,18 @@ __noinline __u64 eval(const struct op_expr *e, struct site *s)
 		return read_str(s, 0, 1);
 	case OPX_CONST:
 		return (__u64)e->add;
-	case OPX_SYM:
-		v = s->bias;	/* + add, the global's address in the file */
-		break;
 	}
-	v += (__u64)e->add;
-	for (i = 0; i < OPS_EXPR_READS; i++) {
-		if (i >= e->nr_reads)
-			break;
-		if (read_user(v + (__u64)(__s64)e->reads[i].off, &e->reads[i], &v)) {
-			drop(OPD_READ_FAILED);
-			return 0;
-		}
-	}
-	v += (__u64)e->post_add;
-	if (e->cast)
-		v = extend(v, e->cast);
-	return e->str ? read_str(s, v, 0) : v;
+	if (number(e->base, e->arg, e->add, e->nr_reads, e->reads, e->post_add, e->cast, s, &v))
+		return 0;
+	if (!e->str)
+		return v;
+	l = &e->len;
+	if (!l->set)
+		return read_str(s, v, 0);
+	/* a length that cannot be read is no length: the empty string */
+	if (number(l->base, l->arg, l->add, l->nr_reads, l->reads, l->post_add, l->cast, s, &n))
+		n = 0;
+	return read_str_len(s, v, (__s64)n);
 }
 
 /*

@@ -60,6 +60,20 @@ static void to_op_expr(const struct expr *e, struct op_expr *out)
 		out->reads[i].size = (__u8)e->reads[i].size;
 		out->reads[i].is_signed = e->reads[i].is_signed;
 	}
+	if (!e->len.set)
+		return;
+	out->len.set = 1;
+	out->len.base = (__u8)e->len.base;
+	out->len.arg = (__u8)e->len.arg;
+	out->len.add = e->len.base == EXPR_CONST ? e->len.constant : e->len.add;
+	out->len.post_add = e->len.post_add;
+	out->len.nr_reads = (__u8)e->len.nr_reads;
+	out->len.cast = (__s8)(e->len.cast_signed ? -e->len.cast_size : e->len.cast_size);
+	for (i = 0; i < e->len.nr_reads && i < OPS_EXPR_READS; i++) {
+		out->len.reads[i].off = (__s32)e->len.reads[i].off;
+		out->len.reads[i].size = (__u8)e->len.reads[i].size;
+		out->len.reads[i].is_signed = e->len.reads[i].is_signed;
+	}
 }
 
 /* The expression of each slot of o, as parsed (NULL: the slot is unused). */
@@ -153,14 +167,35 @@ static void op_sides(const struct op_spec *o, size_t i, struct op_cfg *cfg, stru
 		   SLOT(OPS_SLOT_ERROR) | SLOT(OPS_SLOT_BLOCKED) | (o->fanout ? label : 0));
 }
 
+/* The highest argN the side's expressions read (str()'s LEN too), or -1. */
 static int max_arg(const struct side *s)
 {
+	const struct expr *e;
 	int k, n = -1;
 
-	for (k = 0; k < OPS_NR_SLOTS; k++)
-		if (s->exprs[k] && s->exprs[k]->base == EXPR_ARG && s->exprs[k]->arg > n)
-			n = s->exprs[k]->arg;
+	for (k = 0; k < OPS_NR_SLOTS; k++) {
+		if (!(e = s->exprs[k]))
+			continue;
+		if (e->base == EXPR_ARG && e->arg > n)
+			n = e->arg;
+		if (e->len.set && e->len.base == EXPR_ARG && e->len.arg > n)
+			n = e->len.arg;
+	}
 	return n;
+}
+
+/* Every read offset of e fits the kernel's 32 bits. */
+static bool offsets_fit(const struct expr *e)
+{
+	int i;
+
+	for (i = 0; i < e->nr_reads; i++)
+		if (e->reads[i].off != (__s32)e->reads[i].off)
+			return false;
+	for (i = 0; e->len.set && i < e->len.nr_reads; i++)
+		if (e->len.reads[i].off != (__s32)e->len.reads[i].off)
+			return false;
+	return true;
 }
 
 static bool uses_sym(const struct side *s)
@@ -260,14 +295,13 @@ static int go_abi(const struct side *s, struct runtime_cache *rt,
 static int check_site(const struct side *s, const struct probe_site *site,
 		      char *err, size_t errlen)
 {
-	int n = max_arg(s), k, i;
+	int n = max_arg(s), k;
 	bool go = site->cookie & OP_COOKIE_GO_ABI;
 
 	for (k = 0; k < OPS_NR_SLOTS; k++)
-		for (i = 0; s->exprs[k] && i < s->exprs[k]->nr_reads; i++)
-			if (s->exprs[k]->reads[i].off != (__s32)s->exprs[k]->reads[i].off)
-				return fail(s, err, errlen, "%s: a read offset is out of range",
-					    s->probe->text);
+		if (s->exprs[k] && !offsets_fit(s->exprs[k]))
+			return fail(s, err, errlen, "%s: a read offset is out of range",
+				    s->probe->text);
 	if (!site->usdt_args && n >= (go ? OPS_GO_REG_ARGS : OPS_C_REG_ARGS))
 		return fail(s, err, errlen, "%s: arguments past arg%d of a %sfunction are not "
 			    "supported", s->probe->text,

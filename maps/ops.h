@@ -64,10 +64,24 @@ struct op_read {
 	__u16 pad;
 };
 
+/* LEN of str(PTR, LEN): a number evaluated as an expression is (OPX_ARG, RET or CONST). */
+struct op_len {
+	__u8 base;
+	__u8 arg;
+	__u8 nr_reads;
+	__u8 set;		/* the string has a length: it is read to it, not to a NUL */
+	__s8 cast;
+	__u8 pad[3];
+	__s64 add;
+	__s64 post_add;
+	struct op_read reads[OPS_EXPR_READS];
+};
+
 /*
  * An expression, flattened: v = base + add; v = *(size *)(v + off) per
  * read; v += post_add; cut by the cast; with str, v is the address of a string (comm: the
- * task's name) and the expression's value is its FNV-1a hash.
+ * task's name) and the expression's value is its FNV-1a hash. A string ends at its NUL, or
+ * with len set, after LEN bytes; either way at OPS_STR_MAX - 1 bytes.
  */
 struct op_expr {
 	__u8 base;
@@ -80,6 +94,7 @@ struct op_expr {
 	__s64 add;		/* or the constant, for OPX_CONST */
 	__s64 post_add;
 	struct op_read reads[OPS_EXPR_READS];
+	struct op_len len;
 };
 
 /* The expressions of an op; which ones a site evaluates depends on its role. */
