@@ -1,14 +1,17 @@
 """What `watch` reads from a traced process: str(PTR, LEN) on a real C
 buffer with a length (node's llhttp URL callback), exact against what node's
-own parser saw."""
+own parser saw; and strings and numbers in pages the process has not touched
+yet (tests/fixtures/procs/fx_cold.c), which only a sleepable program can
+read."""
 import http.client
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Tracer, rows, run as run_synctrace
+from conftest import BUILD, ROOT, Tracer, rows, run as run_synctrace
 
 NODE = Path("/usr/bin/node")
 URL_SERVER = ROOT / "tests" / "fixtures" / "profiles" / "node_http_urls.js"
@@ -65,3 +68,68 @@ def test_str_with_length_reads_the_url_exactly():
         if len(url) < 63:
             (label,) = [k for k in over if k.startswith(url + " HTTP/1.1")]
             assert over[label] == n, (url, over)
+
+
+# ---- pages the process has not touched yet --------------------------------
+
+FX_COLD = BUILD / "fixtures" / "procs" / "fx_cold"
+COLD_CALLS = 200
+SLEEPABLE = "reads: sleepable programs"
+
+
+def watch_cold(*ops, env=None):
+    """fx_cold COLD_CALLS under watch -v -p: (summary, truth, stderr). Each call's
+    key and number lie in pages the fixture never touched before the call."""
+    p = subprocess.Popen([str(FX_COLD), str(COLD_CALLS), "--wait-go"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    assert line.startswith("ready "), line
+    args = ["watch", "-v", "-p", p.pid, "--json"]
+    for o in ops:
+        args += ["--op", o]
+    t = Tracer(*args, env=env).wait_tracing()
+    p.stdin.write("go\n")
+    p.stdin.close()
+    truth = json.loads(p.stdout.readline())
+    assert p.wait(timeout=30) == 0
+    assert t.wait() == 0, t.stderr
+    # the condition the test is about: no call found its pages mapped beforehand
+    assert truth["calls"] == COLD_CALLS and truth["mapped_before"] == 0, truth
+    return t.summary(), truth, t.stderr
+
+
+@pytest.mark.parametrize("op", ["k cold_lookup count by=str(arg0)",
+                                "k cold_lookup count by=str(arg0, arg1)"])
+def test_string_in_a_page_never_touched_is_read(op):
+    """A non-sleepable program cannot fault a page in: every read failed.
+    The sleepable one faults it in: exact labels, nothing failed."""
+    s, truth, err = watch_cold(op)
+    assert SLEEPABLE in err, err
+    got = {r["label"]: r["count"] for r in rows(s, "k")}
+    assert got == truth["routes"], (got, truth)
+    assert s["drops"]["read_failed"] == 0, s["drops"]
+
+
+def test_number_in_a_page_never_touched_is_read():
+    s, truth, err = watch_cold("v cold_lookup count value=u64(arg2)")
+    assert SLEEPABLE in err, err
+    (v,) = rows(s, "v")
+    assert v["count"] == COLD_CALLS and v["value"]["sum"] == truth["num_sum"], v
+    assert s["drops"]["read_failed"] == 0, s["drops"]
+
+
+def test_reads_that_still_fail_are_counted():
+    """What no fault brings in (address 12: arg1, the length, read as a
+    pointer) fails and is counted, sleepable or not; without sleepable
+    programs (SYNCTRACE_NO_SLEEPABLE=1, as on a kernel without them) the
+    untouched pages fail too, each read counted."""
+    s, truth, err = watch_cold("bad cold_lookup count value=u64(arg1)")
+    assert SLEEPABLE in err, err
+    assert rows(s, "bad")[0]["count"] == COLD_CALLS
+    assert s["drops"]["read_failed"] == COLD_CALLS, s["drops"]
+
+    s, truth, err = watch_cold("k cold_lookup count by=str(arg0)",
+                               env=dict(os.environ, SYNCTRACE_NO_SLEEPABLE="1"))
+    assert "reads: non-sleepable programs" in err, err
+    assert {r["label"]: r["count"] for r in rows(s, "k")} == {"": COLD_CALLS}
+    assert s["drops"]["read_failed"] == COLD_CALLS, s["drops"]
