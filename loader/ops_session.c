@@ -106,8 +106,8 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi, b
 }
 
 /*
- * Sleepable if the kernel takes it (tried by loading),
- * else not; multi-uprobe links if it has them, else classic ones.
+ * Sleepable if the kernel takes it (tried by loading), else not;
+ * multi-uprobe links if it has them, else classic ones.
  * SYNCTRACE_NO_SLEEPABLE=1 and SYNCTRACE_NO_MULTI=1 force the fallbacks.
  */
 static int load_best(struct ops_session *s, const struct ops_setup *sz, bool *multi)

@@ -98,13 +98,17 @@ def watch_cold(*ops, env=None):
     return t.summary(), truth, t.stderr
 
 
-@pytest.mark.parametrize("op", ["k cold_lookup count by=str(arg0)",
-                                "k cold_lookup count by=str(arg0, arg1)"])
-def test_string_in_a_page_never_touched_is_read(op):
+@pytest.mark.parametrize("op,links", [("k cold_lookup count by=str(arg0)", "uprobe_multi"),
+                                      ("k cold_lookup count by=str(arg0, arg1)", "uprobe_multi"),
+                                      ("k cold_lookup count by=str(arg0)", "classic uprobe")])
+def test_string_in_a_page_never_touched_is_read(op, links):
     """A non-sleepable program cannot fault a page in: every read failed.
-    The sleepable one faults it in: exact labels, nothing failed."""
-    s, truth, err = watch_cold(op)
-    assert SLEEPABLE in err, err
+    The sleepable one faults it in: exact labels, nothing failed; on
+    multi-uprobe links and on classic (perf event) ones alike."""
+    env = dict(os.environ, **({"SYNCTRACE_NO_MULTI": "1"} if links.startswith("classic")
+                              else {}))
+    s, truth, err = watch_cold(op, env=env)
+    assert SLEEPABLE in err and f" {links} links" in err, err
     got = {r["label"]: r["count"] for r in rows(s, "k")}
     assert got == truth["routes"], (got, truth)
     assert s["drops"]["read_failed"] == 0, s["drops"]
