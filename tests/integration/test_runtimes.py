@@ -212,7 +212,7 @@ def test_paired_op_at_go_entries_works():
     for _ in range(RUNS):
         fx = Fixture(FX_GO, "--gc", "--changes", 2000)
         t, result = run_traced(fx, "watch", "-p", "{pid}", "--json",
-                               "--op", "lag main.queued(arg0) -> main.applied(arg0)",
+                               "--op", "lag main.queued(arg3) -> main.applied(arg3)",
                                "--op", "fields main.leaf count")
         assert t.proc.returncode == 0, t.stderr
         assert_ran_clean(result, "main.applied", 2000)
