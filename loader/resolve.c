@@ -433,10 +433,9 @@ static int entry_skips(struct file_tables *f, const struct sym **m, size_t n, __
 	struct elf_file *ef = NULL;
 	size_t i;
 
-	if (!is_go_file(f))
-		return 0;
 	for (i = 0; i < n; i++) {
-		if (!ret_plan__is_go_function(m[i]->name))
+		/* the name first: telling a file's runtime reads its symbols again */
+		if (!ret_plan__is_go_function(m[i]->name) || !is_go_file(f))
 			continue;
 		if (!ef && elf_file__open(f->open_path, &ef))
 			return 0;
