@@ -11,6 +11,7 @@ DEMO_PKGS=(
 	libjson-c-dev		  # JSON output
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
+	libiberty-dev		  # the C++ and Rust demangler
 )
 TEST_PKGS=(
 	libcmocka-dev		  # unit tests
@@ -22,6 +23,7 @@ TEST_PKGS=(
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
+	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
 )
 
 case "${1:-test}" in
