@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "loader/attach.h"
-#include "loader/elf_syms.h"
+#include "loader/sym_table.h"
 #include "floor.skel.h"
 
 #define MAX_FUNCS 8
@@ -32,19 +32,19 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 /* The file offset of func in path, as a uprobe wants it. */
 static int find_offset(const char *path, const char *func, __u64 *offset)
 {
-	const struct elf_sym **syms = NULL;
-	struct elf_symtab *st;
+	const struct sym **syms = NULL;
+	struct sym_table *st;
 	size_t n;
 	int err;
 
-	err = elf_symtab__load(path, &st);
+	err = sym_table__load(&(struct sym_file){ .path = path, .shown = path }, &st);
 	if (err)
 		return err;
-	n = elf_symtab__match(st, func, &syms);
+	n = sym_table__match(st, func, &syms);
 	if (n == 1)
 		*offset = syms[0]->offset;
 	free(syms);
-	elf_symtab__free(st);
+	sym_table__free(st);
 	return n == 1 ? 0 : -ENOENT;
 }
 

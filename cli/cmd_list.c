@@ -13,9 +13,9 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "cli/commands.h"
-#include "loader/elf_syms.h"
-#include "loader/libpath.h"
 #include "loader/proc_lookup.h"
+#include "loader/resolve.h"
+#include "loader/sym_table.h"
 #include "loader/usdt_notes.h"
 
 /* One USDT probe: every site of a provider:name. */
@@ -25,13 +25,13 @@ struct usdt_group {
 	bool semaphore;		/* any site has one */
 };
 
-/* What one file offers that matches the pattern. */
+/* What one file offers that matches the pattern (the tables are the resolver's). */
 struct listing {
 	const char *shown;
-	struct elf_symtab *st;
-	struct usdt_probe *probes;
+	const struct sym_table *st;
+	const struct usdt_probe *probes;
 	size_t nr_probes;
-	const struct elf_sym **funcs;
+	const struct sym **funcs;
 	size_t nr_funcs;
 	struct usdt_group *groups;
 	size_t nr_groups;
@@ -39,8 +39,8 @@ struct listing {
 
 static int cmp_sym_name(const void *a, const void *b)
 {
-	const struct elf_sym *x = *(const struct elf_sym *const *)a;
-	const struct elf_sym *y = *(const struct elf_sym *const *)b;
+	const struct sym *x = *(const struct sym *const *)a;
+	const struct sym *y = *(const struct sym *const *)b;
 	int c = strcmp(x->name, y->name);
 
 	return c ? c : (x->addr > y->addr) - (x->addr < y->addr);
@@ -67,13 +67,13 @@ static bool usdt_matches(const struct usdt_probe *p, const char *pattern)
 
 static int select_functions(struct listing *l, const char *pattern)
 {
-	size_t i, count = elf_symtab__count(l->st);
+	size_t i, count = sym_table__count(l->st);
 
 	l->funcs = calloc(count ? count : 1, sizeof(*l->funcs));
 	if (!l->funcs)
 		return -ENOMEM;
 	for (i = 0; i < count; i++) {
-		const struct elf_sym *s = elf_symtab__get(l->st, i);
+		const struct sym *s = sym_table__get(l->st, i);
 
 		if (!pattern || !fnmatch(pattern, s->name, 0))
 			l->funcs[l->nr_funcs++] = s;
@@ -112,22 +112,20 @@ static void listing_free(struct listing *l)
 {
 	free(l->funcs);
 	free(l->groups);
-	usdt_notes__free(l->probes, l->nr_probes);
-	elf_symtab__free(l->st);
 	memset(l, 0, sizeof(*l));
 }
 
-/* Read path (opened as open_path) and keep what matches pattern. */
-static int listing_load(struct listing *l, const char *open_path, const char *shown,
-			const char *pattern)
+/* Read f (for process pid, or 0) and keep what matches pattern; err says why not. */
+static int listing_load(struct listing *l, struct file_tables *f, pid_t pid,
+			const char *pattern, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	l->shown = shown;
-	rc = elf_symtab__load(open_path, &l->st);
+	l->shown = file_tables__shown(f);
+	rc = file_tables__syms(f, pid, &l->st, err, errlen);
 	if (!rc)
-		rc = usdt_notes__load(open_path, &l->probes, &l->nr_probes);
+		rc = file_tables__usdt(f, &l->probes, &l->nr_probes, err, errlen);
 	if (!rc)
 		rc = select_functions(l, pattern);
 	if (!rc)
@@ -137,22 +135,25 @@ static int listing_load(struct listing *l, const char *open_path, const char *sh
 	return rc;
 }
 
-static void print_text(const struct listing *l)
+static void print_text(const struct listing *l, bool verbose)
 {
 	char name[512];
 	size_t i;
 
 	printf("%s\n", l->shown);
 	for (i = 0; i < l->nr_funcs; i++) {
-		const struct elf_sym *s = l->funcs[i];
+		const struct sym *s = l->funcs[i];
 
 		if (s->version)
 			snprintf(name, sizeof(name), "%s%s%s", s->name,
 				 s->default_version ? "@@" : "@", s->version);
 		else
 			snprintf(name, sizeof(name), "%s", s->name);
-		printf("  func  %-48s size %-8llu%s\n", name, (unsigned long long)s->size,
+		printf("  func  %-48s size %-8llu%s", name, (unsigned long long)s->size,
 		       s->ifunc ? " ifunc" : "");
+		if (verbose)
+			printf("%s from %s", s->ifunc ? "" : "      ", sym_source__name(s->source));
+		putchar('\n');
 	}
 	for (i = 0; i < l->nr_groups; i++) {
 		const struct usdt_group *g = &l->groups[i];
@@ -170,7 +171,7 @@ static json_object *functions_json(const struct listing *l)
 	size_t i;
 
 	for (i = 0; i < l->nr_funcs; i++) {
-		const struct elf_sym *s = l->funcs[i];
+		const struct sym *s = l->funcs[i];
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "name", json_object_new_string(s->name));
@@ -180,6 +181,8 @@ static json_object *functions_json(const struct listing *l)
 				       json_object_new_boolean(s->version && s->default_version));
 		json_object_object_add(o, "size", json_object_new_uint64(s->size));
 		json_object_object_add(o, "ifunc", json_object_new_boolean(s->ifunc));
+		json_object_object_add(o, "source",
+				       json_object_new_string(sym_source__name(s->source)));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -226,14 +229,8 @@ static bool print_listing(const struct env *env, const struct listing *l)
 	if (env->json)
 		print_json(l);
 	else
-		print_text(l);
+		print_text(l, env->verbose);
 	return true;
-}
-
-static void report_load_error(const char *shown, int rc, const char *prefix)
-{
-	report_error("%s%s: %s", prefix, shown, rc == -ENOEXEC || rc == -EINVAL ?
-		     "not a valid ELF file" : strerror(-rc));
 }
 
 static void report_no_match(const char *what, const char *pattern)
@@ -244,29 +241,29 @@ static void report_no_match(const char *what, const char *pattern)
 		report_error("%s: no function or USDT probe", what);
 }
 
-/* One file, opened as open_path: an error if it cannot be read or has no match. */
-static int list_file(const struct env *env, const char *open_path, const char *shown,
-		     const char *pattern)
+/* One file: an error if it cannot be read or has no match. */
+static int list_file(const struct env *env, struct file_tables *f, const char *pattern)
 {
 	struct listing l;
+	char err[1024];
 	bool any;
-	int rc = listing_load(&l, open_path, shown, pattern);
+	int rc = listing_load(&l, f, env->pid, pattern, err, sizeof(err));
 
 	if (rc) {
-		report_load_error(shown, rc, "");
+		report_error("%s", err);
 		return EXIT_RUNTIME;
 	}
 	any = print_listing(env, &l);
 	listing_free(&l);
 	if (!any)
-		report_no_match(shown, pattern);
+		report_no_match(file_tables__shown(f), pattern);
 	return any ? EXIT_OK : EXIT_RUNTIME;
 }
 
 /* Every executable object pid maps; those that cannot be read are noted. */
-static int list_process(const struct env *env, const char *pattern)
+static int list_process(const struct env *env, struct resolver *r, const char *pattern)
 {
-	const struct proc_file *pf;
+	struct file_tables *f;
 	struct proc_objs po;
 	struct listing l;
 	char err[1024], what[64];
@@ -281,12 +278,9 @@ static int list_process(const struct env *env, const char *pattern)
 	for (i = 0; i < po.n; i++) {
 		if (!po.o[i].exec)
 			continue;
-		rc = proc_files__open_mapped(&po, &po.o[i], &pf);
-		if (!rc) {
-			/* the tables are copies: the file need not stay open */
-			rc = listing_load(&l, pf->path, po.o[i].shown, pattern);
-			proc_files__put(pf);
-		}
+		rc = resolver__mapped_file(r, &po, &po.o[i], &f);
+		if (!rc)
+			rc = listing_load(&l, f, env->pid, pattern, err, sizeof(err));
 		if (!rc) {
 			listed += print_listing(env, &l);
 			listing_free(&l);
@@ -304,42 +298,42 @@ static int list_process(const struct env *env, const char *pattern)
 	return listed ? EXIT_OK : EXIT_RUNTIME;
 }
 
-static int list_in_process(const struct env *env, const char *binary, const char *pattern)
+static int list_target(const struct env *env, struct resolver *r, const char *binary,
+		       const char *pattern)
 {
-	const struct proc_file *pf;
+	struct file_tables *f;
 	char err[1024];
 	int rc;
 
-	if (proc_alive(env->pid)) {
+	if (env->pid && proc_alive(env->pid)) {
 		report_error("pid %d: no such process", env->pid);
 		return EXIT_RUNTIME;
 	}
-	if (!binary)
-		return list_process(env, pattern);
-	rc = proc_lookup__file(env->pid, binary, &pf, err, sizeof(err));
+	if (env->pid && !binary)
+		return list_process(env, r, pattern);
+	rc = resolver__file(r, binary, &f, err, sizeof(err));
 	/* a lone argument naming no file it maps is the pattern (never a path) */
-	if (rc == -ENOENT && env->nr_args == 1 && !strchr(binary, '/'))
-		return list_process(env, binary);
+	if (env->pid && rc == -ENOENT && env->nr_args == 1 && !strchr(binary, '/'))
+		return list_process(env, r, binary);
 	if (rc) {
 		report_error("%s", err);
 		return EXIT_RUNTIME;
 	}
-	rc = list_file(env, pf->path, pf->shown, pattern);
-	proc_files__put(pf);
-	return rc;
+	return list_file(env, f, pattern);
 }
 
 int cmd_list(const struct env *env)
 {
 	const char *binary = env->nr_args > 0 ? env->args[0] : NULL;
 	const char *pattern = env->nr_args > 1 ? env->args[1] : NULL;
-	char path[PATH_MAX];
+	struct resolver *r = resolver__new(env->pid);
+	int rc;
 
-	if (env->pid)
-		return list_in_process(env, binary, pattern);
-	if (libpath__resolve(binary, path, sizeof(path))) {
-		report_error("binary or library '%s' not found", binary);
+	if (!r) {
+		report_error("out of memory");
 		return EXIT_RUNTIME;
 	}
-	return list_file(env, path, binary[0] == '/' ? binary : path, pattern);
+	rc = list_target(env, r, binary, pattern);
+	resolver__free(r);
+	return rc;
 }

@@ -193,7 +193,7 @@ static int fail_unknown_selector(struct probe_ctx *c, const char *text, size_t l
 static int resolve_target(struct probe_ctx *c, struct probe_spec *p)
 {
 	const struct selector *sel = NULL;
-	const char *colon = strchr(p->text, ':');
+	const char *colon = target_spec__prefix_colon(p->text);	/* never a "::" */
 	size_t len = colon ? (size_t)(colon - p->text) : 0;
 	char why[MSG_MAX] = "";
 
@@ -250,17 +250,13 @@ static int parse_key_part(struct probe_ctx *c, const char *tok, const char *from
 	return 0;
 }
 
-/* (EXPR) or (EXPR, EXPR) after the target, paren pointing to its '(' in tok. */
+/* (EXPR) or (EXPR, EXPR) ending tok, paren pointing to its '(' (key_paren). */
 static int parse_key(struct probe_ctx *c, const char *tok, const char *paren,
 		     struct probe_spec *p)
 {
-	const char *close = strrchr(tok, ')'), *comma;
+	const char *close = tok + strlen(tok) - 1, *comma;
 	int err;
 
-	if (!close)
-		return fail(c, "bad expression " QF ": missing ')'", QA(paren + 1));
-	if (close[1])
-		return fail(c, "probe " QF ": nothing may follow the key (EXPR)", QA(tok));
 	comma = top_comma(paren + 1, close - paren - 1);
 	if (comma && top_comma(comma + 1, close - comma - 1))
 		return fail(c, "probe " QF ": a key has at most %d parts: PROBE(EXPR, EXPR)",
@@ -275,15 +271,44 @@ static int parse_key(struct probe_ctx *c, const char *tok, const char *paren,
 	return 0;
 }
 
+/*
+ * The '(' of tok's key: its last top-level group, if that ends tok and is
+ * not a Go receiver's (pkg.(*T).M, after a '.'); a C++ name's parameters
+ * would be taken for the key. NULL if none; *unclosed is set to the first
+ * top-level '(' that never closes, if any.
+ */
+static const char *key_paren(const char *tok, const char **unclosed)
+{
+	const char *last = NULL, *p;
+	int depth = 0;
+
+	*unclosed = NULL;
+	for (p = tok; *p; p++) {
+		if (*p == '(' && !depth++)
+			last = p;
+		else if (*p == ')' && depth)
+			depth--;
+	}
+	if (depth) {
+		*unclosed = last;
+		return NULL;
+	}
+	if (!last || p[-1] != ')' || (last > tok && last[-1] == '.'))
+		return NULL;
+	return last;
+}
+
 int probe_spec__parse(const struct ops_file *f, const char *tok, struct probe_spec *p,
 		      char *msg, size_t len)
 {
 	struct probe_ctx c = { .f = f, .msg = msg, .len = len };
-	const char *paren = strchr(tok, '(');
+	const char *unclosed, *paren = key_paren(tok, &unclosed);
 	size_t tlen = paren ? (size_t)(paren - tok) : strlen(tok);
 	int err;
 
 	memset(p, 0, sizeof(*p));
+	if (unclosed)
+		return fail(&c, "bad expression " QF ": missing ')'", QA(unclosed + 1));
 	if (!tlen)
 		return fail(&c, "probe " QF " names no target: [SEL:]TARGET(EXPR)", QA(tok));
 	if (memchr(tok, '=', tlen))

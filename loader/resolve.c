@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader/resolve.h"
-#include "loader/elf_syms.h"
+#include "loader/sym_table.h"
 #include "loader/libpath.h"
 #include "loader/proc_files.h"
 #include "loader/proc_lookup.h"
@@ -17,7 +17,7 @@
 struct file_tables {
 	char *open_path;	/* as we open it: with -p, /proc/self/fd/N (proc_files.h) */
 	char *shown;		/* as the process names it */
-	struct elf_symtab *syms;
+	struct sym_table *syms;
 	struct usdt_probe *usdt;
 	size_t nr_usdt;
 	bool usdt_loaded;
@@ -25,7 +25,7 @@ struct file_tables {
 
 struct resolver {
 	pid_t pid;
-	struct file_tables *files;
+	struct file_tables **files;	/* pointers: handed out, never moved */
 	size_t nr_files;
 };
 
@@ -45,10 +45,11 @@ void resolver__free(struct resolver *r)
 	if (!r)
 		return;
 	for (i = 0; i < r->nr_files; i++) {
-		free(r->files[i].open_path);
-		free(r->files[i].shown);
-		elf_symtab__free(r->files[i].syms);
-		usdt_notes__free(r->files[i].usdt, r->files[i].nr_usdt);
+		free(r->files[i]->open_path);
+		free(r->files[i]->shown);
+		sym_table__free(r->files[i]->syms);
+		usdt_notes__free(r->files[i]->usdt, r->files[i]->nr_usdt);
+		free(r->files[i]);
 	}
 	free(r->files);
 	free(r);
@@ -65,58 +66,72 @@ static const char *base_name(const char *path)
 static int file_tables_of(struct resolver *r, const char *path, const char *shown,
 			  struct file_tables **out)
 {
-	struct file_tables *f;
+	struct file_tables *f, **p;
 	size_t i;
 
 	for (i = 0; i < r->nr_files; i++) {
-		if (!strcmp(r->files[i].open_path, path)) {
-			*out = &r->files[i];
+		if (!strcmp(r->files[i]->open_path, path)) {
+			*out = r->files[i];
 			return 0;
 		}
 	}
-	f = realloc(r->files, (r->nr_files + 1) * sizeof(*f));
+	p = realloc(r->files, (r->nr_files + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	r->files = p;
+	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	r->files = f;
-	f = &r->files[r->nr_files];
-	memset(f, 0, sizeof(*f));
 	f->open_path = strdup(path);
 	f->shown = strdup(shown);
 	if (!f->open_path || !f->shown) {
 		free(f->open_path);
 		free(f->shown);
+		free(f);
 		return -ENOMEM;
 	}
-	r->nr_files++;
+	r->files[r->nr_files++] = f;
 	*out = f;
 	return 0;
 }
 
-static int find_file(struct resolver *r, const struct target_spec *t,
-		     struct file_tables **out, char *err, size_t errlen)
+int resolver__file(struct resolver *r, const char *binary, struct file_tables **out,
+		   char *err, size_t errlen)
 {
 	const struct proc_file *pf;
 	char path[PATH_MAX];
 	int rc;
 
+	if (r->pid > 0) {
+		/* its files only, opened so that none lies outside its root */
+		rc = proc_lookup__file(r->pid, binary, &pf, err, errlen);
+		if (rc)
+			return rc == -EINVAL ? -EIO : rc;
+		return file_tables_of(r, pf->path, pf->shown, out);
+	}
+	rc = binary ? libpath__resolve(binary, path, sizeof(path)) : -EINVAL;
+	if (rc) {
+		snprintf(err, errlen, "binary or library '%s' not found", binary ? binary : "");
+		return rc == -EINVAL ? -ENOENT : rc;
+	}
+	/* a path as the user wrote it is how they know it */
+	return file_tables_of(r, path, binary[0] == '/' ? binary : path, out);
+}
+
+static int find_file(struct resolver *r, const struct target_spec *t,
+		     struct file_tables **out, char *err, size_t errlen)
+{
 	if (!t->binary && r->pid <= 0) {
 		snprintf(err, errlen, "target '%s' names no binary: use %s, or -p PID", t->text,
 			 t->kind == TARGET_USDT ? "usdt:BINARY:PROVIDER:NAME" : "BINARY:SYMBOL");
 		return -EINVAL;
 	}
-	if (r->pid > 0) {
-		/* its files only, opened so that none lies outside its root */
-		rc = proc_lookup__file(r->pid, t->binary, &pf, err, errlen);
-		if (rc)
-			return rc == -EINVAL ? -EIO : rc;
-		return file_tables_of(r, pf->path, pf->shown, out);
-	}
-	rc = libpath__resolve(t->binary, path, sizeof(path));
-	if (rc) {
-		snprintf(err, errlen, "binary or library '%s' not found", t->binary);
-		return rc == -EINVAL ? -ENOENT : rc;
-	}
-	return file_tables_of(r, path, path, out);
+	return resolver__file(r, t->binary, out, err, errlen);
+}
+
+const char *file_tables__shown(const struct file_tables *f)
+{
+	return f->shown;
 }
 
 static int bad_elf(const struct file_tables *f, int rc, char *err, size_t errlen)
@@ -126,6 +141,34 @@ static int bad_elf(const struct file_tables *f, int rc, char *err, size_t errlen
 	else
 		snprintf(err, errlen, "%s: %s", f->shown, strerror(-rc));
 	return rc;
+}
+
+int file_tables__syms(struct file_tables *f, pid_t pid, const struct sym_table **out,
+		      char *err, size_t errlen)
+{
+	struct sym_file sf = { .path = f->open_path, .shown = f->shown, .pid = pid };
+	int rc;
+
+	if (!f->syms && (rc = sym_table__load(&sf, &f->syms)))
+		return bad_elf(f, rc, err, errlen);
+	*out = f->syms;
+	return 0;
+}
+
+int file_tables__usdt(struct file_tables *f, const struct usdt_probe **out, size_t *n,
+		      char *err, size_t errlen)
+{
+	int rc;
+
+	if (!f->usdt_loaded) {
+		rc = usdt_notes__load(f->open_path, &f->usdt, &f->nr_usdt);
+		if (rc)
+			return bad_elf(f, rc, err, errlen);
+		f->usdt_loaded = true;
+	}
+	*out = f->usdt;
+	*n = f->nr_usdt;
+	return 0;
 }
 
 /* s interned in (*arr)[0..*n): the plan owns one copy of each string. */
@@ -223,7 +266,7 @@ static int set_usdt_args(struct trace_plan *plan, const struct usdt_probe *p)
 static int no_symbol(const struct file_tables *f, const char *sym, char *err,
 		     size_t errlen)
 {
-	const char *hint = is_glob(sym) ? NULL : elf_symtab__suggest(f->syms, sym);
+	const char *hint = is_glob(sym) ? NULL : sym_table__suggest(f->syms, sym);
 
 	if (is_glob(sym))
 		snprintf(err, errlen, "%s: no function matches '%s'",
@@ -238,7 +281,7 @@ static int no_symbol(const struct file_tables *f, const char *sym, char *err,
 }
 
 /* One line for all IFUNCs a target matched: a glob over libc matches ~100. */
-static void warn_ifuncs(const struct elf_sym **m, size_t n)
+static void warn_ifuncs(const struct sym **m, size_t n)
 {
 	size_t i, nr = 0;
 	const char *first = NULL;
@@ -257,16 +300,17 @@ static void warn_ifuncs(const struct elf_sym **m, size_t n)
 			nr, first);
 }
 
-static int add_functions(struct file_tables *f, const struct target_spec *t,
+static int add_functions(struct file_tables *f, pid_t pid, const struct target_spec *t,
 			 struct trace_plan *plan, char *err, size_t errlen)
 {
-	const struct elf_sym **m = NULL;
+	const struct sym_table *syms = NULL;
+	const struct sym **m = NULL;
 	size_t n, i;
-	int rc = 0;
+	int rc = file_tables__syms(f, pid, &syms, err, errlen);
 
-	if (!f->syms && (rc = elf_symtab__load(f->open_path, &f->syms)))
-		return bad_elf(f, rc, err, errlen);
-	n = elf_symtab__match(f->syms, t->symbol, &m);
+	if (rc)
+		return rc;
+	n = sym_table__match(syms, t->symbol, &m);
 	if (!n)
 		return no_symbol(f, t->symbol, err, errlen);
 	warn_ifuncs(m, n);
@@ -288,18 +332,13 @@ static bool usdt_matches(const struct usdt_probe *p, const struct target_spec *t
 static int add_usdt(struct file_tables *f, const struct target_spec *t,
 		    struct trace_plan *plan, char *err, size_t errlen)
 {
-	size_t i, j, first = plan->nr_points, found = 0;
+	size_t i, j, first = plan->nr_points, found = 0, nr_usdt = 0;
+	const struct usdt_probe *usdt = NULL;
 	char op[512];
-	int rc = 0;
+	int rc = file_tables__usdt(f, &usdt, &nr_usdt, err, errlen);
 
-	if (!f->usdt_loaded) {
-		rc = usdt_notes__load(f->open_path, &f->usdt, &f->nr_usdt);
-		if (rc)
-			return bad_elf(f, rc, err, errlen);
-		f->usdt_loaded = true;
-	}
-	for (i = 0; i < f->nr_usdt && !rc; i++) {
-		const struct usdt_probe *p = &f->usdt[i];
+	for (i = 0; i < nr_usdt && !rc; i++) {
+		const struct usdt_probe *p = &usdt[i];
 
 		if (!usdt_matches(p, t))
 			continue;
@@ -318,19 +357,39 @@ static int add_usdt(struct file_tables *f, const struct target_spec *t,
 	if (!rc && !found) {
 		snprintf(err, errlen, "%s: no USDT probe matches '%s:%s'%s",
 			 base_name(f->shown), t->provider, t->name,
-			 f->nr_usdt ? "" : " (the file has no USDT probes)");
+			 nr_usdt ? "" : " (the file has no USDT probes)");
 		return -ENOENT;
 	}
 	return rc;
 }
 
-static bool has_match(const struct elf_symtab *st, const char *glob)
+static bool has_match(const struct sym_table *st, const char *glob)
 {
-	const struct elf_sym **m = NULL;
-	size_t n = elf_symtab__match(st, glob, &m);
+	const struct sym **m = NULL;
+	size_t n = sym_table__match(st, glob, &m);
 
 	free(m);
 	return n > 0;
+}
+
+int resolver__mapped_file(struct resolver *r, const struct proc_objs *po,
+			  const struct mapped_obj *o, struct file_tables **out)
+{
+	const struct proc_file *pf;
+	size_t i;
+	int rc = proc_files__open_mapped(po, o, &pf);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < r->nr_files; i++) {
+		if (!strcmp(r->files[i]->open_path, pf->path)) {
+			proc_files__put(pf);	/* the tables hold it already */
+			*out = r->files[i];
+			return 0;
+		}
+	}
+	/* pf stays open, as the path names it, until exit (proc_files.h) */
+	return file_tables_of(r, pf->path, pf->shown, out);
 }
 
 /*
@@ -340,30 +399,14 @@ static bool has_match(const struct elf_symtab *st, const char *glob)
 static struct file_tables *library_with(struct resolver *r, const struct proc_objs *po,
 					const struct mapped_obj *o, const char *glob)
 {
-	struct elf_symtab *syms = NULL;
-	const struct proc_file *pf;
-	struct file_tables *f = NULL;
-	size_t i;
+	const struct sym_table *syms = NULL;
+	struct file_tables *f;
+	char err[256];
 
-	if (proc_files__open_mapped(po, o, &pf))
+	if (resolver__mapped_file(r, po, o, &f) ||
+	    file_tables__syms(f, r->pid, &syms, err, sizeof(err)))
 		return NULL;
-	for (i = 0; i < r->nr_files; i++)
-		if (!strcmp(r->files[i].open_path, pf->path))
-			f = &r->files[i];
-	if (f) {
-		proc_files__put(pf);	/* the tables hold it already */
-		if (!f->syms && elf_symtab__load(f->open_path, &f->syms))
-			return NULL;
-		return has_match(f->syms, glob) ? f : NULL;
-	}
-	if (elf_symtab__load(pf->path, &syms) || !has_match(syms, glob) ||
-	    file_tables_of(r, pf->path, pf->shown, &f)) {
-		elf_symtab__free(syms);
-		proc_files__put(pf);
-		return NULL;
-	}
-	f->syms = syms;
-	return f;
+	return has_match(syms, glob) ? f : NULL;
 }
 
 /*
@@ -388,7 +431,7 @@ static int add_from_libraries(struct resolver *r, const struct target_spec *t,
 		return rc;
 	}
 	if (f)
-		return add_functions(f, t, plan, err, errlen);
+		return add_functions(f, r->pid, t, plan, err, errlen);
 	len = strlen(err);
 	snprintf(err + len, errlen - len, " (nor in a library pid %d maps)", r->pid);
 	return -ENOENT;
@@ -405,7 +448,7 @@ int resolver__add(struct resolver *r, const struct target_spec *t,
 		return rc;
 	if (t->kind == TARGET_USDT)
 		return add_usdt(f, t, plan, err, errlen);
-	rc = add_functions(f, t, plan, err, errlen);
+	rc = add_functions(f, r->pid, t, plan, err, errlen);
 	if (rc == -ENOENT && !t->binary && r->pid > 0)
 		rc = add_from_libraries(r, t, plan, err, errlen);
 	return rc;

@@ -49,6 +49,35 @@ void resolver__free(struct resolver *r);
 int resolver__add(struct resolver *r, const struct target_spec *t,
 		  struct trace_plan *plan, char *err, size_t errlen);
 
+/*
+ * One file as the resolver finds and reads it, for `list` as for targets:
+ * one lookup, one symbol table (sym_table.h), one set of messages. Owned
+ * by the resolver; tables are read on first use and kept.
+ */
+struct file_tables;
+struct proc_objs;
+struct mapped_obj;
+struct sym_table;
+struct usdt_probe;
+
+/*
+ * The file binary names: with a pid, a file it maps or one in its root
+ * (NULL: its main executable); without, a path or a library name
+ * (libpath.h). 0 or -errno with a one-line message in err.
+ */
+int resolver__file(struct resolver *r, const char *binary, struct file_tables **out,
+		   char *err, size_t errlen);
+/* The file o of po, a process's mappings: 0 or the -errno of proc_files__open_mapped(). */
+int resolver__mapped_file(struct resolver *r, const struct proc_objs *po,
+			  const struct mapped_obj *o, struct file_tables **out);
+/* As the process names it (without a pid: as the user named it, or where it was found). */
+const char *file_tables__shown(const struct file_tables *f);
+/* Its functions, read for process pid (> 0: debug files in its root): 0, or -errno with "FILE: REASON" in err. */
+int file_tables__syms(struct file_tables *f, pid_t pid, const struct sym_table **out,
+		      char *err, size_t errlen);
+int file_tables__usdt(struct file_tables *f, const struct usdt_probe **out, size_t *n,
+		      char *err, size_t errlen);
+
 /* Sort the sites for attaching; drop points left without sites. */
 void trace_plan__finish(struct trace_plan *plan);
 void trace_plan__free(struct trace_plan *plan);

@@ -23,6 +23,7 @@ TEST_PKGS=(
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
+	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
 )
 

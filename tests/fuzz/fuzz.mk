@@ -6,9 +6,9 @@ FUZZ_SECONDS ?= 20
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. -Iinclude
-FUZZ_ELF_SRCS := loader/elf_file.c loader/elf_syms.c loader/edit_distance.c loader/usdt_notes.c \
+FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_elf.c loader/edit_distance.c loader/usdt_notes.c \
 		 loader/lang_runtime.c
-FUZZ_ELF_HDRS := loader/elf_file.h loader/elf_syms.h loader/edit_distance.h loader/usdt_notes.h \
+FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_source.h loader/edit_distance.h loader/usdt_notes.h \
 		 loader/lang_runtime.h
 # A finding is any crash, leak, hang over 10 s, or single allocation over
 # 64 MiB: inputs are at most 64 KiB, so nothing honest needs that much.

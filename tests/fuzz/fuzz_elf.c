@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harnesses for the ELF layer. By default: whole files through
- * elf_symtab__load/match/suggest, usdt_notes__load and
+ * sym_table__load/match/suggest, usdt_notes__load and
  * lang_runtime__detect. With
  * -DFUZZ_USDT_ARGS: strings through usdt_parse_args.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include "loader/elf_syms.h"
+#include "loader/sym_table.h"
 #include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
@@ -46,26 +46,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void fuzz_symbols(size_t size)
 {
 	static const char *const globs[] = { "*", "fx_*", "*@*", "*@@VER_?" };
-	const struct elf_sym **m;
-	struct elf_symtab *st;
+	const struct sym **m;
+	struct sym_table *st;
 	size_t i, j, n;
 
-	if (elf_symtab__load(mem_path, &st))
+	if (sym_table__load(&(struct sym_file){ .path = mem_path, .shown = mem_path }, &st))
 		return;
-	for (i = 0; i < elf_symtab__count(st); i++) {
-		const struct elf_sym *s = elf_symtab__get(st, i);
+	for (i = 0; i < sym_table__count(st); i++) {
+		const struct sym *s = sym_table__get(st, i);
 
 		CHECK(s->offset < size && s->name[0]);
-		CHECK(!i || elf_symtab__get(st, i - 1)->addr <= s->addr);
+		CHECK(!i || sym_table__get(st, i - 1)->addr <= s->addr);
 	}
 	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++) {
-		n = elf_symtab__match(st, globs[i], &m);
+		n = sym_table__match(st, globs[i], &m);
 		for (j = 1; j < n; j++)
 			CHECK(m[j - 1]->addr < m[j]->addr);
 		free(m);
 	}
-	elf_symtab__suggest(st, "mian");
-	elf_symtab__free(st);
+	sym_table__suggest(st, "mian");
+	sym_table__free(st);
 }
 
 static void fuzz_usdt(size_t size)

@@ -100,7 +100,8 @@ def test_list_json_matches_the_files():
     sizes = nm_sizes(FX_CALLS)
     assert obj["path"] == str(FX_CALLS)
     assert obj["functions"] == [
-        {"name": n, "version": None, "default_version": False, "size": sizes[n], "ifunc": False}
+        {"name": n, "version": None, "default_version": False, "size": sizes[n], "ifunc": False,
+         "source": "symtab"}
         for n in ("fx_recurse", "fx_work")]
     assert obj["usdt"] == [
         {"provider": p, "name": n, "args": args, "semaphore": sema, "sites": sites}
@@ -138,3 +139,11 @@ def test_list_json_of_a_process_one_object_per_file():
 def test_list_missing_binary():
     rc, out, err = run("list", "/nonexistent")
     assert rc == 1 and "not found" in err
+
+
+def test_list_verbose_names_the_table_of_each_function():
+    rc, out, err = run("list", "-v", FX_CALLS, "fx*")
+    assert rc == 0, err
+    funcs = [l.split() for l in out.splitlines() if l.lstrip().startswith("func")]
+    assert [f[1] for f in funcs] == ["fx_recurse", "fx_work"]
+    assert all(f[-2:] == ["from", "symtab"] for f in funcs), funcs

@@ -221,7 +221,53 @@ static void test_probe_targets_go_through_target_spec(void **state UNUSED)
 	assert_string_equal(f.ops[2].start.target.symbol, "relay_*");
 	assert_string_equal(f.ops[3].start.target.binary, "/usr/bin/relayd");
 	assert_string_equal(f.ops[3].start.target.name, "flush");
-	parse_fails("op t5 bin:a/b", "app.ops", 5, "app.ops:5: ", "malformed target 'bin:a/b'");
+	parse_fails("op t5 bin:0xZZ", "app.ops", 5, "app.ops:5: ", "malformed target 'bin:0xZZ'");
+}
+
+/*
+ * Go names have parentheses of their own (pkg.(*T).M, after a '.'): the
+ * key is the last group ending the probe, never a receiver. A C++ or Rust
+ * name's "::" is no SEL: or BINARY: prefix.
+ */
+static void test_probes_on_go_and_rust_names(void **state UNUSED)
+{
+	const struct probe_spec *s, *e;
+
+	parse_ok("sync=/usr/bin/syncd", 1);
+	parse_ok("op g1 /usr/bin/syncthing:github.com/syncthing/syncthing/lib/model.(*folder).pull",
+		 2);
+	s = &f.ops[0].start;
+	assert_string_equal(s->target.binary, "/usr/bin/syncthing");
+	assert_string_equal(s->target.symbol,
+			    "github.com/syncthing/syncthing/lib/model.(*folder).pull");
+	assert_false(s->has_key);
+	parse_ok("op g2 main.(*T).Apply(arg0, arg1)->main.(*T).Done(u64(arg1), arg0) "
+		 "value=ret", 3);
+	s = &f.ops[1].start;
+	e = &f.ops[1].end;
+	assert_string_equal(s->target.symbol, "main.(*T).Apply");
+	assert_true(s->has_key && s->has_key2);
+	assert_string_equal(e->target.symbol, "main.(*T).Done");
+	assert_true(e->has_key && e->has_key2);
+	/* "sync::" is a name's, not the selector sync's */
+	parse_ok("op g3 sync::push(arg0) -> sync:sync::pushed(arg0)", 4);
+	s = &f.ops[2].start;
+	e = &f.ops[2].end;
+	assert_null(s->selector);
+	assert_null(s->target.binary);
+	assert_string_equal(s->target.symbol, "sync::push");
+	assert_string_equal(e->selector, "sync");
+	assert_string_equal(e->target.binary, "/usr/bin/syncd");
+	assert_string_equal(e->target.symbol, "sync::pushed");
+	parse_ok("op g4 sync:main.(*T).*", 5);
+	assert_string_equal(f.ops[3].start.target.glob, "main.(\\*T).*");
+	assert_false(f.ops[3].start.has_key);
+	parse_fails("op g5 main.(*T).M(arg0", "app.ops", 6, "app.ops:6: ",
+		    "bad expression 'arg0': missing ')'");
+	parse_fails("op g6 main.(*T.M", "app.ops", 7, "app.ops:7: ", "missing ')'");
+	parse_fails("op g7 (arg0)", "app.ops", 8, "app.ops:8: ", "names no target");
+	parse_fails("op g8 sync::Engine:apply", "app.ops", 9, "app.ops:9: ",
+		    "malformed target 'sync::Engine:apply'");
 }
 
 static void test_error_messages_from_the_brief(void **state UNUSED)
@@ -539,6 +585,7 @@ int main(void)
 					  reset),
 		cmocka_unit_test_teardown(test_missing_file_names_the_path, reset),
 		cmocka_unit_test_teardown(test_garbage_lines_are_rejected_without_crashing, reset),
+		cmocka_unit_test_teardown(test_probes_on_go_and_rust_names, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

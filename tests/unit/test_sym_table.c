@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for loader/elf_file and loader/elf_syms against the fixtures
+ * Unit tests for loader/elf_file and loader/sym_table against the fixtures
  * of tests/fixtures/elf.mk. Offsets are checked against an independent
  * reading of the file: where a marker function's bytes are, and what the
  * program headers say.
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "loader/elf_file.h"
-#include "loader/elf_syms.h"
+#include "loader/sym_table.h"
 #include "tests/unit/helpers.h"
 
 #define FX "build/fixtures/elf/"
@@ -72,22 +72,22 @@ static bool phdr_offset(const char *path, __u64 vaddr, __u64 *off)
 	return found;
 }
 
-static struct elf_symtab *load(const char *path)
+static struct sym_table *load(const char *path)
 {
-	struct elf_symtab *st = NULL;
-	int err = elf_symtab__load(path, &st);
+	struct sym_table *st = NULL;
+	int err = sym_table__load(&(struct sym_file){ .path = path, .shown = path }, &st);
 
 	if (err)
-		fail_msg("%s: elf_symtab__load failed: %d", path, err);
+		fail_msg("%s: sym_table__load failed: %d", path, err);
 	assert_non_null(st);
 	return st;
 }
 
 /* The only match of glob, failing the test if there is not exactly one. */
-static const struct elf_sym *one(const struct elf_symtab *st, const char *glob)
+static const struct sym *one(const struct sym_table *st, const char *glob)
 {
-	const struct elf_sym **m = NULL, *s;
-	size_t n = elf_symtab__match(st, glob, &m);
+	const struct sym **m = NULL, *s;
+	size_t n = sym_table__match(st, glob, &m);
 
 	if (n != 1)
 		fail_msg("glob '%s': expected 1 match, got %zu", glob, n);
@@ -96,20 +96,20 @@ static const struct elf_sym *one(const struct elf_symtab *st, const char *glob)
 	return s;
 }
 
-static size_t count_named(const struct elf_symtab *st, const char *name)
+static size_t count_named(const struct sym_table *st, const char *name)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < elf_symtab__count(st); i++)
-		n += !strcmp(elf_symtab__get(st, i)->name, name);
+	for (i = 0; i < sym_table__count(st); i++)
+		n += !strcmp(sym_table__get(st, i)->name, name);
 	return n;
 }
 
 static void check_marker(const char *path, const char *sym,
 			 const unsigned char *pat, size_t len)
 {
-	struct elf_symtab *st = load(path);
-	const struct elf_sym *s = one(st, sym);
+	struct sym_table *st = load(path);
+	const struct sym *s = one(st, sym);
 	__u64 expect = unique_offset_of(path, pat, len);
 
 	if (s->offset != expect)
@@ -117,7 +117,7 @@ static void check_marker(const char *path, const char *sym,
 			 sym, (unsigned long long)s->offset,
 			 (unsigned long long)expect);
 	assert_int_equal(s->size, len);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_pie_marker_offset_is_where_its_bytes_are(void **state)
@@ -145,12 +145,12 @@ static void test_stripped_marker_offset_is_where_its_bytes_are(void **state)
 
 static void check_all_offsets(const char *path)
 {
-	struct elf_symtab *st = load(path);
+	struct sym_table *st = load(path);
 	size_t i;
 
-	assert_true(elf_symtab__count(st) > 5);
-	for (i = 0; i < elf_symtab__count(st); i++) {
-		const struct elf_sym *s = elf_symtab__get(st, i);
+	assert_true(sym_table__count(st) > 5);
+	for (i = 0; i < sym_table__count(st); i++) {
+		const struct sym *s = sym_table__get(st, i);
 		__u64 off;
 
 		if (!phdr_offset(path, s->addr, &off))
@@ -161,9 +161,9 @@ static void check_all_offsets(const char *path)
 				 path, s->name, (unsigned long long)s->offset,
 				 (unsigned long long)off);
 		if (i)
-			assert_true(elf_symtab__get(st, i - 1)->addr <= s->addr);
+			assert_true(sym_table__get(st, i - 1)->addr <= s->addr);
 	}
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_every_offset_matches_program_headers(void **state)
@@ -174,15 +174,27 @@ static void test_every_offset_matches_program_headers(void **state)
 	check_all_offsets(FX "fx_stripped");
 }
 
+/* A merged symbol is shown as coming from the first source: .symtab. */
+static void test_source_is_the_first_table_that_names_it(void **state)
+{
+	struct sym_table *full = load(FX "fx_rdynamic"), *stripped = load(FX "fx_stripped");
+
+	assert_int_equal(one(full, "fx_work")->source, SYM_SRC_SYMTAB);
+	assert_int_equal(one(stripped, "fx_work")->source, SYM_SRC_DYNSYM);
+	assert_string_equal(sym_source__name(SYM_SRC_DYNSYM), "dynsym");
+	sym_table__free(full);
+	sym_table__free(stripped);
+}
+
 static void test_nopie_offset_differs_from_address(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_nopie");
-	const struct elf_sym *s = one(st, "fx_work");
+	struct sym_table *st = load(FX "fx_nopie");
+	const struct sym *s = one(st, "fx_work");
 
 	/* Non-PIE text is linked at 0x400000 and up; the offset is not. */
 	assert_true(s->addr >= 0x400000);
 	assert_true(s->offset < s->addr);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_pie_and_dso_are_et_dyn(void **state)
@@ -223,9 +235,9 @@ static void test_vaddr_outside_segments_is_enoent(void **state)
 
 static void test_versioned_function_keeps_both_versions(void **state)
 {
-	struct elf_symtab *st = load(FX "libfx.so");
-	const struct elf_sym **m = NULL, *v1, *v2;
-	size_t n = elf_symtab__match(st, "fx_ver", &m);
+	struct sym_table *st = load(FX "libfx.so");
+	const struct sym **m = NULL, *v1, *v2;
+	size_t n = sym_table__match(st, "fx_ver", &m);
 
 	assert_int_equal(n, 2);
 	v1 = one(st, "fx_ver@VER_1");
@@ -241,64 +253,64 @@ static void test_versioned_function_keeps_both_versions(void **state)
 	assert_true(m[0]->addr < m[1]->addr);
 	assert_true((m[0] == v1 && m[1] == v2) || (m[0] == v2 && m[1] == v1));
 	free(m);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_version_glob_rules(void **state)
 {
-	struct elf_symtab *st = load(FX "libfx.so");
-	const struct elf_sym **m = NULL;
+	struct sym_table *st = load(FX "libfx.so");
+	const struct sym **m = NULL;
 
 	/* A default version also answers to the single '@' spelling. */
 	assert_string_equal(one(st, "fx_ver@VER_2")->version, "VER_2");
 	/* A hidden version never answers to "@@". */
-	assert_int_equal(elf_symtab__match(st, "fx_ver@@VER_1", &m), 0);
+	assert_int_equal(sym_table__match(st, "fx_ver@@VER_1", &m), 0);
 	assert_null(m);
-	assert_int_equal(elf_symtab__match(st, "fx_ver@*", &m), 2);
+	assert_int_equal(sym_table__match(st, "fx_ver@*", &m), 2);
 	free(m);
 	/* Functions exported through the version script carry VER_1. */
 	assert_string_equal(one(st, "fx_lib_work")->version, "VER_1");
 	assert_true(one(st, "fx_lib_work")->default_version);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_stripped_binary_keeps_dynamic_functions_only(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_stripped");
-	const struct elf_sym **m = NULL;
+	struct sym_table *st = load(FX "fx_stripped");
+	const struct sym **m = NULL;
 
 	assert_true(one(st, "fx_work")->global);
 	one(st, "fx_worker_a");
 	/* fx_local was only ever in .symtab. */
-	assert_int_equal(elf_symtab__match(st, "fx_local", &m), 0);
-	elf_symtab__free(st);
+	assert_int_equal(sym_table__match(st, "fx_local", &m), 0);
+	sym_table__free(st);
 
 	st = load(FX "fx_rdynamic");
 	assert_int_equal(count_named(st, "fx_local"), 1);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_symtab_and_dynsym_copies_merge(void **state)
 {
 	/* fx_rdynamic lists fx_work in both .symtab and .dynsym. */
-	struct elf_symtab *st = load(FX "fx_rdynamic");
+	struct sym_table *st = load(FX "fx_rdynamic");
 
 	assert_int_equal(count_named(st, "fx_work"), 1);
 	assert_int_equal(count_named(st, "fx_marker"), 1);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_aliases_give_one_probe_named_fx_work(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_pie");
-	const struct elf_sym **m = NULL;
+	struct sym_table *st = load(FX "fx_pie");
+	const struct sym **m = NULL;
 	size_t n, i, at_work = 0;
-	const struct elf_sym *work = one(st, "fx_work");
+	const struct sym *work = one(st, "fx_work");
 
 	/* Both names are in the table, at one address... */
 	assert_int_equal(one(st, "fx_alias")->addr, work->addr);
 	/* ...but a glob over both yields one probe, the shorter name. */
-	n = elf_symtab__match(st, "fx_*", &m);
+	n = sym_table__match(st, "fx_*", &m);
 	for (i = 0; i < n; i++) {
 		if (m[i]->addr == work->addr) {
 			at_work++;
@@ -309,38 +321,38 @@ static void test_aliases_give_one_probe_named_fx_work(void **state)
 	}
 	assert_int_equal(at_work, 1);
 	free(m);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_alias_choice_prefers_global_then_no_underscore(void **state)
 {
 	/* fx_target (global), _fx_t (global, '_'), fx_t (local, shortest). */
-	struct elf_symtab *st = load(FX "fx_pie");
+	struct sym_table *st = load(FX "fx_pie");
 
 	assert_string_equal(one(st, "*fx_t*")->name, "fx_target");
 	/* Between the local and the underscored global, the global wins. */
 	assert_string_equal(one(st, "*fx_t")->name, "_fx_t");
 	assert_false(one(st, "fx_t")->global);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_ifunc_is_flagged(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_nopie");
+	struct sym_table *st = load(FX "fx_nopie");
 
 	assert_true(one(st, "fx_ifunc")->ifunc);
 	assert_false(one(st, "fx_work")->ifunc);
-	elf_symtab__free(st);
+	sym_table__free(st);
 	st = load(FX "fx_pie");
 	assert_true(one(st, "fx_ifunc")->ifunc);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_glob_matches_several_sorted_by_address(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_pie");
-	const struct elf_sym **m = NULL;
-	size_t n = elf_symtab__match(st, "fx_worker_?", &m);
+	struct sym_table *st = load(FX "fx_pie");
+	const struct sym **m = NULL;
+	size_t n = sym_table__match(st, "fx_worker_?", &m);
 
 	assert_int_equal(n, 2);
 	assert_true(m[0]->addr < m[1]->addr);
@@ -349,41 +361,41 @@ static void test_glob_matches_several_sorted_by_address(void **state)
 	assert_true(!strcmp(m[0]->name, "fx_worker_b") ||
 		    !strcmp(m[1]->name, "fx_worker_b"));
 	free(m);
-	elf_symtab__free(st);
+	sym_table__free(st);
 }
 
 static void test_glob_without_match_gives_zero_and_null(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_pie");
-	const struct elf_sym **m = (const struct elf_sym **)&m;
+	struct sym_table *st = load(FX "fx_pie");
+	const struct sym **m = (const struct sym **)&m;
 
-	assert_int_equal(elf_symtab__match(st, "no_such_fn*", &m), 0);
+	assert_int_equal(sym_table__match(st, "no_such_fn*", &m), 0);
 	assert_null(m);
 	/* Undefined imports (printf-like libc calls) are not functions here. */
-	assert_int_equal(elf_symtab__match(st, "__libc_start_main*", &m), 0);
-	elf_symtab__free(st);
+	assert_int_equal(sym_table__match(st, "__libc_start_main*", &m), 0);
+	sym_table__free(st);
 }
 
 static void test_suggest_finds_close_name(void **state)
 {
-	struct elf_symtab *st = load(FX "fx_pie");
+	struct sym_table *st = load(FX "fx_pie");
 
-	assert_string_equal(elf_symtab__suggest(st, "fx_worrk"), "fx_work");
-	assert_string_equal(elf_symtab__suggest(st, "FX_WORK"), "fx_work");
-	assert_string_equal(elf_symtab__suggest(st, "fx_workr_a"),
+	assert_string_equal(sym_table__suggest(st, "fx_worrk"), "fx_work");
+	assert_string_equal(sym_table__suggest(st, "FX_WORK"), "fx_work");
+	assert_string_equal(sym_table__suggest(st, "fx_workr_a"),
 			    "fx_worker_a");
-	assert_null(elf_symtab__suggest(st, "zzzzzzzzzzzz"));
-	assert_null(elf_symtab__suggest(st, ""));
-	elf_symtab__free(st);
+	assert_null(sym_table__suggest(st, "zzzzzzzzzzzz"));
+	assert_null(sym_table__suggest(st, ""));
+	sym_table__free(st);
 }
 
 static void expect_load_error(const char *path, int expect)
 {
-	struct elf_symtab *st = (struct elf_symtab *)&st;
-	int err = elf_symtab__load(path, &st);
+	struct sym_table *st = (struct sym_table *)&st;
+	int err = sym_table__load(&(struct sym_file){ .path = path, .shown = path }, &st);
 
 	if (err != expect)
-		fail_msg("%s: elf_symtab__load returned %d, expected %d", path,
+		fail_msg("%s: sym_table__load returned %d, expected %d", path,
 			 err, expect);
 	assert_null(st);
 }
@@ -417,7 +429,7 @@ static void write_tmp(char *path, const unsigned char *buf, size_t len)
 {
 	int fd;
 
-	strcpy(path, "/tmp/test_elf_syms.XXXXXX");
+	strcpy(path, "/tmp/test_sym_table.XXXXXX");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, buf, len), (ssize_t)len);
@@ -432,11 +444,11 @@ static void test_truncation_at_any_length_is_an_error(void **state)
 
 	/* Every cut in the headers, then a spread over the rest. */
 	for (cut = 0; cut < size; cut += cut < 256 ? 1 : 97) {
-		struct elf_symtab *st = NULL;
+		struct sym_table *st = NULL;
 		int err;
 
 		write_tmp(path, buf, cut);
-		err = elf_symtab__load(path, &st);
+		err = sym_table__load(&(struct sym_file){ .path = path, .shown = path }, &st);
 		unlink(path);
 		if (err != -ENOEXEC)
 			fail_msg("fx_pie cut to %zu bytes: load returned %d, expected %d",
@@ -456,7 +468,7 @@ static void test_byte_flips_never_crash(void **state)
 
 	assert_non_null(copy);
 	for (i = 0; i < 300; i++) {
-		struct elf_symtab *st = NULL;
+		struct sym_table *st = NULL;
 		size_t k;
 
 		memcpy(copy, buf, size);
@@ -464,12 +476,12 @@ static void test_byte_flips_never_crash(void **state)
 			copy[rand_r(&seed) % size] = (unsigned char)rand_r(&seed);
 		write_tmp(path, copy, size);
 		/* Any result will do, as long as a success is a usable table. */
-		if (!elf_symtab__load(path, &st)) {
-			const struct elf_sym **m = NULL;
+		if (!sym_table__load(&(struct sym_file){ .path = path, .shown = path }, &st)) {
+			const struct sym **m = NULL;
 
-			elf_symtab__match(st, "*", &m);
+			sym_table__match(st, "*", &m);
 			free(m);
-			elf_symtab__free(st);
+			sym_table__free(st);
 		}
 		unlink(path);
 	}
@@ -485,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_shared_lib_marker_offset_is_where_its_bytes_are),
 		cmocka_unit_test(test_stripped_marker_offset_is_where_its_bytes_are),
 		cmocka_unit_test(test_every_offset_matches_program_headers),
+		cmocka_unit_test(test_source_is_the_first_table_that_names_it),
 		cmocka_unit_test(test_nopie_offset_differs_from_address),
 		cmocka_unit_test(test_pie_and_dso_are_et_dyn),
 		cmocka_unit_test(test_vaddr_outside_segments_is_enoent),

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The symbol table: what the sources (sym_source.h) add, sorted by
+ * address and deduplicated, and answers to globs and "did you mean"
+ * against it; see sym_table.h.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "loader/elf_file.h"
+#include "loader/edit_distance.h"
+#include "loader/sym_source.h"
+#include "loader/sym_table.h"
+
+#define SUGGEST_MAX_LEN	4096
+#define MAX_SEGMENTS	64	/* loadable segments kept for raw targets; real files have 2-6 */
+
+/* A loaded segment with file bytes: what turns an address into a file offset. */
+struct segment {
+	__u64 vaddr, filesz, offset;
+};
+
+struct sym_table {
+	struct sym *syms;
+	size_t nr;
+	struct segment segs[MAX_SEGMENTS];
+	size_t nr_segs;
+	enum sym_source skipped;	/* a source that failed, or SYM_SRC_NR */
+	int skipped_err;
+	void **blocks;		/* what names point into */
+	size_t nr_blocks;
+};
+
+/*
+ * A symbol while loading, kept small (node has ~180k of them, and page
+ * faults were a large part of the load): name points into a kept block
+ * and is name_len long (a .symtab name "f@@V" is cut at the '@', where a
+ * NUL is written once the table is built).
+ */
+struct raw_sym {
+	__u64 addr;
+	__u64 size;
+	__u64 hash;		/* of the name: stands in for it when sorting */
+	char *name;
+	const char *version;
+	__u32 name_len;
+	__u8 source;
+	__u8 default_version:1, ifunc:1, global:1;
+};
+
+struct sym_builder {
+	const struct sym_file *file;
+	const struct elf_file *code;	/* the probed file: offsets are its */
+	struct sym_table *st;		/* being built; owns the blocks */
+	struct raw_sym *raw;
+	size_t nr_raw, cap_raw;
+	size_t kept_bytes;		/* of the blocks */
+	size_t str_used;		/* bytes of names added: see sym_builder__add() */
+};
+
+const struct sym_file *sym_builder__file(const struct sym_builder *b)
+{
+	return b->file;
+}
+
+const struct elf_file *sym_builder__code(const struct sym_builder *b)
+{
+	return b->code;
+}
+
+int sym_builder__keep(struct sym_builder *b, void *block, size_t len)
+{
+	struct sym_table *st = b->st;
+	void **p = realloc(st->blocks, (st->nr_blocks + 1) * sizeof(*p));
+
+	if (!p) {
+		free(block);
+		return -ENOMEM;
+	}
+	st->blocks = p;
+	st->blocks[st->nr_blocks++] = block;
+	b->kept_bytes += len;
+	return 0;
+}
+
+int sym_builder__reserve(struct sym_builder *b, size_t n)
+{
+	struct raw_sym *p;
+	size_t cap;
+
+	if (b->cap_raw - b->nr_raw >= n)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*p) - b->nr_raw)
+		return -ENOMEM;
+	cap = b->nr_raw + n;
+	p = realloc(b->raw, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	b->raw = p;
+	b->cap_raw = cap;
+	return 0;
+}
+
+/* A word-at-a-time hash: byte-wise FNV of node's ~10 MB of names was slow. */
+static __u64 hash_bytes(const char *s, size_t len)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ len, w;
+
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+int sym_builder__add(struct sym_builder *b, const struct sym_draft *d)
+{
+	struct raw_sym *r;
+	__u64 off;
+
+	if (b->nr_raw == b->cap_raw)
+		return -ENOSPC;
+	if (!d->name_len || d->name_len > UINT32_MAX)
+		return 0;	/* nothing to call it by */
+	if (elf_file__vaddr_to_offset(b->code, d->addr, &off))
+		return 0;	/* not in the file: nothing to probe */
+	/*
+	 * Bytes of names and versions the load may scan, hash and compare.
+	 * Names can share one long string, so without a bound a small hostile
+	 * file costs quadratic time; real files stay far below (node: about
+	 * 1x its tables).
+	 */
+	b->str_used += d->name_len + (d->version ? strlen(d->version) : 0);
+	if (b->str_used / 4 > b->kept_bytes + (4 << 20))
+		return -ENOEXEC;
+	r = &b->raw[b->nr_raw++];
+	*r = (struct raw_sym){
+		.addr = d->addr,
+		.size = d->size,
+		.hash = hash_bytes(d->name, d->name_len),
+		.name = d->name,
+		.version = d->version,
+		.name_len = (__u32)d->name_len,
+		.source = (__u8)d->source,
+		.default_version = d->default_version,
+		.ifunc = d->ifunc,
+		.global = d->global,
+	};
+	return 0;
+}
+
+/* "No version" sorts last, so it folds into a versioned copy. */
+static int cmp_version(const char *a, const char *b)
+{
+	if (a == b)
+		return 0;
+	if (!a || !b)
+		return !a - !b;
+	return strcmp(a, b);
+}
+
+/*
+ * By address, name hash, then version. Names are not compared: memcmp of
+ * cold names was most of the sort on node. Equal names end up adjacent
+ * unless two names at one address collide, which leaves a harmless
+ * duplicate (matching keeps one symbol per address anyway).
+ */
+static int cmp_raw(const void *pa, const void *pb)
+{
+	const struct raw_sym *a = pa, *b = pb;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	return cmp_version(a->version, b->version);
+}
+
+static bool same_name(const struct raw_sym *a, const struct raw_sym *b)
+{
+	return a->hash == b->hash && a->name_len == b->name_len &&
+	       !memcmp(a->name, b->name, a->name_len);
+}
+
+/*
+ * Build the table from the sorted symbols. .symtab and .dynsym list most
+ * functions twice: equal address and name merge. An unversioned copy folds
+ * into a versioned one (the .symtab of an executable has no versions), but
+ * two versions of one name both stay. A merged symbol keeps the source
+ * that came first (see sym_table__load()).
+ */
+static int build_table(struct sym_builder *b, struct sym_table *st)
+{
+	const struct raw_sym *k = NULL;
+	struct sym *s = NULL;
+	size_t i, n = 0;
+
+	st->syms = malloc((b->nr_raw ? b->nr_raw : 1) * sizeof(*st->syms));
+	if (!st->syms)
+		return -ENOMEM;
+	for (i = 0; i < b->nr_raw; i++) {
+		const struct raw_sym *r = &b->raw[i];
+
+		if (k && k->addr == r->addr && same_name(k, r) &&
+		    (!r->version || !cmp_version(k->version, r->version))) {
+			s->global |= r->global;
+			s->ifunc |= r->ifunc;
+			if (r->size > s->size)
+				s->size = r->size;
+			if (r->source < s->source)
+				s->source = r->source;
+			continue;
+		}
+		k = r;
+		s = &st->syms[n++];
+		*s = (struct sym){
+			.name = r->name,
+			.version = r->version,
+			.default_version = r->default_version,
+			.addr = r->addr,
+			.size = r->size,
+			.ifunc = r->ifunc,
+			.global = r->global,
+			.source = r->source,
+		};
+		/* Checked when added: the address is in a PT_LOAD segment. */
+		elf_file__vaddr_to_offset(b->code, r->addr, &s->offset);
+	}
+	/*
+	 * Cut "f@@V" names only now: comparing stayed within name_len, and a
+	 * string shared by several symbols must read the same for all of them.
+	 */
+	for (i = 0; i < b->nr_raw; i++)
+		b->raw[i].name[b->raw[i].name_len] = '\0';
+	st->nr = n;
+	return 0;
+}
+
+/* A source other than the file's own tables failed: the rest still count. */
+static void skip_source(struct sym_builder *b, enum sym_source src, int err)
+{
+	if (b->st->skipped == SYM_SRC_NR) {
+		b->st->skipped = src;
+		b->st->skipped_err = err;
+	}
+}
+
+/*
+ * The sources in the order that decides which one a symbol named by
+ * several is shown as coming from: the file's own tables first.
+ */
+static int load_sources(struct sym_builder *b)
+{
+	bool has_symtab;
+	int err = sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
+
+	if (err)
+		return err;
+	/* Go: every function, stripped or not (names as Go writes them, e.g. F[...]) */
+	err = sym_source__go(b);
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		skip_source(b, SYM_SRC_GOPCLNTAB, err);
+	return 0;
+}
+
+/* The executable segments of ef, for sym_table__offset_of(). */
+static void keep_segments(struct sym_table *st, const struct elf_file *ef)
+{
+	Elf *elf = elf_file__elf(ef);
+	size_t i, n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (i = 0; i < n && st->nr_segs < MAX_SEGMENTS; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || !ph.p_filesz)
+			continue;
+		st->segs[st->nr_segs++] = (struct segment){
+			.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
+		};
+	}
+}
+
+int sym_table__load(const struct sym_file *f, struct sym_table **out)
+{
+	struct sym_builder b = { .file = f };
+	struct elf_file *ef = NULL;
+	struct sym_table *st;
+	int err;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->skipped = SYM_SRC_NR;
+	b.st = st;
+	err = elf_file__open(f->path, &ef);
+	if (err)
+		goto cleanup;
+	b.code = ef;
+	keep_segments(st, ef);
+	err = load_sources(&b);
+	if (err)
+		goto cleanup;
+	if (b.nr_raw)	/* b.raw is NULL without symbols */
+		qsort(b.raw, b.nr_raw, sizeof(*b.raw), cmp_raw);
+	err = build_table(&b, st);
+	if (err)
+		goto cleanup;
+	*out = st;
+	st = NULL;
+
+cleanup:
+	sym_table__free(st);
+	free(b.raw);
+	elf_file__close(ef);
+	return err;
+}
+
+size_t sym_table__count(const struct sym_table *st)
+{
+	return st ? st->nr : 0;
+}
+
+const struct sym *sym_table__get(const struct sym_table *st, size_t i)
+{
+	return st && i < st->nr ? &st->syms[i] : NULL;
+}
+
+/* Which of two symbols at one address names it best (see the header). */
+static bool better_name(const struct sym *a, const struct sym *b)
+{
+	size_t la, lb;
+
+	if (a->global != b->global)
+		return a->global;
+	if ((a->name[0] == '_') != (b->name[0] == '_'))
+		return b->name[0] == '_';
+	la = strlen(a->name);
+	lb = strlen(b->name);
+	if (la != lb)
+		return la < lb;
+	return strcmp(a->name, b->name) < 0;
+}
+
+static bool versioned_match(const struct sym *s, const char *glob,
+			    char **buf, size_t *cap)
+{
+	size_t need;
+
+	if (!s->version)
+		return !fnmatch(glob, s->name, 0);
+	need = strlen(s->name) + strlen(s->version) + 3;
+	if (need > *cap) {
+		free(*buf);
+		*cap = 0;
+		*buf = malloc(need);
+		if (!*buf)
+			return false;
+		*cap = need;
+	}
+	snprintf(*buf, *cap, "%s@%s", s->name, s->version);
+	if (!fnmatch(glob, *buf, 0))
+		return true;
+	if (!s->default_version)
+		return false;
+	snprintf(*buf, *cap, "%s@@%s", s->name, s->version);
+	return !fnmatch(glob, *buf, 0);
+}
+
+size_t sym_table__match(const struct sym_table *st, const char *glob,
+			 const struct sym ***out)
+{
+	const struct sym **res;
+	bool with_version;
+	size_t i, n = 0, buf_cap = 0;
+	char *buf = NULL;
+
+	*out = NULL;
+	if (!st || !glob || !st->nr)
+		return 0;
+	/* Big, but pages past the matches are never touched. */
+	res = malloc(st->nr * sizeof(*res));
+	if (!res)
+		return 0;
+	with_version = strchr(glob, '@');
+	/* The table is sorted by address, so aliases are neighbours. */
+	for (i = 0; i < st->nr; i++) {
+		const struct sym *s = &st->syms[i];
+		bool hit;
+
+		hit = with_version ? versioned_match(s, glob, &buf, &buf_cap) :
+				     !fnmatch(glob, s->name, 0);
+		if (!hit)
+			continue;
+		if (n && res[n - 1]->addr == s->addr) {
+			if (better_name(s, res[n - 1]))
+				res[n - 1] = s;
+			continue;
+		}
+		res[n++] = s;
+	}
+	free(buf);
+	if (!n) {
+		free(res);
+		return 0;
+	}
+	*out = realloc(res, n * sizeof(*res)) ?: res;
+	return n;
+}
+
+const char *sym_table__suggest(const struct sym_table *st, const char *name)
+{
+	const struct sym *best = NULL;
+	size_t la, limit, best_d, i, *row;
+
+	if (!st || !name)
+		return NULL;
+	la = strlen(name);
+	limit = la / 3 > 2 ? la / 3 : 2;
+	best_d = limit + 1;
+	row = la && la <= SUGGEST_MAX_LEN ? malloc((la + 1) * sizeof(*row)) : NULL;
+	if (!row)
+		return NULL;
+	for (i = 0; i < st->nr; i++) {
+		const struct sym *s = &st->syms[i];
+		size_t lb = strlen(s->name), bound, d;
+
+		/* Ties still count (better_name), so search up to best_d. */
+		bound = best_d < limit ? best_d : limit;
+		/* Lengths alone bound the distance from below. */
+		if ((lb > la ? lb - la : la - lb) > bound)
+			continue;
+		d = edit_distance_bounded(name, la, s->name, bound, row);
+		if (d <= bound &&
+		    (d < best_d || (d == best_d && better_name(s, best)))) {
+			best = s;
+			best_d = d;
+		}
+	}
+	free(row);
+	return best ? best->name : NULL;
+}
+
+int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_segs; i++) {
+		const struct segment *g = &st->segs[i];
+
+		if (vaddr >= g->vaddr && vaddr - g->vaddr < g->filesz) {
+			*offset = g->offset + (vaddr - g->vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr)
+{
+	const struct sym *best = NULL;
+	size_t lo = 0, hi = st->nr, i;
+
+	/* the first symbol past vaddr; those before it that hold vaddr are neighbours */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i-- > 0 && (!best || st->syms[i].addr == best->addr);) {
+		const struct sym *s = &st->syms[i];
+
+		if (vaddr - s->addr >= s->size)
+			continue;
+		if (!best || s->addr > best->addr || better_name(s, best))
+			best = s;
+	}
+	return best;
+}
+
+static const char *const source_names[SYM_SRC_NR] = {
+	[SYM_SRC_SYMTAB] = "symtab",
+	[SYM_SRC_DYNSYM] = "dynsym",
+	[SYM_SRC_GOPCLNTAB] = "gopclntab",
+};
+
+enum sym_source sym_table__skipped(const struct sym_table *st, int *err)
+{
+	*err = st->skipped_err;
+	return st->skipped;
+}
+
+const char *sym_source__name(enum sym_source src)
+{
+	return src < SYM_SRC_NR && source_names[src] ? source_names[src] : "?";
+}
+
+void sym_table__free(struct sym_table *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->nr_blocks; i++)
+		free(st->blocks[i]);
+	free(st->blocks);
+	free(st->syms);
+	free(st);
+}

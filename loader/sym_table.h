@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The functions of one file, from every source that names them, in one
+ * sorted, deduplicated table: what turns "func*" on the command line into
+ * uprobe offsets, for `list`, the resolver and `watch` alike. The sources
+ * (loader/sym_source.h) are the file's own .symtab and .dynsym, then, for
+ * what a stripped file lacks, its separate debug file, its MiniDebugInfo
+ * and Go's .gopclntab.
+ */
+#ifndef SYNCTRACE_SYM_TABLE_H
+#define SYNCTRACE_SYM_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+/* Where a symbol was found, for `list -v`; the first source that names it. */
+enum sym_source {
+	SYM_SRC_SYMTAB,		/* the file's .symtab */
+	SYM_SRC_DYNSYM,		/* the file's .dynsym */
+	SYM_SRC_GOPCLNTAB,	/* Go's function table (go_pclntab.h) */
+	SYM_SRC_NR,
+};
+
+struct sym {
+	const char *name;	/* base name, without any @version */
+	const char *version;	/* e.g. "GLIBC_2.2.5", or NULL */
+	bool default_version;	/* "@@" (default) vs "@" (hidden) */
+	__u64 addr;		/* st_value */
+	__u64 size;		/* st_size */
+	__u64 offset;		/* file offset of addr: what a uprobe needs */
+	bool ifunc;		/* STT_GNU_IFUNC: probing it probes the resolver */
+	bool global;		/* STB_GLOBAL or STB_WEAK */
+	enum sym_source source;
+};
+
+/* The file whose functions are wanted. */
+struct sym_file {
+	const char *path;	/* as we open it: with a pid, /proc/self/fd/N (proc_files.h) */
+	const char *shown;	/* as the process names it */
+	pid_t pid;		/* > 0: the file is that process's */
+};
+
+struct sym_table;
+
+/*
+ * Load the defined functions of f. Strings are copied: the table does not
+ * keep any file open or mapped. Returns 0 or the -errno of
+ * elf_file__open() for the file itself, -ENOEXEC for a corrupt symbol or
+ * version table, -ENOMEM. A source other than the file's own tables that
+ * fails is skipped (the file's own symbols still count) and told by
+ * sym_table__skipped().
+ */
+int sym_table__load(const struct sym_file *f, struct sym_table **out);
+
+/* The first source that failed and was skipped, with its -errno in *err; SYM_SRC_NR if none. */
+enum sym_source sym_table__skipped(const struct sym_table *st, int *err);
+size_t sym_table__count(const struct sym_table *st);
+/* Symbols are sorted by address; NULL if i is out of range. */
+const struct sym *sym_table__get(const struct sym_table *st, size_t i);
+
+/*
+ * Symbols whose name matches glob (fnmatch(3), no flags). If the glob
+ * contains '@', match "name@version" (and "name@@version" for default
+ * versions) instead of the base name. At most one result per address: a
+ * global name first, then one without a leading '_', then the shorter.
+ * Results are sorted by address. Returns the number of matches; *out is a
+ * malloc'ed array the caller frees (NULL when there are none, or on
+ * allocation failure, which also returns 0).
+ */
+size_t sym_table__match(const struct sym_table *st, const char *glob,
+			const struct sym ***out);
+
+/*
+ * The function name closest to name (case-insensitive edit distance), for
+ * "did you mean X?"; NULL if none is within max(2, strlen(name) / 3).
+ */
+const char *sym_table__suggest(const struct sym_table *st, const char *name);
+
+/*
+ * The file offset of vaddr, an address of the file's code (its loaded
+ * segments, kept from the load): 0 or -ENOENT. For raw targets.
+ */
+int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset);
+
+/* The function whose [addr, addr + size) holds vaddr (the best name at its address), or NULL. */
+const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr);
+
+/* "symtab", "dynsym", ...: for `list -v`. */
+const char *sym_source__name(enum sym_source src);
+
+void sym_table__free(struct sym_table *st);
+
+#endif /* SYNCTRACE_SYM_TABLE_H */
