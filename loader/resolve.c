@@ -281,7 +281,7 @@ static int no_symbol(const struct file_tables *f, const char *sym, char *err,
 }
 
 /* One line for all IFUNCs a target matched: a glob over libc matches ~100. */
-static void warn_ifuncs(const struct sym **m, size_t n)
+static void warn_ifuncs(const struct sym_table *syms, const struct sym **m, size_t n)
 {
 	size_t i, nr = 0;
 	const char *first = NULL;
@@ -289,7 +289,7 @@ static void warn_ifuncs(const struct sym **m, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!m[i]->ifunc)
 			continue;
-		first = first ? first : m[i]->name;
+		first = first ? first : sym_table__shown(syms, m[i]);
 		nr++;
 	}
 	if (nr == 1)
@@ -313,9 +313,10 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 	n = sym_table__match(syms, t->symbol, &m);
 	if (!n)
 		return no_symbol(f, t->symbol, err, errlen);
-	warn_ifuncs(m, n);
+	warn_ifuncs(syms, m, n);
 	for (i = 0; i < n && !rc; i++) {
-		rc = add_point(plan, m[i]->name, f->shown, false);
+		/* a C++ or Rust function's row is its demangled name */
+		rc = add_point(plan, sym_table__shown(syms, m[i]), f->shown, false);
 		if (!rc)
 			rc = add_site(plan, f, m[i]->offset, m[i]->addr, 0, plan->nr_points - 1);
 	}
