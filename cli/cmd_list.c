@@ -16,6 +16,7 @@
 #include "loader/proc_lookup.h"
 #include "loader/resolve.h"
 #include "loader/sym_table.h"
+#include "loader/target_spec.h"
 #include "loader/usdt_notes.h"
 
 /* One USDT probe: every site of a provider:name. */
@@ -70,12 +71,20 @@ static bool usdt_matches(const struct usdt_probe *p, const char *pattern)
 	return !fnmatch(pattern, name, 0);
 }
 
-/* The functions pattern names, as the resolver reads it (demangled names too). */
+/*
+ * The functions pattern names, as a target's symbol reads (target_spec__glob():
+ * Go's "(*" is literal) and as the resolver matches it (demangled names too).
+ */
 static int select_functions(struct listing *l, const char *pattern, bool mangled)
 {
+	char *glob = pattern ? target_spec__glob(pattern) : NULL;
 	const struct sym **m = NULL;
-	size_t i, n = sym_table__list(l->st, pattern, &m);
+	size_t i, n;
 
+	if (pattern && !glob)
+		return -ENOMEM;
+	n = sym_table__list(l->st, glob, &m);
+	free(glob);
 	l->funcs = calloc(n ? n : 1, sizeof(*l->funcs));
 	if (!l->funcs) {
 		free(m);

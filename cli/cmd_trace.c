@@ -140,6 +140,10 @@ static int check_returns(const struct env *env, const struct trace_plan *plan)
 
 	if (env->cmd != CMD_LAT)
 		return 0;
+	if (trace_plan__check_entries(plan, msg, sizeof(msg))) {
+		report_error("lat on %s; use count", msg);
+		return -EINVAL;
+	}
 	rc = lang_runtime__check_returns(NULL, plan, msg, sizeof(msg));
 	if (rc == -EINVAL)
 		report_error("lat on %s; use count, or a watch op that needs no return (count, "

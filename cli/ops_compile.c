@@ -288,6 +288,9 @@ static int add_side(struct ops_program *p, struct resolver *r, struct runtime_ca
 	int rc;
 
 	rc = resolver__add(r, &s->probe->target, plan, msg, sizeof(msg));
+	if (!rc && (s->cookie & OP_COOKIE_AT_RETURN) &&
+	    trace_plan__check_entries(plan, msg, sizeof(msg)))
+		return fail(s, err, errlen, "%s; make the op need no return (no ret, no @ret)", msg);
 	/* a side that waits for the return must not put a return probe where it crashes */
 	if (!rc && (s->cookie & OP_COOKIE_AT_RETURN) &&
 	    (rc = lang_runtime__check_returns(rt, plan, msg, sizeof(msg))) == -EINVAL)

@@ -21,6 +21,7 @@ struct file_tables {
 	struct usdt_probe *usdt;
 	size_t nr_usdt;
 	bool usdt_loaded;
+	bool warned;		/* of a symbol source it could not read */
 };
 
 struct resolver {
@@ -204,6 +205,7 @@ static int add_point(struct trace_plan *plan, const char *op,
 	p->op = strdup(op);
 	p->target = malloc(len);
 	p->usdt = usdt;
+	p->mid_function = false;
 	if (!p->op || !p->target) {
 		free(p->op);
 		free(p->target);
@@ -263,12 +265,13 @@ static int set_usdt_args(struct trace_plan *plan, const struct usdt_probe *p)
 	return 0;
 }
 
-static int no_symbol(const struct file_tables *f, const char *sym, char *err,
+static int no_symbol(const struct file_tables *f, const struct target_spec *t, char *err,
 		     size_t errlen)
 {
-	const char *hint = is_glob(sym) ? NULL : sym_table__suggest(f->syms, sym);
+	const char *sym = t->symbol;
+	const char *hint = is_glob(t->glob) ? NULL : sym_table__suggest(f->syms, sym);
 
-	if (is_glob(sym))
+	if (is_glob(t->glob))
 		snprintf(err, errlen, "%s: no function matches '%s'",
 			 base_name(f->shown), sym);
 	else if (hint)
@@ -300,6 +303,96 @@ static void warn_ifuncs(const struct sym_table *syms, const struct sym **m, size
 			nr, first);
 }
 
+/* The last point added: a raw target past a function's entry. */
+static void mark_mid_function(struct trace_plan *plan)
+{
+	plan->points[plan->nr_points - 1].mid_function = true;
+}
+
+/*
+ * BINARY:0xADDR: where the user says, in a loaded segment. Nothing tells
+ * it is the first byte of an instruction: a probe elsewhere corrupts the
+ * code it patches. Hence the warning, which names the function it is in.
+ */
+static int add_raw(struct file_tables *f, const struct sym_table *syms,
+		   const struct target_spec *t, struct trace_plan *plan, char *err,
+		   size_t errlen)
+{
+	const struct sym *in = sym_table__containing(syms, t->raw_addr);
+	__u64 off;
+	int rc;
+
+	if (sym_table__offset_of(syms, t->raw_addr, &off)) {
+		snprintf(err, errlen, "%s: 0x%llx is not in its code (no executable segment holds it)",
+			 base_name(f->shown), (unsigned long long)t->raw_addr);
+		return -ENOENT;
+	}
+	if (in && in->addr == t->raw_addr)
+		fprintf(stderr, "synctrace: warning: %s is %s's entry: you vouch for the address\n",
+			t->text, sym_table__shown(syms, in));
+	else if (in)
+		fprintf(stderr, "synctrace: warning: %s is %s+0x%llx: you vouch that an instruction starts there\n",
+			t->text, sym_table__shown(syms, in),
+			(unsigned long long)(t->raw_addr - in->addr));
+	else
+		fprintf(stderr, "synctrace: warning: %s is in no known function: you vouch that an instruction starts there\n",
+			t->text);
+	rc = add_point(plan, t->symbol, f->shown, false);
+	if (!rc && !(in && in->addr == t->raw_addr))
+		mark_mid_function(plan);
+	if (!rc)
+		rc = add_site(plan, f, off, t->raw_addr, 0, plan->nr_points - 1);
+	return rc;
+}
+
+/* SYMBOL+OFF: one function, OFF bytes past its entry and inside it. */
+static int add_sym_offset(struct file_tables *f, const struct sym **m, size_t n,
+			  const struct target_spec *t, struct trace_plan *plan, char *err,
+			  size_t errlen)
+{
+	const struct sym *s = m[0];
+	const char *name = sym_table__shown(f->syms, s);
+	char *op;
+	int rc;
+
+	if (n > 1) {
+		snprintf(err, errlen, "%s: '%s' names %zu functions; SYMBOL+OFF needs one",
+			 base_name(f->shown), t->symbol, n);
+		return -EINVAL;
+	}
+	if (t->sym_offset >= s->size) {
+		snprintf(err, errlen, "%s: +0x%llx is past the end of %s (%llu bytes)",
+			 base_name(f->shown), (unsigned long long)t->sym_offset, name,
+			 (unsigned long long)s->size);
+		return -EINVAL;
+	}
+	fprintf(stderr, "synctrace: warning: %s: you vouch that an instruction starts there\n",
+		t->text);
+	if (asprintf(&op, "%s+0x%llx", name, (unsigned long long)t->sym_offset) < 0)
+		return -ENOMEM;
+	rc = add_point(plan, op, f->shown, false);
+	free(op);
+	if (!rc)
+		mark_mid_function(plan);
+	if (!rc)
+		rc = add_site(plan, f, s->offset + t->sym_offset, s->addr + t->sym_offset, 0,
+			      plan->nr_points - 1);
+	return rc;
+}
+
+/* A source that could not be read is said, once per file; its other symbols still count. */
+static void warn_skipped(struct file_tables *f, const struct sym_table *syms)
+{
+	int err;
+	enum sym_source src = sym_table__skipped(syms, &err);
+
+	if (src == SYM_SRC_NR || f->warned)
+		return;
+	f->warned = true;
+	fprintf(stderr, "synctrace: warning: %s: its %s cannot be read (%s): ignored\n", f->shown,
+		sym_source__name(src), err == -ENOEXEC ? "corrupt" : strerror(-err));
+}
+
 static int add_functions(struct file_tables *f, pid_t pid, const struct target_spec *t,
 			 struct trace_plan *plan, char *err, size_t errlen)
 {
@@ -310,9 +403,17 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 
 	if (rc)
 		return rc;
-	n = sym_table__match(syms, t->symbol, &m);
+	warn_skipped(f, syms);
+	if (t->raw)
+		return add_raw(f, syms, t, plan, err, errlen);
+	n = sym_table__match(syms, t->glob, &m);
 	if (!n)
-		return no_symbol(f, t->symbol, err, errlen);
+		return no_symbol(f, t, err, errlen);
+	if (t->sym_offset) {
+		rc = add_sym_offset(f, m, n, t, plan, err, errlen);
+		free(m);
+		return rc;
+	}
 	warn_ifuncs(syms, m, n);
 	for (i = 0; i < n && !rc; i++) {
 		/* a C++ or Rust function's row is its demangled name */
@@ -425,7 +526,7 @@ static int add_from_libraries(struct resolver *r, const struct target_spec *t,
 
 	for (i = 0; !rc && !f && i < po.n; i++)
 		if (!po.o[i].is_main && po.o[i].exec)
-			f = library_with(r, &po, &po.o[i], t->symbol);
+			f = library_with(r, &po, &po.o[i], t->glob);
 	proc_maps__free(&po);
 	if (rc) {
 		proc_lookup__strerror(r->pid, NULL, rc, err, errlen);
@@ -453,6 +554,20 @@ int resolver__add(struct resolver *r, const struct target_spec *t,
 	if (rc == -ENOENT && !t->binary && r->pid > 0)
 		rc = add_from_libraries(r, t, plan, err, errlen);
 	return rc;
+}
+
+int trace_plan__check_entries(const struct trace_plan *plan, char *msg, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < plan->nr_points; i++) {
+		if (plan->points[i].mid_function) {
+			snprintf(msg, len, "%s is not a function's entry: nothing there returns",
+				 plan->points[i].target);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int cmp_site(const void *a, const void *b)

@@ -17,6 +17,9 @@ struct trace_point {
 	char *op;	/* "relay_push", or "provider:name" for USDT */
 	char *target;	/* "/usr/bin/relayd:relay_push", the path as the process sees it */
 	bool usdt;
+	/* A raw target past a function's entry (BIN:0xADDR, SYM+OFF): no return
+	 * probe can go there, its stack holds no return address on top. */
+	bool mid_function;
 };
 
 struct trace_plan {
@@ -77,6 +80,13 @@ int file_tables__syms(struct file_tables *f, pid_t pid, const struct sym_table *
 		      char *err, size_t errlen);
 int file_tables__usdt(struct file_tables *f, const struct usdt_probe **out, size_t *n,
 		      char *err, size_t errlen);
+
+/*
+ * -EINVAL with "TARGET is not a function's entry" in msg if a point of
+ * plan is mid-function (lat and ops that wait for a return cannot time
+ * it); 0 otherwise.
+ */
+int trace_plan__check_entries(const struct trace_plan *plan, char *msg, size_t len);
 
 /* Sort the sites for attaching; drop points left without sites. */
 void trace_plan__finish(struct trace_plan *plan);

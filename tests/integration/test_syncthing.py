@@ -44,7 +44,7 @@ N = 120                 # files per batch: one block each (file_content is < 128
 LAT_SECONDS = 30        # lat on the puller while files keep coming, as the issue asks
 LAT_BATCH = 10
 
-NEEDS = "needs .gopclntab symbols (wt-go) / ret probes (wt-ret)"
+NEEDS = "needs ret probes (wt-ret)"
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,6 @@ def test_gosyms_sees_the_functions_in_the_stripped_binary():
 
 # -- (b) synctrace on Syncthing: once Go symbols and return probes are merged ----------
 
-@pytest.mark.xfail(strict=True, reason=NEEDS)
 def test_list_go_functions_with_sizes(copies):
     """`list` on the stripped binary: exactly the functions Go's own reader
     sees under the pattern, each with the same size."""
@@ -226,14 +225,18 @@ def test_list_go_functions_with_sizes(copies):
     assert rc == 0, err
     (obj,) = [json.loads(line) for line in out.splitlines() if line.strip()]
     listed = sorted((f["name"], f["size"]) for f in obj["functions"])
+    # debug/gosym's size runs to the next function; synctrace's is the code's
+    # own (the pcsp table's, what st_size says unstripped): without the
+    # padding of at most 31 bytes Go aligns functions to 32 with
     want = sorted((name, size) for name, _, _, size in gosyms(b_copy, f"{MODEL}.")
                   if name.startswith(f"{MODEL}."))
-    assert (HANDLE_FILE, gosym(gosyms(b_copy, HANDLE_FILE), HANDLE_FILE)[2]) in listed
-    assert listed == want, \
+    assert [n for n, _ in listed] == [n for n, _ in want], \
         f"{len(listed)} listed, {len(want)} in .gopclntab; " \
         f"only listed: {sorted(set(listed) - set(want))[:5]}, " \
         f"missing: {sorted(set(want) - set(listed))[:5]}"
-    size = dict(want)[HANDLE_FILE]
+    for (name, size), (_, to_next) in zip(listed, want):
+        assert 0 < size <= to_next < size + 32, (name, size, to_next)
+    size = dict(listed)[HANDLE_FILE]
     rc, out, err = run("list", b_copy, HANDLE_FILE, timeout=60)
     assert rc == 0 and re.search(rf"{re.escape(HANDLE_FILE)}\s+size {size}\b", out), out + err
 
@@ -251,7 +254,6 @@ def counted(pid, target, pair, n):
     return row["count"], truth
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS)
 def test_count_handle_file_equals_files_pulled(pair):
     got, truth = counted(pair.b.pid, HANDLE_FILE, pair, N)
     truth.assert_each_file_once()
@@ -261,7 +263,7 @@ def test_count_handle_file_equals_files_pulled(pair):
     assert_alive(pair)
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS + "; a probe past the Go stack check (the "
+@pytest.mark.xfail(strict=False, reason=NEEDS + "; a probe past the Go stack check (the "
                    "entry address counts each morestack re-run: N + 2 here)")
 def test_count_request_on_sender_equals_blocks_served(pair):
     """A serves one block per file; each Request runs in a new goroutine whose
