@@ -58,6 +58,9 @@ static void append(const char *s, size_t n, void *opaque)
 	size_t cap;
 	char *p;
 
+	/* libiberty hands an empty piece of a name as (NULL, 0): not for memcpy */
+	if (!n)
+		return;
 	if (!o->failed && n > DEMANGLE_MAX_OUT - o->len)
 		o->failed = true;
 	if (o->failed) {

@@ -7,9 +7,11 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. -Iinclude
 FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_elf.c loader/edit_distance.c loader/usdt_notes.c \
-		 loader/lang_runtime.c
+		 loader/lang_runtime.c loader/sym_go.c loader/go_pclntab.c loader/demangle.c \
+		 loader/sym_match.c loader/sym_names.c
 FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_source.h loader/edit_distance.h loader/usdt_notes.h \
-		 loader/lang_runtime.h
+		 loader/lang_runtime.h loader/go_pclntab.h loader/demangle.h loader/sym_match.h \
+		 loader/sym_names.h
 # A finding is any crash, leak, hang over 10 s, or single allocation over
 # 64 MiB: inputs are at most 64 KiB, so nothing honest needs that much.
 FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
@@ -17,7 +19,7 @@ FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 
 $(FUZZ_DIR)/fuzz_elf: tests/fuzz/fuzz_elf.c $(FUZZ_ELF_SRCS) $(FUZZ_ELF_HDRS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_ELF_SRCS) -o $@ -lelf
+	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_ELF_SRCS) -o $@ -lelf -liberty
 
 $(FUZZ_DIR)/fuzz_usdt_args: tests/fuzz/fuzz_elf.c loader/usdt_notes.c \
 		loader/elf_file.c $(FUZZ_ELF_HDRS)

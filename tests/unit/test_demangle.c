@@ -173,6 +173,20 @@ static void test_c_names_are_left_alone(void **state)
 	assert_int_equal(demangle__legacy_prefix_len("_ZN1a17h0123456789abcdefE.llvm.42"), 5);
 }
 
+/*
+ * A crate with an empty name: libiberty hands the callback (NULL, 0), which
+ * must not reach memcpy (UBSan, in the sanitizer build; found by fuzzing).
+ */
+static void test_empty_pieces_of_a_name_are_no_trouble(void **state)
+{
+	struct demangled d;
+
+	assert_int_equal(demangle("_RC0", &d), -EINVAL);	/* nothing to show */
+	assert_int_equal(demangle("_RNvC0_1a", &d), 0);
+	assert_string_equal(d.name, "::a");
+	demangled__clear(&d);
+}
+
 /* base-36 substitution S<n>_ (S_ for the first) of the C++ ABI */
 static void cxx_sub(char *out, int n)
 {
@@ -310,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_cxx_template_function_without_return_type),
 		cmocka_unit_test(test_legacy_monomorphisations_share_a_name_not_a_hash),
 		cmocka_unit_test(test_c_names_are_left_alone),
+		cmocka_unit_test(test_empty_pieces_of_a_name_are_no_trouble),
 		cmocka_unit_test(test_names_that_grow_exponentially_fail_quickly),
 		cmocka_unit_test(test_overlong_names_are_left_alone),
 	};
