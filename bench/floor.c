@@ -4,10 +4,12 @@
  * functions the way synctrace attaches (loader/attach.c, uprobe_multi when
  * the kernel has it), so the benchmark can subtract what no tracer avoids.
  *
- *   floor -p PID [--entry-only] BINARY FUNC...
+ *   floor -p PID [--entry-only | --at-ret] BINARY FUNC...
  *
  * --entry-only: no return program, as `watch` attaches the start and end
- * of a paired op (both are points, not calls).
+ * of a paired op (both are points, not calls). --at-ret: the return
+ * program as a plain uprobe on each ret instruction of the function
+ * (loader/ret_sites.h), as lat times a function at its rets.
  *
  * Prints "Tracing ..." on stderr once attached, exits 0 on SIGINT/SIGTERM.
  */
@@ -19,18 +21,22 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "loader/attach.h"
+#include "loader/elf_file.h"
 #include "loader/sym_table.h"
+#include "loader/ret_sites.h"
 #include "floor.skel.h"
 
 #define MAX_FUNCS 8
+#define MAX_RETS 64
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return 0;
 }
 
-/* The file offset of func in path, as a uprobe wants it. */
-static int find_offset(const char *path, const char *func, __u64 *offset)
+/* The file offset of func in path, as a uprobe wants it, and its address and size. */
+static int find_offset(const char *path, const char *func, __u64 *offset, __u64 *addr,
+		       __u64 *size)
 {
 	const struct sym **syms = NULL;
 	struct sym_table *st;
@@ -41,27 +47,59 @@ static int find_offset(const char *path, const char *func, __u64 *offset)
 	if (err)
 		return err;
 	n = sym_table__match(st, func, &syms);
-	if (n == 1)
+	if (n == 1) {
 		*offset = syms[0]->offset;
+		*addr = syms[0]->addr;
+		*size = syms[0]->size;
+	}
 	free(syms);
 	sym_table__free(st);
 	return n == 1 ? 0 : -ENOENT;
 }
 
+/* The ret instructions of the function at addr, appended to rets[*n]. */
+static int find_rets(const char *path, __u64 addr, __u64 size, struct probe_site *rets,
+		     size_t *n)
+{
+	struct ret_sites rs = { 0 };
+	struct elf_file *ef;
+	char why[256];
+	size_t i;
+	int err;
+
+	err = elf_file__open(path, &ef);
+	if (!err)
+		err = ret_sites__find(&rs, ef, addr, size, why, sizeof(why));
+	for (i = 0; !err && i < rs.nr; i++) {
+		if (rs.exits[i].info.kind != RP_RET)
+			continue;	/* a tail exit: the floor times no calls */
+		if (*n == MAX_RETS) {
+			err = -E2BIG;
+			break;
+		}
+		rets[(*n)++] = (struct probe_site){ .path = path, .offset = rs.exits[i].offset };
+	}
+	ret_sites__free(&rs);
+	elf_file__close(ef);
+	return err;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor -p PID [--entry-only] BINARY FUNC...\n");
+	fprintf(stderr, "usage: floor -p PID [--entry-only | --at-ret] BINARY FUNC...\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	struct probe_site sites[MAX_FUNCS] = { 0 };
+	struct probe_site sites[MAX_FUNCS] = { 0 }, rets[MAX_RETS] = { 0 };
 	struct attacher *a = NULL;
 	struct floor_bpf *skel = NULL;
 	struct bpf_program *prog;
 	bool multi = attacher__kernel_has_multi() && !getenv("SYNCTRACE_NO_MULTI");
-	bool entry_only;
+	bool entry_only, at_ret;
+	size_t nr_rets = 0;
+	__u64 addr, size;
 	sigset_t stop;
 	pid_t pid;
 	int i, n, first, err = 0, sig;
@@ -70,7 +108,8 @@ int main(int argc, char **argv)
 		return usage();
 	pid = (pid_t)atoi(argv[2]);
 	entry_only = !strcmp(argv[3], "--entry-only");
-	first = 4 + entry_only;		/* the first FUNC */
+	at_ret = !strcmp(argv[3], "--at-ret");
+	first = 4 + (entry_only || at_ret);	/* the first FUNC */
 	n = argc - first;
 	if (n < 1 || n > MAX_FUNCS)
 		return usage();
@@ -84,10 +123,13 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n && !err; i++) {
 		sites[i].path = argv[first - 1];
-		err = find_offset(sites[i].path, argv[first + i], &sites[i].offset);
+		err = find_offset(sites[i].path, argv[first + i], &sites[i].offset, &addr, &size);
 		if (err)
 			fprintf(stderr, "floor: %s: no single function '%s'\n", sites[i].path,
 				argv[first + i]);
+		if (!err && at_ret && (err = find_rets(sites[i].path, addr, size, rets, &nr_rets)))
+			fprintf(stderr, "floor: %s: the rets of '%s' cannot be found\n",
+				sites[i].path, argv[first + i]);
 	}
 	if (err)
 		goto cleanup;
@@ -112,14 +154,17 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = attacher__attach(a, skel->progs.floor_entry, false, pid, sites, (size_t)n);
-	if (!err && !entry_only)
+	if (!err && at_ret)
+		err = attacher__attach(a, skel->progs.floor_exit, false, pid, rets, nr_rets);
+	else if (!err && !entry_only)
 		err = attacher__attach(a, skel->progs.floor_exit, true, pid, sites, (size_t)n);
 	if (err) {
 		fprintf(stderr, "floor: cannot attach uprobes: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	fprintf(stderr, "Tracing %d function%s in pid %d (empty programs%s, %s)... Ctrl-C to end.\n",
-		n, n == 1 ? "" : "s", pid, entry_only ? ", entry only" : "",
+		n, n == 1 ? "" : "s", pid, entry_only ? ", entry only" :
+		at_ret ? ", returns at the ret instructions" : "",
 		multi ? "uprobe_multi" : "classic links");
 	sigwait(&stop, &sig);
 cleanup:

@@ -2,7 +2,8 @@
 /*
  * The kernel half of ops (`watch`): generic entry and return programs; the
  * cookie names the op (or state machine), the site's role, whether the work
- * waits for the return, and the site's USDT argument spec. The op's
+ * waits for the return (at a uretprobe, or at probes on the function's ret
+ * instructions: bpf/ret_probes.h), and the site's USDT argument spec. The op's
  * expressions come from array maps filled before attach. Layouts are in
  * maps/ops.h, the design in docs/OPS-KERNEL.md.
  */
@@ -12,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include "maps/ops.h"
 #include "bpf/follow.h"
+#include "bpf/ret_probes.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -162,6 +164,7 @@ static __always_inline const void *zeroes(void)
 
 #include "bpf/ops_record.h"
 #include "bpf/ops_pairs.h"
+#include "bpf/ops_rets.h"
 
 /* The site's work, once every expression it needs is known. */
 static __always_inline void finish(struct site *s, __u64 start_ts, __u64 now)
@@ -192,6 +195,43 @@ static __always_inline void finish(struct site *s, __u64 start_ts, __u64 now)
 
 #include "bpf/ops_states.h"
 
+/*
+ * Frames a call entered at sp proves dead (calls that never returned: a
+ * longjmp, an exception): every deeper one, and this op's own at sp, an
+ * earlier call's. Other ops' frames at sp may be this very call's.
+ */
+static __always_inline void drop_dead_frames(struct op_frames *st, __u64 sp, __u32 cookie_op)
+{
+	struct op_frame *f, *top;
+	__u32 d, i, top_i;
+
+	for (i = 0; i < OPS_FRAME_DEPTH; i++) {
+		d = st->depth;
+		if (d == 0 || d > OPS_FRAME_DEPTH || st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)].sp >= sp)
+			break;
+		st->depth = d - 1;
+		drop(OPD_MISSED_RETURN);
+	}
+	for (i = 0; i < OPS_FRAME_DEPTH; i++) {
+		d = st->depth;
+		if (i >= d || d > OPS_FRAME_DEPTH)
+			return;
+		f = &st->f[(d - 1 - i) & (OPS_FRAME_DEPTH - 1)];
+		if (f->sp != sp)
+			return;
+		if (f->cookie_op != cookie_op)
+			continue;
+		top_i = (d - 1) & (OPS_FRAME_DEPTH - 1);
+		barrier_var(top_i);
+		top = &st->f[top_i & (OPS_FRAME_DEPTH - 1)];
+		if (top != f)
+			*f = *top;
+		st->depth = d - 1;
+		drop(OPD_MISSED_RETURN);
+		return;
+	}
+}
+
 static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u64 cookie)
 {
 	struct op_frames *st;
@@ -202,6 +242,7 @@ static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u6
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return;
+	drop_dead_frames(st, PT_REGS_SP(ctx), OP_COOKIE_FRAME_ID(cookie));
 	d = st->depth;
 	if (d >= OPS_FRAME_DEPTH) {
 		drop(OPD_DEPTH_OVERFLOW);
@@ -222,6 +263,7 @@ SEC("uprobe")
 int op_entry(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
+	const struct rp_site *rp;
 	const struct op_cfg *cfg;
 	struct site s = {};
 
@@ -243,7 +285,11 @@ int op_entry(struct pt_regs *ctx)
 	if (!cfg)
 		return 0;
 	eval_slots(cfg, &s);
-	push_frame(ctx, &s, cookie);
+	rp = rp_site_at(OP_COOKIE_RP(cookie));
+	if (rp && (rp->flags & RP_F_GO))
+		go_push_frame(ctx, rp, &s, cookie);	/* the goroutine's, not the thread's */
+	else
+		push_frame(ctx, &s, cookie);
 	return 0;
 }
 
@@ -261,18 +307,17 @@ static __always_inline __u64 return_value(struct pt_regs *ctx)
 }
 
 /*
- * The frame of this return: frames above the entry's stack pointer belong
- * to calls that never returned (longjmp) and are dropped; among the frames
- * of this very call (several ops may probe one function) the one of this
- * site's op and role is taken out. Returns 0 with the frame in *out.
+ * The frame of this return, whose entry saw entry_sp: frames below it
+ * belong to calls that never returned (longjmp) and are dropped; among the
+ * frames of this very call (several ops may probe one function) the one of
+ * this site's op and role is taken out. Returns 0 with the frame in *out.
  */
-static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struct site *out,
+static __always_inline int pop_frame(__u64 entry_sp, __u32 cookie_op, struct site *out,
 				     __u64 *ts)
 {
-	__u64 entry_sp = PT_REGS_SP(ctx) - 8;
 	struct op_frames *st;
 	struct op_frame *f, *top;
-	__u32 d, i;
+	__u32 d, i, top_i;
 
 	st = bpf_task_storage_get(&op_frames, bpf_get_current_task_btf(), 0, 0);
 	if (!st)
@@ -284,6 +329,7 @@ static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struc
 		if (st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)].sp >= entry_sp)
 			break;
 		st->depth = d - 1; /* a deeper call that never returned */
+		drop(OPD_MISSED_RETURN);
 	}
 	for (i = 0; i < OPS_FRAME_DEPTH; i++) {
 		d = st->depth;
@@ -301,7 +347,9 @@ static __always_inline int pop_frame(struct pt_regs *ctx, __u32 cookie_op, struc
 		out->label_kind = f->label_kind;
 		__builtin_memcpy(out->args, f->args, sizeof(f->args));
 		__builtin_memcpy(out->x, f->x, sizeof(out->x));
-		top = &st->f[(d - 1) & (OPS_FRAME_DEPTH - 1)];
+		top_i = (d - 1) & (OPS_FRAME_DEPTH - 1);
+		barrier_var(top_i);	/* the mask must stay: d's bound is lost by here */
+		top = &st->f[top_i & (OPS_FRAME_DEPTH - 1)];
 		if (top != f)
 			*f = *top;
 		st->depth = d - 1;
@@ -318,8 +366,45 @@ int op_exit(struct pt_regs *ctx)
 
 	if (!traced_here())
 		return 0;
-	if (pop_frame(ctx, OP_COOKIE_FRAME_ID(cookie), &s, &ts)) {
+	/* a uretprobe runs once ret has popped the return address */
+	if (pop_frame(PT_REGS_SP(ctx) - 8, OP_COOKIE_FRAME_ID(cookie), &s, &ts)) {
 		drop(OPD_UNMATCHED_RETURN);
+		return 0;
+	}
+	s.op = OP_COOKIE_OP(cookie);
+	s.role = OP_COOKIE_ROLE(cookie);
+	s.at_return = 1;
+	s.ret = return_value(ctx);
+	finish(&s, ts, now);
+	return 0;
+}
+
+/*
+ * An instruction that leaves a function timed at its rets (bpf/ret_probes.h):
+ * a ret ends the call as a uretprobe would (sp still points at the return
+ * address, as at the entry); a jump out ends it untimed, as a drop.
+ */
+SEC("uprobe")
+int op_ret_exit(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), cookie = bpf_get_attach_cookie(ctx), ts = 0;
+	const struct rp_site *rp = rp_site_at(OP_COOKIE_RP(cookie));
+	struct site s = {};
+	int rc;
+
+	if (!rp || !traced_here() || !rp_leaves(ctx, rp))
+		return 0;
+	if (rp->flags & RP_F_GO)
+		rc = go_pop_frame(ctx, OP_COOKIE_FRAME_ID(cookie), &s, &ts);
+	else
+		rc = pop_frame(PT_REGS_SP(ctx), OP_COOKIE_FRAME_ID(cookie), &s, &ts) ? 1 : 0;
+	if (rc) {
+		if (rc > 0 && rp->kind == RP_RET)
+			drop(OPD_UNMATCHED_RETURN);
+		return 0;
+	}
+	if (rp->kind != RP_RET) {
+		drop(OPD_TAIL_EXIT);
 		return 0;
 	}
 	s.op = OP_COOKIE_OP(cookie);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel half of `lat` and `count`: three generic programs attached to
- * every probe, told apart by the BPF cookie (the histogram or counter id).
- * Layouts are in maps/probes.h.
+ * The kernel half of `lat` and `count`: generic programs attached to every
+ * probe, told apart by the BPF cookie (the histogram or counter id; for
+ * ret probes, also the site's rp_site). Layouts are in maps/probes.h and
+ * maps/ret_probes.h.
  */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
@@ -47,7 +48,16 @@ struct {
 	__type(value, struct frame_stack);
 } frames SEC(".maps");
 
+/* Open calls of Go functions timed at their rets, by (goroutine, depth). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* GO_CALLS_MAX when some function is Go, before load */
+	__type(key, struct go_call_key);
+	__type(value, struct go_call);
+} go_calls SEC(".maps");
+
 #include "bpf/follow.h"
+#include "bpf/ret_probes.h"
 
 /* Bumped by user space at each interval boundary; picks the extrema slot. */
 __u64 epoch = 0;
@@ -208,5 +218,187 @@ int hit(struct pt_regs *ctx)
 	c = bpf_map_lookup_elem(&counts, &id);
 	if (c)
 		add_u64(c, 1);
+	return 0;
+}
+
+/*
+ * Returns seen without uretprobes (maps/ret_probes.h): an entry probe and
+ * one probe on each instruction that leaves the function. At both, sp
+ * points at the call's return address, which pairs them: per goroutine
+ * and stack depth in Go code, per thread and sp elsewhere.
+ */
+
+/* A Go call's entry. An open call at its key is the same call's prologue
+ * run again after morestack (its start stays), or one that never returned. */
+static __always_inline void go_enter(struct pt_regs *ctx, const struct rp_site *rp, __u32 id,
+				     __u64 now)
+{
+	struct go_call v = { .ts = now, .id = id }, *old;
+	struct go_call_key k;
+
+	if (go_call_key(ctx, 0, &k)) {
+		count_drop(DROP_NO_GOROUTINE);
+		return;
+	}
+	old = bpf_map_lookup_elem(&go_calls, &k);
+	if (old) {
+		if (old->id == id && go_prologue_rerun(ctx, k.g, rp))
+			return;
+		count_drop(DROP_MISSED_RETURN);	/* a panic or Goexit left it */
+		old->ts = now;
+		old->id = id;
+		return;
+	}
+	if (bpf_map_update_elem(&go_calls, &k, &v, BPF_NOEXIST))
+		count_drop(DROP_CALLS_FULL);
+}
+
+static __always_inline void go_exit(struct pt_regs *ctx, const struct rp_site *rp, __u32 id,
+				    __u64 now)
+{
+	struct go_call_key k;
+	struct go_call *v;
+	__u64 ts;
+	__u32 vid;
+
+	if (go_call_key(ctx, 0, &k)) {
+		count_drop(DROP_NO_GOROUTINE);
+		return;
+	}
+	v = bpf_map_lookup_elem(&go_calls, &k);
+	if (!v) {
+		if (rp->kind == RP_RET)
+			count_drop(DROP_UNMATCHED_RETURN);
+		return;
+	}
+	ts = v->ts;
+	vid = v->id;
+	bpf_map_delete_elem(&go_calls, &k);
+	if (rp->kind != RP_RET)
+		count_drop(DROP_TAIL_EXIT);
+	else if (vid != id)
+		count_drop(DROP_MISSED_RETURN);	/* another function's call never returned */
+	else
+		record(id, now - ts);
+}
+
+/* Frames at or below sp are of calls that never returned (longjmp, exceptions): a
+ * call entered at sp, or returning from it, means every deeper one is gone. */
+static __always_inline void drop_dead_frames(struct frame_stack *st, __u64 sp, int at_entry)
+{
+	__u32 d;
+	int i;
+
+	for (i = 0; i < FRAME_DEPTH; i++) {
+		d = st->depth;
+		if (d == 0 || d > FRAME_DEPTH)
+			break;
+		if (st->f[d - 1].sp > sp || (!at_entry && st->f[d - 1].sp == sp))
+			break;
+		st->depth = d - 1;
+		count_drop(DROP_MISSED_RETURN);
+	}
+}
+
+static __always_inline void thread_enter(struct pt_regs *ctx, __u32 id, __u64 now)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct frame_stack *st;
+	__u32 d;
+
+	st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count_drop(DROP_STORAGE_FULL);
+		return;
+	}
+	drop_dead_frames(st, sp, 1);
+	d = st->depth;
+	if (d >= FRAME_DEPTH) {
+		count_drop(DROP_DEPTH_OVERFLOW);
+		return;
+	}
+	st->f[d].sp = sp;
+	st->f[d].ts = now;
+	st->f[d].id = id;
+	st->depth = d + 1;
+}
+
+static __always_inline void thread_exit(struct pt_regs *ctx, const struct rp_site *rp, __u32 id,
+					__u64 now)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct frame_stack *st;
+	struct frame *f;
+	__u32 d;
+
+	st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		drop_dead_frames(st, sp, 0);
+	d = st ? st->depth : 0;
+	if (d == 0 || d > FRAME_DEPTH || st->f[d - 1].sp != sp) {
+		if (rp->kind == RP_RET)
+			count_drop(DROP_UNMATCHED_RETURN);	/* its entry was not seen */
+		return;
+	}
+	f = &st->f[d - 1];
+	st->depth = d - 1;
+	if (rp->kind != RP_RET)
+		count_drop(DROP_TAIL_EXIT);
+	else if (f->id != id)
+		count_drop(DROP_MISSED_RETURN);
+	else
+		record(id, now - f->ts);
+}
+
+SEC("uprobe")
+int lat_rp_entry(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), now = bpf_ktime_get_ns();
+	const struct rp_site *rp = rp_site_at(COOKIE_RP_INFO(cookie));
+
+	if (!rp || !traced_here())
+		return 0;
+	if (rp->flags & RP_F_GO)
+		go_enter(ctx, rp, COOKIE_ID(cookie), now);
+	else
+		thread_enter(ctx, COOKIE_ID(cookie), now);
+	return 0;
+}
+
+SEC("uprobe")
+int lat_rp_exit(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), now = bpf_ktime_get_ns();
+	const struct rp_site *rp = rp_site_at(COOKIE_RP_INFO(cookie));
+
+	if (!rp || !traced_here() || !rp_leaves(ctx, rp))
+		return 0;
+	if (rp->flags & RP_F_GO)
+		go_exit(ctx, rp, COOKIE_ID(cookie), now);
+	else
+		thread_exit(ctx, rp, COOKIE_ID(cookie), now);
+	return 0;
+}
+
+/*
+ * A thread that exits with calls open (pthread_exit, or killed inside a
+ * traced function) takes its frames with it: they are missed returns.
+ * Attached when functions are timed at their rets.
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int lat_thread_gone(void *ctx)
+{
+	struct frame_stack *st = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), 0, 0);
+	__u32 reason = DROP_MISSED_RETURN, d;
+	__u64 *n;
+
+	if (!st)
+		return 0;
+	d = st->depth;
+	st->depth = 0;
+	n = bpf_map_lookup_elem(&drops, &reason);
+	if (n && d && d <= FRAME_DEPTH)
+		add_u64(n, d);
 	return 0;
 }

@@ -160,6 +160,13 @@ static void print_text(const struct listing *l, bool verbose)
 	size_t i;
 
 	printf("%s\n", l->shown);
+	if (verbose) {
+		const char *const *notes;
+		size_t n = sym_table__notes(l->st, &notes);
+
+		for (i = 0; i < n; i++)
+			printf("  debug %s\n", notes[i]);
+	}
 	for (i = 0; i < l->nr_funcs; i++) {
 		const struct sym *s = l->funcs[i].s;
 		/* C++ names run to kilobytes: printed whole, not cut to a buffer */

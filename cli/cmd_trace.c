@@ -8,10 +8,11 @@
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/report.h"
-#include "loader/lang_runtime.h"
+#include "loader/ret_plan.h"
 #include "loader/target_spec.h"
 #include "loader/resolve.h"
 #include "loader/session.h"
+#include "maps/probes.h"
 
 struct trace_run {
 	const struct env *env;
@@ -132,32 +133,124 @@ static int build_plan(const struct env *env, const struct target_spec *specs,
 	return rc;
 }
 
-/* lat times a call to its return: not where a return probe would crash the program. */
-static int check_returns(const struct env *env, const struct trace_plan *plan)
+/* Refusals about one function's code, which a glob can step past. */
+static bool function_refusal(int rc)
 {
-	char msg[1024];
+	return rc == -ENOTSUP || rc == -EILSEQ || rc == -E2BIG || rc == -ENODATA || rc == -ENOENT;
+}
+
+/*
+ * One pass over the plan's functions: rp decides how each one's returns
+ * are seen; a site timed at its rets carries its rp_site in its cookie, as
+ * do its exits. The first refusal is in msg, the refused sites marked.
+ */
+static int plan_pass(struct trace_plan *plan, struct ret_plan *rp, bool *refused,
+		     size_t *nr_refused, char *msg, size_t len)
+{
+	char why[1024];
+	size_t i, first_exit;
+	__u32 info;
 	int rc;
 
-	if (env->cmd != CMD_LAT)
-		return 0;
-	if (trace_plan__check_entries(plan, msg, sizeof(msg))) {
-		report_error("lat on %s; use count", msg);
-		return -EINVAL;
+	*nr_refused = 0;
+	for (i = 0; i < plan->nr_sites; i++) {
+		struct probe_site *site = &plan->sites[i];
+
+		first_exit = rp->nr_exits;
+		rc = ret_plan__add(rp, site, &info, why, sizeof(why));
+		if (function_refusal(rc)) {
+			if (!(*nr_refused)++)
+				snprintf(msg, len, "%s", why);
+			refused[i] = true;
+			continue;
+		}
+		if (rc < 0) {
+			snprintf(msg, len, "%s", why);
+			return rc;
+		}
+		if (rc != RET_USE_PROBES)
+			continue;
+		site->cookie = COOKIE_ID(site->cookie) | ((__u64)info + 1) << 32;
+		for (; first_exit < rp->nr_exits; first_exit++) {
+			struct ret_plan_exit *x = &rp->exits[first_exit];
+
+			x->site.cookie = COOKIE_ID(site->cookie) | ((__u64)x->info + 1) << 32;
+		}
 	}
-	rc = lang_runtime__check_returns(NULL, plan, msg, sizeof(msg));
-	if (rc == -EINVAL)
-		report_error("lat on %s; use count, or a watch op that needs no return (count, "
-			     "or A -> B paired by key at entries)", msg);
-	else if (rc)
+	return 0;
+}
+
+/*
+ * lat: how each function's returns are seen (loader/ret_plan.h): a
+ * uretprobe, or probes on its ret instructions (always in Go and OCaml
+ * files). A function whose returns cannot be found is an error alone, a
+ * warning among several (the others are traced).
+ */
+static int plan_returns(const struct env *env, struct trace_plan *plan, struct ret_plan **out)
+{
+	struct ret_plan *rp = ret_plan__new(env->returns);
+	bool *refused = calloc(plan->nr_sites + 1, sizeof(*refused));
+	size_t nr_refused = 0, i, n = 0;
+	char msg[1024] = "";
+	int rc = -ENOMEM;
+
+	if (!rp || !refused)
+		goto cleanup;
+	if ((rc = trace_plan__check_entries(plan, msg, sizeof(msg)))) {
+		report_error("lat on %s; use count", msg);
+		goto cleanup;
+	}
+	rc = plan_pass(plan, rp, refused, &nr_refused, msg, sizeof(msg));
+	if (rc == -EINVAL) {
+		report_error("lat on %s; --returns=auto probes its ret instructions instead", msg);
+		goto cleanup;
+	}
+	if (rc) {
 		report_error("%s", msg);
+		goto cleanup;
+	}
+	if (nr_refused && nr_refused == plan->nr_sites) {
+		report_error("cannot time %s%s", msg, nr_refused > 1 ? " (and every other match)" : "");
+		rc = -ENOTSUP;
+		goto cleanup;
+	}
+	if (nr_refused) {
+		if (nr_refused > 1)
+			fprintf(stderr, "synctrace: warning: cannot time %s; not traced, nor %zu "
+				"other matching function%s\n", msg, nr_refused - 1,
+				nr_refused > 2 ? "s" : "");
+		else
+			fprintf(stderr, "synctrace: warning: cannot time %s; not traced\n", msg);
+		for (i = 0; i < plan->nr_sites; i++)
+			if (!refused[i])
+				plan->sites[n++] = plan->sites[i];
+		plan->nr_sites = n;
+		for (i = 0; i < n; i++)	/* the point indexes again, for the renumbering */
+			plan->sites[i].cookie = COOKIE_ID(plan->sites[i].cookie);
+		trace_plan__finish(plan);
+		ret_plan__free(rp);
+		rp = ret_plan__new(env->returns);
+		memset(refused, 0, (plan->nr_sites + 1) * sizeof(*refused));
+		rc = rp ? plan_pass(plan, rp, refused, &nr_refused, msg, sizeof(msg)) : -ENOMEM;
+		if (rc)
+			goto cleanup;
+	}
+	*out = rp;
+	rp = NULL;
+cleanup:
+	if (rc == -ENOMEM)
+		report_error("out of memory");
+	ret_plan__free(rp);
+	free(refused);
 	return rc;
 }
 
 /* lat's histograms are per CPU: a glob over thousands of functions on many CPUs is big. */
-static int check_memory(const struct env *env, const struct trace_plan *plan)
+static int check_memory(const struct env *env, const struct trace_plan *plan,
+			const struct ret_plan *rp)
 {
 	enum session_mode mode = env->cmd == CMD_LAT ? SESSION_LAT : SESSION_COUNT;
-	unsigned long long bytes = session__memory(mode, (unsigned int)plan->nr_points);
+	unsigned long long bytes = session__memory(mode, (unsigned int)plan->nr_points, rp);
 	char b[2][32];
 
 	if (bytes <= map_budget())
@@ -236,7 +329,8 @@ static int zero_point(struct trace_run *t)
 }
 
 /* Everything after the plan: load, attach, loop, summary. */
-static int trace(const struct env *env, const struct trace_plan *plan, int pidfd)
+static int trace(const struct env *env, const struct trace_plan *plan, struct ret_plan *rp,
+		 int pidfd)
 {
 	struct trace_run t = { .env = env, .plan = plan };
 	unsigned int n = (unsigned int)plan->nr_points;
@@ -253,7 +347,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 	if (env->pid && env->children)
 		rc = follow_tree__init(&follow, env->pid, err, sizeof(err));
 	if (!rc)
-		rc = session__open(&s, lat ? SESSION_LAT : SESSION_COUNT, n, &follow, err,
+		rc = session__open(&s, lat ? SESSION_LAT : SESSION_COUNT, n, &follow, rp, err,
 				   sizeof(err));
 	if (!rc)
 		rc = session__attach(s, plan, env->children ? 0 : env->pid, err, sizeof(err));
@@ -262,9 +356,12 @@ static int trace(const struct env *env, const struct trace_plan *plan, int pidfd
 		goto cleanup;
 	}
 	warn_skipped(s, plan);
-	if (env->verbose)
+	if (env->verbose) {
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", plan->nr_sites,
 			session__nr_links(s), session__link_kind(s));
+		if (rp)
+			ret_plan__describe(rp, stderr);
+	}
 	session__maps(s, &t.maps);
 	if ((rc = alloc_snapshots(&t, lat, n)))
 		goto cleanup;
@@ -292,6 +389,7 @@ int cmd_trace(const struct env *env)
 {
 	struct target_spec specs[MAX_TARGETS];
 	struct trace_plan plan = {};
+	struct ret_plan *rp = NULL;
 	int i, pidfd = -1, rc;
 
 	memset(specs, 0, sizeof(specs));
@@ -302,17 +400,18 @@ int cmd_trace(const struct env *env)
 	if ((rc = prepare_to_trace(env, &pidfd)))
 		goto cleanup;
 	rc = build_plan(env, specs, &plan);
-	if (!rc)
-		rc = check_returns(env, &plan);
+	if (!rc && env->cmd == CMD_LAT)
+		rc = plan_returns(env, &plan, &rp);
 	if (rc) {
 		rc = rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto cleanup;
 	}
-	if ((rc = check_memory(env, &plan)))
+	if ((rc = check_memory(env, &plan, rp)))
 		goto cleanup;
 	loop_block_signals();
-	rc = trace(env, &plan, pidfd) ? EXIT_RUNTIME : EXIT_OK;
+	rc = trace(env, &plan, rp, pidfd) ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
+	ret_plan__free(rp);
 	if (pidfd >= 0)
 		close(pidfd);
 	trace_plan__free(&plan);

@@ -249,6 +249,7 @@ static void sizes_of(const struct ops_program *prog, const struct ops_options *o
 	sz->states = prog->nr_states ? WATCH_MAX_STATES : 0;
 	sz->nr_state_machines = (unsigned int)prog->nr_states;
 	sz->events_bytes = WATCH_EVENTS_BYTES;
+	sz->rp = prog->rp;
 }
 
 /*
@@ -339,9 +340,11 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 		return rc;
 	}
 	ops_session__maps(*s, &w->maps);
-	if (w->env->verbose)
+	if (w->env->verbose) {
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", w->prog->nr_sites,
 			ops_session__nr_links(*s), ops_session__link_kind(*s));
+		ret_plan__describe(w->prog->rp, stderr);
+	}
 	if ((rc = watch_events__open(&w->ev, w->maps.events_fd))) {
 		report_error("cannot read the events ring buffer: %s", strerror(-rc));
 		return rc;
@@ -398,7 +401,7 @@ cleanup:
 
 int cmd_watch(const struct env *env)
 {
-	struct ops_options opt = { env->max_labels, env->slow_ns };
+	struct ops_options opt = { env->max_labels, env->slow_ns, env->returns };
 	struct ops_program prog = {};
 	struct ops_file f;
 	int pidfd = -1, rc;

@@ -18,7 +18,7 @@ const char *argp_program_bug_address = NULL;
 
 enum {
 	OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN,
-	OPT_ALL, OPT_TOP, OPT_SORT, OPT_MANGLED,
+	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS, OPT_MANGLED,
 };
 
 /* The options lat and count share. */
@@ -32,6 +32,11 @@ enum {
 	{ NULL, 0, NULL, 0, "Output:", 3 }, \
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per interval, then the summary", 3 }, \
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 }
+
+/* How lat and watch see a function return. */
+#define RETURNS_OPTION \
+	{ "returns", OPT_RETURNS, "HOW", 0, "How returns are seen: auto (probes on the ret " \
+	  "instructions in Go and OCaml, uretprobes elsewhere), uretprobe, ret-probe", 1 }
 
 /* Which rows lat and count show. */
 #define ROW_OPTIONS \
@@ -49,6 +54,7 @@ static const struct argp_option lat_options[] = {
 	TRACE_OPTIONS,
 	ROW_OPTIONS,
 	{ "sort", OPT_SORT, "KEY", 0, "Order rows by count, p50, p99 or max, largest first", 3 },
+	RETURNS_OPTION,
 	{ NULL, 0, NULL, 0, "Units (default: chosen per function):", 4 },
 	{ "ms", 'm', NULL, 0, "Milliseconds", 4 },
 	{ "us", 'u', NULL, 0, "Microseconds", 4 },
@@ -63,6 +69,7 @@ static const struct argp_option watch_options[] = {
 	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Labels per op before the rest go to 'other' (default 256)", 0 },
 	{ "slow", OPT_SLOW, "DURATION", 0, "Report calls this slow or slower as events (e.g. 50ms)", 0 },
 	TRACE_OPTIONS,
+	RETURNS_OPTION,
 	{},
 };
 
@@ -248,6 +255,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->max_labels = (unsigned int)v;
 		break;
 	}
+	case OPT_RETURNS:
+		if (returns_mode__parse(arg, &env->returns))
+			argp_error(state, "invalid --returns '%s': expected auto, uretprobe or ret-probe",
+				   arg);
+		break;
 	case OPT_SLOW:
 		if (ops_parse_duration(arg, &env->slow_ns))
 			argp_error(state, "invalid --slow '%s': expected a duration (50ms, 2s)", arg);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "cli/units.h"
+#include "loader/ret_plan.h"
 
 enum command { CMD_LAT, CMD_COUNT, CMD_LIST, CMD_WATCH };
 /* How lat and count order their rows (--sort). */
@@ -33,6 +34,7 @@ struct env {
 	unsigned int max_labels;	/* watch: labels per op before `other` */
 	bool children;			/* watch: -p's descendants too */
 	unsigned long long slow_ns;	/* watch: calls this slow are events; 0: none */
+	enum returns_mode returns;	/* lat, watch: how returns are seen (--returns) */
 	int nr_args;
 	char *args[MAX_TARGETS];	/* TARGETs; for list: [BINARY] [PATTERN] */
 };

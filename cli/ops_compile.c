@@ -7,7 +7,6 @@
 #include <string.h>
 #include "cli/ops_compile.h"
 #include "loader/elf_data.h"
-#include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
 /*
@@ -253,11 +252,57 @@ static int check_site(const struct side *s, const struct probe_site *site,
 	return 0;
 }
 
+/* Refusals about one function's code, which a glob can step past. */
+static bool function_refusal(int rc)
+{
+	return rc == -ENOTSUP || rc == -EILSEQ || rc == -E2BIG || rc == -ENODATA || rc == -ENOENT;
+}
+
+/*
+ * A site that waits for its function's return: a uretprobe, or probes on
+ * the function's rets (loader/ret_plan.h), which the site's cookie and
+ * its exits' name (OP_COOKIE_RP). 1: the function cannot be timed (why),
+ * and the side has other functions to go on with.
+ */
+static int plan_return(struct ops_program *p, const struct side *s, const struct trace_plan *plan,
+		       struct probe_site *site, char *why, size_t whylen, char *err,
+		       size_t errlen)
+{
+	size_t first = p->rp->nr_exits;
+	__u32 info;
+	int rc;
+
+	rc = ret_plan__add(p->rp, site, &info, why, whylen);
+	if (function_refusal(rc) && plan->nr_sites > 1)
+		return 1;
+	if (rc == -EINVAL)
+		return fail(s, err, errlen, "%s; --returns=auto probes its ret instructions instead",
+			    why);
+	if (rc < 0) {
+		fail(s, err, errlen, "%s%s", function_refusal(rc) ? "cannot time " : "", why);
+		return rc == -ENOMEM ? rc : -ENOTSUP;	/* the binary's doing: a runtime error */
+	}
+	if (rc != RET_USE_PROBES)
+		return 0;
+	if (p->rp->nr_infos > OP_COOKIE_RP_MAX)
+		return fail(s, err, errlen, "%s: too many functions timed at their ret "
+			    "instructions", s->probe->text);
+	site->cookie |= ((__u64)info + 1) << OP_COOKIE_RP_SHIFT;
+	for (; first < p->rp->nr_exits; first++) {
+		struct ret_plan_exit *x = &p->rp->exits[first];
+
+		x->site.cookie = (s->cookie & ~((__u64)OP_COOKIE_RP_MAX << OP_COOKIE_RP_SHIFT)) |
+				 ((__u64)x->info + 1) << OP_COOKIE_RP_SHIFT;
+	}
+	return 0;
+}
+
 static int add_sites(struct ops_program *p, const struct side *s, const struct trace_plan *plan,
 		     char *err, size_t errlen)
 {
+	char why[768], first_why[768] = "";
+	size_t k, added = 0, refused = 0;
 	struct probe_site *sites;
-	size_t k;
 	int rc;
 
 	sites = realloc(p->sites, (p->nr_sites + plan->nr_sites) * sizeof(*sites));
@@ -271,17 +316,38 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 		site->cookie = s->cookie;
 		if ((rc = check_site(s, site, err, errlen)))
 			return rc;
+		if ((s->cookie & OP_COOKIE_AT_RETURN) && !site->usdt_args &&
+		    (rc = plan_return(p, s, plan, site, why, sizeof(why), err, errlen))) {
+			if (rc < 0)
+				return rc;
+			if (!refused++)	/* one warning for the side, below */
+				snprintf(first_why, sizeof(first_why), "%s", why);
+			continue;
+		}
 		if ((site->usdt_args || uses_sym(s)) &&
 		    (rc = add_site_info(p, site, &site->cookie)))
 			return fail(s, err, errlen, "%s: %s", s->probe->text, rc == -E2BIG ?
 				    "too many USDT sites or sites with sym()" : strerror(-rc));
 		p->nr_sites++;
+		added++;
 	}
+	if (!added) {
+		fail(s, err, errlen, "%s: none of its functions can be timed (%s)", s->probe->text,
+		     first_why);
+		return -ENOTSUP;
+	}
+	if (refused == 1)
+		fprintf(stderr, "synctrace: warning: %s:%d: %s: cannot time %s; not traced\n",
+			s->file ? s->file : "--op", s->line, s->what, first_why);
+	else if (refused)
+		fprintf(stderr, "synctrace: warning: %s:%d: %s: cannot time %s; not traced, nor "
+			"%zu other matching function%s\n", s->file ? s->file : "--op", s->line,
+			s->what, first_why, refused - 1, refused > 2 ? "s" : "");
 	return 0;
 }
 
-static int add_side(struct ops_program *p, struct resolver *r, struct runtime_cache *rt,
-		    const struct side *s, char *err, size_t errlen)
+static int add_side(struct ops_program *p, struct resolver *r, const struct side *s, char *err,
+		    size_t errlen)
 {
 	struct trace_plan *plan = &p->plans[p->nr_plans++];
 	char msg[768];
@@ -291,11 +357,6 @@ static int add_side(struct ops_program *p, struct resolver *r, struct runtime_ca
 	if (!rc && (s->cookie & OP_COOKIE_AT_RETURN) &&
 	    trace_plan__check_entries(plan, msg, sizeof(msg)))
 		return fail(s, err, errlen, "%s; make the op need no return (no ret, no @ret)", msg);
-	/* a side that waits for the return must not put a return probe where it crashes */
-	if (!rc && (s->cookie & OP_COOKIE_AT_RETURN) &&
-	    (rc = lang_runtime__check_returns(rt, plan, msg, sizeof(msg))) == -EINVAL)
-		return fail(s, err, errlen, "%s; make the op need no return: count (without "
-			    "ret), or A -> B paired by key at entries (no ret, no @ret)", msg);
 	if (rc) {
 		snprintf(err, errlen, "%s:%d: %s: %s", s->file ? s->file : "--op", s->line,
 			 s->what, msg);
@@ -306,9 +367,8 @@ static int add_side(struct ops_program *p, struct resolver *r, struct runtime_ca
 	return add_sites(p, s, plan, err, errlen);
 }
 
-static int compile_op(struct ops_program *p, struct resolver *r, struct runtime_cache *rt,
-		      const struct op_spec *o, const struct ops_options *opt, char *err,
-		      size_t errlen)
+static int compile_op(struct ops_program *p, struct resolver *r, const struct op_spec *o,
+		      const struct ops_options *opt, char *err, size_t errlen)
 {
 	size_t i = p->nr_ops++;
 	struct side start, end;
@@ -322,9 +382,9 @@ static int compile_op(struct ops_program *p, struct resolver *r, struct runtime_
 	p->returns[i] = !!((o->paired ? end.cookie : start.cookie) & OP_COOKIE_AT_RETURN);
 	snprintf(what, sizeof(what), "op '%s'", o->name);
 	start.what = end.what = what;
-	rc = add_side(p, r, rt, &start, err, errlen);
+	rc = add_side(p, r, &start, err, errlen);
 	if (!rc && o->paired)
-		rc = add_side(p, r, rt, &end, err, errlen);
+		rc = add_side(p, r, &end, err, errlen);
 	return rc;
 }
 
@@ -346,7 +406,7 @@ static int compile_state(struct ops_program *p, struct resolver *r, const struct
 	c->nr_values = st->nr_names ? (__u32)st->nr_names : STATE_VALUES;
 	for (v = 0; v < (int)c->nr_values; v++)
 		c->values[v] = st->nr_names ? st->values[v] : v;
-	return add_side(p, r, NULL, &s, err, errlen);	/* a state fires at entry */
+	return add_side(p, r, &s, err, errlen);	/* a state fires at entry */
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -371,7 +431,6 @@ static int check_sizes(const struct ops_file *f, char *err, size_t errlen)
 int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *opt,
 		struct ops_program *out, char *err, size_t errlen)
 {
-	struct runtime_cache *rt = NULL;
 	struct resolver *r = NULL;
 	size_t i;
 	int rc;
@@ -380,18 +439,16 @@ int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *o
 	if ((rc = check_sizes(f, err, errlen)))
 		return rc;
 	r = resolver__new(pid);
-	rt = runtime_cache__new();	/* ops on one big binary (node) read it once */
+	out->rp = ret_plan__new(opt->returns);	/* ops on one big binary (node) read it once */
 	out->plans = calloc(2 * f->nr_ops + f->nr_states + 1, sizeof(*out->plans));
-	if (!r || !rt || !out->plans) {
+	if (!r || !out->rp || !out->plans) {
 		resolver__free(r);
-		runtime_cache__free(rt);
 		return -ENOMEM;
 	}
 	for (i = 0; i < f->nr_ops && !rc; i++)
-		rc = compile_op(out, r, rt, &f->ops[i], opt, err, errlen);
+		rc = compile_op(out, r, &f->ops[i], opt, err, errlen);
 	for (i = 0; i < f->nr_states && !rc; i++)
 		rc = compile_state(out, r, &f->states[i], err, errlen);
-	runtime_cache__free(rt);
 	resolver__free(r);
 	if (!rc)
 		qsort(out->sites, out->nr_sites, sizeof(*out->sites), cmp_path);
@@ -407,5 +464,6 @@ void ops_program__free(struct ops_program *p)
 	free(p->plans);
 	free(p->sites);
 	free(p->site_infos);
+	ret_plan__free(p->rp);
 	memset(p, 0, sizeof(*p));
 }

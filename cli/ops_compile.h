@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "cli/ops_spec.h"
 #include "loader/resolve.h"
+#include "loader/ret_plan.h"
 #include "maps/ops.h"
 
 #define OPS_DEFAULT_MAX_LABELS 256
@@ -16,6 +17,7 @@
 struct ops_options {
 	unsigned int max_labels;	/* per op, before `other` */
 	unsigned long long slow_ns;	/* calls this slow are events; 0: none */
+	enum returns_mode returns;	/* how a side that waits for a return sees it */
 };
 
 struct ops_program {
@@ -31,6 +33,7 @@ struct ops_program {
 	size_t nr_sites;
 	struct trace_plan *plans;		/* own the site paths */
 	size_t nr_plans;
+	struct ret_plan *rp;			/* functions timed at their ret instructions */
 };
 
 /*

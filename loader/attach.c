@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Attach generic programs to many uprobe sites; see attach.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/attach.h"
+#include "loader/insn_guard.h"
 
 /*
  * BPF_LINK_CREATE's uprobe_multi attributes, laid out as in the kernel's
@@ -37,6 +39,7 @@ struct attacher {
 	struct probe_site *skipped;
 	size_t nr_skipped, cap_skipped;
 	const struct probe_site *failed;	/* where the last attach failed */
+	struct probe_site *screened;	/* the last attach's sites (screen_sites()) */
 	int *fds;			/* uprobe_multi links */
 	size_t nr_fds, cap_fds;
 	struct bpf_link **links;	/* classic links */
@@ -127,9 +130,11 @@ static int attach_multi_group(struct attacher *a, const struct bpf_program *prog
 	return err;
 }
 
+/* -EILSEQ: an instruction the kernel accepts but would run wrongly (insn_guard.h). */
 static bool refused(int err)
 {
-	return err == -KERNEL_ENOTSUPP || err == -EINVAL || err == -EOPNOTSUPP;
+	return err == -KERNEL_ENOTSUPP || err == -EINVAL || err == -EOPNOTSUPP ||
+	       err == -EILSEQ;
 }
 
 /* The kernel refuses some instructions (KERNEL_ENOTSUPP, EINVAL): remember
@@ -191,9 +196,58 @@ static int attach_classic(struct attacher *a, const struct bpf_program *prog,
 	return 0;
 }
 
-int attacher__attach(struct attacher *a, const struct bpf_program *prog,
-		     bool retprobe, pid_t pid, const struct probe_site *sites,
-		     size_t n)
+static bool already_skipped(const struct attacher *a, const struct probe_site *site)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr_skipped; i++)
+		if (a->skipped[i].offset == site->offset && !strcmp(a->skipped[i].path, site->path))
+			return true;
+	return false;
+}
+
+/*
+ * sites less those whose instruction uprobes would run wrongly, refused as
+ * the kernel refuses others (skipped, or the error), into *out (n long).
+ * A file that cannot be read here is left to the kernel's attach to fail.
+ */
+static int screen_sites(struct attacher *a, const struct probe_site *sites, size_t n,
+			struct probe_site **out, size_t *nr)
+{
+	struct probe_site *ok = calloc(n ? n : 1, sizeof(*ok));
+	const char *fd_path = NULL;
+	int fd = -1, err = 0;
+	size_t i;
+
+	*nr = 0;
+	if (!ok)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		/* sites come grouped by file: one open per file */
+		if (!fd_path || strcmp(fd_path, sites[i].path)) {
+			if (fd >= 0)
+				close(fd);
+			fd = open(sites[i].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			fd_path = sites[i].path;
+		}
+		if (fd < 0 || insn_guard__unsafe_at(fd, sites[i].offset) != 1)
+			ok[(*nr)++] = sites[i];
+		else if (!already_skipped(a, &sites[i]))	/* entry, then exit */
+			err = skip_or_fail(a, &sites[i], -EILSEQ);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		free(ok);
+		return err;
+	}
+	*out = ok;
+	return 0;
+}
+
+static int attach_sites(struct attacher *a, const struct bpf_program *prog,
+			bool retprobe, pid_t pid, const struct probe_site *sites,
+			size_t n)
 {
 	size_t i, j;
 	int err;
@@ -217,6 +271,21 @@ int attacher__attach(struct attacher *a, const struct bpf_program *prog,
 			return err;
 	}
 	return 0;
+}
+
+/* The sites of the last attach, screened: a->failed may point into them. */
+int attacher__attach(struct attacher *a, const struct bpf_program *prog,
+		     bool retprobe, pid_t pid, const struct probe_site *sites,
+		     size_t n)
+{
+	struct probe_site *ok = NULL;
+	int err = screen_sites(a, sites, n, &ok, &n);
+
+	if (err)
+		return err;
+	free(a->screened);
+	a->screened = ok;
+	return attach_sites(a, prog, retprobe, pid, ok, n);
 }
 
 void attacher__skip_refused(struct attacher *a, bool skip)
@@ -259,7 +328,11 @@ void attacher__error(const struct attacher *a, int rc, size_t nr_sites, char *er
 		site = a->skipped;
 	if (site)
 		describe(site, what, sizeof(what));
-	if ((rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP) && site)
+	if (rc == -EILSEQ && site)
+		snprintf(err, errlen, "cannot attach uprobes: %s starts with an AVX-512 (EVEX) "
+			 "instruction, which uprobes execute wrongly: the program would compute "
+			 "wrong results", what);
+	else if ((rc == -KERNEL_ENOTSUPP || rc == -EOPNOTSUPP) && site)
 		snprintf(err, errlen, "cannot attach uprobes: the kernel cannot probe %s (its "
 			 "first instruction)", what);
 	else if (site)
@@ -330,6 +403,7 @@ void attacher__free(struct attacher *a)
 	free(a->fds);
 	free(a->links);
 	free(a->skipped);
+	free(a->screened);
 	free(a);
 }
 

@@ -22,6 +22,7 @@ struct probe_site {
 	const char *path;	/* the file as the kernel should open it */
 	__u64 offset;		/* file offset of the instruction */
 	__u64 vaddr;		/* its address in the file (what the symbol or note says) */
+	__u64 size;		/* a function's size in bytes (its symbol's), 0 for USDT */
 	__u64 ref_ctr_offset;	/* file offset of a USDT semaphore, or 0 */
 	__u64 cookie;		/* what bpf_get_attach_cookie() returns */
 	/* A USDT site's arguments (owned by its trace_plan), or NULL. */

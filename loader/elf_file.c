@@ -19,7 +19,8 @@ struct load_seg {
 };
 
 struct elf_file {
-	int fd;
+	int fd;			/* -1 for a file opened from memory */
+	void *mem;		/* elf_file__open_mem's copy of the image */
 	Elf *elf;
 	GElf_Half type;
 	__u64 size;		/* file size at open time */
@@ -105,13 +106,15 @@ static int load_segments(struct elf_file *ef, const GElf_Ehdr *eh)
 	for (i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(ef->elf, (int)i, &ph))
 			return -ENOEXEC;
-		if (ph.p_type != PT_LOAD)
+		/*
+		 * One that holds no file bytes gives no offsets; its p_offset
+		 * may lie past the end (objcopy leaves them so in debug files).
+		 */
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
 			continue;
 		if (!in_file(ph.p_offset, ph.p_filesz, ef->size) ||
 		    ph.p_vaddr + ph.p_filesz < ph.p_vaddr)
 			return -ENOEXEC;
-		if (!ph.p_filesz)
-			continue;	/* holds no file bytes, so no offsets */
 		ef->segs[ef->nr_segs++] = (struct load_seg){
 			.vaddr = ph.p_vaddr,
 			.filesz = ph.p_filesz,
@@ -152,11 +155,26 @@ static int check_header(struct elf_file *ef, GElf_Ehdr *eh)
 	return 0;
 }
 
+/* The checks every file gets, once ef->elf and ef->size are set. */
+static int check_all(struct elf_file *ef)
+{
+	GElf_Ehdr eh;
+	int err;
+
+	if (!ef->elf)
+		return -ENOEXEC;
+	err = check_header(ef, &eh);
+	if (!err)
+		err = check_sections(ef, &eh);
+	if (!err)
+		err = load_segments(ef, &eh);
+	return err;
+}
+
 int elf_file__open(const char *path, struct elf_file **out)
 {
 	struct elf_file *ef;
 	struct stat st;
-	GElf_Ehdr eh;
 	int err;
 
 	*out = NULL;
@@ -188,17 +206,43 @@ int elf_file__open(const char *path, struct elf_file **out)
 		goto cleanup;
 	}
 	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
-	if (!ef->elf) {
+	err = check_all(ef);
+	if (err)
+		goto cleanup;
+	*out = ef;
+	return 0;
+
+cleanup:
+	elf_file__close(ef);
+	return err;
+}
+
+int elf_file__open_mem(const void *buf, size_t len, struct elf_file **out)
+{
+	struct elf_file *ef;
+	int err;
+
+	*out = NULL;
+	if (len < sizeof(Elf64_Ehdr))
+		return -ENOEXEC;
+	ef = calloc(1, sizeof(*ef));
+	if (!ef)
+		return -ENOMEM;
+	ef->fd = -1;
+	/* A copy: libelf reads the image in place for as long as ef lives. */
+	ef->mem = malloc(len);
+	if (!ef->mem) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	memcpy(ef->mem, buf, len);
+	ef->size = len;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
 		err = -ENOEXEC;
 		goto cleanup;
 	}
-	err = check_header(ef, &eh);
-	if (err)
-		goto cleanup;
-	err = check_sections(ef, &eh);
-	if (err)
-		goto cleanup;
-	err = load_segments(ef, &eh);
+	ef->elf = elf_memory(ef->mem, len);
+	err = check_all(ef);
 	if (err)
 		goto cleanup;
 	*out = ef;
@@ -218,6 +262,7 @@ void elf_file__close(struct elf_file *ef)
 		elf_end(ef->elf);
 	if (ef->fd >= 0)
 		close(ef->fd);
+	free(ef->mem);
 	free(ef);
 }
 
@@ -252,6 +297,24 @@ int elf_file__vaddr_to_offset(const struct elf_file *ef, __u64 vaddr,
 	if (vaddr - s->vaddr >= s->filesz)
 		return -ENOENT;
 	*offset = vaddr - s->vaddr + s->offset;
+	return 0;
+}
+
+int elf_file__read(const struct elf_file *ef, __u64 off, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (!in_file(off, len, ef->size))
+		return -EIO;
+	while (done < len) {
+		n = pread(ef->fd, (char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;	/* shorter than at open time: changed under us */
+		done += (size_t)n;
+	}
 	return 0;
 }
 

@@ -21,6 +21,13 @@ struct elf_file;
  * that lies outside the file), -ENOMEM.
  */
 int elf_file__open(const char *path, struct elf_file **out);
+
+/*
+ * The same for an image in memory (a MiniDebugInfo ELF, decompressed):
+ * buf is copied, so the caller may free it at once. -ENOEXEC as above
+ * (len counts as the file size), -ENOMEM.
+ */
+int elf_file__open_mem(const void *buf, size_t len, struct elf_file **out);
 void elf_file__close(struct elf_file *ef);
 
 Elf *elf_file__elf(const struct elf_file *ef);
@@ -33,6 +40,13 @@ bool elf_file__is_pie_or_dso(const struct elf_file *ef);	/* ET_DYN */
  */
 int elf_file__vaddr_to_offset(const struct elf_file *ef, __u64 vaddr,
 			      __u64 *offset);
+
+/*
+ * Read len bytes at file offset off into buf, with pread(2) on the file
+ * opened at open time (not through a mapping a truncated file would turn
+ * into SIGBUS). 0, or -EIO when [off, off + len) is not in the file.
+ */
+int elf_file__read(const struct elf_file *ef, __u64 off, void *buf, size_t len);
 
 /*
  * Helpers for the readers built on this file. Both only hand out sections

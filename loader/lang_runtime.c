@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tell Go and OCaml files from native ones by the sections and symbols
- * their toolchains always leave, so that no return probe lands in them;
- * see lang_runtime.h.
+ * their toolchains always leave, so that no uretprobe lands in them; see
+ * lang_runtime.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -193,19 +193,10 @@ const char *lang_runtime__name(enum lang_runtime rt)
 	}
 }
 
-/* Why a uretprobe's replaced return address breaks it, in a few words. */
-static const char *why(enum lang_runtime rt)
+const char *lang_runtime__uretprobe_hazard(enum lang_runtime rt)
 {
 	return rt == LANG_RUNTIME_GO ? "Go moves stacks" :
-	       "OCaml walks its stack by return addresses";
-}
-
-/* The path as the process sees it: a point's target is "PATH:OP". */
-static int shown_len(const struct trace_point *p)
-{
-	size_t t = strlen(p->target), o = strlen(p->op);
-
-	return t > o ? (int)(t - o - 1) : (int)t;
+	       rt == LANG_RUNTIME_OCAML ? "OCaml walks its stack by return addresses" : "none";
 }
 
 struct runtime_cache *runtime_cache__new(void)
@@ -225,8 +216,7 @@ void runtime_cache__free(struct runtime_cache *c)
 	free(c);
 }
 
-/* detect, through the cache if there is one (a failure is not kept) */
-static int detect_cached(struct runtime_cache *c, const char *path, struct runtime_info *info)
+int runtime_cache__detect(struct runtime_cache *c, const char *path, struct runtime_info *info)
 {
 	struct cached_file *f;
 	size_t i;
@@ -249,46 +239,5 @@ static int detect_cached(struct runtime_cache *c, const char *path, struct runti
 	f[c->nr].info = *info;
 	if (f[c->nr].path)
 		c->nr++;
-	return 0;
-}
-
-int lang_runtime__check_returns(struct runtime_cache *cache, const struct trace_plan *plan,
-				char *msg, size_t len)
-{
-	struct runtime_info info;
-	const char *last = NULL, *op, *shown;
-	int err, shown_n;
-	size_t i;
-
-	for (i = 0; i < plan->nr_sites; i++) {
-		const struct probe_site *s = &plan->sites[i];
-
-		/* sites of one file share one path string, and sit together once sorted */
-		if (s->path == last)
-			continue;
-		last = s->path;
-		if (s->cookie < plan->nr_points) {
-			op = plan->points[s->cookie].op;
-			shown = plan->points[s->cookie].target;
-			shown_n = shown_len(&plan->points[s->cookie]);
-		} else {	/* not a plan the resolver made: name the file as we open it */
-			op = "a function";
-			shown = s->path;
-			shown_n = (int)strlen(s->path);
-		}
-		err = detect_cached(cache, s->path, &info);
-		if (err) {
-			snprintf(msg, len, "%.*s: cannot tell its language runtime: %s",
-				 shown_n, shown, strerror(-err));
-			return err == -EINVAL ? -EIO : err;
-		}
-		if (info.runtime == LANG_RUNTIME_NATIVE)
-			continue;
-		snprintf(msg, len, "%s: %.*s is %s %s %s, and a return probe would crash it (%s)",
-			 op, shown_n, shown, info.runtime == LANG_RUNTIME_OCAML ? "an" : "a",
-			 lang_runtime__name(info.runtime), info.library ? "library" : "program",
-			 why(info.runtime));
-		return -EINVAL;
-	}
 	return 0;
 }

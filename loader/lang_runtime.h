@@ -3,13 +3,14 @@
  * Which language runtime a file holds, for the runtimes a return probe
  * (uretprobe) crashes: Go and OCaml walk their stacks by return address
  * (Go also moves them), and a uretprobe replaces the return address.
+ * Their functions' returns are probed at their ret instructions instead
+ * (ret_plan.h).
  */
 #ifndef SYNCTRACE_LANG_RUNTIME_H
 #define SYNCTRACE_LANG_RUNTIME_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "loader/resolve.h"
 
 enum lang_runtime {
 	LANG_RUNTIME_NATIVE,	/* C, C++, Rust...: return probes are safe */
@@ -35,6 +36,9 @@ int lang_runtime__detect(const char *path, struct runtime_info *out);
 /* "Go", "OCaml", "native". */
 const char *lang_runtime__name(enum lang_runtime rt);
 
+/* Why a uretprobe's replaced return address breaks rt, in a few words ("Go moves stacks"). */
+const char *lang_runtime__uretprobe_hazard(enum lang_runtime rt);
+
 /* The files already looked at: several plans over one big file read it once. */
 struct runtime_cache;
 
@@ -42,15 +46,10 @@ struct runtime_cache *runtime_cache__new(void);
 void runtime_cache__free(struct runtime_cache *c);
 
 /*
- * The first function of plan whose file holds a runtime a return probe
- * would crash: -EINVAL with "OP: PATH is a Go program, and a return probe
- * would crash it (Go moves stacks)" in msg, the path as the process sees
- * it. 0 if there is none. A file that cannot be read (it changed since it
- * was resolved) cannot be cleared: -ENOEXEC, -ENOENT... (never -EINVAL)
- * with "PATH: cannot tell its language runtime: REASON" in msg. cache may
- * be NULL; with one, a file is read once.
+ * lang_runtime__detect() through the cache, if there is one (c may be
+ * NULL): several functions of one big file read it once. A failure is
+ * not kept.
  */
-int lang_runtime__check_returns(struct runtime_cache *cache, const struct trace_plan *plan,
-				char *msg, size_t len);
+int runtime_cache__detect(struct runtime_cache *c, const char *path, struct runtime_info *info);
 
 #endif /* SYNCTRACE_LANG_RUNTIME_H */

@@ -14,8 +14,10 @@ struct ops_session {
 	struct ops_bpf *skel;
 	struct attacher *attacher;
 	struct bpf_link *exit_link;	/* closes the states of exiting processes */
+	struct bpf_link *gone_link;	/* counts the open calls of exiting threads */
 	bool multi, states;
 	pid_t follow_root;		/* > 0: it and its descendants */
+	struct ret_plan *rp;		/* functions timed at their rets, or NULL */
 };
 
 /* One preallocated hash element: the kernel's header, the key and the value. */
@@ -41,7 +43,22 @@ unsigned long long ops_setup__memory(const struct ops_setup *sz)
 	       htab_bytes(sz->starts, sizeof(struct op_start_key), sizeof(struct op_start),
 			  false) +
 	       htab_bytes(sz->states, sizeof(struct state_key), sizeof(struct state_rec), false) +
+	       (sz->rp ? sz->rp->nr_infos * sizeof(struct rp_site) : 0) +
+	       htab_bytes(sz->rp && sz->rp->any_go ? GO_CALLS_MAX : 0, sizeof(struct go_call_key),
+			  sizeof(struct op_frame), false) +
 	       sz->events_bytes;
+}
+
+/* The rp_site of each ret-probe site, by index. */
+static int fill_rp_sites(struct ops_bpf *skel, const struct ret_plan *rp)
+{
+	int fd = bpf_map__fd(skel->maps.rp_sites);
+	__u32 i;
+
+	for (i = 0; i < (__u32)rp->nr_infos; i++)
+		if (bpf_map_update_elem(fd, &i, &rp->infos[i], BPF_ANY))
+			return -errno;
+	return 0;
 }
 
 static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
@@ -59,6 +76,11 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 	bpf_map__set_max_entries(skel->maps.op_starts, sz->starts ? sz->starts : 1);
 	bpf_map__set_max_entries(skel->maps.states, sz->states ? sz->states : 1);
 	bpf_map__set_max_entries(skel->maps.events, sz->events_bytes);
+	bpf_map__set_max_entries(skel->maps.rp_sites, sz->rp && sz->rp->nr_infos ?
+				 (__u32)sz->rp->nr_infos : 1);
+	bpf_map__set_max_entries(skel->maps.go_frames, sz->rp && sz->rp->any_go ? GO_CALLS_MAX : 1);
+	bpf_program__set_autoload(skel->progs.op_ret_exit, sz->rp && sz->rp->nr_probed);
+	bpf_program__set_autoload(skel->progs.op_thread_gone, sz->rp && sz->rp->nr_probed);
 	skel->rodata->events_wakeup_bytes = sz->events_bytes / 4;
 	skel->rodata->follow_root = sz->follow.root > 0 ? (__u32)sz->follow.root : 0;
 	skel->rodata->nr_state_machines = sz->states ? sz->nr_state_machines : 0;
@@ -67,8 +89,12 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 	if (multi) {
 		bpf_program__set_expected_attach_type(skel->progs.op_entry, ATTACH_TYPE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(skel->progs.op_exit, ATTACH_TYPE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(skel->progs.op_ret_exit,
+						      ATTACH_TYPE_UPROBE_MULTI);
 	}
 	err = ops_bpf__load(skel);
+	if (!err && sz->rp && sz->rp->nr_probed)
+		err = fill_rp_sites(skel, sz->rp);
 	if (err) {
 		ops_bpf__destroy(skel);
 		return err;
@@ -92,6 +118,7 @@ int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 	s->multi = multi;
 	s->states = sz->states && sz->nr_state_machines;
 	s->follow_root = sz->follow.root;
+	s->rp = sz->rp;
 	if (!rc && !(s->attacher = attacher__new(multi)))
 		rc = -ENOMEM;
 	if (rc) {
@@ -129,6 +156,30 @@ int ops_session__set_site_infos(struct ops_session *s, const struct op_site_info
 	return 0;
 }
 
+/* The exits of the functions timed at their rets: after their entries, all or nothing. */
+static int attach_exits(struct ops_session *s, pid_t pid)
+{
+	struct probe_site *exits = calloc(s->rp->nr_exits, sizeof(*exits));
+	size_t i;
+	int rc;
+
+	if (!exits)
+		return -ENOMEM;
+	s->gone_link = bpf_program__attach_raw_tracepoint(s->skel->progs.op_thread_gone,
+							  "sched_process_exit");
+	if (!s->gone_link) {
+		rc = -errno;
+		free(exits);
+		return rc;
+	}
+	for (i = 0; i < s->rp->nr_exits; i++)
+		exits[i] = s->rp->exits[i].site;
+	rc = attacher__attach(s->attacher, s->skel->progs.op_ret_exit, false, pid, exits,
+			      s->rp->nr_exits);
+	free(exits);
+	return rc;
+}
+
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 			size_t n, pid_t pid, char *err, size_t errlen)
 {
@@ -149,7 +200,7 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 		return rc;
 	}
 	for (i = 0; i < n; i++)
-		if (sites[i].cookie & OP_COOKIE_AT_RETURN)
+		if ((sites[i].cookie & OP_COOKIE_AT_RETURN) && !OP_COOKIE_RP(sites[i].cookie))
 			calls[nr_calls++] = sites[i];
 	if (s->states) {
 		s->exit_link = bpf_program__attach_raw_tracepoint(s->skel->progs.state_exit,
@@ -166,6 +217,8 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 		rc = attacher__attach(s->attacher, s->skel->progs.op_exit, true, pid,
 				      calls, nr_calls);
 	free(calls);
+	if (!rc && s->rp && s->rp->nr_exits)
+		rc = attach_exits(s, pid);
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", pid);
 	else if (rc)
@@ -201,6 +254,7 @@ void ops_session__free(struct ops_session *s)
 	if (!s)
 		return;
 	attacher__free(s->attacher);
+	bpf_link__destroy(s->gone_link);
 	bpf_link__destroy(s->exit_link);
 	ops_bpf__destroy(s->skel);
 	free(s);

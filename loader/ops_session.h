@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "loader/attach.h"
 #include "loader/follow.h"
+#include "loader/ret_plan.h"
 #include "maps/ops.h"
 #include "maps/ops_drain.h"
 
@@ -22,6 +23,12 @@ struct ops_setup {
 	unsigned int nr_state_machines;	/* with states: an exit hook closes their dwell */
 	unsigned int events_bytes;	/* the ring buffer: a power of 2, >= 4096 */
 	struct follow_tree follow;	/* root > 0: only it and its descendants */
+	/*
+	 * Functions timed at their ret instructions (or NULL): their sites'
+	 * cookies carry their rp_site (OP_COOKIE_RP), the exits' too. Must
+	 * outlive the session, which may drop exits from it.
+	 */
+	struct ret_plan *rp;
 };
 
 /*
@@ -40,7 +47,11 @@ int ops_session__configure_state(struct ops_session *s, unsigned int state,
 /* infos[i] is the site info of cookie index i + 1. */
 int ops_session__set_site_infos(struct ops_session *s, const struct op_site_info *infos,
 				size_t n);
-/* sites sorted by path; cookies from OP_COOKIE(). AT_RETURN sites get a return probe. */
+/*
+ * sites sorted by path; cookies from OP_COOKIE(). AT_RETURN sites get a
+ * uretprobe, unless timed at their rets: then the setup's rp's exits are
+ * probed, once the entries are attached.
+ */
 int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 			size_t n, pid_t pid, char *err, size_t errlen);
 void ops_session__maps(const struct ops_session *s, struct ops_maps *m);

@@ -56,8 +56,7 @@ static int open_at(int dirfd, const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-/* path inside the directory rootfd, which is its "/" for every step. */
-static int open_beneath(int rootfd, const char *path)
+int proc_files__open_beneath(int rootfd, const char *path)
 {
 	struct open_how how = {
 		.flags = OPEN_FLAGS,
@@ -156,8 +155,7 @@ static bool same_as_mapped(int fd, const struct mapped_obj *o)
 	       minor(st.st_dev) == o->dev_minor;
 }
 
-/* The process's root, to look paths up in. */
-static int open_root(const struct proc_objs *po)
+int proc_files__open_root(const struct proc_objs *po)
 {
 	char path[sizeof(po->dir) + 8];
 	int fd;
@@ -200,10 +198,10 @@ int proc_files__open_mapped(const struct proc_objs *po, const struct mapped_obj 
 		snprintf(path, sizeof(path), "%s/exe", po->dir);
 		fd = open_at(AT_FDCWD, path, OPEN_FLAGS);
 	} else if (o->in_root) {
-		rootfd = open_root(po);
+		rootfd = proc_files__open_root(po);
 		if (rootfd < 0)
 			return rootfd;
-		fd = open_beneath(rootfd, o->in_root);
+		fd = proc_files__open_beneath(rootfd, o->in_root);
 		close(rootfd);
 	} else {
 		return -ENOENT;
@@ -229,10 +227,10 @@ int proc_files__open_in_root(const struct proc_objs *po, const char *path,
 	for (i = 0; i < po->n; i++)
 		if (!po->o[i].deleted && po->o[i].in_root && !strcmp(po->o[i].in_root, path))
 			return proc_files__open_mapped(po, &po->o[i], out);
-	rootfd = open_root(po);
+	rootfd = proc_files__open_root(po);
 	if (rootfd < 0)
 		return rootfd;
-	fd = open_beneath(rootfd, path);
+	fd = proc_files__open_beneath(rootfd, path);
 	close(rootfd);
 	if (fd < 0)
 		return fd == -EPERM ? -EACCES : fd;

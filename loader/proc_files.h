@@ -47,6 +47,17 @@ int proc_files__open_mapped(const struct proc_objs *po, const struct mapped_obj 
 int proc_files__open_in_root(const struct proc_objs *po, const char *path,
 			     const struct proc_file **out);
 
+/*
+ * The two steps of the lookup above, for files that are only read and
+ * not kept (separate debug files): po's process's root as an O_PATH
+ * directory descriptor (-ESRCH, -EACCES, ...), and path opened read-only
+ * below rootfd, which is its "/" at every step (symlinks and ".." cannot
+ * climb out, /proc magic links are refused). Both return a descriptor the
+ * caller closes, or -errno.
+ */
+int proc_files__open_root(const struct proc_objs *po);
+int proc_files__open_beneath(int rootfd, const char *path);
+
 /* The entry whose path ("/proc/self/fd/N") is path, or NULL. */
 const struct proc_file *proc_files__lookup(const char *path);
 

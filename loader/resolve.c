@@ -265,21 +265,36 @@ static int set_usdt_args(struct trace_plan *plan, const struct usdt_probe *p)
 	return 0;
 }
 
+/* Was a debug file of st refused (a wrong CRC or build-id)? It may be why. */
+static bool debug_file_refused(const struct sym_table *st)
+{
+	const char *const *notes;
+	size_t i, n = sym_table__notes(st, &notes);
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(notes[i], "skipped ", 8))
+			return true;
+	return false;
+}
+
 static int no_symbol(const struct file_tables *f, const struct target_spec *t, char *err,
 		     size_t errlen)
 {
 	const char *sym = t->symbol;
 	const char *hint = is_glob(t->glob) ? NULL : sym_table__suggest(f->syms, sym);
+	char refused[64] = "";
 
+	if (debug_file_refused(f->syms))
+		snprintf(refused, sizeof(refused), " (its debug file was refused: see list -v)");
 	if (is_glob(t->glob))
-		snprintf(err, errlen, "%s: no function matches '%s'",
-			 base_name(f->shown), sym);
+		snprintf(err, errlen, "%s: no function matches '%s'%s",
+			 base_name(f->shown), sym, refused);
 	else if (hint)
-		snprintf(err, errlen, "%s: symbol '%s' not found (did you mean %s?)",
-			 base_name(f->shown), sym, hint);
+		snprintf(err, errlen, "%s: symbol '%s' not found (did you mean %s?)%s",
+			 base_name(f->shown), sym, hint, refused);
 	else
-		snprintf(err, errlen, "%s: symbol '%s' not found",
-			 base_name(f->shown), sym);
+		snprintf(err, errlen, "%s: symbol '%s' not found%s",
+			 base_name(f->shown), sym, refused);
 	return -ENOENT;
 }
 
@@ -342,6 +357,8 @@ static int add_raw(struct file_tables *f, const struct sym_table *syms,
 		mark_mid_function(plan);
 	if (!rc)
 		rc = add_site(plan, f, off, t->raw_addr, 0, plan->nr_points - 1);
+	if (!rc && in && in->addr == t->raw_addr)
+		plan->sites[plan->nr_sites - 1].size = in->size;	/* its rets can be found */
 	return rc;
 }
 
@@ -420,6 +437,8 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 		rc = add_point(plan, sym_table__shown(syms, m[i]), f->shown, false);
 		if (!rc)
 			rc = add_site(plan, f, m[i]->offset, m[i]->addr, 0, plan->nr_points - 1);
+		if (!rc)	/* where its returns are: ret_plan.h */
+			plan->sites[plan->nr_sites - 1].size = m[i]->size;
 	}
 	free(m);
 	return rc;

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/kfunc_btf.h"
 #include "loader/proc_lookup.h"
+#include "loader/ret_plan.h"
 #include "loader/session.h"
 #include "maps/probes.h"
 #include "probes.skel.h"
@@ -26,6 +28,8 @@ struct session {
 	unsigned int nr_points;
 	enum link_kind kind;
 	struct follow_tree follow;	/* root > 0: only its tree counts */
+	struct ret_plan *rp;		/* lat: functions timed at their rets, or NULL */
+	struct bpf_link *exit_link;	/* counts the open calls of exiting threads */
 };
 
 /* Put bpf_session_cookie's BTF id into the marked call of prog. */
@@ -64,11 +68,33 @@ static void set_attach_type(struct bpf_program *prog, enum link_kind kind,
 					      ATTACH_TYPE_UPROBE_MULTI);
 }
 
+/* The rp_site of each ret-probe site, by index: one batch, or one at a time. */
+static int fill_rp_sites(struct session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.rp_sites);
+	__u32 *keys, n = (__u32)s->rp->nr_infos, i;
+	int err = 0;
+
+	keys = calloc(n ? n : 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	if (n && bpf_map_update_batch(fd, keys, s->rp->infos, &n, NULL)) {
+		for (i = 0; i < (__u32)s->rp->nr_infos && !err; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &s->rp->infos[i], BPF_ANY))
+				err = -errno;
+	}
+	free(keys);
+	return err;
+}
+
 /* Open and load the programs this mode and link kind need. */
 static int load(struct session *s, enum link_kind kind)
 {
 	struct probes_bpf *skel = probes_bpf__open();
 	bool lat = s->mode == SESSION_LAT, sess = lat && kind == LINK_SESSION;
+	bool uret = lat && (!s->rp || s->rp->nr_uret), probes = lat && s->rp && s->rp->nr_probed;
 	unsigned int n = s->nr_points ? s->nr_points : 1;
 	int err = 0;
 
@@ -77,9 +103,15 @@ static int load(struct session *s, enum link_kind kind)
 	bpf_map__set_max_entries(skel->maps.hists, lat ? n : 1);
 	bpf_map__set_max_entries(skel->maps.extrema, lat ? 2 * n : 2);
 	bpf_map__set_max_entries(skel->maps.counts, lat ? 1 : n);
-	bpf_program__set_autoload(skel->progs.lat_session, sess);
-	bpf_program__set_autoload(skel->progs.lat_entry, lat && !sess);
-	bpf_program__set_autoload(skel->progs.lat_exit, lat && !sess);
+	bpf_map__set_max_entries(skel->maps.rp_sites, probes && s->rp->nr_infos ?
+				 (__u32)s->rp->nr_infos : 1);
+	bpf_map__set_max_entries(skel->maps.go_calls, probes && s->rp->any_go ? GO_CALLS_MAX : 1);
+	bpf_program__set_autoload(skel->progs.lat_session, uret && sess);
+	bpf_program__set_autoload(skel->progs.lat_entry, uret && !sess);
+	bpf_program__set_autoload(skel->progs.lat_exit, uret && !sess);
+	bpf_program__set_autoload(skel->progs.lat_rp_entry, probes);
+	bpf_program__set_autoload(skel->progs.lat_rp_exit, probes);
+	bpf_program__set_autoload(skel->progs.lat_thread_gone, probes);
 	bpf_program__set_autoload(skel->progs.hit, !lat);
 	skel->rodata->follow_root = s->follow.root > 0 ? (__u32)s->follow.root : 0;
 	skel->rodata->task_real_parent_off = (__u32)s->follow.real_parent_off;
@@ -88,15 +120,20 @@ static int load(struct session *s, enum link_kind kind)
 	set_attach_type(skel->progs.lat_entry, kind, false);
 	set_attach_type(skel->progs.lat_exit, kind, false);
 	set_attach_type(skel->progs.hit, kind, false);
-	if (sess)
+	set_attach_type(skel->progs.lat_rp_entry, kind, false);
+	set_attach_type(skel->progs.lat_rp_exit, kind, false);
+	if (sess && uret)
 		err = patch_session_cookie(skel->progs.lat_session);
 	if (!err)
 		err = probes_bpf__load(skel);
+	s->skel = skel;
+	if (!err && probes)
+		err = fill_rp_sites(s);
 	if (err) {
 		probes_bpf__destroy(skel);
+		s->skel = NULL;
 		return err;
 	}
-	s->skel = skel;
 	s->kind = kind;
 	return 0;
 }
@@ -116,17 +153,26 @@ static int load_best(struct session *s)
 	return rc;
 }
 
-unsigned long long session__memory(enum session_mode mode, unsigned int nr_points)
+unsigned long long session__memory(enum session_mode mode, unsigned int nr_points,
+				  const struct ret_plan *rp)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	unsigned long long per_cpu = mode == SESSION_LAT ?
 		sizeof(struct hist_slot) + 2 * sizeof(struct extrema) : sizeof(__u64);
+	unsigned long long rp_bytes = 0;
 
-	return (unsigned long long)nr_points * per_cpu * (unsigned long long)(ncpu > 0 ? ncpu : 1);
+	if (mode == SESSION_LAT && rp) {
+		rp_bytes = rp->nr_infos * sizeof(struct rp_site);
+		if (rp->any_go)	/* a preallocated hash element: header, key, value */
+			rp_bytes += GO_CALLS_MAX * (48ULL + sizeof(struct go_call_key) +
+						   sizeof(struct go_call) + 16);
+	}
+	return (unsigned long long)nr_points * per_cpu * (unsigned long long)(ncpu > 0 ? ncpu : 1) +
+	       rp_bytes;
 }
 
 int session__open(struct session **out, enum session_mode mode, unsigned int nr_points,
-		  const struct follow_tree *follow, char *err, size_t errlen)
+		  const struct follow_tree *follow, struct ret_plan *rp, char *err, size_t errlen)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
@@ -135,6 +181,7 @@ int session__open(struct session **out, enum session_mode mode, unsigned int nr_
 		return -ENOMEM;
 	s->mode = mode;
 	s->nr_points = nr_points;
+	s->rp = mode == SESSION_LAT ? rp : NULL;
 	if (follow)
 		s->follow = *follow;
 	rc = load_best(s);
@@ -153,6 +200,81 @@ int session__open(struct session **out, enum session_mode mode, unsigned int nr_
 	return 0;
 }
 
+/*
+ * The sites of plan whose cookie carries an rp_site (timed at their rets)
+ * or not (by uretprobes), in plan order (sorted by path).
+ */
+static struct probe_site *split_sites(const struct trace_plan *plan, bool probed, size_t *n)
+{
+	struct probe_site *out = calloc(plan->nr_sites ? plan->nr_sites : 1, sizeof(*out));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; out && i < plan->nr_sites; i++)
+		if (!!COOKIE_RP_INFO(plan->sites[i].cookie) == probed)
+			out[(*n)++] = plan->sites[i];
+	return out;
+}
+
+/*
+ * lat: uretprobe functions as before; functions timed at their rets get
+ * their entries first (a refused entry is skipped for a glob), then the
+ * exits of those the kernel took, none of which may be refused: a call
+ * whose exit goes unseen would stay open.
+ */
+static int attach_lat(struct session *s, const struct trace_plan *plan, pid_t pid)
+{
+	struct probe_site *uret = NULL, *entries = NULL, *exits = NULL;
+	const struct probe_site *skipped;
+	size_t nr_uret, nr_entries, i;
+	int rc = -ENOMEM;
+
+	uret = split_sites(plan, false, &nr_uret);
+	entries = split_sites(plan, true, &nr_entries);
+	if (!uret || !entries)
+		goto cleanup;
+	rc = 0;
+	if (nr_uret && s->kind == LINK_SESSION) {
+		rc = attacher__attach(s->attacher, s->skel->progs.lat_session, false, pid,
+				      uret, nr_uret);
+	} else if (nr_uret) {
+		rc = attacher__attach(s->attacher, s->skel->progs.lat_entry, false, pid,
+				      uret, nr_uret);
+		if (!rc)
+			rc = attacher__attach(s->attacher, s->skel->progs.lat_exit, true, pid,
+					      uret, nr_uret);
+	}
+	if (rc || !nr_entries)
+		goto cleanup;
+	s->exit_link = bpf_program__attach_raw_tracepoint(s->skel->progs.lat_thread_gone,
+							  "sched_process_exit");
+	if (!s->exit_link) {
+		rc = -errno;
+		goto cleanup;
+	}
+	rc = attacher__attach(s->attacher, s->skel->progs.lat_rp_entry, false, pid, entries,
+			      nr_entries);
+	if (rc)
+		goto cleanup;
+	ret_plan__drop_entries(s->rp, skipped, attacher__skipped(s->attacher, &skipped));
+	exits = calloc(s->rp->nr_exits ? s->rp->nr_exits : 1, sizeof(*exits));
+	if (!exits) {
+		rc = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < s->rp->nr_exits; i++)
+		exits[i] = s->rp->exits[i].site;
+	attacher__skip_refused(s->attacher, false);
+	if (s->rp->nr_exits)
+		rc = attacher__attach(s->attacher, s->skel->progs.lat_rp_exit, false, pid, exits,
+				      s->rp->nr_exits);
+cleanup:
+	free(uret);
+	free(entries);
+	free(exits);
+	return rc;
+}
+
 int session__attach(struct session *s, const struct trace_plan *plan,
 		    pid_t pid, char *err, size_t errlen)
 {
@@ -169,19 +291,11 @@ int session__attach(struct session *s, const struct trace_plan *plan,
 		return rc;
 	/* one refused instruction must not sink a glob; a lone target must fail */
 	attacher__skip_refused(s->attacher, plan->nr_sites > 1);
-	if (s->mode == SESSION_LAT && s->kind == LINK_SESSION) {
-		rc = attacher__attach(s->attacher, s->skel->progs.lat_session, false,
-				      pid, plan->sites, plan->nr_sites);
-	} else if (s->mode == SESSION_LAT) {
-		rc = attacher__attach(s->attacher, s->skel->progs.lat_entry, false,
-				      pid, plan->sites, plan->nr_sites);
-		if (!rc)
-			rc = attacher__attach(s->attacher, s->skel->progs.lat_exit,
-					      true, pid, plan->sites, plan->nr_sites);
-	} else {
+	if (s->mode == SESSION_LAT)
+		rc = attach_lat(s, plan, pid);
+	else
 		rc = attacher__attach(s->attacher, s->skel->progs.hit, false, pid,
 				      plan->sites, plan->nr_sites);
-	}
 	if (!rc && attacher__skipped(s->attacher, &skipped) >= plan->nr_sites)
 		rc = -KERNEL_ENOTSUPP;
 	if (rc == -ESRCH)
@@ -224,6 +338,7 @@ void session__free(struct session *s)
 	if (!s)
 		return;
 	attacher__free(s->attacher);
+	bpf_link__destroy(s->exit_link);
 	probes_bpf__destroy(s->skel);
 	free(s);
 }

@@ -55,6 +55,10 @@ int sym_builder__reserve(struct sym_builder *b, size_t n);
  */
 int sym_builder__add(struct sym_builder *b, const struct sym_draft *d);
 
+/* A line for sym_table__notes() (printf-style); 0 or -ENOMEM. */
+int sym_builder__note(struct sym_builder *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /*
  * The sources, each 0 or -errno.
  * .symtab and .dynsym (with GNU symbol versions) of ef, the probed file
@@ -63,6 +67,16 @@ int sym_builder__add(struct sym_builder *b, const struct sym_draft *d);
  */
 int sym_source__elf(struct sym_builder *b, const struct elf_file *ef,
 		    enum sym_source symtab_src, bool *has_symtab);
+
+/*
+ * For a file without .symtab (sym_debug.c): its separate debug file
+ * (debug_file.h; with a pid, looked up inside that process's root), whose
+ * .symtab is read as the file's (*found: one was read; *via: how it was
+ * found, SYM_SRC_BUILD_ID or SYM_SRC_DEBUGLINK); else its MiniDebugInfo.
+ * What they find or refuse becomes notes; an error is a corrupt table.
+ */
+int sym_source__debug_file(struct sym_builder *b, bool *found, enum sym_source *via);
+int sym_source__minidebuginfo(struct sym_builder *b);
 
 /* Go's .gopclntab of the probed file: 0 (nothing added) when it is not a Go file. */
 int sym_source__go(struct sym_builder *b);

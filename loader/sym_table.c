@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ struct sym_table {
 	int skipped_err;
 	void **blocks;		/* what names point into */
 	size_t nr_blocks;
+	char **notes;		/* sym_table__notes() */
+	size_t nr_notes;
 };
 
 /*
@@ -86,6 +89,28 @@ int sym_builder__keep(struct sym_builder *b, void *block, size_t len)
 	st->blocks = p;
 	st->blocks[st->nr_blocks++] = block;
 	b->kept_bytes += len;
+	return 0;
+}
+
+int sym_builder__note(struct sym_builder *b, const char *fmt, ...)
+{
+	struct sym_table *st = b->st;
+	char **p, *line;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	p = realloc(st->notes, (st->nr_notes + 1) * sizeof(*p));
+	if (!p) {
+		free(line);
+		return -ENOMEM;
+	}
+	st->notes = p;
+	st->notes[st->nr_notes++] = line;
 	return 0;
 }
 
@@ -256,23 +281,52 @@ static void skip_source(struct sym_builder *b, enum sym_source src, int err)
 }
 
 /*
+ * The end of an extra source that returned err, having started with mark
+ * symbols: one that fails adds nothing (its blocks are only memory) and is
+ * skipped; only running out of memory stops the load.
+ */
+static int extra_source(struct sym_builder *b, int err, size_t mark, enum sym_source src)
+{
+	if (!err)
+		return 0;
+	b->nr_raw = mark;
+	if (err == -ENOMEM)
+		return err;
+	skip_source(b, src, err);
+	return 0;
+}
+
+/*
  * The sources in the order that decides which one a symbol named by
  * several is shown as coming from: the file's own tables first.
  */
 static int load_sources(struct sym_builder *b)
 {
-	bool has_symtab;
+	enum sym_source via = SYM_SRC_DEBUGLINK;
+	bool has_symtab, found = false;
+	size_t mark;
 	int err = sym_source__elf(b, b->code, SYM_SRC_SYMTAB, &has_symtab);
 
 	if (err)
 		return err;
+	/* a .symtab names every function: only a stripped file needs its debug file */
+	if (!has_symtab) {
+		mark = b->nr_raw;
+		err = sym_source__debug_file(b, &found, &via);
+		err = extra_source(b, err, mark, via);
+		/* MiniDebugInfo holds a subset of what a debug file does */
+		if (!err && !found) {
+			mark = b->nr_raw;
+			err = sym_source__minidebuginfo(b);
+			err = extra_source(b, err, mark, SYM_SRC_MINIDEBUG);
+		}
+		if (err)
+			return err;
+	}
 	/* Go: every function, stripped or not (names as Go writes them, e.g. F[...]) */
+	mark = b->nr_raw;
 	err = sym_source__go(b);
-	if (err == -ENOMEM)
-		return err;
-	if (err)
-		skip_source(b, SYM_SRC_GOPCLNTAB, err);
-	return 0;
+	return extra_source(b, err, mark, SYM_SRC_GOPCLNTAB);
 }
 
 /* The executable segments of ef, for sym_table__offset_of(). */
@@ -534,6 +588,9 @@ const struct sym *sym_table__containing(const struct sym_table *st, __u64 vaddr)
 static const char *const source_names[SYM_SRC_NR] = {
 	[SYM_SRC_SYMTAB] = "symtab",
 	[SYM_SRC_DYNSYM] = "dynsym",
+	[SYM_SRC_BUILD_ID] = "build-id",
+	[SYM_SRC_DEBUGLINK] = "debuglink",
+	[SYM_SRC_MINIDEBUG] = "minidebuginfo",
 	[SYM_SRC_GOPCLNTAB] = "gopclntab",
 };
 
@@ -541,6 +598,12 @@ enum sym_source sym_table__skipped(const struct sym_table *st, int *err)
 {
 	*err = st->skipped_err;
 	return st->skipped;
+}
+
+size_t sym_table__notes(const struct sym_table *st, const char *const **out)
+{
+	*out = st ? (const char *const *)st->notes : NULL;
+	return st ? st->nr_notes : 0;
 }
 
 const char *sym_source__name(enum sym_source src)
@@ -558,6 +621,9 @@ void sym_table__free(struct sym_table *st)
 		free(st->blocks[i]);
 	sym_names__free(st->names);
 	free(st->blocks);
+	for (i = 0; i < st->nr_notes; i++)
+		free(st->notes[i]);
+	free(st->notes);
 	free(st->syms);
 	free(st);
 }

@@ -19,6 +19,9 @@
 enum sym_source {
 	SYM_SRC_SYMTAB,		/* the file's .symtab */
 	SYM_SRC_DYNSYM,		/* the file's .dynsym */
+	SYM_SRC_BUILD_ID,	/* its debug file, found by build-id */
+	SYM_SRC_DEBUGLINK,	/* its debug file, found by .gnu_debuglink */
+	SYM_SRC_MINIDEBUG,	/* its MiniDebugInfo (.gnu_debugdata) */
 	SYM_SRC_GOPCLNTAB,	/* Go's function table (go_pclntab.h) */
 	SYM_SRC_NR,
 };
@@ -94,6 +97,14 @@ const char *sym_table__shown(const struct sym_table *st, const struct sym *s);
  * "sync::aply".
  */
 const char *sym_table__suggest(const struct sym_table *st, const char *name);
+
+/*
+ * What `list -v` says about the sources beyond the file's own tables, one
+ * line each: the debug file read ("symbols from PATH (build-id)"), the
+ * candidates refused ("skipped PATH: why"), a source that failed. Returns
+ * their number; *out stays valid while st lives.
+ */
+size_t sym_table__notes(const struct sym_table *st, const char *const **out);
 
 /*
  * The file offset of vaddr, an address of the file's code (its loaded

@@ -13,6 +13,9 @@ static const char *const drop_names[DROP_NR] = {
 	[DROP_UNMATCHED_RETURN] = "unmatched_return",
 	[DROP_MISSED_RETURN] = "missed_return",
 	[DROP_STORAGE_FULL] = "storage_full",
+	[DROP_TAIL_EXIT] = "tail_exit",
+	[DROP_CALLS_FULL] = "calls_full",
+	[DROP_NO_GOROUTINE] = "no_goroutine",
 };
 
 const char *drop_reason_name(unsigned int reason)

@@ -26,7 +26,8 @@
 /*
  * What a probe site does; in bits 8-10 of its cookie. Bit 11 (AT_RETURN):
  * the site's expressions need the function's return (ret or @ret), so its
- * entry pushes a frame and the work is done at the return. Bits 32-63: the
+ * entry pushes a frame and the work is done at the return. Bits 12-31: see
+ * OP_COOKIE_RP. Bits 32-63: the
  * index + 1 of the site's info (its USDT arguments, its address for sym()),
  * 0 for a function site that needs neither.
  */
@@ -45,6 +46,13 @@ enum op_role {
 #define OP_COOKIE_FRAME_ID(c) ((__u32)((c) & 0xfff))
 #define OP_COOKIE_ROLE(c) ((__u32)(((c) >> 8) & 7))
 #define OP_COOKIE_SITE(c) ((__u32)((c) >> 32))	/* site info index + 1, or 0 */
+/*
+ * Bits 12-31: a function timed at its ret instructions (maps/ret_probes.h):
+ * the index + 1 of the site's rp_site (its entry, or an exit), 0 for none.
+ */
+#define OP_COOKIE_RP_SHIFT 12
+#define OP_COOKIE_RP_MAX 0xfffffU
+#define OP_COOKIE_RP(c) ((__u32)(((c) >> OP_COOKIE_RP_SHIFT) & OP_COOKIE_RP_MAX))
 
 /* An expression's base value; cli/ops_expr.h's enum expr_base takes these numbers. */
 enum op_expr_base {
@@ -282,6 +290,10 @@ enum op_drop {
 	OPD_EVENTS_LOST,	/* the ring buffer was full */
 	OPD_STATE_UNKNOWN,	/* a state value the machine does not name */
 	OPD_STATES_FULL,	/* no room for a new {state, pid} */
+	OPD_MISSED_RETURN,	/* an open call whose return never came (longjmp, panic) */
+	OPD_TAIL_EXIT,		/* a call left its function by a jump, not a ret */
+	OPD_CALLS_FULL,		/* no room for an open Go call (GO_CALLS_MAX) */
+	OPD_NO_GOROUTINE,	/* a probe in Go code found no goroutine in R14 */
 	OPD_NR,
 };
 

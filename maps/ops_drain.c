@@ -19,6 +19,10 @@ static const char *const drop_names[OPD_NR] = {
 	[OPD_EVENTS_LOST] = "events_lost",
 	[OPD_STATE_UNKNOWN] = "state_unknown",
 	[OPD_STATES_FULL] = "states_full",
+	[OPD_MISSED_RETURN] = "missed_return",
+	[OPD_TAIL_EXIT] = "tail_exit",
+	[OPD_CALLS_FULL] = "calls_full",
+	[OPD_NO_GOROUTINE] = "no_goroutine",
 };
 
 const char *op_drop_name(unsigned int reason)

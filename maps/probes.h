@@ -44,6 +44,8 @@ struct extrema {
 struct frame {
 	__u64 ts;
 	__u64 sp;
+	__u32 id;		/* ret probes: the row of the call (lat_rp_entry) */
+	__u32 pad;
 };
 
 struct frame_stack {
@@ -58,6 +60,10 @@ enum drop_reason {
 	DROP_UNMATCHED_RETURN,	/* a return whose entry was not seen */
 	DROP_MISSED_RETURN,	/* an entry whose return never came */
 	DROP_STORAGE_FULL,	/* no task storage for the thread */
+	/* ret probes (maps/ret_probes.h) */
+	DROP_TAIL_EXIT,		/* a call left its function by a jump, not a ret */
+	DROP_CALLS_FULL,	/* no room for an open Go call (GO_CALLS_MAX) */
+	DROP_NO_GOROUTINE,	/* a probe in Go code found no goroutine in R14 */
 	DROP_NR,
 };
 
@@ -68,7 +74,9 @@ enum drop_reason {
  */
 #define KFUNC_MARK_SESSION_COOKIE 0x7eff0001
 
-/* The BPF cookie of every probe: the id of the histogram or counter. */
+/* The BPF cookie of every probe: the id of the histogram or counter; for
+ * ret probes, the index + 1 of the site's rp_site in bits 32-63. */
 #define COOKIE_ID(c) ((__u32)(c))
+#define COOKIE_RP_INFO(c) ((__u32)((c) >> 32))
 
 #endif /* SYNCTRACE_PROBES_H */

@@ -9,6 +9,8 @@ DEMO_PKGS=(
 	make gcc clang llvm pkg-config  # build; clang -target bpf
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # BPF loading, skeletons, ELF
 	libjson-c-dev		  # JSON output
+	liblzma-dev		  # MiniDebugInfo (.gnu_debugdata is xz)
+	libzydis-dev		  # x86-64 decoder: a function's rets, sites uprobes would run wrongly
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
 	libiberty-dev		  # the C++ and Rust demangler
@@ -23,6 +25,7 @@ TEST_PKGS=(
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
 	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
+	libc6-dbg xz-utils	  # split debug: libc's build-id file; MiniDebugInfo fixtures
 	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
 )

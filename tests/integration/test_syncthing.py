@@ -274,7 +274,6 @@ def test_count_request_on_sender_equals_blocks_served(pair):
     assert_alive(pair)
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS)
 def test_lat_on_puller_for_30s_syncthing_survives_and_syncs(pair):
     """`lat` on pullBlock (per block: the request to A, hash check, write) for
     LAT_SECONDS while batches keep coming: B keeps running, every file

@@ -2,7 +2,8 @@
 /*
  * Unit tests for loader/lang_runtime: real Go and OCaml files built by
  * tests/fixtures/runtimes.mk (stripped too), native programs carrying one
- * marker each, native files, corrupt files, and the plan check's message.
+ * marker each, native files, corrupt files. What is done with the answer
+ * is tested in test_ret_plan.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,61 +194,6 @@ static void test_long_unterminated_name_does_not_hang(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* A plan of two files: the first function in a Go file is named, with its path. */
-static void test_check_returns_names_first_function_in_runtime(void **state)
-{
-	char c_path[] = ELF "fx_pie", go_path[] = RT "fx_go", msg[512];
-	struct trace_point points[] = {
-		{ "fx_work", ELF "fx_pie:fx_work", false },
-		{ "main.apply", RT "fx_go:main.apply", false },
-	};
-	struct probe_site sites[] = {
-		{ .path = c_path, .offset = 0x1000, .cookie = 0 },
-		{ .path = go_path, .offset = 0x2000, .cookie = 1 },
-	};
-	struct trace_plan plan = { .points = points, .nr_points = 2, .sites = sites,
-				   .nr_sites = 2 };
-
-	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -EINVAL);
-	assert_string_equal(msg, "main.apply: " RT "fx_go is a Go program, and a return "
-			    "probe would crash it (Go moves stacks)");
-	plan.nr_sites = 1;	/* the native file alone */
-	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), 0);
-}
-
-static void test_check_returns_ocaml_and_library_wording(void **state)
-{
-	char ml_path[] = RT "fx_ocaml_stripped", lib_path[] = RT "libfxgo.so", msg[512];
-	struct trace_point points[] = {
-		{ "camlFx_ocaml__apply_81", RT "fx_ocaml_stripped:camlFx_ocaml__apply_81", false },
-		{ "FxGoApply", RT "libfxgo.so:FxGoApply", false },
-	};
-	struct probe_site site = { .path = ml_path, .cookie = 0 };
-	struct trace_plan plan = { .points = points, .nr_points = 2, .sites = &site,
-				   .nr_sites = 1 };
-
-	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -EINVAL);
-	assert_string_equal(msg, "camlFx_ocaml__apply_81: " RT "fx_ocaml_stripped is an OCaml "
-			    "program, and a return probe would crash it (OCaml walks its "
-			    "stack by return addresses)");
-	site = (struct probe_site){ .path = lib_path, .cookie = 1 };
-	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -EINVAL);
-	assert_non_null(strstr(msg, "libfxgo.so is a Go library, and"));
-}
-
-/* A file that changed into garbage since it was resolved: an error, not a pass. */
-static void test_check_returns_unreadable_file_is_an_error(void **state)
-{
-	char path[] = ELF "fx_garbage", msg[512];
-	struct trace_point point = { "f", ELF "fx_garbage:f", false };
-	struct probe_site site = { .path = path, .cookie = 0 };
-	struct trace_plan plan = { .points = &point, .nr_points = 1, .sites = &site,
-				   .nr_sites = 1 };
-
-	assert_int_equal(lang_runtime__check_returns(NULL, &plan, msg, sizeof(msg)), -ENOEXEC);
-	assert_non_null(strstr(msg, ELF "fx_garbage: cannot tell its language runtime"));
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/test_lang_runtime.XXXXXX";
@@ -261,9 +207,6 @@ int main(void)
 		cmocka_unit_test(test_each_marker_alone),
 		cmocka_unit_test(test_native_files),
 		cmocka_unit_test(test_corrupt_files_are_errors),
-		cmocka_unit_test(test_check_returns_names_first_function_in_runtime),
-		cmocka_unit_test(test_check_returns_ocaml_and_library_wording),
-		cmocka_unit_test(test_check_returns_unreadable_file_is_an_error),
 		cmocka_unit_test(test_long_unterminated_name_does_not_hang),
 	};
 
