@@ -272,7 +272,7 @@ int op_entry(struct pt_regs *ctx)
 
 	s.op = OP_COOKIE_OP(cookie);
 	s.role = OP_COOKIE_ROLE(cookie);
-	site_args(ctx, OP_COOKIE_SITE(cookie), &s);
+	site_args(ctx, cookie, &s);
 	if (s.role == OP_ROLE_STATE) {
 		set_state(&s);
 		return 0;

@@ -341,8 +341,11 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 	}
 	ops_session__maps(*s, &w->maps);
 	if (w->env->verbose) {
-		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", w->prog->nr_sites,
-			ops_session__nr_links(*s), ops_session__link_kind(*s));
+		fprintf(stderr, "synctrace: %zu sites, %zu %s links\nsynctrace: reads: %s\n",
+			w->prog->nr_sites, ops_session__nr_links(*s), ops_session__link_kind(*s),
+			ops_session__sleepable(*s) ? "sleepable programs (a page the process "
+			"has not touched yet is faulted in)" : "non-sleepable programs (a page "
+			"the process has not touched yet cannot be read: read_failed)");
 		ret_plan__describe(w->prog->rp, stderr);
 	}
 	if ((rc = watch_events__open(&w->ev, w->maps.events_fd))) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli/ops_compile.h"
 #include "loader/elf_data.h"
+#include "loader/lang_runtime.h"
 #include "loader/usdt_notes.h"
 
 /*
@@ -58,6 +59,20 @@ static void to_op_expr(const struct expr *e, struct op_expr *out)
 		out->reads[i].off = (__s32)e->reads[i].off;
 		out->reads[i].size = (__u8)e->reads[i].size;
 		out->reads[i].is_signed = e->reads[i].is_signed;
+	}
+	if (!e->len.set)
+		return;
+	out->len.set = 1;
+	out->len.base = (__u8)e->len.base;
+	out->len.arg = (__u8)e->len.arg;
+	out->len.add = e->len.base == EXPR_CONST ? e->len.constant : e->len.add;
+	out->len.post_add = e->len.post_add;
+	out->len.nr_reads = (__u8)e->len.nr_reads;
+	out->len.cast = (__s8)(e->len.cast_signed ? -e->len.cast_size : e->len.cast_size);
+	for (i = 0; i < e->len.nr_reads && i < OPS_EXPR_READS; i++) {
+		out->len.reads[i].off = (__s32)e->len.reads[i].off;
+		out->len.reads[i].size = (__u8)e->len.reads[i].size;
+		out->len.reads[i].is_signed = e->len.reads[i].is_signed;
 	}
 }
 
@@ -152,14 +167,35 @@ static void op_sides(const struct op_spec *o, size_t i, struct op_cfg *cfg, stru
 		   SLOT(OPS_SLOT_ERROR) | SLOT(OPS_SLOT_BLOCKED) | (o->fanout ? label : 0));
 }
 
+/* The highest argN the side's expressions read (str()'s LEN too), or -1. */
 static int max_arg(const struct side *s)
 {
+	const struct expr *e;
 	int k, n = -1;
 
-	for (k = 0; k < OPS_NR_SLOTS; k++)
-		if (s->exprs[k] && s->exprs[k]->base == EXPR_ARG && s->exprs[k]->arg > n)
-			n = s->exprs[k]->arg;
+	for (k = 0; k < OPS_NR_SLOTS; k++) {
+		if (!(e = s->exprs[k]))
+			continue;
+		if (e->base == EXPR_ARG && e->arg > n)
+			n = e->arg;
+		if (e->len.set && e->len.base == EXPR_ARG && e->len.arg > n)
+			n = e->len.arg;
+	}
 	return n;
+}
+
+/* Every read offset of e fits the kernel's 32 bits. */
+static bool offsets_fit(const struct expr *e)
+{
+	int i;
+
+	for (i = 0; i < e->nr_reads; i++)
+		if (e->reads[i].off != (__s32)e->reads[i].off)
+			return false;
+	for (i = 0; e->len.set && i < e->len.nr_reads; i++)
+		if (e->len.reads[i].off != (__s32)e->len.reads[i].off)
+			return false;
+	return true;
 }
 
 static bool uses_sym(const struct side *s)
@@ -230,19 +266,47 @@ static int add_site_info(struct ops_program *p, const struct probe_site *site, _
 	return 0;
 }
 
+/*
+ * Whether site's function takes Go's argument registers: a function of a
+ * Go file whose name has a '.'. Go qualifies every function's name by its
+ * package (main.apply, pkg/path.(*T).Method); the C code of a Go file
+ * (cgo's exported wrappers, runtime/cgo) has C's names and C's registers.
+ * The file is read only when an expression reads an argument.
+ */
+static int go_abi(const struct side *s, struct runtime_cache *rt,
+		  const struct probe_site *site, bool *go, char *err, size_t errlen)
+{
+	struct runtime_info info;
+	int rc;
+
+	*go = false;
+	if (site->usdt_args || max_arg(s) < 0 || !site->name ||
+	    !ret_plan__is_go_function(site->name))
+		return 0;
+	rc = runtime_cache__detect(rt, site->path, &info);
+	if (rc) {
+		fail(s, err, errlen, "%s: %s: cannot tell its language runtime: %s",
+		     s->probe->text, site->file ? site->file : site->path, strerror(-rc));
+		return rc == -EINVAL ? -EIO : rc;
+	}
+	*go = info.runtime == LANG_RUNTIME_GO;
+	return 0;
+}
+
 static int check_site(const struct side *s, const struct probe_site *site,
 		      char *err, size_t errlen)
 {
-	int n = max_arg(s), k, i;
+	int n = max_arg(s), k;
+	bool go = site->cookie & OP_COOKIE_GO_ABI;
 
 	for (k = 0; k < OPS_NR_SLOTS; k++)
-		for (i = 0; s->exprs[k] && i < s->exprs[k]->nr_reads; i++)
-			if (s->exprs[k]->reads[i].off != (__s32)s->exprs[k]->reads[i].off)
-				return fail(s, err, errlen, "%s: a read offset is out of range",
-					    s->probe->text);
-	if (!site->usdt_args && n >= OPS_REG_ARGS)
-		return fail(s, err, errlen, "%s: arguments past arg%d of a function are not "
-			    "supported", s->probe->text, OPS_REG_ARGS - 1);
+		if (s->exprs[k] && !offsets_fit(s->exprs[k]))
+			return fail(s, err, errlen, "%s: a read offset is out of range",
+				    s->probe->text);
+	if (!site->usdt_args && n >= (go ? OPS_GO_REG_ARGS : OPS_C_REG_ARGS))
+		return fail(s, err, errlen, "%s: arguments past arg%d of a %sfunction are not "
+			    "supported", s->probe->text,
+			    (go ? OPS_GO_REG_ARGS : OPS_C_REG_ARGS) - 1, go ? "Go " : "");
 	if (site->usdt_args && site->usdt_nargs < 0 && n >= 0)
 		return fail(s, err, errlen, "%s: the probe's arguments are in a form synctrace "
 			    "does not read", s->probe->text);
@@ -303,6 +367,7 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 	char why[768], first_why[768] = "";
 	size_t k, added = 0, refused = 0;
 	struct probe_site *sites;
+	bool go;
 	int rc;
 
 	sites = realloc(p->sites, (p->nr_sites + plan->nr_sites) * sizeof(*sites));
@@ -314,6 +379,10 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 
 		*site = plan->sites[k];
 		site->cookie = s->cookie;
+		if ((rc = go_abi(s, p->rp->runtimes, site, &go, err, errlen)))
+			return rc;
+		if (go)
+			site->cookie |= OP_COOKIE_GO_ABI;
 		if ((rc = check_site(s, site, err, errlen)))
 			return rc;
 		if ((s->cookie & OP_COOKIE_AT_RETURN) && !site->usdt_args &&
@@ -388,8 +457,8 @@ static int compile_op(struct ops_program *p, struct resolver *r, const struct op
 	return rc;
 }
 
-static int compile_state(struct ops_program *p, struct resolver *r, const struct state_spec *st,
-			 char *err, size_t errlen)
+static int compile_state(struct ops_program *p, struct resolver *r,
+			 const struct state_spec *st, char *err, size_t errlen)
 {
 	size_t i = p->nr_states++;
 	struct state_cfg *c = &p->state_cfgs[i];

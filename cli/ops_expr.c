@@ -408,6 +408,35 @@ static int parse_cast(struct parser *ps, struct expr *e)
 	return 0;
 }
 
+/* ", LEN" of str(PTR, LEN): a number, with reads and a cast. */
+static int parse_len(struct parser *ps, struct expr_len *l)
+{
+	struct expr e = { 0 };
+	int err;
+
+	ps->p = skip_blanks(ps->p);
+	if ((err = parse_cast(ps, &e)))
+		return err;
+	if (*ps->p == ')')
+		return fail(ps, "str(PTR, LEN) needs a length after ','");
+	if ((err = parse_term(ps, &e, 0)))
+		return err;
+	if (e.base != EXPR_ARG && e.base != EXPR_RET && e.base != EXPR_CONST)
+		return fail(ps, "the length of str(PTR, LEN) is a number: argN, ret, an integer "
+			    "or a read, not %s", e.base == EXPR_SYM ? "sym()" : base_name(e.base));
+	l->set = true;
+	l->base = e.base;
+	l->arg = e.arg;
+	l->constant = e.constant;
+	l->add = e.add;
+	l->nr_reads = e.nr_reads;
+	memcpy(l->reads, e.reads, sizeof(l->reads));
+	l->post_add = e.post_add;
+	l->cast_size = e.cast_size;
+	l->cast_signed = e.cast_signed;
+	return 0;
+}
+
 int expr__parse(const char *text, struct expr *out, char *msg, size_t len)
 {
 	struct parser ps = { .text = text, .p = text, .msg = msg, .len = len };
@@ -428,9 +457,13 @@ int expr__parse(const char *text, struct expr *out, char *msg, size_t len)
 	} else if (word_is(ps.p, n, "str")) {
 		ps.p = skip_blanks(ps.p + n);
 		if (*ps.p != '(')
-			return fail(&ps, "str needs an address: str(EXPR)");
+			return fail(&ps, "str needs an address: str(EXPR) or str(PTR, LEN)");
 		ps.p++;
 		err = parse_term(&ps, out, 0);
+		if (!err && *(ps.p = skip_blanks(ps.p)) == ',') {
+			ps.p++;
+			err = parse_len(&ps, &out->len);
+		}
 		if (!err)
 			err = expect_char(&ps, ')');
 		if (err)
@@ -453,7 +486,7 @@ int expr__parse(const char *text, struct expr *out, char *msg, size_t len)
 		return err;
 	if (*ps.p)
 		return fail_unexpected(&ps);
-	out->uses_ret = out->base == EXPR_RET;
+	out->uses_ret = out->base == EXPR_RET || (out->len.set && out->len.base == EXPR_RET);
 	if (out->cast_size && out->base == EXPR_COMM)
 		return fail(&ps, "a string has no size to cast to");
 	return 0;

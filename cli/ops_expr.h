@@ -29,13 +29,31 @@ struct expr_read {
 };
 
 /*
+ * LEN of str(PTR, LEN): a number, evaluated as an expression is (below),
+ * from argN, ret or an integer, with reads, adds and a cast.
+ */
+struct expr_len {
+	bool set;
+	enum expr_base base;	/* EXPR_ARG, EXPR_RET or EXPR_CONST */
+	int arg;
+	long long constant;
+	long long add;
+	int nr_reads;
+	struct expr_read reads[EXPR_MAX_READS];
+	long long post_add;
+	int cast_size;
+	bool cast_signed;
+};
+
+/*
  * Evaluation, in this order:
  *	v = base (argN, ret, pid, tid, constant, or sym(NAME): the address of
  *	    the global variable NAME of the probed file, where it is loaded) + add;
  *	for each read i: v = *(size *)(v + reads[i].off);
  *	v += post_add;
  *	with a cast: v cut to cast_size bytes, zero- or sign-extended;
- *	if str: the NUL-terminated string at v (EXPR_STR_MAX bytes at most).
+ *	if str: the NUL-terminated string at v, or with len, the len bytes at
+ *	v (a length <= 0: none); EXPR_STR_MAX - 1 bytes at most either way.
  * With reads, add is always 0: the INT added inside the first read is
  * reads[0].off, the INT added to the result of read i is reads[i + 1].off,
  * and only the INT after the last read is post_add. "u64(arg0)+8" is
@@ -52,9 +70,10 @@ struct expr {
 	struct expr_read reads[EXPR_MAX_READS];
 	long long post_add;
 	bool str;		/* str(...): only outermost */
+	struct expr_len len;	/* str(PTR, LEN): its LEN */
 	bool at_ret;		/* @ret: evaluate at the function's return, from the
 				 * arguments saved at entry (out-parameters) */
-	bool uses_ret;		/* base is EXPR_RET */
+	bool uses_ret;		/* base (or LEN's) is EXPR_RET */
 	int cast_size;		/* (u32)EXPR etc.: the result cut to 1, 2, 4 or 8 bytes */
 	bool cast_signed;	/* ... then sign-extended (s8..s64), else zero-extended */
 };

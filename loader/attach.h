@@ -23,6 +23,9 @@ struct probe_site {
 	__u64 offset;		/* file offset of the instruction */
 	__u64 vaddr;		/* its address in the file (what the symbol or note says) */
 	__u64 size;		/* a function's size in bytes (its symbol's), 0 for USDT */
+	/* Bytes from the function's first byte to vaddr: a Go function is
+	 * probed past its stack check (loader/go_prologue.h), else 0. */
+	__u64 entry_skip;
 	__u64 ref_ctr_offset;	/* file offset of a USDT semaphore, or 0 */
 	__u64 cookie;		/* what bpf_get_attach_cookie() returns */
 	/* A USDT site's arguments (owned by its trace_plan), or NULL. */

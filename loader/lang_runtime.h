@@ -45,6 +45,9 @@ struct runtime_cache;
 struct runtime_cache *runtime_cache__new(void);
 void runtime_cache__free(struct runtime_cache *c);
 
+/* lang_runtime__detect() through the cache (which may be NULL). */
+int runtime_cache__detect(struct runtime_cache *c, const char *path, struct runtime_info *out);
+
 /*
  * lang_runtime__detect() through the cache, if there is one (c may be
  * NULL): several functions of one big file read it once. A failure is

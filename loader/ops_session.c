@@ -16,6 +16,7 @@ struct ops_session {
 	struct bpf_link *exit_link;	/* closes the states of exiting processes */
 	struct bpf_link *gone_link;	/* counts the open calls of exiting threads */
 	bool multi, states;
+	bool sleepable;			/* reads may fault pages in */
 	pid_t follow_root;		/* > 0: it and its descendants */
 	struct ret_plan *rp;		/* functions timed at their rets, or NULL */
 };
@@ -61,7 +62,31 @@ static int fill_rp_sites(struct ops_bpf *skel, const struct ret_plan *rp)
 	return 0;
 }
 
-static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
+/*
+ * The uprobe programs sleepable: their reads may then fault in a page the
+ * traced process has not touched yet (a non-sleepable program's read of it
+ * fails). The kernel runs a sleepable uprobe program with migration off,
+ * under RCU tasks trace: per-CPU values stay on their CPU, and the adds to
+ * them are atomic already (another task may run the program on that CPU
+ * while this one waits for its page).
+ */
+static int set_sleepable(struct ops_bpf *skel)
+{
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_KPROBE)
+			continue;	/* the process-exit tracepoint reads nothing */
+		err = bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_SLEEPABLE);
+		if (err)
+			return err;
+	}
+	skel->rodata->reads_fault_in = 1;
+	return 0;
+}
+
+static int load(struct ops_session *s, const struct ops_setup *sz, bool multi, bool sleepable)
 {
 	struct ops_bpf *skel = ops_bpf__open();
 	int err;
@@ -92,7 +117,9 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 		bpf_program__set_expected_attach_type(skel->progs.op_ret_exit,
 						      ATTACH_TYPE_UPROBE_MULTI);
 	}
-	err = ops_bpf__load(skel);
+	err = sleepable ? set_sleepable(skel) : 0;
+	if (!err)
+		err = ops_bpf__load(skel);
 	if (!err && sz->rp && sz->rp->nr_probed)
 		err = fill_rp_sites(skel, sz->rp);
 	if (err) {
@@ -100,7 +127,29 @@ static int load(struct ops_session *s, const struct ops_setup *sz, bool multi)
 		return err;
 	}
 	s->skel = skel;
+	s->sleepable = sleepable;
 	return 0;
+}
+
+/*
+ * Sleepable if the kernel takes it (tried by loading), else not;
+ * multi-uprobe links if it has them, else classic ones.
+ * SYNCTRACE_NO_SLEEPABLE=1 and SYNCTRACE_NO_MULTI=1 force the fallbacks.
+ */
+static int load_best(struct ops_session *s, const struct ops_setup *sz, bool *multi)
+{
+	bool sleepable = !getenv("SYNCTRACE_NO_SLEEPABLE");
+	int rc = load(s, sz, *multi, sleepable);
+
+	if (rc && sleepable)
+		rc = load(s, sz, *multi, false);
+	if (rc && *multi) {
+		*multi = false;
+		rc = load(s, sz, false, sleepable);
+		if (rc && sleepable)
+			rc = load(s, sz, false, false);
+	}
+	return rc;
 }
 
 int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
@@ -112,9 +161,7 @@ int ops_session__open(struct ops_session **out, const struct ops_setup *sz,
 
 	if (!s)
 		return -ENOMEM;
-	rc = load(s, sz, multi);
-	if (rc && multi)
-		rc = load(s, sz, multi = false);
+	rc = load_best(s, sz, &multi);
 	s->multi = multi;
 	s->states = sz->states && sz->nr_state_machines;
 	s->follow_root = sz->follow.root;
@@ -247,6 +294,11 @@ size_t ops_session__nr_links(const struct ops_session *s)
 const char *ops_session__link_kind(const struct ops_session *s)
 {
 	return s->multi ? "uprobe_multi" : "classic uprobe";
+}
+
+bool ops_session__sleepable(const struct ops_session *s)
+{
+	return s->sleepable;
 }
 
 void ops_session__free(struct ops_session *s)

@@ -57,6 +57,8 @@ int ops_session__attach(struct ops_session *s, const struct probe_site *sites,
 void ops_session__maps(const struct ops_session *s, struct ops_maps *m);
 size_t ops_session__nr_links(const struct ops_session *s);
 const char *ops_session__link_kind(const struct ops_session *s);
+/* The programs are sleepable: a read may fault in a page the process has not touched. */
+bool ops_session__sleepable(const struct ops_session *s);
 void ops_session__free(struct ops_session *s);
 
 #endif /* SYNCTRACE_OPS_SESSION_H */

@@ -8,9 +8,13 @@
 #include <string.h>
 #include "loader/resolve.h"
 #include "loader/sym_table.h"
+#include "loader/elf_file.h"
+#include "loader/go_prologue.h"
+#include "loader/lang_runtime.h"
 #include "loader/libpath.h"
 #include "loader/proc_files.h"
 #include "loader/proc_lookup.h"
+#include "loader/ret_plan.h"
 #include "loader/usdt_notes.h"
 
 /* One file's tables, loaded on first use. */
@@ -22,6 +26,7 @@ struct file_tables {
 	size_t nr_usdt;
 	bool usdt_loaded;
 	bool warned;		/* of a symbol source it could not read */
+	enum { RUNTIME_UNKNOWN, RUNTIME_GO, RUNTIME_OTHER } runtime;
 };
 
 struct resolver {
@@ -410,11 +415,47 @@ static void warn_skipped(struct file_tables *f, const struct sym_table *syms)
 		sym_source__name(src), err == -ENOEXEC ? "corrupt" : strerror(-err));
 }
 
+/* Is f a Go program or library? Read once. */
+static bool is_go_file(struct file_tables *f)
+{
+	struct runtime_info info;
+
+	if (f->runtime == RUNTIME_UNKNOWN)
+		f->runtime = !lang_runtime__detect(f->open_path, &info) &&
+			     info.runtime == LANG_RUNTIME_GO ? RUNTIME_GO : RUNTIME_OTHER;
+	return f->runtime == RUNTIME_GO;
+}
+
+/*
+ * Where the calls of the matched functions begin: their first byte, or
+ * for a Go function past its stack check, which runs again when the stack
+ * grows (go_prologue.h). skips[i] for m[i]; code that cannot be read is
+ * probed at its first byte.
+ */
+static int entry_skips(struct file_tables *f, const struct sym **m, size_t n, __u64 *skips)
+{
+	struct elf_file *ef = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		/* the name first: telling a file's runtime reads its symbols again */
+		if (!ret_plan__is_go_function(m[i]->name) || !is_go_file(f))
+			continue;
+		if (!ef && elf_file__open(f->open_path, &ef))
+			return 0;
+		if (go_prologue__skip(ef, m[i]->addr, m[i]->size, &skips[i]))
+			skips[i] = 0;
+	}
+	elf_file__close(ef);
+	return 0;
+}
+
 static int add_functions(struct file_tables *f, pid_t pid, const struct target_spec *t,
 			 struct trace_plan *plan, char *err, size_t errlen)
 {
 	const struct sym_table *syms = NULL;
 	const struct sym **m = NULL;
+	__u64 *skips = NULL;
 	size_t n, i;
 	int rc = file_tables__syms(f, pid, &syms, err, errlen);
 
@@ -432,14 +473,20 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 		return rc;
 	}
 	warn_ifuncs(syms, m, n);
+	skips = calloc(n, sizeof(*skips));
+	rc = skips ? entry_skips(f, m, n, skips) : -ENOMEM;
 	for (i = 0; i < n && !rc; i++) {
 		/* a C++ or Rust function's row is its demangled name */
 		rc = add_point(plan, sym_table__shown(syms, m[i]), f->shown, false);
 		if (!rc)
-			rc = add_site(plan, f, m[i]->offset, m[i]->addr, 0, plan->nr_points - 1);
+			rc = add_site(plan, f, m[i]->offset + skips[i], m[i]->addr + skips[i], 0,
+				      plan->nr_points - 1);
+		if (!rc)
+			plan->sites[plan->nr_sites - 1].entry_skip = skips[i];
 		if (!rc)	/* where its returns are: ret_plan.h */
 			plan->sites[plan->nr_sites - 1].size = m[i]->size;
 	}
+	free(skips);
 	free(m);
 	return rc;
 }

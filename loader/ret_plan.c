@@ -195,7 +195,9 @@ static int open_file(struct ret_plan *rp, const char *path)
 static int plan_probes(struct ret_plan *rp, const struct probe_site *site, __u8 flags,
 		       __u32 *entry_info, char *err, size_t errlen)
 {
-	struct rp_site entry = { .kind = RP_ENTRY, .flags = flags, .fn_size = (__u32)site->size };
+	/* a Go entry probe may sit past the stack check: the function starts before it */
+	struct rp_site entry = { .kind = RP_ENTRY, .flags = flags, .fn_size = (__u32)site->size,
+				 .fn_off = (__u32)site->entry_skip };
 	struct ret_sites rs = { 0 };
 	size_t first = rp->nr_exits, first_info = rp->nr_infos, i;
 	char why[256];
@@ -207,7 +209,8 @@ static int plan_probes(struct ret_plan *rp, const struct probe_site *site, __u8 
 			 site->path, strerror(-rc));
 		return rc == -EINVAL ? -EIO : rc;
 	}
-	rc = ret_sites__find(&rs, rp->ef, site->vaddr, site->size, why, sizeof(why));
+	rc = ret_sites__find(&rs, rp->ef, site->vaddr - site->entry_skip, site->size, why,
+			     sizeof(why));
 	if (rc) {
 		ret_sites__free(&rs);	/* it may have grown before it failed */
 		if (rc != -ENOMEM)

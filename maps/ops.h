@@ -14,8 +14,10 @@
 #define OPS_MAX 64
 #define OPS_STATES_MAX 16
 #define OPS_EXPR_READS 4
-#define OPS_ARGS 12		/* USDT probes have up to 12; functions 6 in registers */
-#define OPS_REG_ARGS 6		/* function arguments saved in a frame */
+#define OPS_ARGS 12		/* USDT probes have up to 12; functions 6 or 9 in registers */
+#define OPS_C_REG_ARGS 6	/* C (System V): rdi, rsi, rdx, rcx, r8, r9 */
+#define OPS_GO_REG_ARGS 9	/* Go (ABIInternal): rax, rbx, rcx, rdi, rsi, r8-r11 */
+#define OPS_REG_ARGS 9		/* function arguments saved in a frame: the larger */
 #define OPS_FRAME_DEPTH 16
 #define OPS_STR_MAX 64		/* bytes of a string label, NUL included */
 #define OPS_SITE_INFOS 1024	/* sites with USDT arguments or sym(), over all ops */
@@ -26,8 +28,10 @@
 /*
  * What a probe site does; in bits 8-10 of its cookie. Bit 11 (AT_RETURN):
  * the site's expressions need the function's return (ret or @ret), so its
- * entry pushes a frame and the work is done at the return. Bits 12-31: see
- * OP_COOKIE_RP. Bits 32-63: the
+ * entry pushes a frame and the work is done at the return. Bits 12-30: see
+ * OP_COOKIE_RP. Bit 31 (GO_ABI): the function takes its arguments in Go's
+ * registers, not C's (a Go function; a C function of a Go file, cgo's,
+ * does not). Bits 32-63: the
  * index + 1 of the site's info (its USDT arguments, its address for sym()),
  * 0 for a function site that needs neither.
  */
@@ -40,6 +44,7 @@ enum op_role {
 };
 
 #define OP_COOKIE_AT_RETURN (1ULL << 11)
+#define OP_COOKIE_GO_ABI (1ULL << 31)
 #define OP_COOKIE(op, role) ((__u64)(op) | ((__u64)(role) << 8))
 #define OP_COOKIE_OP(c) ((__u32)((c) & 0xff))
 /* What tells one site's frames from another's: op, role and AT_RETURN (bits 0-11). */
@@ -47,11 +52,11 @@ enum op_role {
 #define OP_COOKIE_ROLE(c) ((__u32)(((c) >> 8) & 7))
 #define OP_COOKIE_SITE(c) ((__u32)((c) >> 32))	/* site info index + 1, or 0 */
 /*
- * Bits 12-31: a function timed at its ret instructions (maps/ret_probes.h):
+ * Bits 12-30: a function timed at its ret instructions (maps/ret_probes.h):
  * the index + 1 of the site's rp_site (its entry, or an exit), 0 for none.
  */
 #define OP_COOKIE_RP_SHIFT 12
-#define OP_COOKIE_RP_MAX 0xfffffU
+#define OP_COOKIE_RP_MAX 0x7ffffU	/* bits 12-30 */
 #define OP_COOKIE_RP(c) ((__u32)(((c) >> OP_COOKIE_RP_SHIFT) & OP_COOKIE_RP_MAX))
 
 /* An expression's base value; cli/ops_expr.h's enum expr_base takes these numbers. */
@@ -67,10 +72,24 @@ struct op_read {
 	__u16 pad;
 };
 
+/* LEN of str(PTR, LEN): a number evaluated as an expression is (OPX_ARG, RET or CONST). */
+struct op_len {
+	__u8 base;
+	__u8 arg;
+	__u8 nr_reads;
+	__u8 set;		/* the string has a length: it is read to it, not to a NUL */
+	__s8 cast;
+	__u8 pad[3];
+	__s64 add;
+	__s64 post_add;
+	struct op_read reads[OPS_EXPR_READS];
+};
+
 /*
  * An expression, flattened: v = base + add; v = *(size *)(v + off) per
  * read; v += post_add; cut by the cast; with str, v is the address of a string (comm: the
- * task's name) and the expression's value is its FNV-1a hash.
+ * task's name) and the expression's value is its FNV-1a hash. A string ends at its NUL, or
+ * with len set, after LEN bytes; either way at OPS_STR_MAX - 1 bytes.
  */
 struct op_expr {
 	__u8 base;
@@ -83,6 +102,7 @@ struct op_expr {
 	__s64 add;		/* or the constant, for OPX_CONST */
 	__s64 post_add;
 	struct op_read reads[OPS_EXPR_READS];
+	struct op_len len;
 };
 
 /* The expressions of an op; which ones a site evaluates depends on its role. */

@@ -85,7 +85,14 @@ static void check_expr(const struct expr *e)
 	CHECK(e->cast_size == 0 || e->cast_size == 1 || e->cast_size == 2 ||
 	      e->cast_size == 4 || e->cast_size == 8);
 	CHECK(e->cast_size || !e->cast_signed);
-	CHECK(e->uses_ret == (e->base == EXPR_RET));
+	CHECK(e->uses_ret == (e->base == EXPR_RET || (e->len.set && e->len.base == EXPR_RET)));
+	/* str(PTR, LEN): LEN is a number of a string */
+	CHECK(!e->len.set || e->str);
+	CHECK(!e->len.set || e->len.base == EXPR_ARG || e->len.base == EXPR_RET ||
+	      e->len.base == EXPR_CONST);
+	CHECK(!e->len.set || e->len.base != EXPR_ARG ||
+	      (e->len.arg >= 0 && e->len.arg <= EXPR_MAX_ARG));
+	CHECK(e->len.nr_reads >= 0 && e->len.nr_reads <= EXPR_MAX_READS);
 	CHECK(e->base != EXPR_COMM || expr__is_string(e));
 	/* sym(NAME): a name, bounded and terminated */
 	CHECK(e->base != EXPR_SYM || (*e->sym && strnlen(e->sym, sizeof(e->sym)) < sizeof(e->sym)));

@@ -44,7 +44,6 @@ N = 120                 # files per batch: one block each (file_content is < 128
 LAT_SECONDS = 30        # lat on the puller while files keep coming, as the issue asks
 LAT_BATCH = 10
 
-NEEDS = "needs ret probes (wt-ret)"
 
 
 @pytest.fixture(scope="module")
@@ -263,8 +262,6 @@ def test_count_handle_file_equals_files_pulled(pair):
     assert_alive(pair)
 
 
-@pytest.mark.xfail(strict=False, reason=NEEDS + "; a probe past the Go stack check (the "
-                   "entry address counts each morestack re-run: N + 2 here)")
 def test_count_request_on_sender_equals_blocks_served(pair):
     """A serves one block per file; each Request runs in a new goroutine whose
     stack grows at the entry of some calls: exact only past the stack check."""

@@ -50,6 +50,19 @@ static __u64 cookie_of(const struct ops_program *p, enum op_role role)
 	return 0;
 }
 
+/* The cookie of the one site of op (or state) i whose role is role. */
+static __u64 cookie_of_op(const struct ops_program *p, unsigned int i, enum op_role role)
+{
+	size_t k;
+
+	for (k = 0; k < p->nr_sites; k++)
+		if (OP_COOKIE_ROLE(p->sites[k].cookie) == role &&
+		    OP_COOKIE_OP(p->sites[k].cookie) == i)
+			return p->sites[k].cookie;
+	fail_msg("no site of %u with role %d", i, role);
+	return 0;
+}
+
 static void test_one_call_op_is_at_return_with_its_flags(void **state)
 {
 	struct ops_program p;
@@ -171,6 +184,38 @@ static void test_function_argument_past_arg5_is_refused(void **state)
 	cleanup(&f, &p);
 }
 
+#define FX_GO "build/fixtures/runtimes/fx_go"
+#define LIBFXGO "build/fixtures/runtimes/libfxgo.so"
+
+/* Per site: a Go function takes Go's registers, cgo's C wrapper in a Go file C's. */
+static void test_go_function_sites_take_go_registers(void **state)
+{
+	struct ops_program p;
+	struct ops_file f;
+	char err[512];
+
+	assert_int_equal(compile(&f, &p, err, sizeof(err), "go=" FX_GO, "lib=" LIBFXGO,
+				 "op r go:main.route count value=arg8",
+				 "op s go:main.route count",
+				 "op a lib:FxGoApply count value=arg0",
+				 "state st go:main.route(arg2)", NULL), 0);
+	assert_int_equal(p.nr_sites, 4);
+	assert_int_equal(cookie_of_op(&p, 0, OP_ROLE_EVENT), OP_COOKIE(0, OP_ROLE_EVENT) |
+			 OP_COOKIE_GO_ABI);
+	/* an op that reads no argument does not need to know */
+	assert_int_equal(cookie_of_op(&p, 1, OP_ROLE_EVENT), OP_COOKIE(1, OP_ROLE_EVENT));
+	assert_int_equal(cookie_of_op(&p, 2, OP_ROLE_EVENT), OP_COOKIE(2, OP_ROLE_EVENT));
+	assert_int_equal(cookie_of_op(&p, 0, OP_ROLE_STATE), OP_COOKIE(0, OP_ROLE_STATE) |
+			 OP_COOKIE_GO_ABI);
+	cleanup(&f, &p);
+
+	assert_int_equal(compile(&f, &p, err, sizeof(err), "go=" FX_GO,
+				 "op r go:main.route count value=arg9", NULL), -EINVAL);
+	assert_string_equal(err, "t.ops:3: op 'r': go:main.route: arguments past arg8 of a Go "
+			    "function are not supported");
+	cleanup(&f, &p);
+}
+
 static void test_state_values_and_names(void **state)
 {
 	struct ops_program p;
@@ -210,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_usdt_sites_carry_their_argument_spec),
 		cmocka_unit_test(test_usdt_argument_past_the_probe_is_refused),
 		cmocka_unit_test(test_function_argument_past_arg5_is_refused),
+		cmocka_unit_test(test_go_function_sites_take_go_registers),
 		cmocka_unit_test(test_state_values_and_names),
 		cmocka_unit_test(test_unknown_function_names_the_op),
 	};

@@ -98,6 +98,34 @@ static void test_expressions_field_by_field(void **state UNUSED)
 	assert_int_equal(expr_of("010")->constant, 10);	/* decimal, not octal */
 }
 
+static void test_str_with_a_length(void **state UNUSED)
+{
+	const struct expr *e;
+
+	e = expr_of("str(arg0, arg1)");
+	assert_true(e->str);
+	assert_int_equal(e->arg, 0);
+	assert_true(e->len.set);
+	assert_int_equal(e->len.base, EXPR_ARG);
+	assert_int_equal(e->len.arg, 1);
+	assert_false(expr_of("str(arg0)")->len.set);
+	e = expr_of(" str ( u64(arg0+8) , (u32)u64(arg0+16) - 1 ) @ret ");
+	assert_read(&e->reads[0], 8, 8, false);
+	assert_int_equal(e->len.nr_reads, 1);
+	assert_read(&e->len.reads[0], 16, 8, false);
+	assert_int_equal(e->len.post_add, -1);
+	assert_int_equal(e->len.cast_size, 4);
+	assert_true(e->at_ret);
+	assert_false(e->uses_ret);
+	e = expr_of("str(arg1, ret)");		/* what read() filled: evaluated at the return */
+	assert_int_equal(e->len.base, EXPR_RET);
+	assert_true(e->uses_ret);
+	e = expr_of("str(arg1, 16)");
+	assert_int_equal(e->len.base, EXPR_CONST);
+	assert_int_equal(e->len.constant, 16);
+	assert_true(expr__is_string(e));
+}
+
 static void test_expression_errors_say_what_is_wrong(void **state UNUSED)
 {
 	static const struct { const char *text, *phrase; } bad[] = {
@@ -127,6 +155,15 @@ static void test_expression_errors_say_what_is_wrong(void **state UNUSED)
 		{ "u64()", "expected a value" },
 		{ "u64", "u64 needs an address" },
 		{ "str", "str needs an address" },
+		{ "str(arg0,)", "needs a length after ','" },
+		{ "str(arg0, arg1, arg2)", "unexpected ','" },
+		{ "str(arg0, pid)", "a number: argN, ret, an integer or a read, not pid" },
+		{ "str(arg0, comm)", "not comm" },
+		{ "str(arg0, sym(len))", "not sym()" },
+		{ "str(arg0, str(arg1))", "str() only as the outermost" },
+		{ "str(arg0, arg1)+1", "nothing but @ret may follow str" },
+		{ "(u32)str(arg0, arg1)", "a string has no size to cast to" },
+		{ "u64(arg0, 8)", "unexpected ','" },
 		{ "", "empty expression" },
 		{ "12ab", "bad integer '12ab'" },
 		{ "9223372036854775808", "integer out of range" },
@@ -199,6 +236,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expressions_field_by_field),
+		cmocka_unit_test(test_str_with_a_length),
 		cmocka_unit_test(test_expression_errors_say_what_is_wrong),
 		cmocka_unit_test(test_predicates_each_comparison),
 		cmocka_unit_test(test_timeouts_in_every_unit),
