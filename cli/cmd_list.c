@@ -26,25 +26,30 @@ struct usdt_group {
 	bool semaphore;		/* any site has one */
 };
 
+/* A function as a row shows it: demangled, or (--mangled) as the file spells it. */
+struct func_row {
+	const struct sym *s;
+	const char *name;
+};
+
 /* What one file offers that matches the pattern (the tables are the resolver's). */
 struct listing {
 	const char *shown;
 	const struct sym_table *st;
 	const struct usdt_probe *probes;
 	size_t nr_probes;
-	const struct sym **funcs;
+	struct func_row *funcs;
 	size_t nr_funcs;
 	struct usdt_group *groups;
 	size_t nr_groups;
 };
 
-static int cmp_sym_name(const void *a, const void *b)
+static int cmp_row(const void *a, const void *b)
 {
-	const struct sym *x = *(const struct sym *const *)a;
-	const struct sym *y = *(const struct sym *const *)b;
+	const struct func_row *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
 
-	return c ? c : (x->addr > y->addr) - (x->addr < y->addr);
+	return c ? c : (x->s->addr > y->s->addr) - (x->s->addr < y->s->addr);
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -66,25 +71,33 @@ static bool usdt_matches(const struct usdt_probe *p, const char *pattern)
 	return !fnmatch(pattern, name, 0);
 }
 
-/* pattern as a target's symbol reads (target_spec__glob(): Go's "(*" is literal). */
-static int select_functions(struct listing *l, const char *pattern)
+/*
+ * The functions pattern names, as a target's symbol reads (target_spec__glob():
+ * Go's "(*" is literal) and as the resolver matches it (demangled names too).
+ */
+static int select_functions(struct listing *l, const char *pattern, bool mangled)
 {
-	size_t i, count = sym_table__count(l->st);
 	char *glob = pattern ? target_spec__glob(pattern) : NULL;
+	const struct sym **m = NULL;
+	size_t i, n;
 
-	l->funcs = calloc(count ? count : 1, sizeof(*l->funcs));
-	if (!l->funcs || (pattern && !glob)) {
-		free(glob);
+	if (pattern && !glob)
+		return -ENOMEM;
+	n = sym_table__list(l->st, glob, &m);
+	free(glob);
+	l->funcs = calloc(n ? n : 1, sizeof(*l->funcs));
+	if (!l->funcs) {
+		free(m);
 		return -ENOMEM;
 	}
-	for (i = 0; i < count; i++) {
-		const struct sym *s = sym_table__get(l->st, i);
-
-		if (!glob || !fnmatch(glob, s->name, 0))
-			l->funcs[l->nr_funcs++] = s;
-	}
-	free(glob);
-	qsort(l->funcs, l->nr_funcs, sizeof(*l->funcs), cmp_sym_name);
+	for (i = 0; i < n; i++)
+		l->funcs[i] = (struct func_row){
+			.s = m[i],
+			.name = mangled ? m[i]->name : sym_table__shown(l->st, m[i]),
+		};
+	l->nr_funcs = n;
+	free(m);
+	qsort(l->funcs, l->nr_funcs, sizeof(*l->funcs), cmp_row);
 	return 0;
 }
 
@@ -121,19 +134,19 @@ static void listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Read f (for process pid, or 0) and keep what matches pattern; err says why not. */
-static int listing_load(struct listing *l, struct file_tables *f, pid_t pid,
+/* Read f (for env's process, or none) and keep what matches pattern; err says why not. */
+static int listing_load(struct listing *l, struct file_tables *f, const struct env *env,
 			const char *pattern, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->shown = file_tables__shown(f);
-	rc = file_tables__syms(f, pid, &l->st, err, errlen);
+	rc = file_tables__syms(f, env->pid, &l->st, err, errlen);
 	if (!rc)
 		rc = file_tables__usdt(f, &l->probes, &l->nr_probes, err, errlen);
 	if (!rc)
-		rc = select_functions(l, pattern);
+		rc = select_functions(l, pattern, env->mangled);
 	if (!rc)
 		rc = group_usdt(l, pattern);
 	if (rc)
@@ -155,15 +168,14 @@ static void print_text(const struct listing *l, bool verbose)
 			printf("  debug %s\n", notes[i]);
 	}
 	for (i = 0; i < l->nr_funcs; i++) {
-		const struct sym *s = l->funcs[i];
+		const struct sym *s = l->funcs[i].s;
+		/* C++ names run to kilobytes: printed whole, not cut to a buffer */
+		int len = printf("  func  %s%s%s", l->funcs[i].name,
+				 s->version ? (s->default_version ? "@@" : "@") : "",
+				 s->version ? s->version : "");
 
-		if (s->version)
-			snprintf(name, sizeof(name), "%s%s%s", s->name,
-				 s->default_version ? "@@" : "@", s->version);
-		else
-			snprintf(name, sizeof(name), "%s", s->name);
-		printf("  func  %-48s size %-8llu%s", name, (unsigned long long)s->size,
-		       s->ifunc ? " ifunc" : "");
+		printf("%*s size %-8llu%s", len < 56 ? 56 - len : 0, "",
+		       (unsigned long long)s->size, s->ifunc ? " ifunc" : "");
 		if (verbose)
 			printf("%s from %s", s->ifunc ? "" : "      ", sym_source__name(s->source));
 		putchar('\n');
@@ -184,10 +196,13 @@ static json_object *functions_json(const struct listing *l)
 	size_t i;
 
 	for (i = 0; i < l->nr_funcs; i++) {
-		const struct sym *s = l->funcs[i];
+		const struct sym *s = l->funcs[i].s;
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "name", json_object_new_string(s->name));
+		/* both, whatever --mangled says: demangled, and as the file spells it */
+		json_object_object_add(o, "name",
+				       json_object_new_string(sym_table__shown(l->st, s)));
+		json_object_object_add(o, "mangled", json_object_new_string(s->name));
 		json_object_object_add(o, "version", s->version ?
 				       json_object_new_string(s->version) : NULL);
 		json_object_object_add(o, "default_version",
@@ -260,7 +275,7 @@ static int list_file(const struct env *env, struct file_tables *f, const char *p
 	struct listing l;
 	char err[1024];
 	bool any;
-	int rc = listing_load(&l, f, env->pid, pattern, err, sizeof(err));
+	int rc = listing_load(&l, f, env, pattern, err, sizeof(err));
 
 	if (rc) {
 		report_error("%s", err);
@@ -293,7 +308,7 @@ static int list_process(const struct env *env, struct resolver *r, const char *p
 			continue;
 		rc = resolver__mapped_file(r, &po, &po.o[i], &f);
 		if (!rc)
-			rc = listing_load(&l, f, env->pid, pattern, err, sizeof(err));
+			rc = listing_load(&l, f, env, pattern, err, sizeof(err));
 		if (!rc) {
 			listed += print_listing(env, &l);
 			listing_free(&l);

@@ -18,7 +18,7 @@ const char *argp_program_bug_address = NULL;
 
 enum {
 	OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN,
-	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS,
+	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS, OPT_MANGLED,
 };
 
 /* The options lat and count share. */
@@ -76,6 +76,7 @@ static const struct argp_option watch_options[] = {
 static const struct argp_option list_options[] = {
 	{ "pid", 'p', "PID", 0, "List every object this process has mapped", 0 },
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per file", 0 },
+	{ "mangled", OPT_MANGLED, NULL, 0, "C++ and Rust names as the file spells them, not demangled", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
 };
@@ -122,7 +123,8 @@ static const char list_doc[] =
 "  synctrace list /usr/bin/relayd 'relay_*'\n"
 "  synctrace list -p 4242 libpq 'PQ*'\n"
 "  synctrace list -p 4242\n"
-"  synctrace list -p 4242 --json 'relay_*'\n";
+"  synctrace list -p 4242 --json 'relay_*'\n"
+"  synctrace list ./engine 'sync::*'          # C++ and Rust names, demangled\n";
 
 /* Seconds, at least min: an interval of a nanosecond would only spin. */
 static int parse_seconds(const char *arg, double min, double *out)
@@ -226,6 +228,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ALL:
 		env->show_all = true;
 		break;
+	case OPT_MANGLED:
+		env->mangled = true;
+		break;
 	case OPT_TOP: {
 		long long v;
 
@@ -293,7 +298,7 @@ static void usage_and_exit(FILE *f, int code)
 		"Commands:\n"
 		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
-		"  list   [-p PID] [--json] [BINARY_OR_LIB] [PATTERN]\n"
+		"  list   [-p PID] [--json] [--mangled] [BINARY_OR_LIB] [PATTERN]\n"
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
 		"         [--slow DURATION] [--max-labels N]\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");

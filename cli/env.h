@@ -23,6 +23,7 @@ struct env {
 	bool verbose;
 	enum unit unit;
 	bool show_all;		/* lat, count: rows with no calls too (--all) */
+	bool mangled;		/* list: C++ and Rust names as the file spells them */
 	unsigned int top;	/* lat, count: only the first N rows; 0: all */
 	enum sort_key sort;	/* lat, count: row order; SORT_NONE: as given */
 	int nr_ops, nr_ops_files;

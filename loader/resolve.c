@@ -304,7 +304,7 @@ static int no_symbol(const struct file_tables *f, const struct target_spec *t, c
 }
 
 /* One line for all IFUNCs a target matched: a glob over libc matches ~100. */
-static void warn_ifuncs(const struct sym **m, size_t n)
+static void warn_ifuncs(const struct sym_table *syms, const struct sym **m, size_t n)
 {
 	size_t i, nr = 0;
 	const char *first = NULL;
@@ -312,7 +312,7 @@ static void warn_ifuncs(const struct sym **m, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!m[i]->ifunc)
 			continue;
-		first = first ? first : m[i]->name;
+		first = first ? first : sym_table__shown(syms, m[i]);
 		nr++;
 	}
 	if (nr == 1)
@@ -349,10 +349,11 @@ static int add_raw(struct file_tables *f, const struct sym_table *syms,
 	}
 	if (in && in->addr == t->raw_addr)
 		fprintf(stderr, "synctrace: warning: %s is %s's entry: you vouch for the address\n",
-			t->text, in->name);
+			t->text, sym_table__shown(syms, in));
 	else if (in)
 		fprintf(stderr, "synctrace: warning: %s is %s+0x%llx: you vouch that an instruction starts there\n",
-			t->text, in->name, (unsigned long long)(t->raw_addr - in->addr));
+			t->text, sym_table__shown(syms, in),
+			(unsigned long long)(t->raw_addr - in->addr));
 	else
 		fprintf(stderr, "synctrace: warning: %s is in no known function: you vouch that an instruction starts there\n",
 			t->text);
@@ -372,7 +373,8 @@ static int add_sym_offset(struct file_tables *f, const struct sym **m, size_t n,
 			  size_t errlen)
 {
 	const struct sym *s = m[0];
-	char op[512];
+	const char *name = sym_table__shown(f->syms, s);
+	char *op;
 	int rc;
 
 	if (n > 1) {
@@ -382,14 +384,16 @@ static int add_sym_offset(struct file_tables *f, const struct sym **m, size_t n,
 	}
 	if (t->sym_offset >= s->size) {
 		snprintf(err, errlen, "%s: +0x%llx is past the end of %s (%llu bytes)",
-			 base_name(f->shown), (unsigned long long)t->sym_offset, s->name,
+			 base_name(f->shown), (unsigned long long)t->sym_offset, name,
 			 (unsigned long long)s->size);
 		return -EINVAL;
 	}
 	fprintf(stderr, "synctrace: warning: %s: you vouch that an instruction starts there\n",
 		t->text);
-	snprintf(op, sizeof(op), "%s+0x%llx", s->name, (unsigned long long)t->sym_offset);
+	if (asprintf(&op, "%s+0x%llx", name, (unsigned long long)t->sym_offset) < 0)
+		return -ENOMEM;
 	rc = add_point(plan, op, f->shown, false);
+	free(op);
 	if (!rc)
 		mark_mid_function(plan);
 	if (!rc)
@@ -468,11 +472,12 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 		free(m);
 		return rc;
 	}
-	warn_ifuncs(m, n);
+	warn_ifuncs(syms, m, n);
 	skips = calloc(n, sizeof(*skips));
 	rc = skips ? entry_skips(f, m, n, skips) : -ENOMEM;
 	for (i = 0; i < n && !rc; i++) {
-		rc = add_point(plan, m[i]->name, f->shown, false);
+		/* a C++ or Rust function's row is its demangled name */
+		rc = add_point(plan, sym_table__shown(syms, m[i]), f->shown, false);
 		if (!rc)
 			rc = add_site(plan, f, m[i]->offset + skips[i], m[i]->addr + skips[i], 0,
 				      plan->nr_points - 1);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include "loader/elf_file.h"
 #include "loader/edit_distance.h"
+#include "loader/sym_match.h"
+#include "loader/sym_names.h"
 #include "loader/sym_source.h"
 #include "loader/sym_table.h"
 
@@ -27,6 +29,7 @@ struct segment {
 struct sym_table {
 	struct sym *syms;
 	size_t nr;
+	struct sym_names *names;	/* demangled, on demand */
 	struct segment segs[MAX_SEGMENTS];
 	size_t nr_segs;
 	enum sym_source skipped;	/* a source that failed, or SYM_SRC_NR */
@@ -369,6 +372,8 @@ int sym_table__load(const struct sym_file *f, struct sym_table **out)
 	if (b.nr_raw)	/* b.raw is NULL without symbols */
 		qsort(b.raw, b.nr_raw, sizeof(*b.raw), cmp_raw);
 	err = build_table(&b, st);
+	if (!err)
+		err = sym_names__new(st->syms, st->nr, &st->names);
 	if (err)
 		goto cleanup;
 	*out = st;
@@ -432,45 +437,78 @@ static bool versioned_match(const struct sym *s, const char *glob,
 	return !fnmatch(glob, *buf, 0);
 }
 
-size_t sym_table__match(const struct sym_table *st, const char *glob,
-			 const struct sym ***out)
+/*
+ * Whether symbol i is named by glob: its own name (with its version when
+ * the glob has an '@'), else, for a C++ or Rust name, a form of its
+ * demangled name (g; NULL with a version).
+ */
+static bool sym_hit(const struct sym_table *st, size_t i, const char *glob, struct sym_glob *g,
+		    char **buf, size_t *cap)
+{
+	const struct sym *s = &st->syms[i];
+
+	if (!g)
+		return versioned_match(s, glob, buf, cap);
+	return !fnmatch(glob, s->name, 0) || sym_names__match(st->names, i, g);
+}
+
+/* The symbols glob names (all if glob is NULL), sorted by address; one per address if dedup. */
+static size_t select_syms(const struct sym_table *st, const char *glob, bool dedup,
+			  const struct sym ***out)
 {
 	const struct sym **res;
-	bool with_version;
+	struct sym_glob *g = NULL;
 	size_t i, n = 0, buf_cap = 0;
 	char *buf = NULL;
 
 	*out = NULL;
-	if (!st || !glob || !st->nr)
+	if (!st || !st->nr)
+		return 0;
+	if (glob && !strchr(glob, '@') && sym_glob__new(glob, &g))
 		return 0;
 	/* Big, but pages past the matches are never touched. */
 	res = malloc(st->nr * sizeof(*res));
 	if (!res)
-		return 0;
-	with_version = strchr(glob, '@');
+		goto cleanup;
 	/* The table is sorted by address, so aliases are neighbours. */
 	for (i = 0; i < st->nr; i++) {
 		const struct sym *s = &st->syms[i];
-		bool hit;
 
-		hit = with_version ? versioned_match(s, glob, &buf, &buf_cap) :
-				     !fnmatch(glob, s->name, 0);
-		if (!hit)
+		if (glob && !sym_hit(st, i, glob, g, &buf, &buf_cap))
 			continue;
-		if (n && res[n - 1]->addr == s->addr) {
+		if (dedup && n && res[n - 1]->addr == s->addr) {
 			if (better_name(s, res[n - 1]))
 				res[n - 1] = s;
 			continue;
 		}
 		res[n++] = s;
 	}
-	free(buf);
 	if (!n) {
 		free(res);
-		return 0;
+		goto cleanup;
 	}
 	*out = realloc(res, n * sizeof(*res)) ?: res;
+cleanup:
+	free(buf);
+	sym_glob__free(g);
 	return n;
+}
+
+size_t sym_table__match(const struct sym_table *st, const char *glob,
+			const struct sym ***out)
+{
+	*out = NULL;
+	return glob ? select_syms(st, glob, true, out) : 0;
+}
+
+size_t sym_table__list(const struct sym_table *st, const char *glob, const struct sym ***out)
+{
+	return select_syms(st, glob, false, out);
+}
+
+const char *sym_table__shown(const struct sym_table *st, const struct sym *s)
+{
+	return sym_names__shown(st->names, (size_t)(s - st->syms));
 }
 
 const char *sym_table__suggest(const struct sym_table *st, const char *name)
@@ -503,7 +541,8 @@ const char *sym_table__suggest(const struct sym_table *st, const char *name)
 		}
 	}
 	free(row);
-	return best ? best->name : NULL;
+	/* a C++ or Rust name, by its demangled name (node: only on this error path) */
+	return best ? best->name : sym_names__suggest(st->names, name);
 }
 
 int sym_table__offset_of(const struct sym_table *st, __u64 vaddr, __u64 *offset)
@@ -580,6 +619,7 @@ void sym_table__free(struct sym_table *st)
 		return;
 	for (i = 0; i < st->nr_blocks; i++)
 		free(st->blocks[i]);
+	sym_names__free(st->names);
 	free(st->blocks);
 	for (i = 0; i < st->nr_notes; i++)
 		free(st->notes[i]);

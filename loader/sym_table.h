@@ -27,7 +27,7 @@ enum sym_source {
 };
 
 struct sym {
-	const char *name;	/* base name, without any @version */
+	const char *name;	/* base name, without any @version; mangled (sym_table__shown()) */
 	const char *version;	/* e.g. "GLIBC_2.2.5", or NULL */
 	bool default_version;	/* "@@" (default) vs "@" (hidden) */
 	__u64 addr;		/* st_value */
@@ -64,20 +64,37 @@ size_t sym_table__count(const struct sym_table *st);
 const struct sym *sym_table__get(const struct sym_table *st, size_t i);
 
 /*
- * Symbols whose name matches glob (fnmatch(3), no flags). If the glob
- * contains '@', match "name@version" (and "name@@version" for default
- * versions) instead of the base name. At most one result per address: a
- * global name first, then one without a leading '_', then the shorter.
- * Results are sorted by address. Returns the number of matches; *out is a
- * malloc'ed array the caller frees (NULL when there are none, or on
- * allocation failure, which also returns 0).
+ * Symbols whose name matches glob (fnmatch(3), no flags): their own name,
+ * or, for a C++ or Rust name, its demangled name as sym_match.h reads
+ * globs ("sync::push" matches "sync::push(long, long*)" and
+ * "main::sync::push"). If the glob contains '@', match "name@version" (and
+ * "name@@version" for default versions) instead of the base name. At most
+ * one result per address: a global name first, then one without a leading
+ * '_', then the shorter. Results are sorted by address. Returns the number
+ * of matches; *out is a malloc'ed array the caller frees (NULL when there
+ * are none, or on allocation failure, which also returns 0).
+ * Demangled names are made as needed and kept in the table: the table is
+ * not for use by several threads at once.
  */
 size_t sym_table__match(const struct sym_table *st, const char *glob,
 			const struct sym ***out);
 
+/* Every symbol glob matches as sym_table__match() reads it (all if NULL), aliases too. */
+size_t sym_table__list(const struct sym_table *st, const char *glob, const struct sym ***out);
+
+/*
+ * The name to show for s: demangled for a C++ or Rust name ("sync::push(long,
+ * long*)", "main::sync::apply::<u64>"), else s->name. Legacy Rust
+ * monomorphisations, alike once demangled, show their hashes
+ * ("main::sync::apply::h070cb5676fb3e5ef"). Lives as long as the table.
+ */
+const char *sym_table__shown(const struct sym_table *st, const struct sym *s);
+
 /*
  * The function name closest to name (case-insensitive edit distance), for
- * "did you mean X?"; NULL if none is within max(2, strlen(name) / 3).
+ * "did you mean X?"; NULL if none is within max(2, strlen(name) / 3). Failing
+ * that, a demangled one: "sync::push" for "push", "main::sync::apply" for
+ * "sync::aply".
  */
 const char *sym_table__suggest(const struct sym_table *st, const char *name);
 

@@ -13,6 +13,7 @@ DEMO_PKGS=(
 	libzydis-dev		  # x86-64 decoder: a function's rets, sites uprobes would run wrongly
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
+	libiberty-dev		  # the C++ and Rust demangler
 )
 TEST_PKGS=(
 	libcmocka-dev		  # unit tests
@@ -26,6 +27,7 @@ TEST_PKGS=(
 	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
 	libc6-dbg xz-utils	  # split debug: libc's build-id file; MiniDebugInfo fixtures
 	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
+	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
 )
 
 case "${1:-test}" in

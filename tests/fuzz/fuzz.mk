@@ -17,11 +17,15 @@ FUZZ_DBG_HDRS := loader/debug_file.h loader/minidebuginfo.h loader/proc_files.h 
 		 loader/proc_maps.h
 FUZZ_DBG_FLAGS := -DMINIDEBUGINFO_MEMLIMIT='(32ULL << 20)'
 FUZZ_DBG_LIBS := -lelf -lz -llzma
+# and the demangler the table reads C++ and Rust names with
+FUZZ_DMG_ELF_SRCS := loader/demangle.c loader/sym_match.c loader/sym_names.c
+FUZZ_DMG_ELF_HDRS := loader/demangle.h loader/sym_match.h loader/sym_names.h
 FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_elf.c loader/sym_go.c \
 		 loader/go_pclntab.c loader/edit_distance.c loader/usdt_notes.c \
-		 loader/lang_runtime.c $(FUZZ_DBG_SRCS)
+		 loader/lang_runtime.c $(FUZZ_DBG_SRCS) $(FUZZ_DMG_ELF_SRCS)
 FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_source.h loader/go_pclntab.h \
-		 loader/edit_distance.h loader/usdt_notes.h loader/lang_runtime.h $(FUZZ_DBG_HDRS)
+		 loader/edit_distance.h loader/usdt_notes.h loader/lang_runtime.h $(FUZZ_DBG_HDRS) \
+		 $(FUZZ_DMG_ELF_HDRS)
 # A finding is any crash, leak, hang over 10 s, or single allocation over
 # 64 MiB: inputs are at most 64 KiB, so nothing honest needs that much.
 FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
@@ -29,7 +33,7 @@ FUZZ_OPTS    := -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 
 $(FUZZ_DIR)/fuzz_elf: tests/fuzz/fuzz_elf.c $(FUZZ_ELF_SRCS) $(FUZZ_ELF_HDRS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_DBG_FLAGS) $< $(FUZZ_ELF_SRCS) -o $@ $(FUZZ_DBG_LIBS)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_DBG_FLAGS) $< $(FUZZ_ELF_SRCS) -o $@ $(FUZZ_DBG_LIBS) -liberty
 
 $(FUZZ_DIR)/fuzz_usdt_args: tests/fuzz/fuzz_elf.c loader/usdt_notes.c \
 		loader/elf_file.c $(FUZZ_ELF_HDRS)

@@ -45,7 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void fuzz_symbols(size_t size)
 {
-	static const char *const globs[] = { "*", "fx_*", "*@*", "*@@VER_?" };
+	static const char *const globs[] = { "*", "fx_*", "*@*", "*@@VER_?", "sync::*", "f" };
 	const struct sym **m;
 	struct sym_table *st;
 	size_t i, j, n;
@@ -57,6 +57,7 @@ static void fuzz_symbols(size_t size)
 
 		CHECK(s->offset < size && s->name[0]);
 		CHECK(!i || sym_table__get(st, i - 1)->addr <= s->addr);
+		CHECK(sym_table__shown(st, s)[0]);	/* demangled, if a C++ or Rust name */
 	}
 	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++) {
 		n = sym_table__match(st, globs[i], &m);
@@ -65,6 +66,7 @@ static void fuzz_symbols(size_t size)
 		free(m);
 	}
 	sym_table__suggest(st, "mian");
+	sym_table__suggest(st, "sync::psuh");
 	sym_table__free(st);
 }
 

@@ -100,8 +100,8 @@ def test_list_json_matches_the_files():
     sizes = nm_sizes(FX_CALLS)
     assert obj["path"] == str(FX_CALLS)
     assert obj["functions"] == [
-        {"name": n, "version": None, "default_version": False, "size": sizes[n], "ifunc": False,
-         "source": "symtab"}
+        {"name": n, "mangled": n, "version": None, "default_version": False, "size": sizes[n],
+         "ifunc": False, "source": "symtab"}
         for n in ("fx_recurse", "fx_work")]
     assert obj["usdt"] == [
         {"provider": p, "name": n, "args": args, "semaphore": sema, "sites": sites}

@@ -25,7 +25,7 @@ def on_url_callback():
     pointer, not a length). Skips where node does not link llhttp (Debian's own)."""
     if not NODE.exists():
         pytest.skip("no /usr/bin/node")
-    rc, out, _ = run_synctrace("list", NODE, "*Parser5Proxy*6on_url*")
+    rc, out, _ = run_synctrace("list", "--mangled", NODE, "*Parser5Proxy*6on_url*")
     names = [l.split()[1] for l in out.splitlines() if l.strip().startswith("func")]
     if rc != 0 or len(names) != 1:
         pytest.skip(f"{NODE} has no one llhttp on_url callback: {names}")
