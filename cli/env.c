@@ -77,7 +77,7 @@ static const struct argp_option list_options[] = {
 	{ "pid", 'p', "PID", 0, "List every object this process has mapped", 0 },
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per file", 0 },
 	{ "mangled", OPT_MANGLED, NULL, 0, "C++ and Rust names as the file spells them, not demangled", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{ "verbose", 'v', NULL, 0, "Say where each function was found (symtab, dynsym, gopclntab, debug file...)", 0 },
 	{},
 };
 
@@ -298,7 +298,7 @@ static void usage_and_exit(FILE *f, int code)
 		"Commands:\n"
 		"  lat    [-p PID] [-i SECS] [-d SECS] [--json] [-m|-u|-n] TARGET...\n"
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
-		"  list   [-p PID] [--json] [--mangled] [BINARY_OR_LIB] [PATTERN]\n"
+		"  list   [-p PID] [--json] [--mangled] [-v] [BINARY_OR_LIB] [PATTERN]\n"
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
 		"         [--slow DURATION] [--max-labels N]\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
