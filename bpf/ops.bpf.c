@@ -164,6 +164,19 @@ static __always_inline const void *zeroes(void)
 
 #include "bpf/ops_record.h"
 #include "bpf/ops_pairs.h"
+/* What a call's return needs, kept at its entry (in either frame store). */
+static __always_inline void fill_frame(struct op_frame *f, struct pt_regs *ctx,
+				       const struct site *s, __u64 cookie)
+{
+	f->sp = PT_REGS_SP(ctx);
+	f->bias = s->bias;
+	f->cookie_op = OP_COOKIE_FRAME_ID(cookie);
+	f->label_kind = s->label_kind;
+	__builtin_memcpy(f->args, s->args, sizeof(f->args));
+	__builtin_memcpy(f->x, s->x, sizeof(f->x));
+	f->ts = bpf_ktime_get_ns();
+}
+
 #include "bpf/ops_rets.h"
 
 /* The site's work, once every expression it needs is known. */
@@ -249,13 +262,7 @@ static __always_inline void push_frame(struct pt_regs *ctx, struct site *s, __u6
 		return;
 	}
 	f = &st->f[d & (OPS_FRAME_DEPTH - 1)];
-	f->sp = PT_REGS_SP(ctx);
-	f->bias = s->bias;
-	f->cookie_op = OP_COOKIE_FRAME_ID(cookie);
-	f->label_kind = s->label_kind;
-	__builtin_memcpy(f->args, s->args, sizeof(f->args));
-	__builtin_memcpy(f->x, s->x, sizeof(f->x));
-	f->ts = bpf_ktime_get_ns();
+	fill_frame(f, ctx, s, cookie);
 	st->depth = d + 1;
 }
 
@@ -358,6 +365,17 @@ static __always_inline int pop_frame(__u64 entry_sp, __u32 cookie_op, struct sit
 	return -1;
 }
 
+/* A site's work at its function's return, its frame taken out into s. */
+static __always_inline void finish_at_return(struct pt_regs *ctx, __u64 cookie, struct site *s,
+					     __u64 ts, __u64 now)
+{
+	s->op = OP_COOKIE_OP(cookie);
+	s->role = OP_COOKIE_ROLE(cookie);
+	s->at_return = 1;
+	s->ret = return_value(ctx);
+	finish(s, ts, now);
+}
+
 SEC("uretprobe")
 int op_exit(struct pt_regs *ctx)
 {
@@ -371,11 +389,7 @@ int op_exit(struct pt_regs *ctx)
 		drop(OPD_UNMATCHED_RETURN);
 		return 0;
 	}
-	s.op = OP_COOKIE_OP(cookie);
-	s.role = OP_COOKIE_ROLE(cookie);
-	s.at_return = 1;
-	s.ret = return_value(ctx);
-	finish(&s, ts, now);
+	finish_at_return(ctx, cookie, &s, ts, now);
 	return 0;
 }
 
@@ -407,10 +421,6 @@ int op_ret_exit(struct pt_regs *ctx)
 		drop(OPD_TAIL_EXIT);
 		return 0;
 	}
-	s.op = OP_COOKIE_OP(cookie);
-	s.role = OP_COOKIE_ROLE(cookie);
-	s.at_return = 1;
-	s.ret = return_value(ctx);
-	finish(&s, ts, now);
+	finish_at_return(ctx, cookie, &s, ts, now);
 	return 0;
 }

@@ -46,13 +46,7 @@ static __always_inline void go_push_frame(struct pt_regs *ctx, const struct rp_s
 		if (!f)
 			return;
 	}
-	f->sp = PT_REGS_SP(ctx);
-	f->bias = s->bias;
-	f->cookie_op = OP_COOKIE_FRAME_ID(cookie);
-	f->label_kind = s->label_kind;
-	__builtin_memcpy(f->args, s->args, sizeof(f->args));
-	__builtin_memcpy(f->x, s->x, sizeof(f->x));
-	f->ts = bpf_ktime_get_ns();
+	fill_frame(f, ctx, s, cookie);
 }
 
 /*

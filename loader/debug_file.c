@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "loader/debug_file.h"
+#include "loader/text_lines.h"
 #include "loader/proc_files.h"
 
 #define CRC_CHUNK	(64 * 1024)
@@ -45,24 +46,13 @@ const char *debug_file__root(void)
 /* Add one "skipped" line; -ENOMEM is the only error. */
 static __attribute__((format(printf, 2, 3))) int note(struct search *s, const char *fmt, ...)
 {
-	struct debug_file *df = s->df;
-	char **v, *line;
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
+	rc = text_lines__vadd(&s->df->skipped, &s->df->nr_skipped, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	v = realloc(df->skipped, (df->nr_skipped + 1) * sizeof(*v));
-	if (!v) {
-		free(line);
-		return -ENOMEM;
-	}
-	v[df->nr_skipped++] = line;
-	df->skipped = v;
-	return 0;
+	return rc;
 }
 
 int debug_file__parse_debuglink(const void *buf, size_t size, const char **name, __u32 *crc)
@@ -405,14 +395,10 @@ cleanup:
 
 void debug_file__free(struct debug_file *df)
 {
-	size_t i;
-
 	if (!df)
 		return;
 	elf_file__close(df->ef);
 	free(df->path);
-	for (i = 0; i < df->nr_skipped; i++)
-		free(df->skipped[i]);
-	free(df->skipped);
+	text_lines__free(df->skipped, df->nr_skipped);
 	free(df);
 }

@@ -17,6 +17,7 @@
 #include "loader/sym_names.h"
 #include "loader/sym_source.h"
 #include "loader/sym_table.h"
+#include "loader/text_lines.h"
 
 #define SUGGEST_MAX_LEN	4096
 #define MAX_SEGMENTS	64	/* loadable segments kept for raw targets; real files have 2-6 */
@@ -94,24 +95,13 @@ int sym_builder__keep(struct sym_builder *b, void *block, size_t len)
 
 int sym_builder__note(struct sym_builder *b, const char *fmt, ...)
 {
-	struct sym_table *st = b->st;
-	char **p, *line;
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
+	rc = text_lines__vadd(&b->st->notes, &b->st->nr_notes, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	p = realloc(st->notes, (st->nr_notes + 1) * sizeof(*p));
-	if (!p) {
-		free(line);
-		return -ENOMEM;
-	}
-	st->notes = p;
-	st->notes[st->nr_notes++] = line;
-	return 0;
+	return rc;
 }
 
 int sym_builder__reserve(struct sym_builder *b, size_t n)
@@ -621,9 +611,7 @@ void sym_table__free(struct sym_table *st)
 		free(st->blocks[i]);
 	sym_names__free(st->names);
 	free(st->blocks);
-	for (i = 0; i < st->nr_notes; i++)
-		free(st->notes[i]);
-	free(st->notes);
+	text_lines__free(st->notes, st->nr_notes);
 	free(st->syms);
 	free(st);
 }

@@ -12,9 +12,9 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 # under -malloc_limit_mb: an xz dictionary the real limit admits is not a
 # finding.
 FUZZ_DBG_SRCS := loader/sym_debug.c loader/debug_file.c loader/minidebuginfo.c \
-		 loader/proc_files.c loader/proc_maps.c
+		 loader/proc_files.c loader/proc_maps.c loader/text_lines.c
 FUZZ_DBG_HDRS := loader/debug_file.h loader/minidebuginfo.h loader/proc_files.h \
-		 loader/proc_maps.h
+		 loader/proc_maps.h loader/text_lines.h
 FUZZ_DBG_FLAGS := -DMINIDEBUGINFO_MEMLIMIT='(32ULL << 20)'
 FUZZ_DBG_LIBS := -lelf -lz -llzma
 # and the demangler the table reads C++ and Rust names with
@@ -132,7 +132,8 @@ fuzz-ldcache: $(FUZZ_DIR)/fuzz_ldcache $(FUZZ_DIR)/seeds_ldcache/.done
 # notes, candidate files and the lookup in a scratch root) and MiniDebugInfo
 # (fuzz_minidebuginfo.c: xz streams and whole files), seeded from
 # tests/fixtures/debug.mk's fixtures and the raw sections in them.
-FUZZ_DBG_ONLY := loader/debug_file.c loader/elf_file.c loader/proc_files.c loader/proc_maps.c
+FUZZ_DBG_ONLY := loader/debug_file.c loader/elf_file.c loader/proc_files.c loader/proc_maps.c \
+		 loader/text_lines.c
 
 $(FUZZ_DIR)/fuzz_debuglink: tests/fuzz/fuzz_debuglink.c $(FUZZ_DBG_ONLY) $(FUZZ_DBG_HDRS) \
 		loader/elf_file.h

@@ -55,6 +55,17 @@ def need_bpf(request):
     pytest.skip(f"BPF unavailable: {reason}")
 
 
+def require_installed(what, reason):
+    """Skip the test when `what` is missing (reason: why, or None when it is
+    there), or fail it under SYNCTRACE_REQUIRE_BPF=1 (CI), where a skip would
+    hide a missing install."""
+    if not reason:
+        return
+    if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
+        pytest.fail(f"{what} required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
+    pytest.skip(reason)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "no_bpf: test does not load BPF")
 

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
+from conftest import require_installed
 
 PG_VERSION = 15
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
@@ -56,14 +56,7 @@ def pg_unavailable_reason():
 
 
 def require_pg():
-    """Skip the test when PostgreSQL is missing, or fail it under
-    SYNCTRACE_REQUIRE_BPF=1 (CI), where a skip would hide a missing install."""
-    reason = pg_unavailable_reason()
-    if not reason:
-        return
-    if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
-        pytest.fail(f"PostgreSQL required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
-    pytest.skip(reason)
+    require_installed("PostgreSQL", pg_unavailable_reason())
 
 
 def ensure_pg_user():

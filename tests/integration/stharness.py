@@ -34,9 +34,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
-from conftest import free_port
+from conftest import free_port, require_installed
 
 SYNCTHING = Path("/usr/bin/syncthing")
 FOLDER = "st-test"
@@ -50,14 +48,7 @@ def st_unavailable_reason():
 
 
 def require_st():
-    """Skip the test when Syncthing is missing, or fail it under
-    SYNCTRACE_REQUIRE_BPF=1 (CI), where a skip would hide a missing install."""
-    reason = st_unavailable_reason()
-    if not reason:
-        return
-    if os.environ.get("SYNCTRACE_REQUIRE_BPF") == "1":
-        pytest.fail(f"Syncthing required (SYNCTRACE_REQUIRE_BPF=1): {reason}")
-    pytest.skip(reason)
+    require_installed("Syncthing", st_unavailable_reason())
 
 
 class StError(AssertionError):
