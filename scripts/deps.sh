@@ -24,7 +24,7 @@ TEST_PKGS=(
 	sqlite3 libsqlite3-dev	  # profiles: sqlite (the CLI, a C client)
 	redis-server		  # profiles: redis-replication (tests start their own)
 	openssl curl nodejs	  # profiles: openssl, node (TLS servers and clients)
-	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (no return probes there)
+	golang-go ocaml-nox	  # fixtures: Go and OCaml programs (timed at their rets, never by uretprobes)
 	libc6-dbg xz-utils	  # split debug: libc's build-id file; MiniDebugInfo fixtures
 	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
