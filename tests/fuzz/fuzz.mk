@@ -20,10 +20,11 @@ FUZZ_DBG_LIBS := -lelf -lz -llzma
 # and the demangler the table reads C++ and Rust names with
 FUZZ_DMG_ELF_SRCS := loader/demangle.c loader/sym_match.c loader/sym_names.c
 FUZZ_DMG_ELF_HDRS := loader/demangle.h loader/sym_match.h loader/sym_names.h
-FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_elf.c loader/sym_go.c \
-		 loader/go_pclntab.c loader/edit_distance.c loader/usdt_notes.c \
+FUZZ_ELF_SRCS := loader/elf_file.c loader/sym_table.c loader/sym_build.c loader/sym_elf.c \
+		 loader/sym_go.c loader/go_pclntab.c loader/edit_distance.c loader/usdt_notes.c \
 		 loader/lang_runtime.c $(FUZZ_DBG_SRCS) $(FUZZ_DMG_ELF_SRCS)
-FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_source.h loader/go_pclntab.h \
+FUZZ_ELF_HDRS := loader/elf_file.h loader/sym_table.h loader/sym_table_internal.h \
+		 loader/sym_source.h loader/go_pclntab.h \
 		 loader/edit_distance.h loader/usdt_notes.h loader/lang_runtime.h $(FUZZ_DBG_HDRS) \
 		 $(FUZZ_DMG_ELF_HDRS)
 # A finding is any crash, leak, hang over 10 s, or single allocation over
