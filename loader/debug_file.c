@@ -36,7 +36,8 @@ struct search {
 	size_t id_len;		/* 0: ef has no (valid) build-id */
 };
 
-const char *debug_file__root(void)
+/* $SYNCTRACE_DEBUG_ROOT if set and absolute, else DEBUG_FILE_ROOT. */
+static const char *debug_root(void)
 {
 	const char *env = getenv(DEBUG_FILE_ROOT_ENV);
 
@@ -360,7 +361,7 @@ int debug_file__find(const struct elf_file *ef, const char *opened, const char *
 	s.df = calloc(1, sizeof(*s.df));
 	if (!s.df)
 		return -ENOMEM;
-	s.debug_root = where->debug_root ? where->debug_root : debug_file__root();
+	s.debug_root = where->debug_root ? where->debug_root : debug_root();
 	if (s.root_fd < 0) {
 		own_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (own_root < 0) {

@@ -31,7 +31,8 @@ struct debug_where {
 	int root_fd;		/* directory that is "/" for every path below
 				 * (proc_files__open_root()), or -1 for ours */
 	const char *debug_root;	/* absolute, inside that root; NULL:
-				 * debug_file__root() */
+				 * $SYNCTRACE_DEBUG_ROOT if set and absolute, else
+				 * DEBUG_FILE_ROOT */
 };
 
 enum debug_file_via { DEBUG_VIA_BUILD_ID, DEBUG_VIA_DEBUGLINK };
@@ -48,9 +49,6 @@ struct debug_file {
 	char **skipped;
 	size_t nr_skipped;
 };
-
-/* $SYNCTRACE_DEBUG_ROOT if set and absolute, else DEBUG_FILE_ROOT. */
-const char *debug_file__root(void);
 
 /*
  * The debug file of ef. named: ef's absolute path as its process names it
