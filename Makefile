@@ -34,7 +34,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
 # Everything but main() goes into a static library the tests link against.
-LIB_SRCS  := $(wildcard loader/*.c maps/*.c) $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_SRCS  := $(wildcard loader/*.c maps/*.c output/*.c) $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB       := $(BUILD)/libsynctrace.a
 BIN       := $(BUILD)/synctrace

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "cli/commands.h"
 #include "cli/loop.h"
-#include "cli/report.h"
+#include "cli/run_outputs.h"
 #include "loader/ret_plan.h"
 #include "loader/target_spec.h"
 #include "loader/resolve.h"
@@ -25,26 +25,46 @@ struct trace_run {
 	 */
 	struct snapshot *first, *base, *now, *spare, *run, *out;
 	struct snapshot *owned[5];	/* each allocation once, for freeing */
+	struct outputs outputs;
+	struct frame_row *rows;		/* one per point, for frames */
+	struct frame_count drops[DROP_NR];
+	unsigned int probes_attached;
 };
 
-static void emit(const struct trace_run *t, const struct snapshot *s,
-		 double secs, bool summary)
+/* s as a frame, to every output. 0 or -errno. */
+static int emit(struct trace_run *t, const struct snapshot *s, bool summary)
 {
-	struct report r = {
-		.plan = t->plan, .snap = s, .lat = t->env->cmd == CMD_LAT,
-		.summary = summary, .interval_s = secs, .unit = t->env->unit,
-		.show_all = t->env->show_all, .top = t->env->top, .sort = t->env->sort,
+	bool lat = t->env->cmd == CMD_LAT;
+	struct output_frame f = {
+		.source = FRAME_CALLS, .summary = summary, .shown = t->env->interval_s > 0,
+		.latency = lat, .interval_s = (double)s->time_ns / 1e9,
+		.nr_rows = t->plan->nr_points, .rows = t->rows,
+		.nr_drops = DROP_NR, .drops = t->drops, .probes_attached = t->probes_attached,
 	};
+	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &r.wall);
-	if (t->env->json)
-		report_json(stdout, &r);
-	else
-		report_text(stdout, &r);
+	for (i = 0; i < t->plan->nr_points; i++) {
+		struct frame_row *r = &t->rows[i];
+		const struct histogram *h = lat ? &s->hists[i] : NULL;
+
+		*r = (struct frame_row){
+			.op = t->plan->points[i].op, .target = t->plan->points[i].target,
+			.has = lat ? FRAME_HAS_LATENCY : FRAME_HAS_RATE,
+			.count = lat ? h->count : s->counts[i],
+		};
+		if (h)
+			r->latency = (struct frame_dist){
+				.h = h, .has_min = h->has_extrema && h->count, .min = h->min,
+				.has_max = h->has_extrema && h->count, .max = h->max };
+	}
+	for (i = 0; i < DROP_NR; i++)
+		t->drops[i] = (struct frame_count){ drop_reason_name((unsigned int)i), s->drops[i] };
+	clock_gettime(CLOCK_REALTIME, &f.wall);
+	return outputs__frame(&t->outputs, &f);
 }
 
-/* Drain, and print the interval since the previous drain if asked. */
-static int interval(struct trace_run *t, bool print)
+/* Drain, and hand the interval since the previous drain to the outputs. */
+static int interval(struct trace_run *t)
 {
 	struct snapshot *next;
 	int err = drain__read(&t->maps, t->now);
@@ -56,8 +76,10 @@ static int interval(struct trace_run *t, bool print)
 		return err;
 	}
 	snapshot__fold_extrema(t->run, t->out);
-	if (print)
-		emit(t, t->out, (double)t->out->time_ns / 1e9, false);
+	if ((err = emit(t, t->out, false))) {
+		report_error("cannot write the interval: %s", strerror(-err));
+		return err;
+	}
 	/* now becomes the base; the old base (unless it is the zero point) is reused */
 	next = t->base == t->first ? t->spare : t->base;
 	t->base = t->now;
@@ -67,7 +89,7 @@ static int interval(struct trace_run *t, bool print)
 
 static int on_interval(void *ctx)
 {
-	return interval(ctx, true);
+	return interval(ctx);
 }
 
 /*
@@ -88,8 +110,9 @@ static int summarise(struct trace_run *t)
 		t->out->hists[i].max = t->run->hists[i].max;
 		t->out->hists[i].has_extrema = t->run->hists[i].has_extrema;
 	}
-	emit(t, t->out, (double)t->out->time_ns / 1e9, true);
-	return 0;
+	if ((err = emit(t, t->out, true)))
+		report_error("cannot write the summary: %s", strerror(-err));
+	return err;
 }
 
 static int parse_targets(const struct env *env, struct target_spec *specs)
@@ -328,11 +351,15 @@ static int zero_point(struct trace_run *t)
 	return err;
 }
 
-/* Everything after the plan: load, attach, loop, summary. */
+/*
+ * Everything after the plan: outputs, load, attach, loop, summary. Returns
+ * 0 with *code the exit code the outputs ask for, or -errno.
+ */
 static int trace(const struct env *env, const struct trace_plan *plan, struct ret_plan *rp,
-		 int pidfd)
+		 int pidfd, int *code)
 {
 	struct trace_run t = { .env = env, .plan = plan };
+	struct run_info run = { 0 };
 	unsigned int n = (unsigned int)plan->nr_points;
 	bool lat = env->cmd == CMD_LAT;
 	struct loop_hooks hooks = { .on_interval = on_interval, .ctx = &t };
@@ -343,6 +370,14 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 	size_t i;
 	int rc = 0;
 
+	if (!(t.rows = calloc(n ? n : 1, sizeof(*t.rows)))) {
+		report_error("out of memory");
+		return -ENOMEM;
+	}
+	if ((*code = run_outputs__open(&t.outputs, env, &run, FRAME_CALLS))) {
+		free(t.rows);
+		return 0;
+	}
 	/* with children, the probes go on every process and the kernel keeps pid's tree */
 	if (env->pid && env->children)
 		rc = follow_tree__init(&follow, env->pid, err, sizeof(err));
@@ -363,25 +398,28 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 			ret_plan__describe(rp, stderr);
 	}
 	session__maps(s, &t.maps);
+	t.probes_attached = (unsigned int)session__nr_links(s);
 	if ((rc = alloc_snapshots(&t, lat, n)))
 		goto cleanup;
 	if ((rc = zero_point(&t)))
 		goto cleanup;
 
 	announce(env, plan);
-	end = loop_run(env->interval_s, env->duration_s, pidfd, &hooks);
+	end = loop_run(run_outputs__interval_s(env), env->duration_s, pidfd, &hooks);
 	if (end == LOOP_ERROR) {
 		rc = -EIO;
 		goto cleanup;
 	}
 	if (end == LOOP_PID_EXIT)
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
-	if (!(rc = interval(&t, env->interval_s > 0)))
+	if (!(rc = interval(&t)))
 		rc = summarise(&t);
 cleanup:
+	*code = outputs__close(&t.outputs);
 	for (i = 0; i < sizeof(t.owned) / sizeof(t.owned[0]); i++)
 		snapshot__free(t.owned[i]);
 	session__free(s);
+	free(t.rows);
 	return rc;
 }
 
@@ -390,7 +428,7 @@ int cmd_trace(const struct env *env)
 	struct target_spec specs[MAX_TARGETS];
 	struct trace_plan plan = {};
 	struct ret_plan *rp = NULL;
-	int i, pidfd = -1, rc;
+	int i, pidfd = -1, rc, code = EXIT_OK;
 
 	memset(specs, 0, sizeof(specs));
 	if (parse_targets(env, specs)) {
@@ -409,7 +447,7 @@ int cmd_trace(const struct env *env)
 	if ((rc = check_memory(env, &plan, rp)))
 		goto cleanup;
 	loop_block_signals();
-	rc = trace(env, &plan, rp, pidfd) ? EXIT_RUNTIME : EXIT_OK;
+	rc = trace(env, &plan, rp, pidfd, &code) ? EXIT_RUNTIME : code;
 cleanup:
 	ret_plan__free(rp);
 	if (pidfd >= 0)

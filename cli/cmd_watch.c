@@ -11,12 +11,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/ops_compile.h"
 #include "cli/profiles.h"
-#include "cli/report.h"
+#include "cli/run_outputs.h"
 #include "cli/watch.h"
 #include "loader/ops_session.h"
 #include "maps/ops_drain.h"
@@ -41,37 +40,31 @@ struct watch_run {
 	struct watch_events zero_mark;	/* event counts at the zero point */
 	struct watch_events mark;	/* event counts at the last frame */
 	int64_t mono_to_real_ns;
-	bool redraw;		/* the dashboard on a terminal: redraw in place */
+	struct outputs outputs;
+	unsigned int probes_attached;
 	bool string_labels;	/* some op labels by a string: read label texts */
 };
 
-/* The terminal's height, for a dashboard that must fit it (24 if unknown). */
-static int terminal_lines(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < 10)
-		return 24;
-	return ws.ws_row;
-}
-
 /* A frame: its events are those heard since the last frame (the summary's: since the zero point). */
-static void emit(struct watch_run *w, const struct op_table *t, bool summary)
+static int emit(struct watch_run *w, const struct op_table *t, bool summary)
 {
 	const struct watch_events *since = summary ? &w->zero_mark : &w->mark;
 	struct watch_frame f = {
 		.prog = w->prog, .t = t, .names = &w->names, .ev = &w->ev,
 		.mono_to_real_ns = w->mono_to_real_ns, .summary = summary,
+		.shown = w->env->interval_s > 0, .probes_attached = w->probes_attached,
 		.ev_errors = w->ev.errors - since->errors, .ev_slow = w->ev.slow - since->slow,
 		.ev_timeouts = w->ev.timeouts - since->timeouts, .first_seq = since->seq + 1,
 	};
+	struct watch_frame_out out;
+	int rc = watch_frame__fill(&out, &f);
 
-	if (w->env->json)
-		watch_json(stdout, &f);
-	else
-		watch_text(stdout, &f, w->redraw && !summary ? terminal_lines() : 0);
+	if (!rc)
+		rc = outputs__frame(&w->outputs, &out.f);
+	watch_frame__free(&out);
 	w->mark = w->ev;
 	w->mark.rb = NULL;
+	return rc;
 }
 
 static int read_all(struct watch_run *w, struct op_table *now)
@@ -98,7 +91,7 @@ static int zero_point(struct watch_run *w)
 	return rc;
 }
 
-/* frame = now - base, printed; 0 or -errno (reported). */
+/* frame = now - base, to the outputs; 0 or -errno (reported). */
 static int emit_delta(struct watch_run *w, const struct op_table *now,
 		      const struct op_table *base, bool summary)
 {
@@ -107,19 +100,20 @@ static int emit_delta(struct watch_run *w, const struct op_table *now,
 
 	if (rc)
 		report_error("cannot read BPF maps: %s", strerror(-rc));
-	else
-		emit(w, &frame, summary);
+	else if ((rc = emit(w, &frame, summary)))
+		report_error("cannot write the %s: %s", summary ? "summary" : "interval",
+			     strerror(-rc));
 	op_table__free(&frame);
 	return rc;
 }
 
-/* A reading, and the interval since the last one (printed if asked); it becomes prev. */
-static int next_reading(struct watch_run *w, bool print)
+/* A reading, and the interval since the last one to the outputs; it becomes prev. */
+static int next_reading(struct watch_run *w)
 {
 	struct op_table now;
 	int rc = read_all(w, &now);
 
-	if (!rc && print)
+	if (!rc)
 		rc = emit_delta(w, &now, w->have_prev ? &w->prev : &w->zero, false);
 	if (rc) {
 		op_table__free(&now);
@@ -133,7 +127,7 @@ static int next_reading(struct watch_run *w, bool print)
 
 static int on_interval(void *ctx)
 {
-	return next_reading(ctx, true);
+	return next_reading(ctx);
 }
 
 static int on_events(void *ctx)
@@ -340,6 +334,7 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 		return rc;
 	}
 	ops_session__maps(*s, &w->maps);
+	w->probes_attached = (unsigned int)ops_session__nr_links(*s);
 	if (w->env->verbose) {
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\nsynctrace: reads: %s\n",
 			w->prog->nr_sites, ops_session__nr_links(*s), ops_session__link_kind(*s),
@@ -367,15 +362,18 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 	return 0;
 }
 
+/* 0 with *code the exit code the outputs ask for, or -errno (reported). */
 static int run(const struct env *env, const struct ops_program *prog,
-	       const struct ops_options *opt, int pidfd, bool children)
+	       const struct ops_options *opt, int pidfd, bool children, int *code)
 {
 	struct watch_run w = { .env = env, .prog = prog };
 	struct loop_hooks hooks = { on_interval, &w, -1, on_events, expiry_tick_s(prog), on_tick };
 	struct ops_session *s = NULL;
+	struct run_info info = { 0 };
 	int rc;
 
-	w.redraw = !env->json && isatty(STDOUT_FILENO);
+	if ((*code = run_outputs__open(&w.outputs, env, &info, FRAME_OPS)))
+		return 0;
 	if ((rc = start(&w, &s, opt, env->pid, children)) || (rc = zero_point(&w)))
 		goto cleanup;
 	hooks.fd = watch_events__fd(&w.ev);
@@ -386,13 +384,15 @@ static int run(const struct env *env, const struct ops_program *prog,
 		prog->nr_states == 1 ? "" : "s", prog->nr_sites,
 		!env->pid ? "" : children ? " in one process and its descendants" :
 		" in one process");
-	if (loop_run(env->interval_s, env->duration_s, pidfd, &hooks) == LOOP_PID_EXIT)
+	if (loop_run(run_outputs__interval_s(env), env->duration_s, pidfd, &hooks) ==
+	    LOOP_PID_EXIT)
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
 	/* the last interval and the summary end at the same reading: their sums agree */
-	rc = next_reading(&w, env->interval_s > 0);
+	rc = next_reading(&w);
 	if (!rc)
 		rc = emit_delta(&w, &w.prev, &w.zero, true);
 cleanup:
+	*code = outputs__close(&w.outputs);
 	op_table__free(&w.zero);
 	op_table__free(&w.prev);
 	op_pairing__free(&w.pairing);
@@ -407,7 +407,7 @@ int cmd_watch(const struct env *env)
 	struct ops_options opt = { env->max_labels, env->slow_ns, env->returns };
 	struct ops_program prog = {};
 	struct ops_file f;
-	int pidfd = -1, rc;
+	int pidfd = -1, rc, code = EXIT_OK;
 	char err[1024];
 
 	if (parse_ops(env, &f)) {
@@ -427,7 +427,8 @@ int cmd_watch(const struct env *env)
 		goto cleanup;
 	}
 	loop_block_signals();
-	rc = run(env, &prog, &opt, pidfd, env->children || f.follow_children) ? EXIT_RUNTIME : EXIT_OK;
+	rc = run(env, &prog, &opt, pidfd, env->children || f.follow_children, &code) ?
+	     EXIT_RUNTIME : code;
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);

@@ -18,7 +18,8 @@ const char *argp_program_bug_address = NULL;
 
 enum {
 	OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN,
-	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS, OPT_MANGLED,
+	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS, OPT_MANGLED, OPT_PROMETHEUS, OPT_RECORD,
+	OPT_HTML, OPT_ASSERT, OPT_ASSERT_EACH,
 };
 
 /* The options lat and count share. */
@@ -33,6 +34,15 @@ enum {
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per interval, then the summary", 3 }, \
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 }
 
+/* Where lat, count and watch send their numbers besides stdout (output/). */
+#define EXPORT_OPTIONS \
+	{ NULL, 0, NULL, 0, "Export, record, judge:", 5 }, \
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0, "Serve /metrics for Prometheus (default address 127.0.0.1)", 5 }, \
+	{ "record", OPT_RECORD, "FILE", 0, "Record every interval into the SQLite database FILE", 5 }, \
+	{ "html", OPT_HTML, "FILE", 0, "Write a self-contained HTML report of the run to FILE at the end", 5 }, \
+	{ "assert", OPT_ASSERT, "CHECK", 0, "Exit 3 if the summary breaks CHECK, e.g. 'push.p95<100ms' (repeatable)", 5 }, \
+	{ "assert-each", OPT_ASSERT_EACH, NULL, 0, "Check --assert on every interval too", 5 }
+
 /* How lat and watch see a function return. */
 #define RETURNS_OPTION \
 	{ "returns", OPT_RETURNS, "HOW", 0, "How returns are seen: auto (probes on the ret " \
@@ -45,6 +55,7 @@ enum {
 
 static const struct argp_option count_options[] = {
 	TRACE_OPTIONS,
+	EXPORT_OPTIONS,
 	ROW_OPTIONS,
 	{ "sort", OPT_SORT, "KEY", 0, "Order rows by count, largest first", 3 },
 	{},
@@ -52,6 +63,7 @@ static const struct argp_option count_options[] = {
 
 static const struct argp_option lat_options[] = {
 	TRACE_OPTIONS,
+	EXPORT_OPTIONS,
 	ROW_OPTIONS,
 	{ "sort", OPT_SORT, "KEY", 0, "Order rows by count, p50, p99 or max, largest first", 3 },
 	RETURNS_OPTION,
@@ -69,6 +81,7 @@ static const struct argp_option watch_options[] = {
 	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Labels per op before the rest go to 'other' (default 256)", 0 },
 	{ "slow", OPT_SLOW, "DURATION", 0, "Report calls this slow or slower as events (e.g. 50ms)", 0 },
 	TRACE_OPTIONS,
+	EXPORT_OPTIONS,
 	RETURNS_OPTION,
 	{},
 };
@@ -264,6 +277,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (ops_parse_duration(arg, &env->slow_ns))
 			argp_error(state, "invalid --slow '%s': expected a duration (50ms, 2s)", arg);
 		break;
+	case OPT_PROMETHEUS:
+		env->prometheus = arg;
+		break;
+	case OPT_RECORD:
+		env->record = arg;
+		break;
+	case OPT_HTML:
+		env->html = arg;
+		break;
+	case OPT_ASSERT:
+		if (env->nr_asserts >= MAX_TARGETS)
+			argp_error(state, "too many --assert (at most %d)", MAX_TARGETS);
+		env->asserts[env->nr_asserts++] = arg;
+		break;
+	case OPT_ASSERT_EACH:
+		env->assert_each = true;
+		break;
 	case ARGP_KEY_ARG:
 		if (env->cmd == CMD_WATCH)
 			argp_error(state, "watch takes ops with --op or --ops, not '%s'", arg);
@@ -274,6 +304,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->args[env->nr_args++] = arg;
 		break;
 	case ARGP_KEY_END:
+		if (env->assert_each && !env->nr_asserts)
+			argp_error(state, "--assert-each needs an --assert");
 		if (env->children && !env->pid)
 			argp_error(state, "--children needs -p PID (without -p every process is traced)");
 		if (env->cmd == CMD_WATCH && !env->nr_ops && !env->nr_ops_files && !env->nr_profiles)
@@ -343,7 +375,12 @@ void env_parse(struct env *env, int argc, char **argv)
 		exit(EXIT_USAGE);
 	}
 	env->cmd = cmds[i].cmd;
+	/* the command line as given, for recordings (argp reorders argv) */
+	env->argv = calloc((size_t)argc + 1, sizeof(*env->argv));
+	if (env->argv) {
+		memcpy(env->argv, argv, (size_t)argc * sizeof(*argv));
+		env->argc = argc;
+	}
 	snprintf(name, sizeof(name), "synctrace %s", cmds[i].name);
-	argv[1] = name;
 	argp_parse(parsers[i], argc - 1, argv + 1, 0, NULL, env);
 }

@@ -5,12 +5,10 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "cli/units.h"
+#include "output/view.h"
 #include "loader/ret_plan.h"
 
 enum command { CMD_LAT, CMD_COUNT, CMD_LIST, CMD_WATCH };
-/* How lat and count order their rows (--sort). */
-enum sort_key { SORT_NONE, SORT_COUNT, SORT_P50, SORT_P99, SORT_MAX };
 
 #define MAX_TARGETS 256
 
@@ -35,8 +33,17 @@ struct env {
 	bool children;			/* watch: -p's descendants too */
 	unsigned long long slow_ns;	/* watch: calls this slow are events; 0: none */
 	enum returns_mode returns;	/* lat, watch: how returns are seen (--returns) */
+	/* lat, count, watch: where the numbers go besides stdout */
+	const char *prometheus;		/* --prometheus [ADDR:]PORT */
+	const char *record;		/* --record FILE.db */
+	const char *html;		/* --html FILE.html, written at the end */
+	int nr_asserts;
+	char *asserts[MAX_TARGETS];	/* --assert 'OP.METRIC<LIMIT' */
+	bool assert_each;		/* --assert-each: every interval too */
 	int nr_args;
 	char *args[MAX_TARGETS];	/* TARGETs; for list: [BINARY] [PATTERN] */
+	int argc;
+	char **argv;			/* the command line, as given */
 };
 
 /* Exit codes. */

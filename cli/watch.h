@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `watch` internals: the events heard from the kernel (errors and slow calls
- * through the ring buffer, timeouts from user space), and what one frame of
- * output shows, for the JSON and dashboard renderers.
+ * through the ring buffer, timeouts from user space), and a reading made
+ * into an output frame (output/frame.h).
  */
 #ifndef SYNCTRACE_WATCH_H
 #define SYNCTRACE_WATCH_H
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "cli/ops_compile.h"
 #include "maps/ops_drain.h"
+#include "output/frame.h"
 
 /* The last events kept of each kind (errors, slow calls, timeouts): a flood
  * of one kind cannot push the others out of sight. */
@@ -51,7 +52,7 @@ size_t watch_events__recent(const struct watch_events *w, uint64_t first_seq,
 			    const struct watch_event **out);
 void watch_events__free(struct watch_events *w);
 
-/* What one frame shows. */
+/* What one frame shows, from watch's own structures. */
 struct watch_frame {
 	const struct ops_program *prog;
 	const struct op_table *t;	/* the interval's own numbers, or the run's */
@@ -60,22 +61,24 @@ struct watch_frame {
 	uint64_t ev_errors, ev_slow, ev_timeouts;	/* heard in the frame's time */
 	uint64_t first_seq;		/* events from this seq on are the frame's */
 	int64_t mono_to_real_ns;	/* add to a BPF timestamp for wall time */
-	bool summary;
+	bool summary, shown;
+	unsigned int probes_attached;
 };
 
-/* A label as JSON or text: the number, the string's text, or "other". */
-const char *watch_label_text(const struct watch_frame *f, const struct op_key *k,
-			     char *buf, size_t len);
-bool watch_label_is_string(const struct watch_frame *f, __u32 op);
-/* The name of a state machine's slot: its names= entry, or the number. */
-const char *watch_state_name(const struct state_spec *st, unsigned int slot, char *buf,
-			     size_t len);
-/* Wall time of a BPF timestamp, as "2026-11-23T10:00:00.123456Z". */
-void watch_time_text(const struct watch_frame *f, uint64_t ts, char *buf, size_t len);
+/* The output frame of a watch_frame, and what it points into. */
+struct watch_frame_out {
+	struct output_frame f;
+	struct frame_row *rows;
+	char (*labels)[OPS_STR_MAX + 8];	/* each row's label text */
+	struct frame_op ops[OPS_MAX];
+	struct frame_state *states;
+	struct frame_event events[WATCH_RECENT];
+	char event_labels[WATCH_RECENT][OPS_STR_MAX + 8];
+	struct frame_count drops[OPD_NR];
+};
 
-void watch_json(FILE *out, const struct watch_frame *f);
-/* lines > 0: redraw a terminal of that many lines in place, the frame cut to fit;
- * 0: frames follow each other (a pipe, a file). */
-void watch_text(FILE *out, const struct watch_frame *f, int lines);
+/* Fill o from f (f's tables must outlive o). 0 or -ENOMEM. */
+int watch_frame__fill(struct watch_frame_out *o, const struct watch_frame *f);
+void watch_frame__free(struct watch_frame_out *o);
 
 #endif /* SYNCTRACE_WATCH_H */

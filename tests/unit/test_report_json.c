@@ -8,24 +8,34 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "cli/report.h"
+#include "maps/drain.h"
+#include "output/open.h"
 
 static char nasty_op[] = "we\"ird\\op\n\t\x01";
 static char target[] = "/bin/x:op";
 
+/* A lat or count frame of one row from s, as the NDJSON output writes it. */
 static json_object *render(bool lat, bool summary, struct snapshot *s)
 {
-	struct trace_point pt = { .op = nasty_op, .target = target };
-	struct trace_plan plan = { .points = &pt, .nr_points = 1 };
-	struct report r = { .plan = &plan, .snap = s, .lat = lat, .summary = summary,
-			    .interval_s = 2.0, .wall = { 1700000000, 123000000 },
-			    .show_all = true };
+	struct frame_row row = { .op = nasty_op, .target = target,
+				 .count = lat ? s->hists[0].count : s->counts[0],
+				 .latency = { .h = lat ? &s->hists[0] : NULL } };
+	struct frame_count drops[DROP_NR];
+	struct output_frame fr = { .source = FRAME_CALLS, .summary = summary, .shown = true,
+			    .latency = lat, .interval_s = 2.0, .wall = { 1700000000, 123000000 },
+			    .nr_rows = 1, .rows = &row, .nr_drops = DROP_NR, .drops = drops };
+	struct view v = { .show_all = true };
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
+	struct output *out = output_ndjson_open(f, &v);
 	json_object *o;
 
-	assert_int_equal(report_json(f, &r), 0);
+	for (i = 0; i < DROP_NR; i++)
+		drops[i] = (struct frame_count){ drop_reason_name((unsigned int)i), s->drops[i] };
+	assert_non_null(out);
+	assert_int_equal(out->ops->frame(out, &fr), 0);
+	assert_int_equal(out->ops->close(out), 0);
 	fclose(f);
 	assert_int_equal(buf[len - 1], '\n');
 	assert_null(memchr(buf, '\n', len - 1));	/* one line: NDJSON */

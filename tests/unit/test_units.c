@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Durations and unsafe text as tables print them (cli/units.h, cli/text_safe.h). */
+/* Durations and unsafe text as tables print them (output/units.h, output/text_safe.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "cli/text_safe.h"
-#include "cli/units.h"
+#include "output/text_safe.h"
+#include "output/units.h"
 #include "maps/hist_bucket.h"
 
 /* Histogram rows are [lower, upper) of a bucket: two bounds that differ must

@@ -2,7 +2,7 @@
 /* Durations as text; see units.h. */
 #include <math.h>
 #include <stdio.h>
-#include "cli/units.h"
+#include "output/units.h"
 
 static const char *const names[] = { "", "ns", "us", "ms" };
 static const double divisors[] = { 1, 1, 1e3, 1e6 };

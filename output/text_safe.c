@@ -2,7 +2,7 @@
 /* Escaped, elided text for tables; see text_safe.h. */
 #include <stdio.h>
 #include <string.h>
-#include "cli/text_safe.h"
+#include "output/text_safe.h"
 
 /* The escape of c, or NULL when c stands for itself; esc has room for 5. */
 static const char *escape(unsigned char c, char *esc)

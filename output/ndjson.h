@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the NDJSON output: what its two shapes share (ndjson.c, ndjson_ops.c). */
+#ifndef SYNCTRACE_OUTPUT_NDJSON_H
+#define SYNCTRACE_OUTPUT_NDJSON_H
+
+#include <json-c/json.h>
+#include "output/frame.h"
+
+static inline void ndjson_put(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static inline json_object *ndjson_u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* A histogram's non-empty buckets: [[lower, upper, count], ...]. */
+json_object *ndjson_buckets(const struct histogram *h);
+/* A FRAME_OPS frame (watch's shape; the fields are in the README). */
+json_object *ndjson_ops_frame(const struct output_frame *f);
+
+#endif /* SYNCTRACE_OUTPUT_NDJSON_H */

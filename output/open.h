@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The outputs: one constructor each, one file each (output/NAME.c). Each
+ * returns an output for struct outputs (output/output.h), or NULL with the
+ * reason already said on stderr.
+ */
+#ifndef SYNCTRACE_OUTPUT_OPEN_H
+#define SYNCTRACE_OUTPUT_OPEN_H
+
+#include <stdio.h>
+#include "output/output.h"
+#include "output/view.h"
+
+/* lat and count tables (text.c) */
+struct output *output_text_open(FILE *f, const struct view *v);
+/* the watch dashboard (dashboard.c): lines > 0 redraws a terminal that tall
+ * in place (the frame cut to fit); 0: frames follow each other */
+struct output *output_dashboard_open(FILE *f, int (*lines)(void));
+/* one JSON object per frame, either shape (ndjson.c) */
+struct output *output_ndjson_open(FILE *f, const struct view *v);
+
+/*
+ * The exports (each its own file; a helper fills each in):
+ *   output_prometheus_open(addr, run)   prometheus.c: /metrics on [ADDR:]PORT
+ *   output_record_open(path, run)       record.c: SQLite, a transaction per interval
+ *   output_html_open(path, run)         html.c: a self-contained report, written at close
+ *   output_assert_open(checks, n, each) assert.c: close() returns 3 when one breaks
+ */
+
+#endif /* SYNCTRACE_OUTPUT_OPEN_H */
