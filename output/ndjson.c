@@ -18,6 +18,18 @@ struct ndjson_output {
 	struct view view;
 };
 
+void ndjson_close_frame(json_object *root, const struct output_frame *f)
+{
+	json_object *drops = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < f->nr_drops; i++)
+		put(drops, f->drops[i].name, json_u64(f->drops[i].n));
+	put(root, "drops", drops);
+	if (f->summary)
+		put(root, "summary", json_object_new_boolean(1));
+}
+
 json_object *ndjson_buckets(const struct histogram *h)
 {
 	json_object *arr = json_object_new_array();
@@ -80,14 +92,13 @@ static json_object *time_json(const struct timespec *ts)
 /* A FRAME_CALLS frame: lat's and count's shape. */
 static json_object *calls_json(const struct view *v, const struct output_frame *f)
 {
-	json_object *root, *ops, *drops;
+	json_object *root, *ops;
 	size_t i, n, *rows = calloc(f->nr_rows ? f->nr_rows : 1, sizeof(*rows));
 
 	if (!rows)
 		return NULL;
 	root = json_object_new_object();
 	ops = json_object_new_array();
-	drops = json_object_new_object();
 	n = view_rows(v, f, rows);
 	put(root, "time", time_json(&f->wall));
 	put(root, "interval_s", json_object_new_double(round(f->interval_s * 1000) / 1000));
@@ -95,11 +106,7 @@ static json_object *calls_json(const struct view *v, const struct output_frame *
 		json_object_array_add(ops, op_json(f, &f->rows[rows[i]]));
 	free(rows);
 	put(root, "ops", ops);
-	for (i = 0; i < f->nr_drops; i++)
-		put(drops, f->drops[i].name, json_u64(f->drops[i].n));
-	put(root, "drops", drops);
-	if (f->summary)
-		put(root, "summary", json_object_new_boolean(1));
+	ndjson_close_frame(root, f);
 	return root;
 }
 

@@ -18,6 +18,8 @@ static inline json_object *ndjson_u64(uint64_t v)
 
 /* A histogram's non-empty buckets: [[lower, upper, count], ...]. */
 json_object *ndjson_buckets(const struct histogram *h);
+/* What every frame ends with: "drops", and "summary": true for a summary. */
+void ndjson_close_frame(json_object *root, const struct output_frame *f);
 /* A FRAME_OPS frame (watch's shape; the fields are in the README). */
 json_object *ndjson_ops_frame(const struct output_frame *f);
 

@@ -189,7 +189,7 @@ static json_object *events_json(const struct frame_events *ev)
 json_object *ndjson_ops_frame(const struct output_frame *f)
 {
 	json_object *root = json_object_new_object(), *ops = json_object_new_array();
-	json_object *drops = json_object_new_object(), *states = json_object_new_array();
+	json_object *states = json_object_new_array();
 	char when[48];
 	size_t i;
 
@@ -205,10 +205,6 @@ json_object *ndjson_ops_frame(const struct output_frame *f)
 		json_object_array_add(states, state_json(f, &f->states[i]));
 	put(root, "states", states);
 	put(root, "events", events_json(&f->events));
-	for (i = 0; i < f->nr_drops; i++)
-		put(drops, f->drops[i].name, u64(f->drops[i].n));
-	put(root, "drops", drops);
-	if (f->summary)
-		put(root, "summary", json_object_new_boolean(1));
+	ndjson_close_frame(root, f);
 	return root;
 }
