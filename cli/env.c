@@ -384,3 +384,9 @@ void env_parse(struct env *env, int argc, char **argv)
 	snprintf(name, sizeof(name), "synctrace %s", cmds[i].name);
 	argp_parse(parsers[i], argc - 1, argv + 1, 0, NULL, env);
 }
+
+void env_free(struct env *env)
+{
+	free(env->argv);
+	env->argv = NULL;
+}

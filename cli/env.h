@@ -53,5 +53,6 @@ struct env {
 
 /* Parse argv (argv[1] is the command). Exits 2 with a message on usage errors. */
 void env_parse(struct env *env, int argc, char **argv);
+void env_free(struct env *env);
 
 #endif /* SYNCTRACE_ENV_H */

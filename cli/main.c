@@ -20,6 +20,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	struct env env;
+	int rc;
 
 	env_parse(&env, argc, argv);
 	/* json-c prints doubles with 17 digits (0.14199999999999999) */
@@ -27,10 +28,15 @@ int main(int argc, char **argv)
 	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
 	switch (env.cmd) {
 	case CMD_LIST:
-		return cmd_list(&env);
+		rc = cmd_list(&env);
+		break;
 	case CMD_WATCH:
-		return cmd_watch(&env);
+		rc = cmd_watch(&env);
+		break;
 	default:
-		return cmd_trace(&env);
+		rc = cmd_trace(&env);
+		break;
 	}
+	env_free(&env);
+	return rc;
 }
