@@ -161,6 +161,27 @@ static int add_ops(struct prom_totals *t, const struct output_frame *f)
 	return 0;
 }
 
+/*
+ * An op without a label has one row: made at the first frame, at zero, so
+ * that its counters start at 0 before its first call (Prometheus' increase()
+ * counts from a series' first sample). A labelled op's rows come as seen.
+ */
+static int zero_rows(struct prom_totals *t, const struct output_frame *f)
+{
+	struct frame_row r;
+	size_t i;
+	int err;
+
+	for (i = 0; i < f->nr_ops; i++) {
+		if (f->ops[i].labelled)
+			continue;
+		r = (struct frame_row){ .op = f->ops[i].op, .has = f->ops[i].has };
+		if ((err = add_row(t, f, &r)))
+			return err;
+	}
+	return 0;
+}
+
 /* The process's name, as /proc shows it now ("" once it is gone). */
 static void read_comm(uint32_t pid, char *buf, size_t len)
 {
@@ -307,6 +328,8 @@ int prom_totals__add(struct prom_totals *t, const struct output_frame *f)
 		return 0;
 	t->source = f->source;
 	t->latency = f->latency;
+	if (!t->frames && (err = zero_rows(t, f)))
+		return err;
 	for (i = 0; i < f->nr_rows; i++)
 		if ((err = add_row(t, f, &f->rows[i])))
 			return err;
