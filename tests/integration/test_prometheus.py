@@ -8,6 +8,7 @@ loopback unless one is given, and bad values are usage errors.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -251,22 +252,46 @@ def test_port_in_use_is_one_line_exit_1_before_attaching():
     assert f"--prometheus {port}: cannot listen: Address already in use" in lines[0], lines
 
 
+def grafana_vars(expr):
+    """A dashboard query with Grafana's variables as Prometheus would get them."""
+    return re.sub(r"\$(\w+)", "x", expr.replace("$__rate_interval", "5m"))
+
+
+@pytest.mark.no_bpf
 def test_contrib_rules_and_dashboard_are_valid(tmp_path):
     need_prometheus()
     contrib = ROOT / "contrib"
-    check = subprocess.run([PROMTOOL, "check", "rules", contrib / "synctrace-alerts.yml"],
-                           capture_output=True, text=True, timeout=60)
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert "SUCCESS" in check.stdout, check.stdout
+    for args in (["check", "rules", "synctrace-alerts.yml"],
+                 ["test", "rules", "synctrace-alerts.test.yml"]):
+        check = subprocess.run([PROMTOOL, *args], cwd=contrib, capture_output=True,
+                               text=True, timeout=60)
+        assert check.returncode == 0 and "SUCCESS" in check.stdout, \
+            check.stdout + check.stderr
     dash = json.loads((contrib / "grafana-synctrace.json").read_text())
     exprs = [tg["expr"] for p in dash["panels"] for tg in p.get("targets", [])]
-    # every query is one Prometheus can parse (promtool has no PromQL check of its
-    # own; a rule file with each expression is checked instead)
+    assert exprs and all("synctrace_" in e for e in exprs)
+    # every query parses: promtool has no PromQL check of its own, so each is
+    # checked as a recording rule
     rules = tmp_path / "dash.yml"
     rules.write_text("groups:\n  - name: dashboard\n    rules:\n" + "".join(
-        f"      - record: dashboard:q{i}\n        expr: {json.dumps(e.replace('$op', 'x').replace('$__rate_interval', '5m'))}\n"
+        f"      - record: dashboard:q{i}\n        expr: {json.dumps(grafana_vars(e))}\n"
         for i, e in enumerate(exprs)))
     check = subprocess.run([PROMTOOL, "check", "rules", rules], capture_output=True,
                            text=True, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr + rules.read_text()
-    assert exprs and all("synctrace_" in e for e in exprs)
+
+
+@pytest.mark.no_bpf
+def test_contrib_systemd_unit_verifies(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze not installed (the unit is only checked where it is)")
+    from conftest import SYNCTRACE
+    unit = (ROOT / "contrib" / "synctrace@.service").read_text()
+    assert "--prometheus ${SYNCTRACE_PROMETHEUS}" in unit and "watch --profile %i" in unit
+    # the installed path, here the binary just built
+    inst = tmp_path / "synctrace@usdt-sync.service"
+    inst.write_text(unit.replace("/usr/local/bin/synctrace", str(SYNCTRACE)))
+    check = subprocess.run([analyze, "verify", inst], capture_output=True, text=True,
+                           timeout=60)
+    assert check.returncode == 0 and not check.stderr.strip(), check.stdout + check.stderr
