@@ -90,12 +90,12 @@ static struct prom_row *find_row(struct prom_totals *t, char *labels)
 	}
 	/* at most half full: probes stay short */
 	if ((t->nr_rows + 1) * 2 > t->index_cap && grow_index(t))
-		goto nomem;
+		goto cleanup;
 	if (t->nr_rows == t->cap_rows) {
 		size_t cap = t->cap_rows ? 2 * t->cap_rows : 64;
 
 		if (!(rows = realloc(t->rows, cap * sizeof(*rows))))
-			goto nomem;
+			goto cleanup;
 		t->rows = rows;
 		t->cap_rows = cap;
 	}
@@ -108,7 +108,7 @@ static struct prom_row *find_row(struct prom_totals *t, char *labels)
 		;
 	t->index[j] = (uint32_t)t->nr_rows++;
 	return rows;
-nomem:
+cleanup:
 	free(labels);
 	return NULL;
 }
