@@ -26,6 +26,7 @@ WARN_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wshadow
 ALL_CFLAGS = $(REQ_CFLAGS) $(WARN_CFLAGS) $(CFLAGS)
 LDLIBS   += -lbpf -lelf -lz -llzma -lZydis -ljson-c -lpthread -lm
 LDLIBS   += -liberty  # libiberty-dev's demangler (a static library only)
+LDLIBS   += -lmicrohttpd  # libmicrohttpd-dev: --prometheus's /metrics server
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -I/usr/include/$(MULTIARCH) -Wall -Wno-unused-function
 

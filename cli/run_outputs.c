@@ -44,8 +44,14 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 	run->argc = env->argc;
 	run->argv = env->argv;
 	clock_gettime(CLOCK_REALTIME, &run->start);
+	if (env->prometheus && output_prometheus_check(env->prometheus))
+		return EXIT_USAGE;
 	if (outputs__add(s, stdout_output(env, source))) {
 		report_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (env->prometheus && outputs__add(s, output_prometheus_open(env->prometheus, run))) {
+		outputs__close(s);
 		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;

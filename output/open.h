@@ -20,8 +20,15 @@ struct output *output_dashboard_open(FILE *f, int (*lines)(void));
 struct output *output_ndjson_open(FILE *f, const struct view *v);
 
 /*
+ * /metrics for Prometheus on [ADDR:]PORT (prometheus.c; 127.0.0.1 unless an
+ * IPv4 address is given), served from its own thread until close.
+ * output_prometheus_check: 0, or -EINVAL with the line said (a usage error).
+ */
+int output_prometheus_check(const char *addr_port);
+struct output *output_prometheus_open(const char *addr_port, const struct run_info *run);
+
+/*
  * The exports (each its own file; a helper fills each in):
- *   output_prometheus_open(addr, run)   prometheus.c: /metrics on [ADDR:]PORT
  *   output_record_open(path, run)       record.c: SQLite, a transaction per interval
  *   output_html_open(path, run)         html.c: a self-contained report, written at close
  *   output_assert_open(checks, n, each) assert.c: close() returns 3 when one breaks

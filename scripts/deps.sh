@@ -14,6 +14,7 @@ DEMO_PKGS=(
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
 	libiberty-dev		  # the C++ and Rust demangler
+	libmicrohttpd-dev	  # --prometheus: the /metrics HTTP server
 )
 TEST_PKGS=(
 	libcmocka-dev		  # unit tests
@@ -28,6 +29,7 @@ TEST_PKGS=(
 	libc6-dbg xz-utils	  # split debug: libc's build-id file; MiniDebugInfo fixtures
 	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
+	prometheus		  # --prometheus: a real server scrapes it; promtool checks contrib/
 )
 
 case "${1:-test}" in
