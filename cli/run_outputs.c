@@ -48,6 +48,8 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		report_error("out of memory");
 		return EXIT_RUNTIME;
 	}
+	if (env->record && outputs__add(s, output_record_open(env->record, run)))
+		return EXIT_RUNTIME;	/* said */
 	return EXIT_OK;
 }
 
