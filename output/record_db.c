@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "output/record_db.h"
 
 /*
@@ -102,7 +103,21 @@ static int check(sqlite3 *db, const char *path, char *err, size_t len)
 
 int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t len)
 {
-	int rc = sqlite3_open_v2(path, db, flags, NULL);
+	struct stat st;
+	int rc;
+
+	/* SQLite would say "unable to open database file" for all of these */
+	*db = NULL;
+	if (stat(path, &st)) {
+		rc = -errno;
+		snprintf(err, len, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, len, "%s: not a synctrace recording (not a file)", path);
+		return -EINVAL;
+	}
+	rc = sqlite3_open_v2(path, db, flags, NULL);
 
 	if (rc) {
 		snprintf(err, len, "%s: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
