@@ -377,6 +377,10 @@ static int record_frame(struct output *o, const struct output_frame *f)
 		return err;
 	if ((err = put_frame(r, f))) {
 		exec(r, "ROLLBACK");
+		/* ids given in the rolled-back transaction are gone: learn them again */
+		tdestroy(r->series, named_free);
+		tdestroy(r->machines, named_free);
+		r->series = r->machines = NULL;
 		return err;
 	}
 	return exec(r, "COMMIT");
