@@ -425,7 +425,7 @@ struct output *output_record_open(const char *path, const struct run_info *run)
 		goto fail;
 	}
 	close(fd);
-	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE, NULL)) {
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)) {
 		fprintf(stderr, "synctrace: --record %s: %s\n", path, sqlite3_errmsg(r->db));
 		goto fail_unlink;
 	}

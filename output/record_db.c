@@ -127,6 +127,10 @@ int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t 
 	}
 	sqlite3_busy_timeout(*db, RECORD_BUSY_MS);
 	sqlite3_extended_result_codes(*db, 0);
+	/* anyone could have made the file: no schema (views, triggers) runs
+	 * functions with side effects, and no write can corrupt it further */
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if ((rc = check(*db, path, err, len))) {
 		sqlite3_close(*db);
 		*db = NULL;

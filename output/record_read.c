@@ -361,7 +361,7 @@ int record_mark(const char *path, const char *name, int64_t wall_ns, char *err, 
 	sqlite3 *db = NULL;
 	int rc;
 
-	if ((rc = record_db_open(&db, path, SQLITE_OPEN_READWRITE, err, len)))
+	if ((rc = record_db_open(&db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, err, len)))
 		return rc;
 	rc = sqlite3_prepare_v2(db, "INSERT INTO phases VALUES(NULL, ?, ?)", -1, &st, NULL);
 	if (!rc) {
