@@ -374,7 +374,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 		report_error("out of memory");
 		return -ENOMEM;
 	}
-	run_outputs__binaries(&run, plan->sites, plan->nr_sites);
+	run_outputs__binaries(&run, env, plan->sites, plan->nr_sites);
 	if ((*code = run_outputs__open(&t.outputs, env, &run, FRAME_CALLS))) {
 		run_outputs__free_run(&run);
 		free(t.rows);

@@ -372,7 +372,7 @@ static int run(const struct env *env, const struct ops_program *prog,
 	struct run_info info = { 0 };
 	int rc;
 
-	run_outputs__binaries(&info, prog->sites, prog->nr_sites);
+	run_outputs__binaries(&info, env, prog->sites, prog->nr_sites);
 	if ((*code = run_outputs__open(&w.outputs, env, &info, FRAME_OPS))) {
 		run_outputs__free_run(&info);
 		return 0;

@@ -84,12 +84,15 @@ static char *build_id_hex(const char *path)
 	return hex;
 }
 
-void run_outputs__binaries(struct run_info *run, const struct probe_site *sites, size_t n)
+void run_outputs__binaries(struct run_info *run, const struct env *env,
+			   const struct probe_site *sites, size_t n)
 {
-	struct run_binary *v = calloc(n ? n : 1, sizeof(*v));
+	struct run_binary *v;
 	size_t i, k, nr = 0;
 
-	if (!v)
+	if (!env->record && !env->html)
+		return;
+	if (!(v = calloc(n ? n : 1, sizeof(*v))))
 		return;
 	for (i = 0; i < n; i++) {
 		const char *shown = sites[i].file ? sites[i].file : sites[i].path;

@@ -19,10 +19,12 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		      enum frame_source source);
 /*
  * run->binaries: each file of sites once, with its GNU build-id (hex, ""
- * when it has none), for outputs that keep the run (a recording). Before
+ * when it has none), when an output keeps the run (--record, --html):
+ * reading build-ids costs a run without them nothing. Before
  * run_outputs__open; freed by run_outputs__free_run after the outputs close.
  */
-void run_outputs__binaries(struct run_info *run, const struct probe_site *sites, size_t n);
+void run_outputs__binaries(struct run_info *run, const struct env *env,
+			   const struct probe_site *sites, size_t n);
 void run_outputs__free_run(struct run_info *run);
 /*
  * How often the maps are drained: -i, or every second when an output keeps
