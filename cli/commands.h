@@ -9,6 +9,9 @@
 int cmd_trace(const struct env *env);	/* lat and count */
 int cmd_list(const struct env *env);
 int cmd_watch(const struct env *env);
+/* report and mark parse their own command lines (cmd_report.c) */
+int cmd_report(int argc, char **argv);
+int cmd_mark(int argc, char **argv);
 
 /*
  * Before tracing: privileges, kernel support, and with -p a process (not a

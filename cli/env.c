@@ -332,7 +332,10 @@ static void usage_and_exit(FILE *f, int code)
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
 		"  list   [-p PID] [--json] [--mangled] [-v] [BINARY_OR_LIB] [PATTERN]\n"
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
-		"         [--slow DURATION] [--max-labels N]\n\n"
+		"         [--slow DURATION] [--max-labels N]\n"
+		"  report FILE.db [--since TIME] [--until TIME] [--phase NAME] [--op NAME]\n"
+		"         [--label L] [-i] [--json]\n"
+		"  mark   [--db FILE.db] NAME\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
 }
@@ -371,7 +374,7 @@ void env_parse(struct env *env, int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
-		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list or watch)\n", argv[1]);
+		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list, watch, report or mark)\n", argv[1]);
 		exit(EXIT_USAGE);
 	}
 	env->cmd = cmds[i].cmd;

@@ -2,6 +2,8 @@
 /* synctrace: what is a running sync engine doing? Entry point. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "cli/commands.h"
@@ -22,9 +24,14 @@ int main(int argc, char **argv)
 	struct env env;
 	int rc;
 
-	env_parse(&env, argc, argv);
 	/* json-c prints doubles with 17 digits (0.14199999999999999) */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
+	/* the commands that read recordings trace nothing: their own parsers */
+	if (argc >= 2 && !strcmp(argv[1], "report"))
+		return cmd_report(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "mark"))
+		return cmd_mark(argc, argv);
+	env_parse(&env, argc, argv);
 	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
 	switch (env.cmd) {
 	case CMD_LIST:

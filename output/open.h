@@ -19,6 +19,10 @@ struct output *output_dashboard_open(FILE *f, int (*lines)(void));
 /* one JSON object per frame, either shape (ndjson.c) */
 struct output *output_ndjson_open(FILE *f, const struct view *v);
 
+/* every interval into a new SQLite database path (record.c; read back with
+ * record_read.h); also announces it for `synctrace mark` while it runs */
+struct output *output_record_open(const char *path, const struct run_info *run);
+
 /*
  * /metrics for Prometheus on [ADDR:]PORT (prometheus.c; 127.0.0.1 unless an
  * IPv4 address is given), served from its own thread until close.
@@ -29,6 +33,7 @@ struct output *output_prometheus_open(const char *addr_port, const struct run_in
 
 /*
  * The exports (each its own file; a helper fills each in):
+ *   output_prometheus_open(addr, run)   prometheus.c: /metrics on [ADDR:]PORT
  *   output_record_open(path, run)       record.c: SQLite, a transaction per interval
  *   output_html_open(path, run)         html.c: a self-contained report, written at close
  *   output_assert_open(checks, n, each) assert.c: close() returns 3 when one breaks

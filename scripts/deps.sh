@@ -15,6 +15,7 @@ DEMO_PKGS=(
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
 	libiberty-dev		  # the C++ and Rust demangler
 	libmicrohttpd-dev	  # --prometheus: the /metrics HTTP server
+	libsqlite3-dev		  # --record, report, mark (SQLite recordings)
 )
 TEST_PKGS=(
 	libcmocka-dev		  # unit tests
