@@ -38,7 +38,8 @@ static const char style[] =
 	"border-bottom:1px solid #eee}th{background:#f4f4f0}td.t,th.t{text-align:left}"
 	"code{font:12px ui-monospace,monospace;word-break:break-all}"
 	".chart{display:block;margin:.3em 0}.ax{font:11px sans-serif;fill:#555}"
-	".pl{fill:none;stroke-width:1.6}.key{display:inline-block;width:10px;height:10px;"
+	".pl{fill:none;stroke-width:1.6}.halo{fill:none;stroke:#fff;stroke-width:4;opacity:.7}"
+	".key{display:inline-block;width:10px;height:10px;"
 	"margin:0 4px 0 12px}.note{color:#666}";
 
 static json_object *get(json_object *o, const char *k)
@@ -316,10 +317,10 @@ static void page(FILE *f, struct html_output *o)
 	fputs("</h1>\n", f);
 	run_table(f, o);
 	summary_table(f, o->summary);
-	if (o->h.nr_cols)
-		op_sections(f, &o->h);
 	states_section(f, &o->h, o->summary);
 	events_section(f, &o->h, o->summary);
+	if (o->h.nr_cols)
+		op_sections(f, &o->h);
 	fputs("<script type=\"application/json\" id=\"synctrace-data\">", f);
 	html_json_script(f, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
 	fputs("</script>\n</body></html>\n", f);

@@ -90,7 +90,8 @@ static void pct_lines(FILE *f, const struct html_history *h, const struct html_s
 	size_t c;
 	int p;
 
-	for (p = 0; p < 3; p++) {
+	/* each line twice: a pale halo first, so it shows on the darkest cells */
+	for (p = 0; p < 6; p++) {
 		bool open = false;
 
 		for (c = 0; c < h->nr_cols; c++) {
@@ -102,12 +103,14 @@ static void pct_lines(FILE *f, const struct html_history *h, const struct html_s
 				open = false;
 				continue;
 			}
-			if (!open)
+			if (!open && p % 2 == 0)
+				fputs("<polyline class=\"halo\" points=\"", f);
+			else if (!open)
 				fprintf(f, "<polyline class=\"pl\" stroke=\"%s\"%s points=\"",
-					pct_colour[p], p == 2 ? " stroke-dasharray=\"4 2\"" : "");
+					pct_colour[p / 2], p / 2 == 2 ? " stroke-dasharray=\"4 2\"" : "");
 			open = true;
 			/* a step across the column: one column alone still shows */
-			y = value_y(hist_percentile(lat, line_pcts[p]), lo, row_h);
+			y = value_y(hist_percentile(lat, line_pcts[p / 2]), lo, row_h);
 			fprintf(f, "%.1f,%.1f %.1f,%.1f ", col_x(h, c), y, col_x(h, c) + cw, y);
 		}
 		if (open)

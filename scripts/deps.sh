@@ -28,6 +28,7 @@ TEST_PKGS=(
 	libc6-dbg xz-utils	  # split debug: libc's build-id file; MiniDebugInfo fixtures
 	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
+	chromium		  # the --html report opened headless, network off (test_html.py)
 )
 
 case "${1:-test}" in

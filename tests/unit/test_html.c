@@ -123,6 +123,18 @@ static void test_history_merges_neighbours_exactly_in_bounded_columns(void **sta
 	free(h);
 }
 
+/* The page at path, NUL-terminated. */
+static char *read_page(const char *path)
+{
+	size_t len;
+	unsigned char *raw = read_whole_file(path, &len);
+	char *page = strndup((char *)raw, len);
+
+	free(raw);
+	assert_int_equal(strlen(page), len);
+	return page;
+}
+
 static char *data_block(const char *page)
 {
 	const char *open = "<script type=\"application/json\" id=\"synctrace-data\">";
@@ -151,9 +163,7 @@ static void test_page_appears_whole_at_close_with_hostile_label_escaped(void **s
 	json_object *d, *series, *summary, *ops, *v;
 	struct output *out;
 	struct stat st;
-	unsigned char *page;
-	char *data;
-	size_t len;
+	char *page, *data;
 
 	snprintf(path, sizeof(path), "%s/report.html", scratch_dir);
 	hist_add_value(&lat, 100);
@@ -166,11 +176,11 @@ static void test_page_appears_whole_at_close_with_hostile_label_escaped(void **s
 	assert_int_equal(out->ops->frame(out, &f), 0);
 	assert_int_equal(stat(path, &st), -1);		/* nothing at the path before close */
 	assert_int_equal(out->ops->close(out), 0);
-	page = read_whole_file(path, &len);
-	assert_null(strstr((char *)page, "<img"));
-	assert_null(strstr((char *)page, "<!--"));
-	assert_non_null(strstr((char *)page, "&lt;img src=x onerror=alert(1)&gt;"));
-	data = data_block((char *)page);
+	page = read_page(path);
+	assert_null(strstr(page, "<img"));
+	assert_null(strstr(page, "<!--"));
+	assert_non_null(strstr(page, "&lt;img src=x onerror=alert(1)&gt;"));
+	data = data_block(page);
 	d = json_tokener_parse(data);
 	assert_non_null(d);
 	assert_true(json_object_object_get_ex(d, "series", &series));
@@ -205,8 +215,7 @@ static void test_many_intervals_through_the_output_keep_the_summary(void **state
 	char path[512], *argv[] = { "synctrace" };
 	struct run_info run = { .command = "lat", .argc = 1, .argv = argv };
 	struct output *out;
-	unsigned char *page;
-	size_t len;
+	char *page;
 	int i;
 
 	snprintf(path, sizeof(path), "%s/long.html", scratch_dir);
@@ -216,9 +225,9 @@ static void test_many_intervals_through_the_output_keep_the_summary(void **state
 		feed(out, NULL, i, false);
 	feed(out, NULL, 6, true);	/* 7 calls */
 	assert_int_equal(out->ops->close(out), 0);
-	page = read_whole_file(path, &len);
-	assert_non_null(strstr((char *)page, "500, drawn as 63 columns of 8 each"));
-	assert_non_null(strstr((char *)page, "<td data-k=\"count\" data-v=\"7\">7</td>"));
+	page = read_page(path);
+	assert_non_null(strstr(page, "500, drawn as 63 columns of 8 each"));
+	assert_non_null(strstr(page, "<td data-k=\"count\" data-v=\"7\">7</td>"));
 	free(page);
 	unlink(path);
 }
