@@ -196,7 +196,7 @@ static void op_sections(FILE *f, const struct html_history *h)
 
 		if (s->label)
 			continue;
-		fputs("<section class=\"op\"><h2>", f);
+		fprintf(f, "<section class=\"op\" id=\"op-%zu\"><h2>", i);
 		html_text(f, s->op);
 		if (s->target && strcmp(s->target, s->op)) {
 			fputs(" <code>", f);
@@ -318,9 +318,9 @@ static void page(FILE *f, struct html_output *o)
 	run_table(f, o);
 	summary_table(f, o->summary);
 	states_section(f, &o->h, o->summary);
-	events_section(f, &o->h, o->summary);
 	if (o->h.nr_cols)
 		op_sections(f, &o->h);
+	events_section(f, &o->h, o->summary);	/* last: the longest table */
 	fputs("<script type=\"application/json\" id=\"synctrace-data\">", f);
 	html_json_script(f, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
 	fputs("</script>\n</body></html>\n", f);
