@@ -78,6 +78,7 @@ struct html_history {
 	uint64_t intervals;		/* seen, in all */
 	uint64_t first_start_ns;	/* wall clock at the start of the first interval */
 	struct html_series *series[HTML_MAX_SERIES];
+	uint16_t index[HTML_MAX_SERIES * 2];	/* open addressing by key: series + 1, or 0 */
 	size_t nr_series, nr_label_series;
 	uint64_t rows_not_drawn;	/* distinct rows past the caps (their calls are in totals) */
 	struct html_track *tracks[HTML_MAX_TRACKS];

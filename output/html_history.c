@@ -15,23 +15,51 @@ static int key_equal(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+static uint32_t fnv(uint32_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619U;
+	return (h ^ 0xff) * 16777619U;	/* ends each part: "ab","c" is not "a","bc" */
+}
+
+/* A series' key: op, target, and the label (its kind and text), if any. */
+static uint32_t key_hash(const char *op, const char *target, const struct frame_label *l)
+{
+	uint32_t h = fnv(fnv(2166136261U, op), target);
+
+	if (l)
+		h = fnv(h ^ (uint32_t)(l->kind * 2 + l->is_string + 1), l->text);
+	return h;
+}
+
+static bool key_match(const struct html_series *s, const char *op, const char *target,
+		      const struct frame_label *l)
+{
+	if (strcmp(s->op, op) || !key_equal(s->target, target) || !l != !s->label)
+		return false;
+	return !l || (s->kind == l->kind && s->is_string == l->is_string &&
+		      !strcmp(s->label, l->text));
+}
+
+/* The slot of index[] holding the key's series, or the empty slot where it would go. */
+static size_t find_slot(const struct html_history *h, const char *op, const char *target,
+			const struct frame_label *l)
+{
+	const size_t n = sizeof(h->index) / sizeof(h->index[0]);
+	size_t i = key_hash(op, target, l) % n;
+
+	/* never full: at most HTML_MAX_SERIES of twice as many slots are used */
+	while (h->index[i] && !key_match(h->series[h->index[i] - 1], op, target, l))
+		i = (i + 1) % n;
+	return i;
+}
+
 static struct html_series *find_series(struct html_history *h, const char *op,
 				       const char *target, const struct frame_label *l)
 {
-	size_t i;
+	size_t i = find_slot(h, op, target, l);
 
-	for (i = 0; i < h->nr_series; i++) {
-		struct html_series *s = h->series[i];
-
-		if (strcmp(s->op, op) || !key_equal(s->target, target))
-			continue;
-		if (!l && !s->label)
-			return s;
-		if (l && s->label && s->kind == l->kind && s->is_string == l->is_string &&
-		    !strcmp(s->label, l->text))
-			return s;
-	}
-	return NULL;
+	return h->index[i] ? h->series[h->index[i] - 1] : NULL;
 }
 
 static void series_free(struct html_series *s)
@@ -88,6 +116,7 @@ static struct html_series *series_of(struct html_history *h, const char *op,
 		series_free(s);
 		return NULL;
 	}
+	h->index[find_slot(h, op, target, l)] = (uint16_t)(h->nr_series + 1);
 	h->series[h->nr_series++] = s;
 	h->nr_label_series += l != NULL;
 	return s;

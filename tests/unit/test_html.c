@@ -124,6 +124,42 @@ static void test_history_merges_neighbours_exactly_in_bounded_columns(void **sta
 }
 
 /* The page at path, NUL-terminated. */
+/* 300 labels of one op, twice: 128 drawn, the rest in the op's total; found again by key. */
+static void test_labels_past_the_cap_are_counted_in_the_total_only(void **state)
+{
+	struct html_history *h = calloc(1, sizeof(*h));
+	struct frame_row *rows = calloc(300, sizeof(*rows));
+	struct output_frame f = { .source = FRAME_OPS, .interval_s = 1, .nr_rows = 300,
+				  .rows = rows };
+	char (*text)[16] = calloc(300, 16);
+	size_t i, k;
+	uint64_t labelled = 0;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(text[i], 16, "%zu", i);
+		rows[i] = (struct frame_row){ .op = "pulled", .count = i + 1, .has = FRAME_HAS_LABEL,
+			.label = { .kind = FRAME_LABEL_VALUE, .number = (int64_t)i,
+				   .text = text[i] } };
+	}
+	for (k = 0; k < 2; k++)
+		assert_int_equal(html_history__add(h, &f), 0);
+	assert_int_equal(h->nr_series, 1 + HTML_MAX_LABEL_SERIES);
+	assert_int_equal(h->rows_not_drawn, 300 - HTML_MAX_LABEL_SERIES);
+	assert_null(h->series[0]->label);
+	assert_int_equal(h->series[0]->cells[0].count + h->series[0]->cells[1].count,
+			 2 * 300 * 301 / 2);
+	for (i = 1; i < h->nr_series; i++) {
+		assert_string_equal(h->series[i]->label, text[i - 1]);
+		assert_int_equal(h->series[i]->cells[1].count, i);	/* the same series again */
+		labelled += h->series[i]->cells[0].count;
+	}
+	assert_int_equal(labelled, 128 * 129 / 2);
+	html_history__free(h);
+	free(h);
+	free(rows);
+	free(text);
+}
+
 static char *read_page(const char *path)
 {
 	size_t len;
@@ -239,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_html_text_escapes_markup_controls_and_bad_utf8),
 		cmocka_unit_test(test_json_in_script_cannot_end_the_element),
 		cmocka_unit_test(test_history_merges_neighbours_exactly_in_bounded_columns),
+		cmocka_unit_test(test_labels_past_the_cap_are_counted_in_the_total_only),
 		cmocka_unit_test(test_page_appears_whole_at_close_with_hostile_label_escaped),
 		cmocka_unit_test(test_unwritable_path_fails_at_open_not_at_the_end),
 		cmocka_unit_test(test_many_intervals_through_the_output_keep_the_summary),
