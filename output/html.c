@@ -168,9 +168,10 @@ static void run_table(FILE *f, const struct html_output *o)
 	}
 	fputs("</td></tr></table>\n", f);
 	if (h->rows_not_drawn)
-		fprintf(f, "<p class=\"note\">%llu rows past the first %d drawn are not drawn "
-			"(their calls are in their op's totals and the summary).</p>\n",
-			(unsigned long long)h->rows_not_drawn, HTML_MAX_SERIES);
+		fprintf(f, "<p class=\"note\">%llu rows are not drawn: a page draws %d series, "
+			"%d of them labels (their calls are in their op's totals and the summary)."
+			"</p>\n", (unsigned long long)h->rows_not_drawn, HTML_MAX_SERIES,
+			HTML_MAX_LABEL_SERIES);
 }
 
 static void series_charts(FILE *f, const struct html_history *h, const struct html_series *s)

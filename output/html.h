@@ -20,9 +20,9 @@
  */
 #define HTML_MAX_COLUMNS 120
 /* Rows drawn: every op (or lat/count function) with calls, up to the first... */
-#define HTML_MAX_SERIES 256
+#define HTML_MAX_SERIES 128
 /* ...of which labels (watch's by=) at most these; the rest are in their op's total. */
-#define HTML_MAX_LABEL_SERIES 128
+#define HTML_MAX_LABEL_SERIES 64
 /* State machines in processes drawn, and events kept (the newest). */
 #define HTML_MAX_TRACKS 64
 #define HTML_MAX_EVENTS 200

@@ -124,7 +124,7 @@ static void test_history_merges_neighbours_exactly_in_bounded_columns(void **sta
 }
 
 /* The page at path, NUL-terminated. */
-/* 300 labels of one op, twice: 128 drawn, the rest in the op's total; found again by key. */
+/* 300 labels of one op, twice: the first HTML_MAX_LABEL_SERIES drawn, the rest in the op's total; found again by key. */
 static void test_labels_past_the_cap_are_counted_in_the_total_only(void **state)
 {
 	struct html_history *h = calloc(1, sizeof(*h));
@@ -153,7 +153,7 @@ static void test_labels_past_the_cap_are_counted_in_the_total_only(void **state)
 		assert_int_equal(h->series[i]->cells[1].count, i);	/* the same series again */
 		labelled += h->series[i]->cells[0].count;
 	}
-	assert_int_equal(labelled, 128 * 129 / 2);
+	assert_int_equal(labelled, HTML_MAX_LABEL_SERIES * (HTML_MAX_LABEL_SERIES + 1) / 2);
 	html_history__free(h);
 	free(h);
 	free(rows);
