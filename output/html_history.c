@@ -139,17 +139,24 @@ static struct html_track *track_of(struct html_history *h, const struct frame_st
 {
 	struct html_track *t;
 	size_t i;
-	int k;
+	int k, bad;
 
 	for (i = 0; i < h->nr_tracks; i++)
 		if (h->tracks[i]->pid == st->pid && !strcmp(h->tracks[i]->machine, st->machine))
 			return h->tracks[i];
 	if (h->nr_tracks == HTML_MAX_TRACKS || !(t = calloc(1, sizeof(*t))))
 		return NULL;
-	t->machine = strdup(st->machine);
 	t->pid = st->pid;
+	bad = !(t->machine = strdup(st->machine));
 	for (k = 0; k < st->nr_names && k < STATE_VALUES; k++)
-		t->names[t->nr_names++] = strdup(st->names[k] ? st->names[k] : "");
+		bad |= !(t->names[t->nr_names++] = strdup(st->names[k] ? st->names[k] : ""));
+	if (bad) {
+		while (t->nr_names)
+			free(t->names[--t->nr_names]);
+		free(t->machine);
+		free(t);
+		return NULL;	/* out of memory: this timeline is not drawn */
+	}
 	for (i = 0; i < HTML_MAX_COLUMNS; i++)
 		t->state[i] = -1;
 	return h->tracks[h->nr_tracks++] = t;

@@ -124,6 +124,35 @@ static void test_history_merges_neighbours_exactly_in_bounded_columns(void **sta
 }
 
 /* The page at path, NUL-terminated. */
+/* A machine's state, interval after interval: each column keeps its last interval's. */
+static void test_state_timeline_keeps_each_columns_last_state_through_merges(void **state)
+{
+	struct html_history *h = calloc(1, sizeof(*h));
+	static const char *const names[] = { "idle", "syncing", "closed" };
+	struct state_rec rec = { 0 };
+	struct frame_state st = { .machine = "conn", .pid = 42, .names = names, .nr_names = 3,
+				  .rec = &rec };
+	struct output_frame f = { .source = FRAME_OPS, .interval_s = 1, .nr_states = 1,
+				  .states = &st };
+	size_t c;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		rec.cur_since = (uint64_t)i << 8 | (uint64_t)(i % 3);	/* slot in the low bits */
+		assert_int_equal(html_history__add(h, &f), 0);
+	}
+	assert_int_equal(h->nr_tracks, 1);
+	assert_int_equal(h->span, 4);
+	assert_int_equal(h->nr_cols, 75);
+	for (c = 0; c < h->nr_cols; c++)
+		assert_int_equal(h->tracks[0]->state[c], (4 * c + 3) % 3);
+	for (; c < HTML_MAX_COLUMNS; c++)
+		assert_int_equal(h->tracks[0]->state[c], -1);
+	assert_string_equal(h->tracks[0]->names[2], "closed");
+	html_history__free(h);
+	free(h);
+}
+
 /* 300 labels of one op, twice: the first HTML_MAX_LABEL_SERIES drawn, the rest in the op's total; found again by key. */
 static void test_labels_past_the_cap_are_counted_in_the_total_only(void **state)
 {
@@ -275,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_html_text_escapes_markup_controls_and_bad_utf8),
 		cmocka_unit_test(test_json_in_script_cannot_end_the_element),
 		cmocka_unit_test(test_history_merges_neighbours_exactly_in_bounded_columns),
+		cmocka_unit_test(test_state_timeline_keeps_each_columns_last_state_through_merges),
 		cmocka_unit_test(test_labels_past_the_cap_are_counted_in_the_total_only),
 		cmocka_unit_test(test_page_appears_whole_at_close_with_hostile_label_escaped),
 		cmocka_unit_test(test_unwritable_path_fails_at_open_not_at_the_end),
