@@ -375,6 +375,10 @@ static int html_close(struct output *base)
 	struct html_output *o = (struct html_output *)base;
 	int err = o->err, rc = 0;
 
+	if (!o->summary && !o->h.intervals) {
+		html_free(o);	/* the run failed before it traced: no page, no temporary */
+		return 0;
+	}
 	if (!err) {
 		page(o->f, o);
 		if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -275,6 +276,27 @@ static void test_unwritable_path_fails_at_open_not_at_the_end(void **state)
 	assert_null(output_html_open("", &run));
 }
 
+static void test_run_that_never_traced_leaves_no_file(void **state)
+{
+	char path[512], *argv[] = { "synctrace" };
+	struct run_info run = { .command = "watch", .argc = 1, .argv = argv };
+	struct output *out;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/never.html", scratch_dir);
+	out = output_html_open(path, &run);
+	assert_non_null(out);
+	assert_int_equal(out->ops->close(out), 0);
+	assert_int_equal(stat(path, &st), -1);
+	d = opendir(scratch_dir);	/* nor its temporary beside it */
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		assert_null(strstr(e->d_name, "never"));
+	closedir(d);
+}
+
 static void test_many_intervals_through_the_output_keep_the_summary(void **state)
 {
 	char path[512], *argv[] = { "synctrace" };
@@ -308,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_labels_past_the_cap_are_counted_in_the_total_only),
 		cmocka_unit_test(test_page_appears_whole_at_close_with_hostile_label_escaped),
 		cmocka_unit_test(test_unwritable_path_fails_at_open_not_at_the_end),
+		cmocka_unit_test(test_run_that_never_traced_leaves_no_file),
 		cmocka_unit_test(test_many_intervals_through_the_output_keep_the_summary),
 	};
 
