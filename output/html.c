@@ -382,7 +382,7 @@ static int html_close(struct output *base)
 	if (!err) {
 		page(o->f, o);
 		if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
-			err = -errno ? -errno : -EIO;
+			err = errno ? -errno : -EIO;
 	}
 	if (fclose(o->f) && !err)
 		err = -errno;
