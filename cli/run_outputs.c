@@ -62,6 +62,10 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		outputs__close(s);
 		return EXIT_RUNTIME;	/* said */
 	}
+	if (env->html && outputs__add(s, output_html_open(env->html, run))) {
+		outputs__close(s);	/* html said why */
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }
 
@@ -69,7 +73,7 @@ double run_outputs__interval_s(const struct env *env)
 {
 	if (env->interval_s > 0)
 		return env->interval_s;
-	return env->prometheus || env->record ? EXPORT_INTERVAL_S : 0;
+	return env->prometheus || env->record || env->html ? EXPORT_INTERVAL_S : 0;
 }
 
 /* path's build-id as hex (malloc'd; "" when none or unreadable). */

@@ -89,8 +89,7 @@ static json_object *time_json(const struct timespec *ts)
 	return json_object_new_string(buf);
 }
 
-/* A FRAME_CALLS frame: lat's and count's shape. */
-static json_object *calls_json(const struct view *v, const struct output_frame *f)
+json_object *ndjson_calls_frame(const struct view *v, const struct output_frame *f)
 {
 	json_object *root, *ops;
 	size_t i, n, *rows = calloc(f->nr_rows ? f->nr_rows : 1, sizeof(*rows));
@@ -118,7 +117,7 @@ static int ndjson_frame(struct output *o, const struct output_frame *f)
 
 	if (!f->summary && !f->shown)
 		return 0;
-	root = f->source == FRAME_CALLS ? calls_json(&nd->view, f) : ndjson_ops_frame(f);
+	root = f->source == FRAME_CALLS ? ndjson_calls_frame(&nd->view, f) : ndjson_ops_frame(f);
 	if (!root)
 		return -ENOMEM;
 	rc = fprintf(nd->f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include "output/frame.h"
+#include "output/view.h"
 
 static inline void ndjson_put(json_object *o, const char *k, json_object *v)
 {
@@ -20,6 +21,8 @@ static inline json_object *ndjson_u64(uint64_t v)
 json_object *ndjson_buckets(const struct histogram *h);
 /* What every frame ends with: "drops", and "summary": true for a summary. */
 void ndjson_close_frame(json_object *root, const struct output_frame *f);
+/* A FRAME_CALLS frame: lat's and count's shape, its rows chosen by v (NULL: no memory). */
+json_object *ndjson_calls_frame(const struct view *v, const struct output_frame *f);
 /* A FRAME_OPS frame (watch's shape; the fields are in the README). */
 json_object *ndjson_ops_frame(const struct output_frame *f);
 

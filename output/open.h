@@ -18,6 +18,9 @@ struct output *output_text_open(FILE *f, const struct view *v);
 struct output *output_dashboard_open(FILE *f, int (*lines)(void));
 /* one JSON object per frame, either shape (ndjson.c) */
 struct output *output_ndjson_open(FILE *f, const struct view *v);
+/* --html: a self-contained report page written to path at close, through a
+ * temporary file beside it (created now: a bad path fails at open) (html.c) */
+struct output *output_html_open(const char *path, const struct run_info *run);
 
 /* every interval into a new SQLite database path (record.c; read back with
  * record_read.h); also announces it for `synctrace mark` while it runs */

@@ -31,6 +31,7 @@ TEST_PKGS=(
 	syncthing		  # a real Go engine: two instances on 127.0.0.1, and the .gopclntab reader's test
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
 	prometheus		  # --prometheus: a real server scrapes it; promtool checks contrib/
+	chromium		  # the --html report opened headless, network off (test_html.py)
 )
 
 case "${1:-test}" in
