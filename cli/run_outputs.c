@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The outputs of a run, from its command line; see run_outputs.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -46,6 +47,17 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 	clock_gettime(CLOCK_REALTIME, &run->start);
 	if (outputs__add(s, stdout_output(env, source))) {
 		report_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	/* last: a malformed check is said before anything is attached */
+	if (env->nr_asserts &&
+	    outputs__add(s, output_assert_open(env->asserts, env->nr_asserts, env->assert_each))) {
+		if (errno == EINVAL) {
+			outputs__close(s);
+			return EXIT_USAGE;
+		}
+		report_error("out of memory");
+		outputs__close(s);
 		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;

@@ -7,6 +7,7 @@
 #ifndef SYNCTRACE_OUTPUT_OPEN_H
 #define SYNCTRACE_OUTPUT_OPEN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "output/output.h"
 #include "output/view.h"
@@ -20,11 +21,17 @@ struct output *output_dashboard_open(FILE *f, int (*lines)(void));
 struct output *output_ndjson_open(FILE *f, const struct view *v);
 
 /*
+ * --assert CHECKs (assert.c): each judged on the summary, and on every
+ * interval with each; close() returns 3 when one broke. NULL with errno
+ * EINVAL when a check is malformed (said on stderr: a usage error), ENOMEM.
+ */
+struct output *output_assert_open(char *const *checks, int n, bool each);
+
+/*
  * The exports (each its own file; a helper fills each in):
  *   output_prometheus_open(addr, run)   prometheus.c: /metrics on [ADDR:]PORT
  *   output_record_open(path, run)       record.c: SQLite, a transaction per interval
  *   output_html_open(path, run)         html.c: a self-contained report, written at close
- *   output_assert_open(checks, n, each) assert.c: close() returns 3 when one breaks
  */
 
 #endif /* SYNCTRACE_OUTPUT_OPEN_H */
