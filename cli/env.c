@@ -332,7 +332,9 @@ static void usage_and_exit(FILE *f, int code)
 		"  count  [-p PID] [-i SECS] [-d SECS] [--json] TARGET...\n"
 		"  list   [-p PID] [--json] [--mangled] [-v] [BINARY_OR_LIB] [PATTERN]\n"
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
-		"         [--slow DURATION] [--max-labels N]\n\n"
+		"         [--slow DURATION] [--max-labels N]\n"
+		"  diff   BASE NEW [--warn PCT] [--fail PCT] [--metric LIST] [--json]\n\n"
+		"lat, count and watch take --assert CHECK (e.g. 'push.p95<100ms'): exit 3 when broken.\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
 }
@@ -371,7 +373,7 @@ void env_parse(struct env *env, int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
-		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list or watch)\n", argv[1]);
+		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list, watch or diff)\n", argv[1]);
 		exit(EXIT_USAGE);
 	}
 	env->cmd = cmds[i].cmd;

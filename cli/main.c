@@ -2,6 +2,7 @@
 /* synctrace: what is a running sync engine doing? Entry point. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "cli/commands.h"
@@ -21,9 +22,12 @@ int main(int argc, char **argv)
 {
 	struct env env;
 
-	env_parse(&env, argc, argv);
 	/* json-c prints doubles with 17 digits (0.14199999999999999) */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
+	/* diff traces nothing: its own options (cli/cmd_diff.c) */
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
+	env_parse(&env, argc, argv);
 	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
 	switch (env.cmd) {
 	case CMD_LIST:

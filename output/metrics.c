@@ -87,31 +87,27 @@ static void fold_extrema(struct stat_dist *into, const struct stat_dist *add)
 /*
  * into += add. Exact buckets merge exactly; printed percentiles cannot be
  * merged (only the mean, weighted, and the extremes), so they are dropped.
+ * A side with no calls takes the other's form.
  */
-static int dist_merge(struct stat_dist *into, const struct stat_dist *add, bool first)
+static int dist_merge(struct stat_dist *into, const struct stat_dist *add)
 {
-	unsigned int mean = 1U << (METRIC_MEAN - METRIC_FIRST_DIST);
-	uint64_t total;
+	const unsigned int mean_bit = 1U << (METRIC_MEAN - METRIC_FIRST_DIST);
+	double *mean = &into->v[METRIC_MEAN - METRIC_FIRST_DIST];
 	int err;
 
 	into->present |= add->present;
 	if (!add->present)
 		return 0;
-	if (first) {
+	if (!into->count && (add->count || !into->exact)) {
 		into->exact = add->exact;
 		into->known = add->known;
 		memcpy(into->v, add->v, sizeof(into->v));
-	} else if (into->exact && add->exact) {
-		/* below */
-	} else {
-		total = into->count + add->count;
-		if ((into->known & add->known & mean) && total)
-			into->v[METRIC_MEAN - METRIC_FIRST_DIST] =
-				(into->v[METRIC_MEAN - METRIC_FIRST_DIST] * (double)into->count +
+	} else if (add->count && !(into->exact && add->exact)) {
+		if (into->known & add->known & mean_bit)
+			*mean = (*mean * (double)into->count +
 				 add->v[METRIC_MEAN - METRIC_FIRST_DIST] * (double)add->count) /
-				(double)total;
-		into->known = !add->count ? into->known : !into->count ? add->known :
-			      into->known & add->known & mean;
+				(double)(into->count + add->count);
+		into->known &= add->known & mean_bit;
 		into->exact = false;
 	}
 	if (add->exact && (err = hist_merge(&into->h, &add->h)))
@@ -135,8 +131,8 @@ int op_stats__merge(struct op_stats *into, const struct op_stats *add)
 	into->timeouts += add->timeouts;
 	into->has_errors |= add->has_errors;
 	into->has_timeouts |= add->has_timeouts;
-	if ((err = dist_merge(&into->latency, &add->latency, first)) ||
-	    (err = dist_merge(&into->value, &add->value, first)))
+	if ((err = dist_merge(&into->latency, &add->latency)) ||
+	    (err = dist_merge(&into->value, &add->value)))
 		return err;
 	into->rows += add->rows ? add->rows : 1;
 	return 0;
