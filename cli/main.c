@@ -27,6 +27,11 @@ int main(int argc, char **argv)
 	/* diff traces nothing: its own options (cli/cmd_diff.c) */
 	if (argc >= 2 && !strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 1, argv + 1);
+	/* the commands that read recordings trace nothing: their own parsers */
+	if (argc >= 2 && !strcmp(argv[1], "report"))
+		return cmd_report(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "mark"))
+		return cmd_mark(argc, argv);
 	env_parse(&env, argc, argv);
 	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
 	switch (env.cmd) {

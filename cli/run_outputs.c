@@ -49,7 +49,7 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		report_error("out of memory");
 		return EXIT_RUNTIME;
 	}
-	/* last: a malformed check is said before anything is attached */
+	/* before the recording: a malformed check is said before anything is attached */
 	if (env->nr_asserts &&
 	    outputs__add(s, output_assert_open(env->asserts, env->nr_asserts, env->assert_each))) {
 		if (errno == EINVAL) {
@@ -60,6 +60,8 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		outputs__close(s);
 		return EXIT_RUNTIME;
 	}
+	if (env->record && outputs__add(s, output_record_open(env->record, run)))
+		return EXIT_RUNTIME;	/* said */
 	return EXIT_OK;
 }
 

@@ -20,6 +20,10 @@ struct output *output_dashboard_open(FILE *f, int (*lines)(void));
 /* one JSON object per frame, either shape (ndjson.c) */
 struct output *output_ndjson_open(FILE *f, const struct view *v);
 
+/* every interval into a new SQLite database path (record.c; read back with
+ * record_read.h); also announces it for `synctrace mark` while it runs */
+struct output *output_record_open(const char *path, const struct run_info *run);
+
 /*
  * --assert CHECKs (assert.c): each judged on the summary, and on every
  * interval with each; close() returns 3 when one broke. NULL with errno
@@ -30,7 +34,6 @@ struct output *output_assert_open(char *const *checks, int n, bool each);
 /*
  * The exports (each its own file; a helper fills each in):
  *   output_prometheus_open(addr, run)   prometheus.c: /metrics on [ADDR:]PORT
- *   output_record_open(path, run)       record.c: SQLite, a transaction per interval
  *   output_html_open(path, run)         html.c: a self-contained report, written at close
  */
 

@@ -14,6 +14,7 @@ DEMO_PKGS=(
 	libc6-dev binutils	  # the sample engine
 	systemtap-sdt-dev	  # sys/sdt.h: the sample engine's USDT probes
 	libiberty-dev		  # the C++ and Rust demangler
+	libsqlite3-dev		  # --record, report, mark (SQLite recordings)
 )
 TEST_PKGS=(
 	libcmocka-dev		  # unit tests

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the writer (record.c) and the reader (record_read.c, record_mark.c)
+ * of a recording share: the schema (README "Recording" documents it), its
+ * version, and the packing of histogram buckets into BLOBs.
+ */
+#ifndef SYNCTRACE_OUTPUT_RECORD_DB_H
+#define SYNCTRACE_OUTPUT_RECORD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include "maps/hist.h"
+
+/* PRAGMA user_version and meta 'schema': bumped on any change of meaning. */
+#define RECORD_SCHEMA_VERSION 1
+/* meta 'format': tells a recording from any other SQLite file. */
+#define RECORD_FORMAT "synctrace-record"
+/* How long a writer waits for another (synctrace and `mark`), ms. */
+#define RECORD_BUSY_MS 5000
+
+extern const char record_schema_sql[];
+
+/*
+ * Open an existing recording (flags: SQLITE_OPEN_READONLY or _READWRITE),
+ * checking that it is one and of a schema this build reads. 0, or -errno
+ * with one line in err.
+ */
+int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t len);
+/* A meta value (malloc'd), or NULL. */
+char *record_db_meta(sqlite3 *db, const char *key);
+
+/* The bins of h as little-endian {u32 idx, u64 n} pairs (12 bytes each). */
+void record_bins_pack(const struct histogram *h, unsigned char *out);
+#define RECORD_BIN_BYTES 12
+/* h's bins from such a blob: its count from them. 0, -EINVAL (bad blob), -ENOMEM. */
+int record_bins_unpack(struct histogram *h, const void *blob, size_t len);
+
+/* u64 <-> SQLite's signed 64-bit integers, bit for bit. */
+static inline sqlite3_int64 record_i64(uint64_t v)
+{
+	return (sqlite3_int64)v;
+}
+
+#endif /* SYNCTRACE_OUTPUT_RECORD_DB_H */
