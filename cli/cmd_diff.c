@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include "cli/commands.h"
+#include "output/record_read.h"
 #include "output/summary_read.h"
 #include "output/text_safe.h"
 
@@ -54,10 +57,14 @@ static const char doc[] =
 "Exit 0: ok; 1: a warning; 3: a failure; 2: bad usage or an unreadable input.\n"
 "\n"
 "BASE and NEW are summaries: the output of lat, count or watch --json (its\n"
-"last \"summary\": true line is read; '-' reads stdin).\n"
+"last \"summary\": true line is read; '-' reads stdin), or recordings (--record)\n"
+"whole or in part: FILE.db, FILE.db@phase=NAME, FILE.db@since=TIME,until=TIME\n"
+"(TIME as report takes it: '10 min ago', '2026-12-05T10:00:00Z', '@SECONDS').\n"
 "\n"
 "Examples:\n"
 "  synctrace diff base.json new.json\n"
+"  synctrace diff run.db@phase=baseline run.db@phase=stress\n"
+"  synctrace diff yesterday.db 'today.db@since=10 min ago'\n"
 "  synctrace diff base.json new.json --warn 10% --fail 25% --metric p99\n"
 "  synctrace diff base.json new.json --json\n";
 
@@ -160,6 +167,94 @@ static bool is_recording(FILE *f)
 	return yes;
 }
 
+/* An output that keeps the replayed summary's ops (the intervals are not needed). */
+struct collector {
+	struct output base;
+	struct op_set *set;
+	int err;
+};
+
+static int collect_frame(struct output *o, const struct output_frame *f)
+{
+	struct collector *c = (struct collector *)o;
+
+	if (f->summary && !c->err)
+		c->err = op_set__from_frame(c->set, f);
+	return c->err;
+}
+
+static int collect_close(struct output *o)
+{
+	return 0;	/* on the stack */
+}
+
+static const struct output_ops collector_ops = {
+	.name = "diff", .frame = collect_frame, .close = collect_close,
+};
+
+/* "phase=NAME,since=TIME,until=TIME" (any of them) into range. 0 or -EINVAL. */
+static int parse_range(char *spec, struct record_range *range, char *err, size_t len)
+{
+	struct timespec now;
+	char *item, *save = NULL;
+	int64_t now_ns;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+	for (item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(item, "phase=", 6) && item[6]) {
+			range->phase = item + 6;
+		} else if (!strncmp(item, "since=", 6)) {
+			if (record_parse_time(item + 6, now_ns, &range->since_ns))
+				goto bad_time;
+		} else if (!strncmp(item, "until=", 6)) {
+			if (record_parse_time(item + 6, now_ns, &range->until_ns))
+				goto bad_time;
+		} else {
+			snprintf(err, len, "'%.60s': expected phase=NAME, since=TIME or until=TIME",
+				 item);
+			return -EINVAL;
+		}
+	}
+	return 0;
+bad_time:
+	snprintf(err, len, "'%.60s': not a time ('10 min ago', '2026-12-05T10:00:00Z', "
+		 "'@SECONDS')", item);
+	return -EINVAL;
+}
+
+/* FILE.db[@RANGE]: the summary of that range, replayed from the stored buckets. */
+static int load_recording(const char *spec, struct op_set *s, const char *safe)
+{
+	struct collector c = { .base.ops = &collector_ops, .set = s };
+	struct outputs outs = { .v = { &c.base }, .nr = 1 };
+	struct record_range range = { .hide_intervals = true };
+	struct record_reader *r = NULL;
+	char *path = strdup(spec), *at, err[512] = "";
+	int rc = -ENOMEM;
+
+	if (!path)
+		goto cleanup;
+	/* the whole text first: a file may have '@' in its name */
+	at = access(path, F_OK) ? strchr(path, '@') : NULL;
+	if (at) {
+		*at = '\0';
+		if ((rc = parse_range(at + 1, &range, err, sizeof(err))))
+			goto cleanup;
+	}
+	if ((rc = record_reader__open(&r, path, err, sizeof(err))))
+		goto cleanup;
+	rc = record_reader__replay(r, &range, &outs, err, sizeof(err));
+	if (!rc && c.err)
+		rc = c.err;
+cleanup:
+	if (rc)
+		report_error("%s: %s", safe, *err ? err : strerror(-rc));
+	record_reader__free(r);
+	free(path);
+	return rc ? EXIT_USAGE : EXIT_OK;
+}
+
 /* One side into s; an exit code (the reason said). */
 static int load(const char *spec, struct op_set *s)
 {
@@ -168,17 +263,15 @@ static int load(const char *spec, struct op_set *s)
 	int rc;
 
 	text_safe(safe, sizeof(safe), spec, 200);
+	if (!f && strchr(spec, '@'))
+		return load_recording(spec, s, safe);
 	if (!f) {
-		report_error("%s: %s%s", safe, strerror(errno), strchr(spec, '@') ?
-			     " (a recording's range, FILE@..., needs the recording reader: not in "
-			     "this build)" : "");
+		report_error("%s: %s", safe, strerror(errno));
 		return EXIT_USAGE;
 	}
 	if (f != stdin && is_recording(f)) {
-		report_error("%s: a recording: diff reads lat, count or watch --json summaries "
-			     "(recordings need the recording reader: not in this build)", safe);
 		fclose(f);
-		return EXIT_USAGE;
+		return load_recording(spec, s, safe);
 	}
 	rc = op_set__read_ndjson(s, f, err, sizeof(err));
 	if (f != stdin)

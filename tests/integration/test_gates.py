@@ -169,3 +169,39 @@ def test_diff_refuses_what_is_not_a_summary(tmp_path):
     rc, out, err = run("diff", good, good)
     assert rc == 0, out + err
     assert "rate" in out and out.splitlines()[-1] == "verdict: ok (1 ops: 1 ok, 0 warn, 0 fail)"
+
+
+def test_diff_of_a_recordings_two_time_ranges(private, tmp_path):
+    """One recorded run: the demo unchanged, then slowed by 800 us. The range
+    before the second demo against the range after it fails; the whole
+    recording against the live run's own --json summary is the same run."""
+    relay = private.copy(RELAY)
+    db, live = tmp_path / "run.db", tmp_path / "live.json"
+    t = Tracer("lat", "--json", "--record", db, f"{relay}:apply_change").wait_tracing()
+    starts, applied = [], 0
+    for delay in (0, 800):
+        time.sleep(1.5)                 # the interval across the cut holds no call
+        starts.append(time.time())
+        p = subprocess.run([str(relay), "demo", "--port", str(free_port()), "--clients", "3",
+                            "--seconds", "2", "--delay-us", str(delay)],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        applied += next(json.loads(l) for l in p.stderr.splitlines()
+                        if l.startswith('{"role":"server"'))["apply"]
+    time.sleep(1.2)
+    assert t.stop() == 0, t.stderr
+    live.write_text(t.out)
+    cut = f"@{starts[1] - 0.3:.3f}"
+    rc, out, err = run("diff", f"{db}@until={cut}", f"{db}@since={cut}", "--metric",
+                       "p95,count", "--json")
+    assert rc == 3, out + err
+    (o,) = json.loads(out)["ops"]
+    p95, count = o["metrics"]
+    assert p95["verdict"] == "fail" and p95["change"] > 0.5
+    assert p95["base"] > 0 and count["base"] + count["new"] == applied   # exact, no overlap
+    rc, out, err = run("diff", live, db, "--metric", "count,p95,p99,max", "--json")
+    assert rc == 0, out + err
+    (o,) = json.loads(out)["ops"]
+    for m in o["metrics"]:
+        assert m["base"] == m["new"] and m["verdict"] in ("ok", "-"), m
+    assert o["metrics"][0]["base"] == applied
