@@ -121,10 +121,12 @@ static int parse_limit(struct check *c, const char *s, char *err, size_t len)
 {
 	const char *unit, *text = c->text;
 	bool latency = metric_is_dist(c->metric.m) && !c->metric.value;
+	char piece[80];
 	size_t i;
 
 	if (parse_number(s, &c->limit, &unit))
-		return bad(err, len, text, "the limit '%.40s' is not a number >= 0", s);
+		return bad(err, len, text, "the limit '%s' is not a number >= 0",
+			   text_safe(piece, sizeof(piece), s, 40));
 	if (latency) {
 		for (i = 0; i < sizeof(durations) / sizeof(durations[0]); i++)
 			if (!strcmp(unit, durations[i].name)) {
@@ -147,23 +149,23 @@ static int parse_limit(struct check *c, const char *s, char *err, size_t len)
 	if (c->metric.m == METRIC_RATE && !strcmp(unit, "/s"))
 		return 0;
 	if (*unit)
-		return bad(err, len, text, "%s takes a plain number, not '%.16s'",
-			   metric_name(c->metric.m), unit);
+		return bad(err, len, text, "%s takes a plain number, not '%s'",
+			   metric_name(c->metric.m), text_safe(piece, sizeof(piece), unit, 16));
 	return 0;
 }
 
 /* LHS = OP[.value|.latency].METRIC; OP may be OP[LABEL]. */
 static int parse_lhs(struct check *c, char *lhs, char *err, size_t len)
 {
-	char *dot = strrchr(lhs, '.'), *open;
+	char *dot = strrchr(lhs, '.'), *open, piece[80];
 	size_t n;
 
 	if (!dot || dot == lhs)
 		return bad(err, len, c->text, "expected OP.METRIC, e.g. push.p95<100ms");
 	if (metric_parse(dot + 1, strlen(dot + 1), &c->metric.m))
-		return bad(err, len, c->text, "unknown metric '%.32s' (count, rate, errors, "
+		return bad(err, len, c->text, "unknown metric '%s' (count, rate, errors, "
 			   "error_rate, timeouts, p50, p90, p95, p99, p999, min, max, mean)",
-			   dot + 1);
+			   text_safe(piece, sizeof(piece), dot + 1, 32));
 	*dot = '\0';
 	n = strlen(lhs);
 	if (n > 6 && !strcmp(lhs + n - 6, ".value")) {

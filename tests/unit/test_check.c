@@ -109,6 +109,9 @@ static void test_malformed_checks_say_why_in_one_line(void **state)
 	parse_bad("push.value.count<5", "values have percentiles");
 	parse_bad("push[].p95<1ms", "an empty label");
 	parse_bad("push\n.p95<\x1b[2J", "bad --assert 'push\\n.p95<\\x1b[2J'");
+	/* the pieces quoted in the reason are escaped too (found by fuzz_check) */
+	parse_bad("sync.er\x01rate<4%", "unknown metric 'er\\x01rate'");
+	parse_bad("push.count<1\x1b[2J", "takes a plain number, not '\\x1b[2J'");
 }
 
 /* One op over two labels and a second op; histograms filled value by value. */
