@@ -233,23 +233,26 @@ static int load_recording(const char *spec, struct op_set *s, const char *safe)
 	char *path = strdup(spec), *at, err[512] = "";
 	int rc = -ENOMEM;
 
-	if (!path)
+	if (!path) {
+		report_error("out of memory");
 		goto cleanup;
+	}
 	/* the whole text first: a file may have '@' in its name */
 	at = access(path, F_OK) ? strchr(path, '@') : NULL;
 	if (at) {
 		*at = '\0';
-		if ((rc = parse_range(at + 1, &range, err, sizeof(err))))
+		if ((rc = parse_range(at + 1, &range, err, sizeof(err)))) {
+			report_error("%s: %s", safe, err);
 			goto cleanup;
+		}
 	}
-	if ((rc = record_reader__open(&r, path, err, sizeof(err))))
-		goto cleanup;
-	rc = record_reader__replay(r, &range, &outs, err, sizeof(err));
-	if (!rc && c.err)
-		rc = c.err;
+	/* the reader's reasons name the file */
+	if ((rc = record_reader__open(&r, path, err, sizeof(err))) ||
+	    (rc = record_reader__replay(r, &range, &outs, err, sizeof(err))))
+		report_error("%s", err);
+	else if ((rc = c.err))
+		report_error("%s: %s", safe, strerror(-rc));
 cleanup:
-	if (rc)
-		report_error("%s: %s", safe, *err ? err : strerror(-rc));
 	record_reader__free(r);
 	free(path);
 	return rc ? EXIT_USAGE : EXIT_OK;
