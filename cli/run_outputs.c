@@ -69,5 +69,6 @@ double run_outputs__interval_s(const struct env *env)
 {
 	if (env->interval_s > 0)
 		return env->interval_s;
-	return env->prometheus || env->record ? EXPORT_INTERVAL_S : 0;
+	/* --assert-each judges intervals: there must be some */
+	return env->prometheus || env->record || env->assert_each ? EXPORT_INTERVAL_S : 0;
 }

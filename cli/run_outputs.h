@@ -18,7 +18,7 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		      enum frame_source source);
 /*
  * How often the maps are drained: -i, or every second when an output keeps
- * every interval (Prometheus, a recording) though none is printed; 0: only
+ * every interval (Prometheus, a recording, --assert-each) though none is printed; 0: only
  * at the end.
  */
 double run_outputs__interval_s(const struct env *env);

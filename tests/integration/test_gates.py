@@ -53,6 +53,11 @@ def test_assert_each_judges_every_interval():
     # each names its interval; the p95 of an interval without calls is not judged
     assert all(l.startswith("synctrace: assert failed: req.count = 0, not > 0 "
                             "(interval ending ") for l in broken), broken
+    # without -i, every second is judged (and nothing but the summary printed)
+    _, t, rc = watched(["labels", 70, 5], "--assert", "req.count>0", "--assert-each",
+                       pause=2.5)
+    assert rc == 3 and len(failures(t)) >= 2, t.stderr
+    assert len(t.json()) == 1 and t.summary()["summary"] is True
 
 
 @pytest.mark.parametrize("check,why", [
