@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import RELAY, SYNCTRACE, Tracer, finish_fx_ops, free_port, run, start_fx_ops
+from conftest import (RELAY, ROOT, SYNCTRACE, Tracer, finish_fx_ops, free_port, run,
+                      start_fx_ops, write_private_ops)
 
 REQ = "req fxo_request error=ret<0 value=arg1 by=str(arg0)"
 
@@ -219,3 +220,39 @@ def test_diff_of_a_recordings_two_time_ranges(private, tmp_path):
     for m in o["metrics"]:
         assert m["base"] == m["new"] and m["verdict"] in ("ok", "-"), m
     assert o["metrics"][0]["base"] == applied
+
+
+def test_diff_of_watch_summaries_of_the_example_ops(private, tmp_path):
+    """examples/syncrelay.ops under watch --json, the demo unchanged and slowed by
+    800 us side by side: the unlabelled push_to_apply (a push to its apply) fails
+    on p95; labelled ops are compared on their exact sums, their percentiles not
+    merged from rows without buckets."""
+    tracers, demos, servers = {}, {}, {}
+    for name in ("base", "slower"):
+        relay = private.copy(RELAY, f"syncrelay_{name}")
+        ops = write_private_ops(ROOT / "examples" / "syncrelay.ops", tmp_path / f"{name}.ops",
+                                {"build/examples/syncrelay": relay})
+        tracers[name] = Tracer("watch", "--json", "--ops", ops).wait_tracing()
+        tracers[name].relay = relay
+    for name, delay in (("base", 0), ("slower", 800)):
+        demos[name] = subprocess.Popen(
+            [str(tracers[name].relay), "demo", "--port", str(free_port()), "--clients", "3",
+             "--seconds", "3", "--delay-us", str(delay)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for name, demo in demos.items():
+        _, err = demo.communicate(timeout=60)
+        assert demo.returncode == 0, err
+        assert tracers[name].stop() == 0, tracers[name].stderr
+        servers[name] = next(json.loads(l) for l in err.splitlines()
+                             if l.startswith('{"role":"server"'))
+        (tmp_path / f"{name}.json").write_text(tracers[name].out)
+    rc, out, err = run("diff", tmp_path / "base.json", tmp_path / "slower.json", "--metric",
+                       "p95,count", "--json")
+    assert rc == 3, out + err
+    ops = {o["op"]: o for o in json.loads(out)["ops"]}
+    p95, count = ops["push_to_apply"]["metrics"]
+    assert p95["verdict"] == "fail" and p95["change"] > 0.5, p95
+    p95, count = ops["apply"]["metrics"]                      # by=client: 3 rows
+    assert p95["base"] is None and p95["verdict"] == "-"
+    assert (count["base"], count["new"]) == (servers["base"]["apply"],
+                                             servers["slower"]["apply"])
