@@ -340,6 +340,14 @@ static void value_text(struct metric_ref r, bool has, double v, char *buf, size_
 		snprintf(buf, len, "-");
 }
 
+/* Whole numbers (counts, a min) as integers: %.10g would cut a count past 10 digits. */
+static json_object *json_num(double v)
+{
+	if (v == floor(v) && fabs(v) < 9e15)
+		return json_object_new_int64((int64_t)v);
+	return json_object_new_double(v);
+}
+
 struct tally {
 	enum verdict worst;
 	unsigned int by[4];
@@ -384,10 +392,8 @@ static enum verdict diff_op(const struct diff_env *env, const char *name,
 			json_object *m = json_object_new_object();
 
 			json_object_object_add(m, "metric", json_object_new_string(mname));
-			json_object_object_add(m, "base", j[i].has_base ?
-					       json_object_new_double(j[i].base) : NULL);
-			json_object_object_add(m, "new", j[i].has_new ?
-					       json_object_new_double(j[i].new) : NULL);
+			json_object_object_add(m, "base", j[i].has_base ? json_num(j[i].base) : NULL);
+			json_object_object_add(m, "new", j[i].has_new ? json_num(j[i].new) : NULL);
 			json_object_object_add(m, "change", j[i].has_base && j[i].has_new &&
 					       !isinf(j[i].change) ?
 					       json_object_new_double(j[i].change) : NULL);

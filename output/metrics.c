@@ -4,6 +4,7 @@
  * not an average of percentiles); see metrics.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,15 @@ const char *metric_format(struct metric_ref r, double v, char *buf, size_t len)
 {
 	if (metric_is_dist(r.m) && !r.value)
 		return format_duration(buf, len, v, UNIT_AUTO);
-	if (r.m == METRIC_ERROR_RATE)
+	/* a limit may be any number (1e300): past 1e12, an exponent */
+	if (!(v < 1e12))
+		snprintf(buf, len, "%.6g%s", r.m == METRIC_ERROR_RATE ? v * 100 : v,
+			 r.m == METRIC_ERROR_RATE ? "%" : r.m == METRIC_RATE ? "/s" : "");
+	else if (r.m == METRIC_ERROR_RATE)
 		snprintf(buf, len, "%.2f%%", v * 100);
 	else if (r.m == METRIC_RATE)
 		snprintf(buf, len, "%.1f/s", v);
-	else if (r.m == METRIC_MEAN || (metric_is_dist(r.m) && v != (double)(uint64_t)v))
+	else if (r.m == METRIC_MEAN || v != floor(v))
 		snprintf(buf, len, "%.1f", v);
 	else
 		snprintf(buf, len, "%.0f", v);

@@ -363,6 +363,7 @@ int op_set__read_ndjson(struct op_set *s, FILE *f, char *err, size_t len)
 	int rc = 0;
 
 	memset(s, 0, sizeof(*s));
+	errno = 0;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		r.line++;
 		if (blank(line, (size_t)n))
@@ -386,7 +387,7 @@ int op_set__read_ndjson(struct op_set *s, FILE *f, char *err, size_t len)
 		last_line = r.line;
 	}
 	if (ferror(f)) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO;	/* EISDIR for a directory */
 		goto cleanup;
 	}
 	if (!last) {
