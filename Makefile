@@ -25,7 +25,9 @@ REQ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -I$(BUILD)
 WARN_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wshadow
 ALL_CFLAGS = $(REQ_CFLAGS) $(WARN_CFLAGS) $(CFLAGS)
 LDLIBS   += -lbpf -lelf -lz -llzma -lZydis -ljson-c -lpthread -lm
-LDLIBS   += -lsqlite3  # libsqlite3-dev: --record and report
+# libsqlite3-dev: --record, report, mark. As needed only: the unit tests that use
+# libsqlite3 as "a library this process has not loaded" must not map it.
+LDLIBS   += -Wl,--push-state,--as-needed -lsqlite3 -Wl,--pop-state
 LDLIBS   += -liberty  # libiberty-dev's demangler (a static library only)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -I/usr/include/$(MULTIARCH) -Wall -Wno-unused-function

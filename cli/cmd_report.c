@@ -26,7 +26,8 @@ struct report_args {
 	struct record_range range;
 	bool json, intervals, show_all;
 	enum unit unit;
-	const char *name;		/* mark */
+	bool mark;			/* parsing mark's command line */
+	const char *name;		/* mark: the phase */
 };
 
 static const struct argp_option report_options[] = {
@@ -95,7 +96,7 @@ static error_t report_opt(int key, char *arg, struct argp_state *state)
 		a->db = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (state->root_argp->options == mark_options) {
+		if (a->mark) {
 			if (a->name)
 				argp_error(state, "one phase NAME, not '%s' too", arg);
 			a->name = arg;
@@ -106,9 +107,9 @@ static error_t report_opt(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case ARGP_KEY_END:
-		if (state->root_argp->options == mark_options && !a->name)
+		if (a->mark && !a->name)
 			argp_error(state, "which phase? synctrace mark NAME");
-		if (state->root_argp->options == report_options && !a->db)
+		if (!a->mark && !a->db)
 			argp_error(state, "which recording? synctrace report FILE.db");
 		break;
 	default:
@@ -221,7 +222,7 @@ int cmd_mark(int argc, char **argv)
 				    "recording being written; `report --phase NAME` reads it.\v"
 				    "Without --db: the one recording a running synctrace --record "
 				    "is writing." };
-	struct report_args a = { 0 };
+	struct report_args a = { .mark = true };
 	char path[PATH_MAX], err[PATH_MAX + 256];
 	int64_t now = now_ns();
 

@@ -374,7 +374,9 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 		report_error("out of memory");
 		return -ENOMEM;
 	}
+	run_outputs__binaries(&run, env, plan->sites, plan->nr_sites);
 	if ((*code = run_outputs__open(&t.outputs, env, &run, FRAME_CALLS))) {
+		run_outputs__free_run(&run);
 		free(t.rows);
 		return 0;
 	}
@@ -416,6 +418,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 		rc = summarise(&t);
 cleanup:
 	*code = outputs__close(&t.outputs);
+	run_outputs__free_run(&run);
 	for (i = 0; i < sizeof(t.owned) / sizeof(t.owned[0]); i++)
 		snapshot__free(t.owned[i]);
 	session__free(s);

@@ -372,8 +372,11 @@ static int run(const struct env *env, const struct ops_program *prog,
 	struct run_info info = { 0 };
 	int rc;
 
-	if ((*code = run_outputs__open(&w.outputs, env, &info, FRAME_OPS)))
+	run_outputs__binaries(&info, env, prog->sites, prog->nr_sites);
+	if ((*code = run_outputs__open(&w.outputs, env, &info, FRAME_OPS))) {
+		run_outputs__free_run(&info);
 		return 0;
+	}
 	if ((rc = start(&w, &s, opt, env->pid, children)) || (rc = zero_point(&w)))
 		goto cleanup;
 	hooks.fd = watch_events__fd(&w.ev);
@@ -393,6 +396,7 @@ static int run(const struct env *env, const struct ops_program *prog,
 		rc = emit_delta(&w, &w.prev, &w.zero, true);
 cleanup:
 	*code = outputs__close(&w.outputs);
+	run_outputs__free_run(&info);
 	op_table__free(&w.zero);
 	op_table__free(&w.prev);
 	op_pairing__free(&w.pairing);

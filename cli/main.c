@@ -2,6 +2,7 @@
 /* synctrace: what is a running sync engine doing? Entry point. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -21,6 +22,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	struct env env;
+	int rc;
 
 	/* json-c prints doubles with 17 digits (0.14199999999999999) */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
@@ -36,10 +38,15 @@ int main(int argc, char **argv)
 	libbpf_set_print(env.verbose ? libbpf_print : libbpf_quiet);
 	switch (env.cmd) {
 	case CMD_LIST:
-		return cmd_list(&env);
+		rc = cmd_list(&env);
+		break;
 	case CMD_WATCH:
-		return cmd_watch(&env);
+		rc = cmd_watch(&env);
+		break;
 	default:
-		return cmd_trace(&env);
+		rc = cmd_trace(&env);
+		break;
 	}
+	free(env.argv);		/* env_parse's copy of the command line */
+	return rc;
 }

@@ -2,10 +2,14 @@
 /* The outputs of a run, from its command line; see run_outputs.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include "cli/commands.h"
 #include "cli/run_outputs.h"
+#include "loader/debug_file.h"
+#include "loader/elf_file.h"
 #include "output/open.h"
 
 /* Drained this often (seconds) for outputs that keep intervals when -i is not given. */
@@ -60,8 +64,10 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 		outputs__close(s);
 		return EXIT_RUNTIME;
 	}
-	if (env->record && outputs__add(s, output_record_open(env->record, run)))
+	if (env->record && outputs__add(s, output_record_open(env->record, run))) {
+		outputs__close(s);
 		return EXIT_RUNTIME;	/* said */
+	}
 	return EXIT_OK;
 }
 
@@ -71,4 +77,66 @@ double run_outputs__interval_s(const struct env *env)
 		return env->interval_s;
 	/* --assert-each judges intervals: there must be some */
 	return env->prometheus || env->record || env->assert_each ? EXPORT_INTERVAL_S : 0;
+}
+
+/* path's build-id as hex (malloc'd; "" when none or unreadable). */
+static char *build_id_hex(const char *path)
+{
+	unsigned char id[DEBUG_BUILD_ID_MAX];
+	struct elf_file *ef = NULL;
+	size_t len = 0, i;
+	char *hex;
+
+	if (elf_file__open(path, &ef) || debug_file__build_id(ef, id, &len))
+		len = 0;
+	elf_file__close(ef);
+	if (!(hex = calloc(1, 2 * len + 1)))
+		return NULL;
+	for (i = 0; i < len; i++)
+		sprintf(hex + 2 * i, "%02x", id[i]);
+	return hex;
+}
+
+void run_outputs__binaries(struct run_info *run, const struct env *env,
+			   const struct probe_site *sites, size_t n)
+{
+	struct run_binary *v;
+	size_t i, k, nr = 0;
+
+	if (!env->record && !env->html)
+		return;
+	if (!(v = calloc(n ? n : 1, sizeof(*v))))
+		return;
+	for (i = 0; i < n; i++) {
+		const char *shown = sites[i].file ? sites[i].file : sites[i].path;
+
+		for (k = 0; k < nr && strcmp(v[k].path, shown); k++)
+			;
+		if (k < nr)
+			continue;
+		/* named as the process names it; read where the kernel opens it */
+		v[nr].path = strdup(shown);
+		v[nr].build_id = build_id_hex(sites[i].path);
+		if (!v[nr].path || !v[nr].build_id) {
+			free((char *)v[nr].path);
+			free((char *)v[nr].build_id);
+			break;
+		}
+		nr++;
+	}
+	run->binaries = v;
+	run->nr_binaries = nr;
+}
+
+void run_outputs__free_run(struct run_info *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nr_binaries; i++) {
+		free((char *)run->binaries[i].path);
+		free((char *)run->binaries[i].build_id);
+	}
+	free((struct run_binary *)run->binaries);
+	run->binaries = NULL;
+	run->nr_binaries = 0;
 }

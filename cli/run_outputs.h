@@ -8,6 +8,7 @@
 #define SYNCTRACE_RUN_OUTPUTS_H
 
 #include "cli/env.h"
+#include "loader/attach.h"
 #include "output/output.h"
 
 /*
@@ -16,6 +17,15 @@
  */
 int run_outputs__open(struct outputs *s, const struct env *env, struct run_info *run,
 		      enum frame_source source);
+/*
+ * run->binaries: each file of sites once, with its GNU build-id (hex, ""
+ * when it has none), when an output keeps the run (--record, --html):
+ * reading build-ids costs a run without them nothing. Before
+ * run_outputs__open; freed by run_outputs__free_run after the outputs close.
+ */
+void run_outputs__binaries(struct run_info *run, const struct env *env,
+			   const struct probe_site *sites, size_t n);
+void run_outputs__free_run(struct run_info *run);
 /*
  * How often the maps are drained: -i, or every second when an output keeps
  * every interval (Prometheus, a recording, --assert-each) though none is printed; 0: only

@@ -200,8 +200,7 @@ static void bind_dist(struct record_out *r, sqlite3_stmt *st, int i, const struc
 		bind_u64(st, i + 5, d->min);
 	if (d->has_max)
 		bind_u64(st, i + 6, d->max);
-	record_bins_pack(h, blob);
-	sqlite3_bind_blob(st, i + 7, blob, (int)(h->nr * RECORD_BIN_BYTES), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, i + 7, blob, (int)record_bins_pack(h, blob), SQLITE_TRANSIENT);
 	(void)r;
 }
 
@@ -224,7 +223,7 @@ static int put_row(struct record_out *r, sqlite3_int64 frame, size_t pos, const 
 	bind_u64(st, 9, x->unmatched);
 	bind_dist(r, st, 10, &x->latency, x->has & FRAME_HAS_LATENCY, r->blob);
 	bind_dist(r, st, 18, &x->value, x->has & FRAME_HAS_VALUE,
-		  r->blob + HIST_NR_BUCKETS * RECORD_BIN_BYTES);
+		  r->blob + RECORD_BINS_MAX);
 	return step(r, st);
 }
 
@@ -378,6 +377,10 @@ static int record_frame(struct output *o, const struct output_frame *f)
 		return err;
 	if ((err = put_frame(r, f))) {
 		exec(r, "ROLLBACK");
+		/* ids given in the rolled-back transaction are gone: learn them again */
+		tdestroy(r->series, named_free);
+		tdestroy(r->machines, named_free);
+		r->series = r->machines = NULL;
 		return err;
 	}
 	return exec(r, "COMMIT");
@@ -409,7 +412,7 @@ struct output *output_record_open(const char *path, const struct run_info *run)
 	int fd, i;
 
 	if (!r || !(r->path = strdup(path)) ||
-	    !(r->blob = malloc(2 * HIST_NR_BUCKETS * RECORD_BIN_BYTES + sizeof(struct state_rec)))) {
+	    !(r->blob = malloc(2 * RECORD_BINS_MAX + sizeof(struct state_rec)))) {
 		fprintf(stderr, "synctrace: out of memory\n");
 		goto fail;
 	}
@@ -422,7 +425,7 @@ struct output *output_record_open(const char *path, const struct run_info *run)
 		goto fail;
 	}
 	close(fd);
-	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE, NULL)) {
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)) {
 		fprintf(stderr, "synctrace: --record %s: %s\n", path, sqlite3_errmsg(r->db));
 		goto fail_unlink;
 	}

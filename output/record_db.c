@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "output/record_db.h"
 
 /*
@@ -102,7 +103,21 @@ static int check(sqlite3 *db, const char *path, char *err, size_t len)
 
 int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t len)
 {
-	int rc = sqlite3_open_v2(path, db, flags, NULL);
+	struct stat st;
+	int rc;
+
+	/* SQLite would say "unable to open database file" for all of these */
+	*db = NULL;
+	if (stat(path, &st)) {
+		rc = -errno;
+		snprintf(err, len, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, len, "%s: not a synctrace recording (not a file)", path);
+		return -EINVAL;
+	}
+	rc = sqlite3_open_v2(path, db, flags, NULL);
 
 	if (rc) {
 		snprintf(err, len, "%s: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
@@ -112,6 +127,10 @@ int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t 
 	}
 	sqlite3_busy_timeout(*db, RECORD_BUSY_MS);
 	sqlite3_extended_result_codes(*db, 0);
+	/* anyone could have made the file: no schema (views, triggers) runs
+	 * functions with side effects, and no write can corrupt it further */
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if ((rc = check(*db, path, err, len))) {
 		sqlite3_close(*db);
 		*db = NULL;
@@ -119,63 +138,80 @@ int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t 
 	return rc;
 }
 
-static void put_le(unsigned char *p, uint64_t v, int bytes)
+/* LEB128: 7 bits a byte, low first, the high bit set on all but the last. */
+static size_t put_varint(unsigned char *p, uint64_t v)
 {
-	int i;
+	size_t n = 0;
 
-	for (i = 0; i < bytes; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
+	do {
+		p[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
 }
 
-static uint64_t get_le(const unsigned char *p, int bytes)
+/* The varint at *p (up to end) into *v; NULL when cut short or too long. */
+static const unsigned char *get_varint(const unsigned char *p, const unsigned char *end,
+				       uint64_t *v)
 {
-	uint64_t v = 0;
-	int i;
+	unsigned int shift;
 
-	for (i = bytes - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-void record_bins_pack(const struct histogram *h, unsigned char *out)
-{
-	uint32_t i;
-
-	for (i = 0; i < h->nr; i++, out += RECORD_BIN_BYTES) {
-		put_le(out, h->bins[i].idx, 4);
-		put_le(out + 4, h->bins[i].n, 8);
+	*v = 0;
+	for (shift = 0; p < end && shift < 64; shift += 7) {
+		*v |= (uint64_t)(*p & 0x7f) << shift;
+		if (!(*p++ & 0x80))
+			return p;
 	}
+	return NULL;
+}
+
+size_t record_bins_pack(const struct histogram *h, unsigned char *out)
+{
+	uint32_t i, prev = 0;
+	size_t n = 0;
+
+	for (i = 0; i < h->nr; i++) {
+		n += put_varint(out + n, h->bins[i].idx - prev);
+		n += put_varint(out + n, h->bins[i].n);
+		prev = h->bins[i].idx;
+	}
+	return n;
 }
 
 int record_bins_unpack(struct histogram *h, const void *blob, size_t len)
 {
-	const unsigned char *p = blob;
-	size_t i, nr = len / RECORD_BIN_BYTES;
+	const unsigned char *p = blob, *end = p + len;
+	uint64_t delta, n, idx = 0;
+	size_t cap = 0;
 
 	free(h->bins);
 	h->bins = NULL;
 	h->nr = 0;
 	h->count = 0;
-	if (len % RECORD_BIN_BYTES || nr > HIST_NR_BUCKETS)
-		return -EINVAL;
-	if (!nr)
-		return 0;
-	if (!(h->bins = calloc(nr, sizeof(*h->bins))))
-		return -ENOMEM;
-	for (i = 0; i < nr; i++, p += RECORD_BIN_BYTES) {
-		h->bins[i].idx = (uint32_t)get_le(p, 4);
-		h->bins[i].n = get_le(p + 4, 8);
+	while (p < end) {
+		if (!(p = get_varint(p, end, &delta)) || !(p = get_varint(p, end, &n)))
+			goto bad;
+		idx += delta;
 		/* sorted, in range, non-empty: what maps/hist.c relies on */
-		if (h->bins[i].idx >= HIST_NR_BUCKETS || !h->bins[i].n ||
-		    (i && h->bins[i].idx <= h->bins[i - 1].idx)) {
-			free(h->bins);
-			h->bins = NULL;
-			h->nr = 0;
-			h->count = 0;
-			return -EINVAL;
+		if ((h->nr && !delta) || idx >= HIST_NR_BUCKETS || !n || h->count + n < n)
+			goto bad;
+		if (h->nr == cap) {
+			struct hist_bin *b = realloc(h->bins, (cap = cap ? cap * 2 : 16) * sizeof(*b));
+
+			if (!b) {
+				hist_free(h);
+				return -ENOMEM;
+			}
+			h->bins = b;
 		}
-		h->count += h->bins[i].n;
-		h->nr = (uint32_t)(i + 1);
+		h->bins[h->nr++] = (struct hist_bin){ .idx = (uint32_t)idx, .n = n };
+		h->count += n;
 	}
 	return 0;
+bad:
+	free(h->bins);
+	h->bins = NULL;
+	h->nr = 0;
+	h->count = 0;
+	return -EINVAL;
 }

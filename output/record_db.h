@@ -30,9 +30,13 @@ int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t 
 /* A meta value (malloc'd), or NULL. */
 char *record_db_meta(sqlite3 *db, const char *key);
 
-/* The bins of h as little-endian {u32 idx, u64 n} pairs (12 bytes each). */
-void record_bins_pack(const struct histogram *h, unsigned char *out);
-#define RECORD_BIN_BYTES 12
+/*
+ * The bins of h into out, as pairs of LEB128 varints: the bucket index's
+ * step from the previous bin's (the first: the index itself), then the
+ * count. Returns the bytes written (at most RECORD_BINS_MAX).
+ */
+size_t record_bins_pack(const struct histogram *h, unsigned char *out);
+#define RECORD_BINS_MAX (HIST_NR_BUCKETS * 2 * 10)
 /* h's bins from such a blob: its count from them. 0, -EINVAL (bad blob), -ENOMEM. */
 int record_bins_unpack(struct histogram *h, const void *blob, size_t len);
 

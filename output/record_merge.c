@@ -332,7 +332,8 @@ int record_merge__frame(struct record_merge *m, const struct output_frame **f)
 			if (k < m->nr_ops)
 				m->rows[i].row.unmatched = m->ops[k].unmatched;
 		}
-		qsort(m->rows, m->nr_rows, sizeof(*m->rows), ops_order);
+		if (m->nr_rows)
+			qsort(m->rows, m->nr_rows, sizeof(*m->rows), ops_order);
 	}
 	free(m->out_rows);
 	if (!(m->out_rows = calloc(m->nr_rows ? m->nr_rows : 1, sizeof(*m->out_rows))))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "output/record_db.h"
 #include "output/record_load.h"
 #include "output/record_read.h"
@@ -242,6 +243,7 @@ static int replay(struct record_reader *r, const struct record_range *range,
 	struct record_stmts s = { 0 };
 	struct segment *seg = NULL;
 	const struct output_frame *sum;
+	struct output_frame summary;
 	sqlite3_stmt *st = NULL;
 	size_t nr_seg = 0;
 	int rc;
@@ -289,7 +291,17 @@ static int replay(struct record_reader *r, const struct record_range *range,
 		snprintf(err, len, "out of memory");
 		goto cleanup;
 	}
-	if ((rc = outputs__frame(outs, sum)))
+	summary = *sum;
+	/* a range without intervals ends where it was asked to, or now */
+	if (!summary.wall.tv_sec && !summary.wall.tv_nsec) {
+		if (range->until_ns) {
+			summary.wall.tv_sec = (time_t)(range->until_ns / 1000000000);
+			summary.wall.tv_nsec = (long)(range->until_ns % 1000000000);
+		} else {
+			clock_gettime(CLOCK_REALTIME, &summary.wall);
+		}
+	}
+	if ((rc = outputs__frame(outs, &summary)))
 		snprintf(err, len, "cannot write the summary: %s", strerror(-rc));
 cleanup:
 	sqlite3_finalize(st);
@@ -349,7 +361,7 @@ int record_mark(const char *path, const char *name, int64_t wall_ns, char *err, 
 	sqlite3 *db = NULL;
 	int rc;
 
-	if ((rc = record_db_open(&db, path, SQLITE_OPEN_READWRITE, err, len)))
+	if ((rc = record_db_open(&db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, err, len)))
 		return rc;
 	rc = sqlite3_prepare_v2(db, "INSERT INTO phases VALUES(NULL, ?, ?)", -1, &st, NULL);
 	if (!rc) {

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,21 @@ fail:
 	runtime[0] = '\0';
 }
 
+/* pid runs synctrace (its comm: the file name, cut at 15 bytes). */
+static bool is_synctrace(pid_t pid)
+{
+	char file[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/comm", (int)pid);
+	if (!(f = fopen(file, "re")))
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "synctrace", 9);
+}
+
 /* The db path in a live synctrace's runtime file, or -1. */
 static int read_runtime(const char *dir, const char *name, char *path, size_t len)
 {
@@ -116,10 +132,15 @@ static int read_runtime(const char *dir, const char *name, char *path, size_t le
 	pid = strtol(name, &end, 10);
 	if (pid <= 0 || strcmp(end, ".record"))
 		return -1;
-	/* a synctrace killed with -9 leaves its file: not running, not counted */
-	if (kill((pid_t)pid, 0) && errno == ESRCH)
-		return -1;
 	snprintf(file, sizeof(file), "%s/%s", dir, name);
+	/* a synctrace killed with -9 leaves its file: not running, not counted
+	 * (and removed); a pid reused since by another program: not counted */
+	if (kill((pid_t)pid, 0) && errno == ESRCH) {
+		unlink(file);
+		return -1;
+	}
+	if (!is_synctrace((pid_t)pid))
+		return -1;
 	if (!(f = fopen(file, "re")))
 		return -1;
 	ok = fgets(path, (int)len, f) != NULL;
