@@ -187,22 +187,26 @@ def test_diff_refuses_what_is_not_a_summary(tmp_path):
 
 
 def test_diff_of_a_recordings_two_time_ranges(private, tmp_path):
-    """One recorded run: the demo unchanged, then slowed by 800 us. The range
-    before the second demo against the range after it fails; the whole
-    recording against the live run's own --json summary is the same run."""
+    """One recorded run: the demo unchanged, then slowed by 800 us, each in a
+    phase named with `synctrace mark`. The range before the second demo against
+    the range after it fails, and so do the phases; the whole recording against
+    the live run's own --json summary is the same run."""
     relay = private.copy(RELAY)
     db, live = tmp_path / "run.db", tmp_path / "live.json"
     t = Tracer("lat", "--json", "--record", db, f"{relay}:apply_change").wait_tracing()
-    starts, applied = [], 0
-    for delay in (0, 800):
+    starts, applied, by_phase = [], 0, {}
+    for phase, delay in (("baseline", 0), ("stress", 800)):
         time.sleep(1.5)                 # the interval across the cut holds no call
         starts.append(time.time())
+        rc, _, err = run("mark", "--db", db, phase)
+        assert rc == 0, err
         p = subprocess.run([str(relay), "demo", "--port", str(free_port()), "--clients", "3",
                             "--seconds", "2", "--delay-us", str(delay)],
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 0, p.stderr
-        applied += next(json.loads(l) for l in p.stderr.splitlines()
-                        if l.startswith('{"role":"server"'))["apply"]
+        by_phase[phase] = next(json.loads(l) for l in p.stderr.splitlines()
+                               if l.startswith('{"role":"server"'))["apply"]
+        applied += by_phase[phase]
     time.sleep(1.2)
     assert t.stop() == 0, t.stderr
     live.write_text(t.out)
@@ -214,6 +218,14 @@ def test_diff_of_a_recordings_two_time_ranges(private, tmp_path):
     p95, count = o["metrics"]
     assert p95["verdict"] == "fail" and p95["change"] > 0.5
     assert p95["base"] > 0 and count["base"] + count["new"] == applied   # exact, no overlap
+    # the phases `synctrace mark` named: each demo's own apply calls, exactly
+    rc, out, err = run("diff", f"{db}@phase=baseline", f"{db}@phase=stress", "--metric",
+                       "count,p95", "--json")
+    assert rc == 3, out + err
+    (o,) = json.loads(out)["ops"]
+    count, p95 = o["metrics"]
+    assert (count["base"], count["new"]) == (by_phase["baseline"], by_phase["stress"])
+    assert p95["verdict"] == "fail"
     rc, out, err = run("diff", live, db, "--metric", "count,p95,p99,max", "--json")
     assert rc == 0, out + err
     (o,) = json.loads(out)["ops"]
