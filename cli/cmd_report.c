@@ -14,18 +14,22 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/commands.h"
+#include "cli/run_outputs.h"
 #include "output/open.h"
 #include "output/record_read.h"
 #include "output/record_run.h"
 
-enum { OPT_SINCE = 0x200, OPT_UNTIL, OPT_OP, OPT_LABEL, OPT_PHASE, OPT_JSON, OPT_ALL, OPT_DB };
+enum {
+	OPT_SINCE = 0x200, OPT_UNTIL, OPT_OP, OPT_LABEL, OPT_PHASE, OPT_JSON, OPT_ALL, OPT_DB,
+	OPT_HTML, OPT_ASSERT, OPT_ASSERT_EACH,
+};
 
 struct report_args {
 	const char *db;
 	const char *since, *until;
 	struct record_range range;
-	bool json, intervals, show_all;
-	enum unit unit;
+	bool intervals;
+	struct env out;			/* the outputs: --json, --all, units, --html, --assert */
 	bool mark;			/* parsing mark's command line */
 	const char *name;		/* mark: the phase */
 };
@@ -45,6 +49,10 @@ static const struct argp_option report_options[] = {
 	{ "ms", 'm', NULL, 0, "Milliseconds", 2 },
 	{ "us", 'u', NULL, 0, "Microseconds", 2 },
 	{ "ns", 'n', NULL, 0, "Nanoseconds", 2 },
+	{ "html", OPT_HTML, "FILE", 0, "Also write the range as a self-contained HTML page", 2 },
+	{ NULL, 0, NULL, 0, "Judge:", 3 },
+	{ "assert", OPT_ASSERT, "CHECK", 0, "Exit 3 if the summary breaks CHECK, e.g. 'push.p95<100ms' (repeatable)", 3 },
+	{ "assert-each", OPT_ASSERT_EACH, NULL, 0, "Check --assert on every stored interval too", 3 },
 	{},
 };
 
@@ -78,19 +86,30 @@ static error_t report_opt(int key, char *arg, struct argp_state *state)
 		a->intervals = true;
 		break;
 	case OPT_JSON:
-		a->json = true;
+		a->out.json = true;
 		break;
 	case OPT_ALL:
-		a->show_all = true;
+		a->out.show_all = true;
 		break;
 	case 'm':
-		a->unit = UNIT_MS;
+		a->out.unit = UNIT_MS;
 		break;
 	case 'u':
-		a->unit = UNIT_US;
+		a->out.unit = UNIT_US;
 		break;
 	case 'n':
-		a->unit = UNIT_NS;
+		a->out.unit = UNIT_NS;
+		break;
+	case OPT_HTML:
+		a->out.html = arg;
+		break;
+	case OPT_ASSERT:
+		if (a->out.nr_asserts >= MAX_TARGETS)
+			argp_error(state, "too many --assert (at most %d)", MAX_TARGETS);
+		a->out.asserts[a->out.nr_asserts++] = arg;
+		break;
+	case OPT_ASSERT_EACH:
+		a->out.assert_each = true;
 		break;
 	case OPT_DB:
 		a->db = arg;
@@ -107,6 +126,8 @@ static error_t report_opt(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case ARGP_KEY_END:
+		if (a->out.assert_each && !a->out.nr_asserts)
+			argp_error(state, "--assert-each needs an --assert");
 		if (a->mark && !a->name)
 			argp_error(state, "which phase? synctrace mark NAME");
 		if (!a->mark && !a->db)
@@ -153,17 +174,6 @@ static int parse_times(struct report_args *a)
 	return EXIT_OK;
 }
 
-static struct output *stdout_output(const struct report_args *a, enum frame_source source)
-{
-	struct view v = { .unit = a->unit, .show_all = a->show_all };
-
-	if (a->json)
-		return output_ndjson_open(stdout, &v);
-	if (source == FRAME_CALLS)
-		return output_text_open(stdout, &v);
-	return output_dashboard_open(stdout, NULL);
-}
-
 int cmd_report(int argc, char **argv)
 {
 	struct argp argp = { .options = report_options, .parser = report_opt,
@@ -173,7 +183,9 @@ int cmd_report(int argc, char **argv)
 				    "Examples:\n"
 				    "  synctrace report run.db\n"
 				    "  synctrace report run.db --since '10 min ago' --op push\n"
-				    "  synctrace report run.db --phase stress --json" };
+				    "  synctrace report run.db --phase stress --json\n"
+				    "  synctrace report run.db --phase stress --assert 'push.p95<100ms'\n"
+				    "  synctrace report run.db --html run.html" };
 	struct report_args a = { 0 };
 	struct record_reader *r = NULL;
 	struct outputs outs = { 0 };
@@ -189,10 +201,10 @@ int cmd_report(int argc, char **argv)
 		report_error("%s", err);
 		return EXIT_RUNTIME;
 	}
-	if (outputs__add(&outs, stdout_output(&a, record_reader__source(r)))) {
-		report_error("out of memory");
+	if ((code = run_outputs__add(&outs, &a.out, record_reader__run(r),
+				     record_reader__source(r), false))) {
 		record_reader__free(r);
-		return EXIT_RUNTIME;
+		return code;
 	}
 	rc = record_reader__replay(r, &a.range, &outs, err, sizeof(err));
 	if (rc)

@@ -9,6 +9,8 @@
 int cmd_trace(const struct env *env);	/* lat and count */
 int cmd_list(const struct env *env);
 int cmd_watch(const struct env *env);
+/* diff BASE NEW: argv[0] is "diff"; exit 0 ok, 1 warn, 3 fail, 2 usage */
+int cmd_diff(int argc, char **argv);
 /* report and mark parse their own command lines (cmd_report.c) */
 int cmd_report(int argc, char **argv);
 int cmd_mark(int argc, char **argv);

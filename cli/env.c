@@ -335,7 +335,9 @@ static void usage_and_exit(FILE *f, int code)
 		"         [--slow DURATION] [--max-labels N]\n"
 		"  report FILE.db [--since TIME] [--until TIME] [--phase NAME] [--op NAME]\n"
 		"         [--label L] [-i] [--json]\n"
-		"  mark   [--db FILE.db] NAME\n\n"
+		"  mark   [--db FILE.db] NAME\n"
+		"  diff   BASE NEW [--warn PCT] [--fail PCT] [--metric LIST] [--json]\n\n"
+		"lat, count and watch take --assert CHECK (e.g. 'push.p95<100ms'): exit 3 when broken.\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
 }
@@ -374,7 +376,7 @@ void env_parse(struct env *env, int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
-		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list, watch, report or mark)\n", argv[1]);
+		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list, watch, report, mark or diff)\n", argv[1]);
 		exit(EXIT_USAGE);
 	}
 	env->cmd = cmds[i].cmd;

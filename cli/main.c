@@ -26,6 +26,9 @@ int main(int argc, char **argv)
 
 	/* json-c prints doubles with 17 digits (0.14199999999999999) */
 	json_c_set_serialization_double_format("%.10g", JSON_C_OPTION_GLOBAL);
+	/* diff traces nothing: its own options (cli/cmd_diff.c) */
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
 	/* the commands that read recordings trace nothing: their own parsers */
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_report(argc, argv);

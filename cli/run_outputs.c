@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The outputs of a run, from its command line; see run_outputs.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static int terminal_lines(void)
 	return ws.ws_row;
 }
 
-static struct output *stdout_output(const struct env *env, enum frame_source source)
+static struct output *stdout_output(const struct env *env, enum frame_source source, bool live)
 {
 	struct view v = { .unit = env->unit, .show_all = env->show_all, .top = env->top,
 			  .sort = env->sort };
@@ -33,7 +34,7 @@ static struct output *stdout_output(const struct env *env, enum frame_source sou
 		return output_ndjson_open(stdout, &v);
 	if (source == FRAME_CALLS)
 		return output_text_open(stdout, &v);
-	return output_dashboard_open(stdout, isatty(STDOUT_FILENO) ? terminal_lines : NULL);
+	return output_dashboard_open(stdout, live && isatty(STDOUT_FILENO) ? terminal_lines : NULL);
 }
 
 static const char *command_name(enum command c)
@@ -48,10 +49,27 @@ int run_outputs__open(struct outputs *s, const struct env *env, struct run_info 
 	run->argc = env->argc;
 	run->argv = env->argv;
 	clock_gettime(CLOCK_REALTIME, &run->start);
+	return run_outputs__add(s, env, run, source, true);
+}
+
+int run_outputs__add(struct outputs *s, const struct env *env, const struct run_info *run,
+		     enum frame_source source, bool live)
+{
 	if (env->prometheus && output_prometheus_check(env->prometheus))
 		return EXIT_USAGE;
-	if (outputs__add(s, stdout_output(env, source))) {
+	if (outputs__add(s, stdout_output(env, source, live))) {
 		report_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	/* before the recording: a malformed check is said before anything is attached */
+	if (env->nr_asserts &&
+	    outputs__add(s, output_assert_open(env->asserts, env->nr_asserts, env->assert_each))) {
+		if (errno == EINVAL) {
+			outputs__close(s);
+			return EXIT_USAGE;
+		}
+		report_error("out of memory");
+		outputs__close(s);
 		return EXIT_RUNTIME;
 	}
 	if (env->prometheus && outputs__add(s, output_prometheus_open(env->prometheus, run))) {
@@ -73,7 +91,9 @@ double run_outputs__interval_s(const struct env *env)
 {
 	if (env->interval_s > 0)
 		return env->interval_s;
-	return env->prometheus || env->record || env->html ? EXPORT_INTERVAL_S : 0;
+	/* outputs that keep every interval, and --assert-each, which judges them */
+	return env->prometheus || env->record || env->html || env->assert_each ?
+	       EXPORT_INTERVAL_S : 0;
 }
 
 /* path's build-id as hex (malloc'd; "" when none or unreadable). */

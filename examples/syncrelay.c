@@ -199,15 +199,19 @@ static __thread uint64_t server_rng;
 /* Connection threads inside a request handler: the summary waits for them (relay_serve). */
 static int handling;
 
+/* serve --delay-us N: a slower disk on purpose, for regression gates (synctrace diff). */
+static unsigned int apply_delay_us;
+
 /*
  * Simulates a durable write (an fsync of a log record): 50-400 us, and about 1 in 200 takes
- * ~2 ms, so a latency histogram has a body and a tail. Called with store.lock held.
+ * ~2 ms, so a latency histogram has a body and a tail; plus --delay-us. Called with
+ * store.lock held.
  */
 TRACEABLE uint64_t apply_change(uint32_t key, uint64_t value, uint32_t writer)
 {
 	const uint64_t r = rand64(&server_rng);
 
-	sleep_us(r % 200 == 0 ? 2000 : 50 + (r >> 8) % 351);
+	sleep_us((r % 200 == 0 ? 2000 : 50 + (r >> 8) % 351) + apply_delay_us);
 	store.e[key].value = value;
 	store.e[key].seq = ++store.seq;
 	store.e[key].writer = writer;
@@ -519,7 +523,7 @@ static int relay_client(int port, uint32_t id, long ops, uint32_t keys, uint64_t
 
 static struct env {
 	const char *cmd;
-	long port, id, ops, keys, seed, clients, seconds;
+	long port, id, ops, keys, seed, clients, seconds, delay_us;
 } env = { .port = 17070, .id = -1, .keys = NKEYS, .clients = 3, .seconds = 10 };
 
 static pid_t spawn(char *const argv[])
@@ -557,13 +561,14 @@ static int stop_child(pid_t pid)
 
 static int run_demo(char *argv0)
 {
-	char port[16], keys[16], ids[MAX_CLIENTS][16];
+	char port[16], keys[16], delay[24], ids[MAX_CLIENTS][16];
 	pid_t server, clients[MAX_CLIENTS], pid;
 	int failed = 0;
 
 	snprintf(port, sizeof(port), "%ld", env.port);
 	snprintf(keys, sizeof(keys), "%ld", env.keys);
-	server = spawn((char *[]){ argv0, "serve", "--port", port, NULL });
+	snprintf(delay, sizeof(delay), "%ld", env.delay_us);
+	server = spawn((char *[]){ argv0, "serve", "--port", port, "--delay-us", delay, NULL });
 	for (long i = 0; i < env.clients; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "%ld", i + 1);
 		clients[i] = spawn((char *[]){ argv0, "client", "--port", port, "--id", ids[i],
@@ -589,12 +594,13 @@ static int run_demo(char *argv0)
 }
 
 static const char usage[] =
-"usage: syncrelay serve  [--port P]\n"
+"usage: syncrelay serve  [--port P] [--delay-us N]\n"
 "       syncrelay client [--port P] --id N [--ops K] [--keys M] [--seed S]\n"
-"       syncrelay demo   [--port P] [--clients C] [--seconds S]\n"
+"       syncrelay demo   [--port P] [--clients C] [--seconds S] [--delay-us N]\n"
 "e.g.   syncrelay demo --port 17070 --clients 3 --seconds 5\n"
 "--port defaults to 17070; a client without --ops runs until SIGTERM; --keys M (<= 64) limits\n"
-"its writes to keys 0..M-1 (fewer, more conflicts). Each process prints a one-line JSON\n"
+"its writes to keys 0..M-1 (fewer, more conflicts); --delay-us N makes each apply_change N us\n"
+"slower (a regression on purpose). Each process prints a one-line JSON\n"
 "summary of its exact counts to stderr when it ends.\n";
 
 static const struct {
@@ -609,6 +615,7 @@ static const struct {
 	{ "--seed", &env.seed, 0, LONG_MAX },
 	{ "--clients", &env.clients, 1, MAX_CLIENTS },
 	{ "--seconds", &env.seconds, 1, 86400 },
+	{ "--delay-us", &env.delay_us, 0, 1000000 },
 };
 
 /* Every option takes an integer value. Returns 0, or -EINVAL after saying what is wrong. */
@@ -657,6 +664,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	apply_delay_us = (unsigned int)env.delay_us;
 	if (strcmp(env.cmd, "serve") == 0)
 		return relay_serve(env.port);
 	if (strcmp(env.cmd, "client") == 0) {

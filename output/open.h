@@ -7,6 +7,7 @@
 #ifndef SYNCTRACE_OUTPUT_OPEN_H
 #define SYNCTRACE_OUTPUT_OPEN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "output/output.h"
 #include "output/view.h"
@@ -35,11 +36,10 @@ int output_prometheus_check(const char *addr_port);
 struct output *output_prometheus_open(const char *addr_port, const struct run_info *run);
 
 /*
- * The exports (each its own file; a helper fills each in):
- *   output_prometheus_open(addr, run)   prometheus.c: /metrics on [ADDR:]PORT
- *   output_record_open(path, run)       record.c: SQLite, a transaction per interval
- *   output_html_open(path, run)         html.c: a self-contained report, written at close
- *   output_assert_open(checks, n, each) assert.c: close() returns 3 when one breaks
+ * --assert CHECKs (assert.c): each judged on the summary, and on every
+ * interval with each; close() returns 3 when one broke. NULL with errno
+ * EINVAL when a check is malformed (said on stderr: a usage error), ENOMEM.
  */
+struct output *output_assert_open(char *const *checks, int n, bool each);
 
 #endif /* SYNCTRACE_OUTPUT_OPEN_H */

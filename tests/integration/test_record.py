@@ -240,3 +240,27 @@ def test_bad_inputs_say_one_line(tmp_path, runtime_dir):
     con.close()
     rc, out, err = run("report", db)
     assert rc == 1 and "damaged" in err and err.count("\n") == 1, err
+
+
+def test_report_judges_and_draws_a_recording(tmp_path, runtime_dir):
+    """report --assert judges the stored summary (exit 3 with the reason when
+    broken) and report --html draws the same numbers as the recording."""
+    db, page = tmp_path / "run.db", tmp_path / "run.html"
+    p = start_fx_ops("labels", 1000, 5)
+    t = Tracer("watch", "-p", p.pid, "--op", REQ, "-i", "0.2", "--record", db).wait_tracing()
+    time.sleep(0.3)
+    truth = finish_fx_ops(p)
+    assert t.wait() == 0, t.stderr
+    n = truth["calls"]
+    rc, out, err = run("report", db, "--assert", f"req.count=={n}", "--html", page)
+    assert rc == 0, err
+    rc, out, err = run("report", db, "--assert", f"req.count=={n + 1}")
+    assert rc == 3
+    assert [l for l in err.splitlines() if "assert failed" in l] == \
+        [f"synctrace: assert failed: req.count = {n}, not == {n + 1}"]
+    html = page.read_text()
+    start = html.index('id="synctrace-data">') + len('id="synctrace-data">')
+    data = json.loads(html[start:html.index("</script>", start)])
+    assert total(data["summary"], "req") == n
+    rc, out, err = run("report", db, "--assert-each")
+    assert rc == 2 and "--assert-each needs an --assert" in err
