@@ -334,10 +334,11 @@ static void usage_and_exit(FILE *f, int code)
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
 		"         [--slow DURATION] [--max-labels N]\n"
 		"  report FILE.db [--since TIME] [--until TIME] [--phase NAME] [--op NAME]\n"
-		"         [--label L] [-i] [--json]\n"
+		"         [--label L] [-i] [--json] [--html FILE] [--assert CHECK]\n"
 		"  mark   [--db FILE.db] NAME\n"
 		"  diff   BASE NEW [--warn PCT] [--fail PCT] [--metric LIST] [--json]\n\n"
-		"lat, count and watch take --assert CHECK (e.g. 'push.p95<100ms'): exit 3 when broken.\n\n"
+		"lat, count and watch also take --prometheus [ADDR:]PORT, --record FILE.db,\n"
+		"--html FILE and --assert CHECK (e.g. 'push.p95<100ms'): exit 3 when broken.\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
 }
