@@ -10,12 +10,17 @@ BUILD=${BUILD:-build}
 BIN=$(realpath "$BUILD/examples/syncrelay")
 SECS=${DEMO_SECONDS:-10}
 PORT=${DEMO_PORT:-17070}
+OUT=$BUILD/demo
+DB=$OUT/demo.db
+PAGE=$OUT/demo.html
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: run as root (BPF needs CAP_BPF and CAP_PERFMON)" >&2
 	exit 1
 fi
 
+mkdir -p "$OUT"
+rm -f "$DB" "$DB-wal" "$DB-shm" "$PAGE"	# a recording is never written over
 LOG=$(mktemp)
 WLOG=$(mktemp)
 LAT_OUT=$(mktemp)
@@ -43,8 +48,9 @@ echo "== synctrace lat on $BIN: server and clients, ${SECS}s" >&2
 TRACER=$!
 wait_tracing "$LOG" "$TRACER"
 
-echo "== synctrace watch --ops examples/syncrelay.ops: the dashboard every 2 s" >&2
-"$BUILD/synctrace" watch --ops "$OPS" -i 2 -d "$((SECS + 1))" 2>"$WLOG" &
+echo "== synctrace watch --ops examples/syncrelay.ops: the dashboard every 2 s (recorded)" >&2
+"$BUILD/synctrace" watch --ops "$OPS" -i 2 -d "$((SECS + 1))" --record "$DB" --html "$PAGE" \
+	2>"$WLOG" &
 WATCHER=$!
 wait_tracing "$WLOG" "$WATCHER"
 
@@ -54,3 +60,5 @@ wait "$WATCHER"
 wait "$TRACER"
 echo "== synctrace lat: the same run's latency histograms" >&2
 cat "$LAT_OUT"
+echo "== kept: the watch run's recording $DB (synctrace report $DB)" >&2
+echo "==       and its HTML report $PAGE (open it in a browser; it needs no network)" >&2
