@@ -32,3 +32,16 @@ $(BENCH_DIR)/floor: bench/floor.c $(BENCH_DIR)/floor.skel.h $(LIB)
 
 bench: $(BIN) $(BENCH_BINS)
 	BUILD=$(BUILD) $(PYTHON) bench/overhead $(BENCH_ARGS)
+
+# What each output costs side by side (bench/output_cost, bench/RESULTS.md
+# "Outputs"): `make bench-outputs`, options in BENCH_OUTPUTS_ARGS.
+BENCH_OUTPUTS_ARGS ?=
+.PHONY: bench-outputs
+
+# -fno-ipa-icf with noipa: 64 identical bodies must keep 64 addresses
+$(BENCH_DIR)/routes: bench/routes.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fno-ipa-icf $< -o $@
+
+bench-outputs: $(BIN) $(BENCH_DIR)/routes
+	$(PYTHON) bench/output_cost --build $(BUILD) $(BENCH_OUTPUTS_ARGS)

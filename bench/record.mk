@@ -1,4 +1,4 @@
-# What --record costs (bench/RESULTS.md "Recording"): `make bench-record`.
+# The record output alone, without BPF (bench/RESULTS.md "Outputs"): `make bench-record`.
 $(BUILD)/bench/record_cost: bench/record_cost.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB) -o $@ $(LDLIBS)

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * What --record costs (bench/RESULTS.md "Recording"): frames of OPS ops x
+ * The record output alone (bench/RESULTS.md "Outputs"): frames of OPS ops x
  * LABELS labels (every row with a latency histogram, every other op a value
  * histogram too, numbers that change each interval) handed to the record
  * output (output/record.c) as synctrace hands them at 1 s intervals. Prints
  * the CPU time of each frame() (the interval's transaction) and the
  * database's size, as growth per hour at one interval a second.
+ *
+ * bench/output_cost measures --record in a real run, beside the other
+ * outputs; this measures what that cannot: frame() alone (no BPF, no drain,
+ * no root), with histograms as wide as chosen (~20 buckets a row: the worst
+ * case, where real calls at ~1 a row a second fill one or two), and at other
+ * sizes.
  *
  *   build/bench/record_cost [OPS LABELS FRAMES DIR]   (default 64 256 60 /tmp)
  */
