@@ -139,6 +139,17 @@ struct output_frame {
 	unsigned int probes_attached;	/* synctrace's own health */
 };
 
+/* Fold a known extreme add (has_add) into *v (known when *has): the smaller
+ * for a minimum, the larger for a maximum. Every sum of frames does this. */
+static inline void frame_fold_extreme(bool *has, uint64_t *v, bool has_add, uint64_t add,
+				      bool is_max)
+{
+	if (has_add && (!*has || (is_max ? add > *v : add < *v))) {
+		*v = add;
+		*has = true;
+	}
+}
+
 /* A state slot's name: its names= entry, or the number (into buf). */
 const char *frame_state_name(const struct frame_state *s, unsigned int slot, char *buf,
 			     size_t len);

@@ -79,14 +79,8 @@ void op_stats__free(struct op_stats *s)
 
 static void fold_extrema(struct stat_dist *into, const struct stat_dist *add)
 {
-	if (add->has_min && (!into->has_min || add->min < into->min)) {
-		into->min = add->min;
-		into->has_min = true;
-	}
-	if (add->has_max && (!into->has_max || add->max > into->max)) {
-		into->max = add->max;
-		into->has_max = true;
-	}
+	frame_fold_extreme(&into->has_min, &into->min, add->has_min, add->min, false);
+	frame_fold_extreme(&into->has_max, &into->max, add->has_max, add->max, true);
 }
 
 /*

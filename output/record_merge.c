@@ -71,14 +71,8 @@ static void merge_dist(struct frame_dist *into, struct histogram *h, bool *has,
 		if (hist_merge(h, add->h))
 			*err = -ENOMEM;
 	}
-	if (add->has_min && (!into->has_min || add->min < into->min)) {
-		into->min = add->min;
-		into->has_min = true;
-	}
-	if (add->has_max && (!into->has_max || add->max > into->max)) {
-		into->max = add->max;
-		into->has_max = true;
-	}
+	frame_fold_extreme(&into->has_min, &into->min, add->has_min, add->min, false);
+	frame_fold_extreme(&into->has_max, &into->max, add->has_max, add->max, true);
 }
 
 static struct merge_row *row_of(struct record_merge *m, int64_t series, const struct frame_row *x)
