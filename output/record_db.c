@@ -191,9 +191,12 @@ int record_bins_unpack(struct histogram *h, const void *blob, size_t len)
 	while (p < end) {
 		if (!(p = get_varint(p, end, &delta)) || !(p = get_varint(p, end, &n)))
 			goto bad;
+		/* sorted, in range, non-empty: what maps/hist.c relies on (a step
+		 * past the buckets is refused before it can wrap idx around) */
+		if (delta >= HIST_NR_BUCKETS || (h->nr && !delta) || !n || h->count + n < n)
+			goto bad;
 		idx += delta;
-		/* sorted, in range, non-empty: what maps/hist.c relies on */
-		if ((h->nr && !delta) || idx >= HIST_NR_BUCKETS || !n || h->count + n < n)
+		if (idx >= HIST_NR_BUCKETS)
 			goto bad;
 		if (h->nr == cap) {
 			struct hist_bin *b = realloc(h->bins, (cap = cap ? cap * 2 : 16) * sizeof(*b));

@@ -25,3 +25,26 @@ fuzz-record-time: $(FUZZ_DIR)/fuzz_record_time $(FUZZ_DIR)/seeds_record_time/.do
 		$(FUZZ_DIR)/corpus_record_time $(FUZZ_DIR)/seeds_record_time
 
 fuzz: fuzz-record-time
+
+# ... and for the histogram blobs a recording stores (fuzz_record_bins.c:
+# output/record_db.c's record_bins_unpack), seeded with a few packed blobs.
+$(FUZZ_DIR)/fuzz_record_bins: tests/fuzz/fuzz_record_bins.c output/record_db.c \
+		output/record_db.h maps/hist.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< output/record_db.c maps/hist.c -lsqlite3 -o $@
+
+$(FUZZ_DIR)/seeds_record_bins/.done: tests/fuzz/record.mk
+	@mkdir -p $(dir $@)
+	@printf '\x05\x01' > $(dir $@)one
+	@printf '\x00\x03\x10\x80\x01\xcf\x06\x02' > $(dir $@)three
+	@printf '' > $(dir $@)empty
+	@touch $@
+
+.PHONY: fuzz-record-bins
+fuzz-record-bins: $(FUZZ_DIR)/fuzz_record_bins $(FUZZ_DIR)/seeds_record_bins/.done
+	@mkdir -p $(FUZZ_DIR)/corpus_record_bins
+	$< $(FUZZ_OPTS) -max_len=4096 \
+		-artifact_prefix=$(FUZZ_DIR)/record-bins- \
+		$(FUZZ_DIR)/corpus_record_bins $(FUZZ_DIR)/seeds_record_bins
+
+fuzz: fuzz-record-bins

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "helpers.h"
 #include "output/open.h"
+#include "output/record_db.h"
 #include "output/record_read.h"
 
 #define NS 1000000000LL
@@ -389,6 +390,31 @@ static void test_a_count_frame_comes_back_as_itself(void **state)
 	round_trip("count", &f, "count");
 }
 
+/* A stored histogram blob is untrusted: bins must come back sorted and in
+ * range, or be refused (fuzz_record_bins found a step that wrapped around). */
+static void test_bad_histogram_blobs_are_refused(void **state)
+{
+	/* idx 5, then a step of 2^64 - 3: back to 2 if added without a check */
+	static const unsigned char wrap[] = { 0x05, 0x01, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xff, 0xff, 0xff, 0x01, 0x01 };
+	static const unsigned char repeat[] = { 0x05, 0x01, 0x00, 0x01 };	/* idx 5 twice */
+	static const unsigned char empty_bin[] = { 0x05, 0x00 };		/* a count of 0 */
+	static const unsigned char cut[] = { 0x05, 0x81 };			/* a varint cut short */
+	static const unsigned char good[] = { 0x05, 0x01, 0x03, 0x02 };	/* idx 5 and 8 */
+	struct histogram h = { 0 };
+
+	assert_int_equal(record_bins_unpack(&h, wrap, sizeof(wrap)), -EINVAL);
+	assert_int_equal(record_bins_unpack(&h, repeat, sizeof(repeat)), -EINVAL);
+	assert_int_equal(record_bins_unpack(&h, empty_bin, sizeof(empty_bin)), -EINVAL);
+	assert_int_equal(record_bins_unpack(&h, cut, sizeof(cut)), -EINVAL);
+	assert_int_equal(h.nr, 0);
+	assert_int_equal(record_bins_unpack(&h, good, sizeof(good)), 0);
+	assert_int_equal(h.nr, 2);
+	assert_int_equal(h.bins[1].idx, 8);
+	assert_int_equal(h.count, 3);
+	hist_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_anything_else_is_refused),
 		cmocka_unit_test(test_a_watch_frame_comes_back_as_itself),
 		cmocka_unit_test(test_a_count_frame_comes_back_as_itself),
+		cmocka_unit_test(test_bad_histogram_blobs_are_refused),
 	};
 
 	scratch_dir = tmp;
