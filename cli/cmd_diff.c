@@ -195,12 +195,9 @@ static const struct output_ops collector_ops = {
 /* "phase=NAME,since=TIME,until=TIME" (any of them) into range. 0 or -EINVAL. */
 static int parse_range(char *spec, struct record_range *range, char *err, size_t len)
 {
-	struct timespec now;
 	char *item, *save = NULL;
-	int64_t now_ns;
+	int64_t now_ns = record_time_now();
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
 	for (item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(item, "phase=", 6) && item[6]) {
 			range->phase = item + 6;

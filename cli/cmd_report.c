@@ -139,18 +139,10 @@ static error_t report_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* --since/--until into the range; EXIT_USAGE (said) when one is not a time. */
 static int parse_times(struct report_args *a)
 {
-	int64_t now = now_ns();
+	int64_t now = record_time_now();
 
 	if (a->since && record_parse_time(a->since, now, &a->range.since_ns)) {
 		report_error("invalid --since '%s': expected '10 min ago', '2026-12-05 10:00:00', "
@@ -236,7 +228,7 @@ int cmd_mark(int argc, char **argv)
 				    "is writing." };
 	struct report_args a = { .mark = true };
 	char path[PATH_MAX], err[PATH_MAX + 256];
-	int64_t now = now_ns();
+	int64_t now = record_time_now();
 
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc - 1, argv + 1, 0, NULL, &a);

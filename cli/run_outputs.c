@@ -101,17 +101,15 @@ static char *build_id_hex(const char *path)
 {
 	unsigned char id[DEBUG_BUILD_ID_MAX];
 	struct elf_file *ef = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	char *hex;
 
 	if (elf_file__open(path, &ef) || debug_file__build_id(ef, id, &len))
 		len = 0;
 	elf_file__close(ef);
-	if (!(hex = calloc(1, 2 * len + 1)))
+	if (!(hex = malloc(2 * len + 1)))
 		return NULL;
-	for (i = 0; i < len; i++)
-		sprintf(hex + 2 * i, "%02x", id[i]);
-	return hex;
+	return debug_build_id_hex(id, len, hex);
 }
 
 void run_outputs__binaries(struct run_info *run, const struct env *env,

@@ -273,14 +273,22 @@ cleanup:
 	return rc;
 }
 
+char *debug_build_id_hex(const unsigned char *id, size_t len, char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[2 * len] = '\0';
+	return hex;
+}
+
 static int by_build_id(struct search *s)
 {
 	char hex[2 * DEBUG_BUILD_ID_MAX + 1], *path;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < s->id_len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", s->id[i]);
+	debug_build_id_hex(s->id, s->id_len, hex);
 	if (asprintf(&path, "%s/.build-id/%.2s/%s.debug", s->debug_root, hex, hex + 2) < 0)
 		return -ENOMEM;
 	rc = try_candidate(s, path, DEBUG_VIA_BUILD_ID, 0);

@@ -83,6 +83,8 @@ int debug_file__debuglink(const struct elf_file *ef, const char **name, __u32 *c
  */
 int debug_file__build_id(const struct elf_file *ef, unsigned char id[DEBUG_BUILD_ID_MAX],
 			 size_t *len);
+/* id[0..len) as lower-case hex into hex (room for 2 * len + 1). Returns hex. */
+char *debug_build_id_hex(const unsigned char *id, size_t len, char *hex);
 
 /*
  * The CRC32 gdb and objcopy use for debuglinks (zlib's crc32: the same

@@ -29,6 +29,8 @@ struct record_range {
 /* "10 min ago", "2026-12-05 10:00:00" (local), "2026-12-05T10:00:00Z",
  * "@1733400000[.5]", "now": ns since the epoch. 0 or -EINVAL */
 int record_parse_time(const char *text, int64_t now_ns, int64_t *out_ns);
+/* CLOCK_REALTIME now, as record_parse_time's now_ns. */
+int64_t record_time_now(void);
 
 struct record_reader;
 

@@ -180,3 +180,11 @@ int record_parse_time(const char *text, int64_t now_ns, int64_t *out_ns)
 		return parse_date(s, out_ns);
 	return parse_ago(s, now_ns, out_ns);
 }
+
+int64_t record_time_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
