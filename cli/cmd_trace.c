@@ -293,11 +293,14 @@ static int check_memory(const struct env *env, const struct trace_plan *plan,
 }
 
 /* A glob over a big library meets instructions uprobes cannot handle. */
-static void warn_skipped(const struct session *s, const struct trace_plan *plan)
+static void warn_skipped(const struct session *s, const struct trace_plan *plan, bool verbose)
 {
 	const struct probe_site *sites;
-	size_t n = session__skipped(s, &sites);
+	size_t n = session__skipped(s, &sites), i;
 
+	for (i = 0; verbose && i < n; i++)	/* -v: each of them */
+		fprintf(stderr, "synctrace: not traced: %s (the kernel cannot probe it)\n",
+			plan->points[sites[i].cookie].op);
 	if (n == 1)
 		fprintf(stderr, "synctrace: warning: the kernel cannot probe %s; not traced\n",
 			plan->points[sites[0].cookie].op);
@@ -397,7 +400,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 		report_error("%s", err);
 		goto cleanup;
 	}
-	warn_skipped(s, plan);
+	warn_skipped(s, plan, env->verbose);
 	if (env->verbose) {
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", plan->nr_sites,
 			session__nr_links(s), session__link_kind(s));
