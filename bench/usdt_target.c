@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The USDT part of bench/placement: a contract probe (SYNCTRACE_STATE of
- * include/synctrace/sdt.h) hit N times in a tight loop, timed from inside.
+ * include/synctrace/sdt.h) hit N times in a tight loop, timed from inside
+ * in the thread's CPU time.
  * Built twice: build/bench/usdt_nop5 with the contract's 5-byte-nop site,
  * build/bench/usdt_nop1 with -DSYNCTRACE_SDT_NOP1, where the site is the
  * one <sys/sdt.h> emits (STAP_PROBE2, a 1-byte nop behind the same
@@ -23,11 +24,16 @@
 
 SYNCTRACE_SDT_DEFINE_SEMAPHORES
 
+/*
+ * The thread's CPU time, user and kernel: a probe's trap, single-step or
+ * syscall and its BPF program run on this thread and count; the time
+ * other processes of a busy machine take the CPU away does not.
+ */
 static long long now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
