@@ -15,6 +15,8 @@
 
 /* Other code this near a moved site is decoded for branches into it (glibc's .S entries). */
 #define NEAR_BYTES (64 * 1024)
+/* What a symbol without a size is taken to span at most. */
+#define SIZELESS_BYTES 4096
 /* The farthest a site moves: PLACE_MAX_INSNS instructions of at most 15 bytes. */
 #define MAX_SKIP_BYTES (PLACE_MAX_INSNS * 15)
 
@@ -93,8 +95,7 @@ static void *read_code(const struct elf_file *ef, __u64 vaddr, __u64 size)
 	return code;
 }
 
-/* Every direct branch of s into a moved site vetoes it; so does s's own address. */
-/* Code near these moved sites is unknown (it does not decode, or has no size): they stay. */
+/* Code near these moved sites is unknown (sized, but it does not decode): they stay. */
 static void veto_near(struct moved *mv, size_t n, const struct sym *s)
 {
 	__u64 lo = s->addr > NEAR_BYTES ? s->addr - NEAR_BYTES : 0;
@@ -111,7 +112,8 @@ static void veto_near(struct moved *mv, size_t n, const struct sym *s)
 
 /*
  * The code of s: size bytes, or for a symbol without a size (assembly:
- * glibc's __restore_rt), up to the next symbol, at most NEAR_BYTES.
+ * glibc's __restore_rt, crt's _fini), a guess: up to the next symbol, at
+ * most SIZELESS_BYTES, as far as it can be read.
  */
 static __u64 extent(const struct sym_table *st, size_t i, const struct sym *s)
 {
@@ -121,23 +123,31 @@ static __u64 extent(const struct sym_table *st, size_t i, const struct sym *s)
 		return s->size;
 	while ((next = sym_table__get(st, ++i)) && next->addr <= s->addr)
 		;
-	if (!next || next->addr - s->addr > NEAR_BYTES)
-		return 0;
+	if (!next || next->addr - s->addr > SIZELESS_BYTES)
+		return SIZELESS_BYTES;
 	return next->addr - s->addr;
 }
 
+/*
+ * Every direct branch of s into a moved site vetoes it; so does s's own
+ * address. Sized code that does not decode, or cannot be read, may hide a
+ * branch: the sites near it stay. A sizeless symbol's guessed extent ends
+ * where its code stops decoding or can no longer be read.
+ */
 static void scan_symbol(const struct elf_file *ef, struct moved *mv, size_t n,
 			const struct sym *s, __u64 size)
 {
-	void *code;
+	void *code = NULL;
 	struct x86_insn in;
 	struct x86_iter it;
 	int rc;
 
 	enter(mv, n, s->addr, 0);
-	code = read_code(ef, s->addr, size);
+	for (; size && !(code = read_code(ef, s->addr, size)) && !s->size; size /= 4)
+		;
 	if (!code) {
-		veto_near(mv, n, s);
+		if (s->size)
+			veto_near(mv, n, s);
 		return;
 	}
 	x86_iter__init(&it, code, size, s->addr);
@@ -145,7 +155,7 @@ static void scan_symbol(const struct elf_file *ef, struct moved *mv, size_t n,
 		if (in.flow == X86_FLOW_JMP || in.flow == X86_FLOW_JCC ||
 		    in.flow == X86_FLOW_CALL || in.flow == X86_FLOW_COND_OTHER)
 			enter(mv, n, in.target, in.vaddr);
-	if (rc < 0)
+	if (rc < 0 && s->size)
 		veto_near(mv, n, s);
 	free(code);
 }
