@@ -180,22 +180,24 @@ static int listing_load(struct listing *l, struct file_tables *f, const struct e
 }
 
 /*
- * -v: where the function was found, and where its entry probe goes: for a
- * count (and ops that read nothing), and for lat (a return armed there).
+ * -v: where its entry probe goes, for a count (and ops that read nothing)
+ * and for lat (a return armed there); then where the function was found,
+ * last on the line.
  */
-static void print_placement(const struct func_row *r, const struct sym *s)
+static void print_verbose(const struct func_row *r, const struct sym *s)
 {
 	char count[160], lat[160];
 
-	printf("%s from %-8s", s->ifunc ? "" : "      ", sym_source__name(s->source));
-	if (r->place.why == PLACE_NONE)
-		return;
-	placement__describe(&r->place, 0, count, sizeof(count));
-	placement__describe(&r->place, PLACE_NEEDS_RETURN, lat, sizeof(lat));
-	if (!strcmp(count, lat))
-		printf(" entry %s", count);
-	else
-		printf(" entry %s, lat %s", count, lat);
+	printf("%s", s->ifunc ? "" : "      ");
+	if (r->place.why != PLACE_NONE) {
+		placement__describe(&r->place, 0, count, sizeof(count));
+		placement__describe(&r->place, PLACE_NEEDS_RETURN, lat, sizeof(lat));
+		if (!strcmp(count, lat))
+			printf(" entry %s;", count);
+		else
+			printf(" entry %s, lat %s;", count, lat);
+	}
+	printf(" from %s", sym_source__name(s->source));
 }
 
 static void print_text(const struct listing *l, bool verbose)
@@ -221,7 +223,7 @@ static void print_text(const struct listing *l, bool verbose)
 		printf("%*s size %-8llu%s", len < 56 ? 56 - len : 0, "",
 		       (unsigned long long)s->size, s->ifunc ? " ifunc" : "");
 		if (verbose)
-			print_placement(&l->funcs[i], s);
+			print_verbose(&l->funcs[i], s);
 		putchar('\n');
 	}
 	for (i = 0; i < l->nr_groups; i++) {

@@ -151,9 +151,15 @@ static int skip_or_fail(struct attacher *a, const struct probe_site *site, int e
 	return 0;
 }
 
-/* A moved entry probe (placement) at its function's entry again: the site the kernel refused. */
+/*
+ * A moved entry probe (placement) at its function's entry again: the site
+ * the kernel refused, back at +0, unless the instruction there is one
+ * uprobes run wrongly (the screen its moved site passed did not see it).
+ */
 static bool unplaced(const struct probe_site *site, struct probe_site *back)
 {
+	int fd, unsafe;
+
 	if (!site->placed)
 		return false;
 	*back = *site;
@@ -161,7 +167,12 @@ static bool unplaced(const struct probe_site *site, struct probe_site *back)
 	back->vaddr -= site->placed;
 	back->entry_skip -= site->placed;
 	back->placed = 0;
-	return true;
+	fd = open(site->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	unsafe = insn_guard__unsafe_at(fd, back->offset);
+	close(fd);
+	return unsafe == 0;
 }
 
 /* One link for sites[0..n); if the kernel refuses it, find the refused

@@ -286,6 +286,10 @@ void placement__describe(const struct placement *p, __u32 needs, char *buf, size
 	case PLACE_UNDECODED:
 		snprintf(buf, len, "+0 (its code does not decode)");
 		return;
+	case PLACE_NEAR_UNKNOWN:
+		snprintf(buf, len, "+0 (code near it, at 0x%llx, does not decode)",
+			 (unsigned long long)p->entered_from);
+		return;
 	default:
 		snprintf(buf, len, "+0");
 	}

@@ -60,6 +60,7 @@ enum place_why {
 	PLACE_BRANCH_IN,	/* a branch (or another symbol) enters between */
 	PLACE_INDIRECT_JMP,	/* the function jumps through a register or memory */
 	PLACE_UNDECODED,	/* its code does not decode, or cannot be read */
+	PLACE_NEAR_UNKNOWN,	/* code near it does not decode (or has no size): it may enter */
 };
 
 /* Where the entry probe of one function may go. */
@@ -70,7 +71,8 @@ struct placement {
 	__u8 nr_skipped;	/* instructions skipped */
 	char past[16];		/* the first skipped instruction's mnemonic ("endbr64") */
 	char at[16];		/* the chosen instruction's ("push") */
-	__u64 entered_from;	/* PLACE_BRANCH_IN: the address of the branch (0: a symbol) */
+	__u64 entered_from;	/* PLACE_BRANCH_IN: the branch's address (0: a symbol);
+				 * PLACE_NEAR_UNKNOWN: the unknown code's */
 };
 
 /* Is the instruction at the start of buf one the kernel emulates or optimizes (no single-step)? */

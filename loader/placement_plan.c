@@ -15,6 +15,8 @@
 
 /* Other code this near a moved site is decoded for branches into it (glibc's .S entries). */
 #define NEAR_BYTES (64 * 1024)
+/* What a symbol without a size is taken to span at most. */
+#define SIZELESS_BYTES 4096
 /* The farthest a site moves: PLACE_MAX_INSNS instructions of at most 15 bytes. */
 #define MAX_SKIP_BYTES (PLACE_MAX_INSNS * 15)
 
@@ -93,23 +95,68 @@ static void *read_code(const struct elf_file *ef, __u64 vaddr, __u64 size)
 	return code;
 }
 
-/* Every direct branch of s into a moved site vetoes it; so does s's own address. */
-static void scan_symbol(const struct elf_file *ef, struct moved *mv, size_t n,
-			const struct sym *s)
+/* Code near these moved sites is unknown (sized, but it does not decode): they stay. */
+static void veto_near(struct moved *mv, size_t n, const struct sym *s)
 {
-	void *code;
+	__u64 lo = s->addr > NEAR_BYTES ? s->addr - NEAR_BYTES : 0;
+	size_t i;
+
+	for (i = first_from(mv, n, lo); i < n && mv[i].fn <= s->addr + s->size + NEAR_BYTES; i++) {
+		if (mv[i].fn == s->addr || mv[i].p->why != PLACE_MOVED)
+			continue;	/* its own code was decoded whole already */
+		mv[i].p->why = PLACE_NEAR_UNKNOWN;
+		mv[i].p->skip = 0;
+		mv[i].p->entered_from = s->addr;
+	}
+}
+
+/*
+ * The code of s: size bytes, or for a symbol without a size (assembly:
+ * glibc's __restore_rt, crt's _fini), a guess: up to the next symbol, at
+ * most SIZELESS_BYTES, as far as it can be read.
+ */
+static __u64 extent(const struct sym_table *st, size_t i, const struct sym *s)
+{
+	const struct sym *next;
+
+	if (s->size)
+		return s->size;
+	while ((next = sym_table__get(st, ++i)) && next->addr <= s->addr)
+		;
+	if (!next || next->addr - s->addr > SIZELESS_BYTES)
+		return SIZELESS_BYTES;
+	return next->addr - s->addr;
+}
+
+/*
+ * Every direct branch of s into a moved site vetoes it; so does s's own
+ * address. Sized code that does not decode, or cannot be read, may hide a
+ * branch: the sites near it stay. A sizeless symbol's guessed extent ends
+ * where its code stops decoding or can no longer be read.
+ */
+static void scan_symbol(const struct elf_file *ef, struct moved *mv, size_t n,
+			const struct sym *s, __u64 size)
+{
+	void *code = NULL;
 	struct x86_insn in;
 	struct x86_iter it;
+	int rc;
 
 	enter(mv, n, s->addr, 0);
-	code = read_code(ef, s->addr, s->size);
-	if (!code)
+	for (; size && !(code = read_code(ef, s->addr, size)) && !s->size; size /= 4)
+		;
+	if (!code) {
+		if (s->size)
+			veto_near(mv, n, s);
 		return;
-	x86_iter__init(&it, code, s->size, s->addr);
-	while (x86_iter__next(&it, &in) > 0)
+	}
+	x86_iter__init(&it, code, size, s->addr);
+	while ((rc = x86_iter__next(&it, &in)) > 0)
 		if (in.flow == X86_FLOW_JMP || in.flow == X86_FLOW_JCC ||
 		    in.flow == X86_FLOW_CALL || in.flow == X86_FLOW_COND_OTHER)
 			enter(mv, n, in.target, in.vaddr);
+	if (rc < 0 && s->size)
+		veto_near(mv, n, s);
 	free(code);
 }
 
@@ -135,7 +182,7 @@ int placement__plan(const struct elf_file *ef, const struct sym_table *st,
 		const struct sym *s = sym_table__get(st, i);
 
 		if (s && worth_decoding(mv, nr_mv, s))
-			scan_symbol(ef, mv, nr_mv, s);
+			scan_symbol(ef, mv, nr_mv, s, extent(st, i, s));
 	}
 	free(mv);
 	return 0;

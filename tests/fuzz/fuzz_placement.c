@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(code, data + 2, size);
 	placement__decide(code, size, vaddr, &p);
-	CHECK(p.why >= PLACE_MOVED && p.why <= PLACE_UNDECODED);
+	CHECK(p.why >= PLACE_MOVED && p.why <= PLACE_UNDECODED);	/* not NEAR_UNKNOWN: a file's */
 	CHECK((p.why == PLACE_MOVED) == (p.skip != 0));
 	if (p.why == PLACE_MOVED)
 		check_move(code, size, vaddr, &p);
