@@ -45,3 +45,30 @@ $(BENCH_DIR)/routes: bench/routes.c
 
 bench-outputs: $(BIN) $(BENCH_DIR)/routes
 	$(PYTHON) bench/output_cost --build $(BUILD) $(BENCH_OUTPUTS_ARGS)
+
+# Probe placement and the USDT contract's sites, per prologue class, side by
+# side (bench/placement, bench/RESULTS.md "Probe placement"): `make
+# bench-placement`, options in BENCH_PLACEMENT_ARGS.
+BENCH_PLACEMENT_ARGS ?=
+PLACE_BINS := $(BENCH_DIR)/place_target $(BENCH_DIR)/place_classes $(BENCH_DIR)/usdt_nop5 \
+	      $(BENCH_DIR)/usdt_nop1 $(BENCH_DIR)/floor
+.PHONY: bench-placement
+
+$(BENCH_DIR)/place_target: bench/place_target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+$(BENCH_DIR)/place_classes: bench/place_classes.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+$(BENCH_DIR)/usdt_nop5: bench/usdt_target.c include/synctrace/sdt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+$(BENCH_DIR)/usdt_nop1: bench/usdt_target.c include/synctrace/sdt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -DSYNCTRACE_SDT_NOP1 $< -o $@
+
+bench-placement: $(BIN) $(PLACE_BINS)
+	$(PYTHON) bench/placement --build $(BUILD) $(BENCH_PLACEMENT_ARGS)

@@ -4,8 +4,10 @@
  * functions the way synctrace attaches (loader/attach.c, uprobe_multi when
  * the kernel has it), so the benchmark can subtract what no tracer avoids.
  *
- *   floor -p PID [--entry-only | --at-ret] BINARY FUNC...
+ *   floor -p PID [--entry-only | --at-ret] BINARY FUNC[+OFF]...
  *
+ * FUNC+OFF (bytes, 0x for hex): the entry program OFF bytes into FUNC, as
+ * probe placement moves it (bench/placement).
  * --entry-only: no return program, as `watch` attaches the start and end
  * of a paired op (both are points, not calls). --at-ret: the return
  * program as a plain uprobe on each ret instruction of the function
@@ -86,7 +88,7 @@ static int find_rets(const char *path, __u64 addr, __u64 size, struct probe_site
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor -p PID [--entry-only | --at-ret] BINARY FUNC...\n");
+	fprintf(stderr, "usage: floor -p PID [--entry-only | --at-ret] BINARY FUNC[+OFF]...\n");
 	return 2;
 }
 
@@ -122,8 +124,16 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 
 	for (i = 0; i < n && !err; i++) {
+		char *plus = strchr(argv[first + i], '+');
+		__u64 off = plus ? strtoull(plus + 1, NULL, 0) : 0;
+
+		if (plus)
+			*plus = '\0';
 		sites[i].path = argv[first - 1];
 		err = find_offset(sites[i].path, argv[first + i], &sites[i].offset, &addr, &size);
+		if (!err && off >= size)
+			err = -ERANGE;
+		sites[i].offset += off;
 		if (err)
 			fprintf(stderr, "floor: %s: no single function '%s'\n", sites[i].path,
 				argv[first + i]);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "cli/commands.h"
+#include "loader/placement.h"
 #include "loader/proc_lookup.h"
 #include "loader/resolve.h"
 #include "loader/sym_table.h"
@@ -30,6 +31,7 @@ struct usdt_group {
 struct func_row {
 	const struct sym *s;
 	const char *name;
+	struct placement place;	/* -v: where its entry probe goes */
 };
 
 /* What one file offers that matches the pattern (the tables are the resolver's). */
@@ -134,6 +136,27 @@ static void listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* -v: where each function's entry probe goes (loader/placement.h). */
+static int place_functions(struct listing *l, struct file_tables *f)
+{
+	const struct sym **m = calloc(l->nr_funcs ? l->nr_funcs : 1, sizeof(*m));
+	struct placement *pl = calloc(l->nr_funcs ? l->nr_funcs : 1, sizeof(*pl));
+	size_t i;
+	int rc = -ENOMEM;
+
+	if (m && pl) {
+		for (i = 0; i < l->nr_funcs; i++)
+			m[i] = l->funcs[i].s;
+		/* code that cannot be read is listed all the same, at +0 */
+		rc = file_tables__placements(f, m, l->nr_funcs, pl) == -ENOMEM ? -ENOMEM : 0;
+		for (i = 0; !rc && i < l->nr_funcs; i++)
+			l->funcs[i].place = pl[i];
+	}
+	free(m);
+	free(pl);
+	return rc;
+}
+
 /* Read f (for env's process, or none) and keep what matches pattern; err says why not. */
 static int listing_load(struct listing *l, struct file_tables *f, const struct env *env,
 			const char *pattern, char *err, size_t errlen)
@@ -149,9 +172,32 @@ static int listing_load(struct listing *l, struct file_tables *f, const struct e
 		rc = select_functions(l, pattern, env->mangled);
 	if (!rc)
 		rc = group_usdt(l, pattern);
+	if (!rc && env->verbose && !env->no_placement)
+		rc = place_functions(l, f);
 	if (rc)
 		listing_free(l);
 	return rc;
+}
+
+/*
+ * -v: where its entry probe goes, for a count (and ops that read nothing)
+ * and for lat (a return armed there); then where the function was found,
+ * last on the line.
+ */
+static void print_verbose(const struct func_row *r, const struct sym *s)
+{
+	char count[160], lat[160];
+
+	printf("%s", s->ifunc ? "" : "      ");
+	if (r->place.why != PLACE_NONE) {
+		placement__describe(&r->place, 0, count, sizeof(count));
+		placement__describe(&r->place, PLACE_NEEDS_RETURN, lat, sizeof(lat));
+		if (!strcmp(count, lat))
+			printf(" entry %s;", count);
+		else
+			printf(" entry %s, lat %s;", count, lat);
+	}
+	printf(" from %s", sym_source__name(s->source));
 }
 
 static void print_text(const struct listing *l, bool verbose)
@@ -177,7 +223,7 @@ static void print_text(const struct listing *l, bool verbose)
 		printf("%*s size %-8llu%s", len < 56 ? 56 - len : 0, "",
 		       (unsigned long long)s->size, s->ifunc ? " ifunc" : "");
 		if (verbose)
-			printf("%s from %s", s->ifunc ? "" : "      ", sym_source__name(s->source));
+			print_verbose(&l->funcs[i], s);
 		putchar('\n');
 	}
 	for (i = 0; i < l->nr_groups; i++) {
@@ -188,6 +234,20 @@ static void print_text(const struct listing *l, bool verbose)
 		       g->first->nargs < 0 ? 0 : g->first->nargs, g->semaphore ? "yes" : "no",
 		       g->sites);
 	}
+}
+
+/* -v: where its entry probe goes, for a count and for lat, with why. */
+static void placement_json(json_object *o, const struct placement *p)
+{
+	char why[160];
+
+	if (p->why == PLACE_NONE)
+		return;
+	placement__describe(p, 0, why, sizeof(why));
+	json_object_object_add(o, "entry_offset", json_object_new_uint64(p->skip));
+	json_object_object_add(o, "entry_offset_lat", json_object_new_uint64(
+				       p->writes & PLACE_NEEDS_RETURN ? 0 : p->skip));
+	json_object_object_add(o, "placement", json_object_new_string(why));
 }
 
 static json_object *functions_json(const struct listing *l)
@@ -211,6 +271,7 @@ static json_object *functions_json(const struct listing *l)
 		json_object_object_add(o, "ifunc", json_object_new_boolean(s->ifunc));
 		json_object_object_add(o, "source",
 				       json_object_new_string(sym_source__name(s->source)));
+		placement_json(o, &l->funcs[i].place);
 		json_object_array_add(arr, o);
 	}
 	return arr;

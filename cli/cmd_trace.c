@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/loop.h"
 #include "cli/run_outputs.h"
+#include "loader/placement.h"
 #include "loader/ret_plan.h"
 #include "loader/target_spec.h"
 #include "loader/resolve.h"
@@ -145,6 +146,7 @@ static int build_plan(const struct env *env, const struct target_spec *specs,
 
 	if (!r)
 		return -ENOMEM;
+	resolver__set_placement(r, !env->no_placement);
 	for (i = 0; i < env->nr_args && !rc; i++) {
 		rc = resolver__add(r, &specs[i], plan, err, sizeof(err));
 		if (rc)
@@ -153,6 +155,9 @@ static int build_plan(const struct env *env, const struct target_spec *specs,
 	resolver__free(r);
 	if (!rc)
 		trace_plan__finish(plan);
+	/* lat arms a return at the entry: no skipped instruction may move rsp */
+	for (i = 0; !rc && i < (int)plan->nr_sites; i++)
+		placement__apply(&plan->sites[i], env->cmd == CMD_LAT ? PLACE_NEEDS_RETURN : 0);
 	return rc;
 }
 
@@ -288,11 +293,14 @@ static int check_memory(const struct env *env, const struct trace_plan *plan,
 }
 
 /* A glob over a big library meets instructions uprobes cannot handle. */
-static void warn_skipped(const struct session *s, const struct trace_plan *plan)
+static void warn_skipped(const struct session *s, const struct trace_plan *plan, bool verbose)
 {
 	const struct probe_site *sites;
-	size_t n = session__skipped(s, &sites);
+	size_t n = session__skipped(s, &sites), i;
 
+	for (i = 0; verbose && i < n; i++)	/* -v: each of them */
+		fprintf(stderr, "synctrace: not traced: %s (the kernel cannot probe it)\n",
+			plan->points[sites[i].cookie].op);
 	if (n == 1)
 		fprintf(stderr, "synctrace: warning: the kernel cannot probe %s; not traced\n",
 			plan->points[sites[0].cookie].op);
@@ -367,7 +375,7 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 	struct session *s = NULL;
 	enum loop_end end;
 	char err[512];
-	size_t i;
+	size_t i, moved;
 	int rc = 0;
 
 	if (!(t.rows = calloc(n ? n : 1, sizeof(*t.rows)))) {
@@ -392,10 +400,15 @@ static int trace(const struct env *env, const struct trace_plan *plan, struct re
 		report_error("%s", err);
 		goto cleanup;
 	}
-	warn_skipped(s, plan);
+	warn_skipped(s, plan, env->verbose);
 	if (env->verbose) {
 		fprintf(stderr, "synctrace: %zu sites, %zu %s links\n", plan->nr_sites,
 			session__nr_links(s), session__link_kind(s));
+		for (i = 0, moved = 0; i < plan->nr_sites; i++)
+			moved += plan->sites[i].placed != 0;
+		fprintf(stderr, "synctrace: placement: %zu of %zu entry probes moved off a "
+			"single-stepped first instruction%s\n", moved, plan->nr_sites,
+			env->no_placement ? " (off)" : "");
 		if (rp)
 			ret_plan__describe(rp, stderr);
 	}

@@ -315,7 +315,7 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 	struct ops_setup sz = {};
 	struct timespec mono, real;
 	char err[512];
-	size_t i;
+	size_t i, moved;
 	int rc = 0;
 
 	sizes_of(w->prog, opt, &sz);
@@ -341,6 +341,11 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 			ops_session__sleepable(*s) ? "sleepable programs (a page the process "
 			"has not touched yet is faulted in)" : "non-sleepable programs (a page "
 			"the process has not touched yet cannot be read: read_failed)");
+		for (i = 0, moved = 0; i < w->prog->nr_sites; i++)
+			moved += w->prog->sites[i].placed != 0;
+		fprintf(stderr, "synctrace: placement: %zu of %zu probes moved off a "
+			"single-stepped first instruction%s\n", moved, w->prog->nr_sites,
+			w->env->no_placement ? " (off)" : "");
 		ret_plan__describe(w->prog->rp, stderr);
 	}
 	if ((rc = watch_events__open(&w->ev, w->maps.events_fd))) {
@@ -408,7 +413,8 @@ cleanup:
 
 int cmd_watch(const struct env *env)
 {
-	struct ops_options opt = { env->max_labels, env->slow_ns, env->returns };
+	struct ops_options opt = { env->max_labels, env->slow_ns, env->returns,
+				   env->no_placement };
 	struct ops_program prog = {};
 	struct ops_file f;
 	int pidfd = -1, rc, code = EXIT_OK;

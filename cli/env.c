@@ -9,6 +9,7 @@
 #include "cli/env.h"
 #include "cli/ops_compile.h"
 #include "cli/ops_expr.h"
+#include "loader/placement.h"
 
 const char *argp_program_version = "synctrace 0.1";
 
@@ -19,7 +20,7 @@ const char *argp_program_bug_address = NULL;
 enum {
 	OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN,
 	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS, OPT_MANGLED, OPT_PROMETHEUS, OPT_RECORD,
-	OPT_HTML, OPT_ASSERT, OPT_ASSERT_EACH,
+	OPT_HTML, OPT_ASSERT, OPT_ASSERT_EACH, OPT_PLACEMENT,
 };
 
 /* The options lat and count share. */
@@ -32,7 +33,9 @@ enum {
 	{ "duration", 'd', "SECS", 0, "Stop after SECS (default: Ctrl-C, or when -p's process exits)", 2 }, \
 	{ NULL, 0, NULL, 0, "Output:", 3 }, \
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per interval, then the summary", 3 }, \
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 }
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 }, \
+	{ "placement", OPT_PLACEMENT, "on|off", 0, "Move entry probes off single-stepped " \
+	  "instructions where safe (default on; SYNCTRACE_NO_PLACEMENT=1: off)", 1 }
 
 /* Where lat, count and watch send their numbers besides stdout (output/). */
 #define EXPORT_OPTIONS \
@@ -294,6 +297,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ASSERT_EACH:
 		env->assert_each = true;
 		break;
+	case OPT_PLACEMENT:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			argp_error(state, "invalid --placement '%s': expected on or off", arg);
+		env->no_placement = !strcmp(arg, "off");
+		break;
 	case ARGP_KEY_ARG:
 		if (env->cmd == CMD_WATCH)
 			argp_error(state, "watch takes ops with --op or --ops, not '%s'", arg);
@@ -364,6 +372,7 @@ void env_parse(struct env *env, int argc, char **argv)
 	argp_err_exit_status = EXIT_USAGE;
 	memset(env, 0, sizeof(*env));
 	env->max_labels = OPS_DEFAULT_MAX_LABELS;
+	env->no_placement = placement__disabled_by_env();	/* --placement=on overrides */
 	if (argc < 2)
 		usage_and_exit(stderr, EXIT_USAGE);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help") ||

@@ -33,6 +33,7 @@ struct env {
 	bool children;			/* watch: -p's descendants too */
 	unsigned long long slow_ns;	/* watch: calls this slow are events; 0: none */
 	enum returns_mode returns;	/* lat, watch: how returns are seen (--returns) */
+	bool no_placement;	/* lat, count, watch: entry probes stay at +0 (--placement=off) */
 	/* lat, count, watch: where the numbers go besides stdout */
 	const char *prometheus;		/* --prometheus [ADDR:]PORT */
 	const char *record;		/* --record FILE.db */

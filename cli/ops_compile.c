@@ -8,6 +8,7 @@
 #include "cli/ops_compile.h"
 #include "loader/elf_data.h"
 #include "loader/lang_runtime.h"
+#include "loader/placement.h"
 #include "loader/usdt_notes.h"
 
 /*
@@ -206,6 +207,32 @@ static bool uses_sym(const struct side *s)
 	return false;
 }
 
+/* Does e read a register or memory at the probe's entry (not only at the return)? */
+static bool reads_at_entry(const struct expr *e)
+{
+	if (e->base == EXPR_ARG || e->base == EXPR_SYM || (e->base != EXPR_RET && e->nr_reads))
+		return true;
+	return e->len.set && (e->len.base == EXPR_ARG ||
+			      (e->len.base != EXPR_RET && e->len.nr_reads));
+}
+
+/*
+ * What the side's probe at site reads at its entry, as the writes that
+ * would spoil it (loader/placement.h): the return armed there (rsp), the
+ * arguments, the stack and memory its expressions read.
+ */
+static __u32 placement_needs(const struct side *s, const struct probe_site *site)
+{
+	__u32 needs = (s->cookie & OP_COOKIE_AT_RETURN) ? PLACE_NEEDS_RETURN : 0;
+	int k;
+
+	for (k = 0; k < OPS_NR_SLOTS; k++)
+		if (s->exprs[k] && reads_at_entry(s->exprs[k]))
+			needs |= (site->cookie & OP_COOKIE_GO_ABI) ? PLACE_NEEDS_GO_ARGS :
+				 PLACE_NEEDS_C_ARGS;
+	return needs;
+}
+
 /*
  * sym(NAME) in this side's expressions: NAME's address in the file the
  * side probes, added to the kernel's copy (the kernel adds where the file
@@ -385,6 +412,7 @@ static int add_sites(struct ops_program *p, const struct side *s, const struct t
 			site->cookie |= OP_COOKIE_GO_ABI;
 		if ((rc = check_site(s, site, err, errlen)))
 			return rc;
+		placement__apply(site, placement_needs(s, site));
 		if ((s->cookie & OP_COOKIE_AT_RETURN) && !site->usdt_args &&
 		    (rc = plan_return(p, s, plan, site, why, sizeof(why), err, errlen))) {
 			if (rc < 0)
@@ -508,6 +536,8 @@ int ops_compile(const struct ops_file *f, pid_t pid, const struct ops_options *o
 	if ((rc = check_sizes(f, err, errlen)))
 		return rc;
 	r = resolver__new(pid);
+	if (r)
+		resolver__set_placement(r, !opt->no_placement);
 	out->rp = ret_plan__new(opt->returns);	/* ops on one big binary (node) read it once */
 	out->plans = calloc(2 * f->nr_ops + f->nr_states + 1, sizeof(*out->plans));
 	if (!r || !out->rp || !out->plans) {

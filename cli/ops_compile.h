@@ -18,6 +18,7 @@ struct ops_options {
 	unsigned int max_labels;	/* per op, before `other` */
 	unsigned long long slow_ns;	/* calls this slow are events; 0: none */
 	enum returns_mode returns;	/* how a side that waits for a return sees it */
+	bool no_placement;		/* entry probes stay at +0 (loader/placement.h) */
 };
 
 struct ops_program {

@@ -151,6 +151,30 @@ static int skip_or_fail(struct attacher *a, const struct probe_site *site, int e
 	return 0;
 }
 
+/*
+ * A moved entry probe (placement) at its function's entry again: the site
+ * the kernel refused, back at +0, unless the instruction there is one
+ * uprobes run wrongly (the screen its moved site passed did not see it).
+ */
+static bool unplaced(const struct probe_site *site, struct probe_site *back)
+{
+	int fd, unsafe;
+
+	if (!site->placed)
+		return false;
+	*back = *site;
+	back->offset -= site->placed;
+	back->vaddr -= site->placed;
+	back->entry_skip -= site->placed;
+	back->placed = 0;
+	fd = open(site->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	unsafe = insn_guard__unsafe_at(fd, back->offset);
+	close(fd);
+	return unsafe == 0;
+}
+
 /* One link for sites[0..n); if the kernel refuses it, find the refused
  * sites by halving, so one bad instruction does not sink a whole glob (and
  * an error can name the site). */
@@ -159,6 +183,7 @@ static int attach_multi_bisect(struct attacher *a, const struct bpf_program *pro
 			       const struct probe_site *sites, size_t n)
 {
 	int err = attach_multi_group(a, prog, retprobe, pid, sites, n);
+	struct probe_site back;
 
 	if (!err)
 		return 0;
@@ -166,6 +191,9 @@ static int attach_multi_bisect(struct attacher *a, const struct bpf_program *pro
 		a->failed = sites;	/* the file, not one site: name its first */
 		return err;
 	}
+	if (n == 1 && unplaced(sites, &back) &&
+	    !attach_multi_group(a, prog, retprobe, pid, &back, 1))
+		return 0;
 	if (n == 1)
 		return skip_or_fail(a, sites, err);
 	err = attach_multi_bisect(a, prog, retprobe, pid, sites, n / 2);
@@ -181,6 +209,7 @@ static int attach_classic(struct attacher *a, const struct bpf_program *prog,
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe,
 		    .ref_ctr_offset = site->ref_ctr_offset,
 		    .bpf_cookie = site->cookie);
+	struct probe_site back;
 	struct bpf_link *link;
 	int err;
 
@@ -190,8 +219,12 @@ static int attach_classic(struct attacher *a, const struct bpf_program *prog,
 		return err;
 	link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
 					       site->path, site->offset, &opts);
+	err = -errno;
+	if (!link && refused(err) && unplaced(site, &back))
+		link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
+						       back.path, back.offset, &opts);
 	if (!link)
-		return skip_or_fail(a, site, -errno);
+		return skip_or_fail(a, site, err);
 	a->links[a->nr_links++] = link;
 	return 0;
 }

@@ -26,6 +26,11 @@ struct probe_site {
 	/* Bytes from the function's first byte to vaddr: a Go function is
 	 * probed past its stack check (loader/go_prologue.h), else 0. */
 	__u64 entry_skip;
+	/* Where placement (loader/placement.h) may move its entry probe: place_skip
+	 * bytes on, if the probe reads nothing place_writes has; placed: how far
+	 * it did (the attacher takes it back if the kernel refuses the site). */
+	__u32 place_skip, place_writes;
+	__u64 placed;
 	__u64 ref_ctr_offset;	/* file offset of a USDT semaphore, or 0 */
 	__u64 cookie;		/* what bpf_get_attach_cookie() returns */
 	/* A USDT site's arguments (owned by its trace_plan), or NULL. */

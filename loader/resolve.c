@@ -9,6 +9,7 @@
 #include "loader/elf_file.h"
 #include "loader/go_prologue.h"
 #include "loader/lang_runtime.h"
+#include "loader/placement.h"
 #include "loader/proc_lookup.h"
 #include "loader/resolve_internal.h"
 #include "loader/ret_plan.h"
@@ -205,9 +206,50 @@ static int entry_skips(struct file_tables *f, const struct sym **m, size_t n, __
 	return 0;
 }
 
-static int add_functions(struct file_tables *f, pid_t pid, const struct target_spec *t,
-			 struct trace_plan *plan, char *err, size_t errlen)
+/*
+ * Where each function's entry probe may move (placement.h), into pl[i] for
+ * m[i]; none for a Go function probed past its stack check. Code that
+ * cannot be read stays at the entry.
+ */
+static int placements(struct file_tables *f, const struct sym_table *syms,
+		      const struct sym **m, size_t n, const __u64 *skips, struct placement *pl)
 {
+	struct elf_file *ef = NULL;
+	size_t i;
+	int rc;
+
+	if (elf_file__open(f->open_path, &ef))
+		return 0;
+	rc = placement__plan(ef, syms, (const struct sym *const *)m, n, pl);
+	for (i = 0; i < n; i++)
+		if (skips[i])
+			pl[i] = (struct placement){ .why = PLACE_NONE };
+	elf_file__close(ef);
+	return rc;
+}
+
+int file_tables__placements(struct file_tables *f, const struct sym **m, size_t n,
+			    struct placement *out)
+{
+	const struct sym_table *syms = f->syms;
+	__u64 *skips = calloc(n ? n : 1, sizeof(*skips));
+	int rc;
+
+	memset(out, 0, n * sizeof(*out));
+	if (!skips)
+		return -ENOMEM;
+	rc = syms ? entry_skips(f, m, n, skips) : -ENOENT;
+	if (!rc)
+		rc = placements(f, syms, m, n, skips, out);
+	free(skips);
+	return rc;
+}
+
+static int add_functions(struct resolver *r, struct file_tables *f, pid_t pid,
+			 const struct target_spec *t, struct trace_plan *plan, char *err,
+			 size_t errlen)
+{
+	struct placement *pl = NULL;
 	const struct sym_table *syms = NULL;
 	const struct sym **m = NULL;
 	__u64 *skips = NULL;
@@ -229,7 +271,10 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 	}
 	warn_ifuncs(syms, m, n);
 	skips = calloc(n, sizeof(*skips));
-	rc = skips ? entry_skips(f, m, n, skips) : -ENOMEM;
+	pl = calloc(n, sizeof(*pl));
+	rc = skips && pl ? entry_skips(f, m, n, skips) : -ENOMEM;
+	if (!rc && r->placement)
+		rc = placements(f, syms, m, n, skips, pl);
 	for (i = 0; i < n && !rc; i++) {
 		/* a C++ or Rust function's row is its demangled name */
 		rc = add_point(plan, sym_table__shown(syms, m[i]), f->shown, false);
@@ -240,7 +285,12 @@ static int add_functions(struct file_tables *f, pid_t pid, const struct target_s
 			plan->sites[plan->nr_sites - 1].entry_skip = skips[i];
 		if (!rc)	/* where its returns are: ret_plan.h */
 			plan->sites[plan->nr_sites - 1].size = m[i]->size;
+		if (!rc) {
+			plan->sites[plan->nr_sites - 1].place_skip = pl[i].skip;
+			plan->sites[plan->nr_sites - 1].place_writes = pl[i].writes;
+		}
 	}
+	free(pl);
 	free(skips);
 	free(m);
 	return rc;
@@ -334,7 +384,7 @@ static int add_from_libraries(struct resolver *r, const struct target_spec *t,
 		return rc;
 	}
 	if (f)
-		return add_functions(f, r->pid, t, plan, err, errlen);
+		return add_functions(r, f, r->pid, t, plan, err, errlen);
 	len = strlen(err);
 	snprintf(err + len, errlen - len, " (nor in a library pid %d maps)", r->pid);
 	return -ENOENT;
@@ -351,7 +401,7 @@ int resolver__add(struct resolver *r, const struct target_spec *t,
 		return rc;
 	if (t->kind == TARGET_USDT)
 		return add_usdt(f, t, plan, err, errlen);
-	rc = add_functions(f, r->pid, t, plan, err, errlen);
+	rc = add_functions(r, f, r->pid, t, plan, err, errlen);
 	if (rc == -ENOENT && !t->binary && r->pid > 0)
 		rc = add_from_libraries(r, t, plan, err, errlen);
 	return rc;

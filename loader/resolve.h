@@ -45,6 +45,13 @@ struct resolver *resolver__new(pid_t pid);
 void resolver__free(struct resolver *r);
 
 /*
+ * On (the default): each function's site carries where its entry probe
+ * may move (place_skip, place_writes: loader/placement.h); the command
+ * moves it with placement__apply(). Off: every site stays at its entry.
+ */
+void resolver__set_placement(struct resolver *r, bool on);
+
+/*
  * Add the points and sites of one target to plan. Returns 0, or -errno
  * with a one-line message in err (-EINVAL: the user's words are off;
  * -ENOENT: nothing found). Sites already in the plan are not added twice.
@@ -61,6 +68,7 @@ struct file_tables;
 struct proc_objs;
 struct mapped_obj;
 struct sym_table;
+struct sym;
 struct usdt_probe;
 
 /*
@@ -78,6 +86,13 @@ const char *file_tables__shown(const struct file_tables *f);
 /* Its functions, read for process pid (> 0: debug files in its root): 0, or -errno with "FILE: REASON" in err. */
 int file_tables__syms(struct file_tables *f, pid_t pid, const struct sym_table **out,
 		      char *err, size_t errlen);
+/*
+ * Where the entry probes of f's functions m[0..n) (its symbols loaded:
+ * file_tables__syms()) may move: placement.h. 0 or -errno (out: all at +0).
+ */
+struct placement;
+int file_tables__placements(struct file_tables *f, const struct sym **m, size_t n,
+			    struct placement *out);
 int file_tables__usdt(struct file_tables *f, const struct usdt_probe **out, size_t *n,
 		      char *err, size_t errlen);
 

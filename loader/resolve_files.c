@@ -20,9 +20,16 @@ struct resolver *resolver__new(pid_t pid)
 {
 	struct resolver *r = calloc(1, sizeof(*r));
 
-	if (r)
+	if (r) {
 		r->pid = pid;
+		r->placement = true;
+	}
 	return r;
+}
+
+void resolver__set_placement(struct resolver *r, bool on)
+{
+	r->placement = on;
 }
 
 void resolver__free(struct resolver *r)

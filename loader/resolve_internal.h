@@ -23,6 +23,7 @@ struct file_tables {
 
 struct resolver {
 	pid_t pid;
+	bool placement;			/* find where entry probes may move (placement.h) */
 	struct file_tables **files;	/* pointers: handed out, never moved */
 	size_t nr_files;
 };
