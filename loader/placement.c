@@ -38,14 +38,33 @@ static bool decode(const void *buf, size_t len, ZydisDecodedInstruction *in,
 }
 
 /*
+ * A prefix the kernel refuses any probe on (is_prefix_bad(): es, cs, ss, ds
+ * overrides, lock); branch hints are cs and ds.
+ */
+static bool bad_prefix(const ZydisDecodedInstruction *in)
+{
+	__u8 i, p;
+
+	for (i = 0; i < in->raw.prefix_count && i < ZYDIS_MAX_INSTRUCTION_LENGTH; i++) {
+		p = in->raw.prefixes[i].value;
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0xf0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * As the kernel's branch_setup_xol_ops() and push_setup_xol_ops() decide:
  * jmp rel8/rel32, call rel32, jcc rel8/rel32 without a 0x66 prefix; push
- * of a 64-bit register, alone or with REX 0x41 only; the nops above.
+ * of a 64-bit register, alone or with REX 0x41 only; the nops above. None
+ * with a prefix the kernel refuses.
  */
 static bool emulated(const __u8 *b, const ZydisDecodedInstruction *in)
 {
 	__u8 n = in->length, i;
 
+	if (bad_prefix(in))
+		return false;
 	if (n <= 8 && !memcmp(b, kernel_nops[n], n))
 		return true;
 	if ((n == 1 && b[0] == 0x90) || (n == 2 && b[0] == 0xf3 && b[1] == 0x90))

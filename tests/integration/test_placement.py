@@ -20,12 +20,13 @@ from test_split_debug import FX as FX_DEBUG, Waiting, libc_debug_file
 
 FX_PLACE = BUILD / "fixtures" / "placement" / "fx_place"
 FUNCS = ("pl_push", "pl_testjcc", "pl_movpush", "pl_endbr", "pl_subcall", "pl_subonly",
-         "pl_loop", "pl_table", "pl_args", "pl_clobber", "pl_shared_a", "pl_shared_b")
+         "pl_loop", "pl_table", "pl_args", "pl_clobber", "pl_shared_a", "pl_hint",
+         "pl_shared_b")
 # The instruction each function's entry probe moves to for a count (None: it stays at
 # +0), as the assembly says; its offset is read from objdump, not written here.
 MOVES_TO = {"pl_push": None, "pl_testjcc": "je", "pl_movpush": "push", "pl_endbr": "push",
             "pl_subcall": "call", "pl_subonly": None, "pl_loop": None, "pl_table": None,
-            "pl_args": "push", "pl_clobber": "push", "pl_shared_a": None,
+            "pl_args": "push", "pl_clobber": "push", "pl_shared_a": None, "pl_hint": None,
             "pl_shared_b": "jmp"}
 # A return armed at the entry (lat) keeps these at +0: what they skip moves rsp.
 LAT_STAYS = {"pl_subcall"}

@@ -237,6 +237,9 @@ static void test_what_the_kernel_emulates(void **state)
 	assert_false(placement__emulated("\xe2\x00", 2));
 	assert_false(placement__emulated("\xe3\x00", 2));
 	assert_false(placement__emulated("\x66\x74\x00", 3));
+	/* branch hints (cs, ds prefixes): the kernel refuses a probe there */
+	assert_false(placement__emulated("\x3e\x74\x00", 3));
+	assert_false(placement__emulated("\x2e\x0f\x84\0\0\0\0", 7));
 	assert_false(placement__emulated("\xff\xe0", 2));
 	assert_false(placement__emulated(NULL, 0));
 }
