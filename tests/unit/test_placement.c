@@ -186,6 +186,23 @@ static void test_memory_writes_count_for_ops_that_read(void **state)
 	assert_int_equal(p.writes, PLACE_W_MEM);
 }
 
+static void test_no_nop5_past_a_red_zone_store(void **state)
+{
+	/*
+	 * mov %rdi,-8(%rsp); nop5; mov -8(%rsp),%rax; ret: the optimized nop's
+	 * call would write its return address over the stored value.
+	 */
+	struct placement p = DECIDE(0x48, 0x89, 0x7c, 0x24, 0xf8, 0x0f, 0x1f, 0x44, 0x00, 0x00,
+				    0x48, 0x8b, 0x44, 0x24, 0xf8, 0xc3);
+	/* the same nop after a register write only: moved onto */
+	struct placement q = DECIDE(0x48, 0x89, 0xf8, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3);
+
+	(void)state;
+	assert_int_not_equal(p.why, PLACE_MOVED);
+	assert_int_equal(q.why, PLACE_MOVED);
+	assert_int_equal(q.skip, 3);
+}
+
 static void test_what_may_fault_or_trap_is_not_skipped(void **state)
 {
 	(void)state;
@@ -315,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_jump_table_stays),
 		cmocka_unit_test(test_arguments_read_at_entry),
 		cmocka_unit_test(test_memory_writes_count_for_ops_that_read),
+		cmocka_unit_test(test_no_nop5_past_a_red_zone_store),
 		cmocka_unit_test(test_what_may_fault_or_trap_is_not_skipped),
 		cmocka_unit_test(test_only_a_few_instructions_are_skipped),
 		cmocka_unit_test(test_what_the_kernel_emulates),
