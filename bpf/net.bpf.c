@@ -95,7 +95,7 @@ static __always_inline void net_save_msg(__s32 fd, __u64 msg, __u8 dir)
 		net_drop(NET_DROP_READ_FAILED);
 		return;
 	}
-	net_save(fd, m.iov, m.iovlen > 1024 ? 1024 : m.iovlen, NA_IOV, dir);
+	net_save(fd, m.iov, m.iovlen > NET_IOV_MAX ? NET_IOV_MAX : m.iovlen, NA_IOV, dir);
 }
 
 struct net_iov_ctx {

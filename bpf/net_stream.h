@@ -21,7 +21,7 @@
 #define NET_SCRATCH 256		/* bytes read from user memory at once (a power of 2) */
 #define NET_DETECT_BYTES 16	/* first bytes a detection looks at */
 #define NET_DETECT_TRIES 8	/* segments offered to detection before giving up */
-#define NET_IOV_MAX 8		/* iovecs of one readv/writev/msghdr read; the rest is skipped */
+#define NET_IOV_MAX 1024	/* iovecs of one readv/writev/msghdr followed (UIO_MAXIOV); the rest is skipped */
 
 /* Only this process (-p), unless follow_root (--children) is set. Set before load. */
 const volatile __u32 target_tgid = 0;
