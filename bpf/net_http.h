@@ -108,22 +108,33 @@ const volatile char http_chunked[] = "chunked";
 const volatile char http_sse[] = "text/event-stream";
 const volatile char http_version[] = "HTTP/1.";
 
-/* 1: a request line (METHOD SP target), 2: a status line, 0: not HTTP. */
+/*
+ * 1: a request line (METHOD SP target), 2: a status line, 0: not HTTP.
+ * A first read shorter than that (a request written in pieces) is taken
+ * when all it holds can start one: uppercase letters, or "HTTP/1." so far.
+ */
 static __always_inline int http_detect(const __u8 *h, __u32 n)
 {
+	const char v[] = "HTTP/1.";
 	__u32 i;
 
-	if (n >= 7 && h[0] == 'H' && h[1] == 'T' && h[2] == 'T' && h[3] == 'P' && h[4] == '/' &&
-	    h[5] == '1' && h[6] == '.')
-		return 2;
+	for (i = 0; i < 7 && i < n; i++)
+		if (h[i] != v[i])
+			break;
+	if (i == 7 || (i == n && n >= 2))
+		return 2;	/* "HTTP/1." or a prefix of it ("H" alone may be HEAD) */
 	for (i = 0; i < 8 && i < n; i++) {
 		if (h[i] == ' ')
 			break;
 		if (h[i] < 'A' || h[i] > 'Z')
 			return 0;
 	}
-	if (i < 3 || i >= 8 || i + 1 >= n)
+	if (i == n && n < 8)
+		return 1;	/* the method so far */
+	if (i < 3 || i >= 8)
 		return 0;
+	if (i + 1 == n)
+		return 1;	/* "METHOD " */
 	return h[i + 1] == '/' || h[i + 1] == '*' || h[i + 1] == 'h' ? 1 : 0;
 }
 
