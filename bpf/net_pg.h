@@ -17,7 +17,7 @@
 #ifndef SYNCTRACE_NET_PG_TYPES
 #define SYNCTRACE_NET_PG_TYPES
 
-#define PG_FIFO 8		/* exchanges awaiting ReadyForQuery per connection (a power of 2) */
+#define PG_FIFO 32		/* exchanges awaiting ReadyForQuery per connection (a power of 2) */
 #define PG_CAP 64		/* payload bytes kept of a C, E or A message (a power of 2) */
 #define PG_CHUNK 4096		/* segment bytes read at once to walk headers (a power of 2) */
 #define PG_MSG_MAX 0x40000000U	/* PostgreSQL's own limit on a message (MaxAllocSize) */
