@@ -609,9 +609,24 @@ static int pg_step(__u32 i, void *ctx)
 	return !sc || pg_step_one(&sc->w, &sc->pg, sc) ? 1 : 0;
 }
 
+/* The length a message of type t always has, 0 if it varies. */
+static __always_inline __u32 pg_fixed_len(__u8 t)
+{
+	switch (t) {
+	case 'Z':
+		return 5;
+	case '1': case '2': case '3': case 'n': case 'I': case 's': case 'c': case 'X':
+	case 'H':
+		return 4;
+	}
+	return 0;
+}
+
 /*
  * One message of a guess (pg_guess): plausible (a known type, a length
- * up to PG_GUESS_MAX), not contradicting the others' side. 1: stop.
+ * up to PG_GUESS_MAX, the only length some types have), not contradicting
+ * the others' side, and whole: a guess stands on whole messages that end
+ * where the segment does, or on PG_GUESS_MSGS of them. 1: stop.
  */
 __noinline int pg_guess_one(struct pg_walk *w, struct pg_scratch *sc)
 {
@@ -626,11 +641,15 @@ __noinline int pg_guess_one(struct pg_walk *w, struct pg_scratch *sc)
 	cls = pg_tclass(h[0]);
 	if (!cls || mlen < 4 || mlen > PG_GUESS_MAX)
 		goto bad;
+	if (pg_fixed_len(h[0]) && mlen != pg_fixed_len(h[0]))
+		goto bad;
+	if (mlen >= w->len - w->off)
+		goto bad;	/* not whole in the segment */
 	if (cls != (PG_T_FE | PG_T_BE))
 		w->seen |= cls;
 	if (w->seen == (PG_T_FE | PG_T_BE))
 		goto bad;
-	w->off += 1 + mlen < w->len - w->off ? 1 + mlen : w->len - w->off;
+	w->off += 1 + mlen;
 	return 0;
 bad:
 	w->err = 1;
@@ -656,7 +675,7 @@ static __always_inline void pg_walk_init(struct pg_walk *w, const struct net_seg
 /*
  * The enum pg_tclass of the types only one side sends in the segment's
  * first typed messages (0: only types both send), -1 if it does not start
- * with plausible messages.
+ * with plausible whole messages.
  */
 static __always_inline int pg_guess(struct pg_walk *w)
 {
