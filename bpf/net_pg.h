@@ -325,11 +325,8 @@ __noinline int pg_error(struct pg_conn *pg, __u64 ts)
 		__builtin_memcpy(k.label, "unknown", 8);
 	}
 	c = net_row(&k);
-	if (c) {
-		c->count++;
-		if (start > PG_START_QUIET)
-			net_latency(c, &k, ts > start ? ts - start : 0);
-	}
+	if (c)
+		c->count++;	/* counted only: the histograms are sized for pg_query's */
 	if (start <= PG_START_QUIET)
 		return 0;
 	pg_key(&k, NET_KIND_PG_QUERY, pg);
