@@ -223,10 +223,17 @@ static int check_memory(struct net_session *s, struct net_setup *st, const struc
 static int start(struct net_run *w, char *err, size_t len)
 {
 	struct timespec mono, real;
-	int rc = net_session__start(w->s, err, len);
+	int rc = net_session__start(w->s, err, len), n;
+	char tls[512];
 
 	if (rc)
 		return rc;
+	/* HTTPS and TLS PostgreSQL: the plaintext at OpenSSL, if the process has it */
+	n = net_session__attach_tls(w->s, w->env->pid, w->env->children, tls, sizeof(tls));
+	if (w->env->verbose && n)
+		fprintf(stderr, "synctrace: TLS plaintext: %d probes on %s\n", n, tls);
+	else if (w->env->verbose)
+		fprintf(stderr, "synctrace: TLS plaintext: no OpenSSL in pid %d\n", w->env->pid);
 	net_session__maps(w->s, &w->maps);
 	if (w->env->slow_ns &&
 	    !(w->rb = ring_buffer__new(net_session__events_fd(w->s), on_event, w, NULL))) {

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/net_session.h"
+#include "loader/proc_lookup.h"
 #include "net.skel.h"
 
 /* The SSE distributions are kept for a route's streams: one status each, both sides. */
@@ -115,6 +116,17 @@ unsigned long long net_session__memory(const struct net_session *s)
 	return bytes;
 }
 
+/* Room for every link: the tracepoints and the TLS uprobes. */
+static int links_room(struct net_session *s, size_t more)
+{
+	struct bpf_link **v = realloc(s->links, (s->nr_links + more + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	s->links = v;
+	return 0;
+}
+
 /* Every tracepoint program, by its section; uprobes (TLS) are attached apart. */
 static int attach_all(struct net_session *s, char *err, size_t len)
 {
@@ -124,7 +136,7 @@ static int attach_all(struct net_session *s, char *err, size_t len)
 
 	bpf_object__for_each_program(prog, s->skel->obj)
 		n++;
-	if (!(s->links = calloc(n ? n : 1, sizeof(*s->links))))
+	if (links_room(s, n))
 		return -ENOMEM;
 	bpf_object__for_each_program(prog, s->skel->obj) {
 		enum bpf_prog_type t = bpf_program__type(prog);
@@ -154,6 +166,55 @@ int net_session__start(struct net_session *s, char *err, size_t len)
 		return rc;
 	}
 	return attach_all(s, err, len);
+}
+
+/* The TLS programs on path's OpenSSL functions (those it has); how many attached. */
+static size_t attach_tls_file(struct net_session *s, pid_t pid, const char *path)
+{
+	const struct { struct bpf_program *prog; const char *func; bool ret; } t[] = {
+		{ s->skel->progs.net_ssl_read_enter, "SSL_read", false },
+		{ s->skel->progs.net_ssl_read_exit, "SSL_read", true },
+		{ s->skel->progs.net_ssl_write_enter, "SSL_write", false },
+		{ s->skel->progs.net_ssl_write_exit, "SSL_write", true },
+		{ s->skel->progs.net_ssl_read_ex_enter, "SSL_read_ex", false },
+		{ s->skel->progs.net_ssl_read_ex_exit, "SSL_read_ex", true },
+		{ s->skel->progs.net_ssl_write_ex_enter, "SSL_write_ex", false },
+		{ s->skel->progs.net_ssl_write_ex_exit, "SSL_write_ex", true },
+		{ s->skel->progs.net_ssl_free, "SSL_free", false },
+	};
+	size_t i, n = 0;
+
+	if (links_room(s, sizeof(t) / sizeof(t[0])))
+		return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = t[i].func, .retprobe = t[i].ret);
+		struct bpf_link *l = bpf_program__attach_uprobe_opts(t[i].prog, pid, path, 0, &o);
+
+		/* an older OpenSSL has no _ex: the others still see its bytes */
+		if (l) {
+			s->links[s->nr_links++] = l;
+			n++;
+		}
+	}
+	return n;
+}
+
+int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,
+			    size_t len)
+{
+	const struct proc_file *f = NULL;
+	char err[256];
+	size_t n = 0;
+
+	shown[0] = '\0';
+	/* the libssl it maps; else its own executable, which may link OpenSSL in (node) */
+	if (!proc_lookup__file(pid, "libssl", &f, err, sizeof(err)) &&
+	    (n = attach_tls_file(s, tree ? -1 : pid, f->path)))
+		snprintf(shown, len, "%s", f->shown);
+	else if (!proc_lookup__file(pid, NULL, &f, err, sizeof(err)) &&
+		 (n = attach_tls_file(s, tree ? -1 : pid, f->path)))
+		snprintf(shown, len, "%s", f->shown);
+	return (int)n;
 }
 
 void net_session__maps(const struct net_session *s, struct net_maps *m)

@@ -7,6 +7,7 @@
 #ifndef SYNCTRACE_NET_SESSION_H
 #define SYNCTRACE_NET_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,6 +34,14 @@ void net_session__setup(struct net_session *s, const struct net_setup *st);
 unsigned long long net_session__memory(const struct net_session *s);
 /* Load and attach. -errno with a message in err. */
 int net_session__start(struct net_session *s, char *err, size_t len);
+/*
+ * TLS plaintext: the SSL_read/SSL_write (and _ex, SSL_free) uprobes on the
+ * libssl pid maps, or on its executable when that links OpenSSL in (a
+ * static node); with tree, for every process (the programs keep pid's
+ * tree). How many probes attached (0: no OpenSSL found); shown: the file.
+ */
+int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,
+			    size_t len);
 void net_session__maps(const struct net_session *s, struct net_maps *m);
 /* The --slow events ring buffer. */
 int net_session__events_fd(const struct net_session *s);
