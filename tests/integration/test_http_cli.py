@@ -184,12 +184,21 @@ def test_text_prometheus_and_record(server, tmp_path):
 
 
 def test_budget_names_the_routes_that_fit(server):
-    env = dict(os.environ, SYNCTRACE_MAP_BUDGET_MB="60")
+    # what the maps take with the default 100 routes, as the refusal of a tiny budget says
+    rc, out, err = run("http", "-p", server.pid, "-d", "0.1",
+                       env=dict(os.environ, SYNCTRACE_MAP_BUDGET_MB="1"))
+    assert rc == 2 and out == ""
+    m = re.fullmatch(r"synctrace: the socket maps would take ([\d.]+) MiB of kernel memory, "
+                     r"over the budget of 1 MiB even with --routes 1 \(SYNCTRACE_MAP_BUDGET_MB "
+                     r"sets the budget\)\n", err)
+    assert m, err
+    budget = int(float(m.group(1))) - 1             # a little less: some routes fit
+    env = dict(os.environ, SYNCTRACE_MAP_BUDGET_MB=str(budget))
     rc, out, err = run("http", "-p", server.pid, "-d", "0.1", env=env)
     assert rc == 2 and out == ""
     m = re.fullmatch(r"synctrace: the socket maps would take .* with --routes 100, over the "
-                     r"budget of 60 MiB: --routes (\d+) fits \(SYNCTRACE_MAP_BUDGET_MB sets "
-                     r"the budget\)\n", err)
+                     rf"budget of {budget} MiB: --routes (\d+) fits \(SYNCTRACE_MAP_BUDGET_MB "
+                     r"sets the budget\)\n", err)
     assert m, err
     fits = int(m.group(1))
     assert 1 <= fits < 100
