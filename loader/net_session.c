@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "loader/net_session.h"
 #include "loader/proc_lookup.h"
+#include "loader/sym_table.h"
 #include "net.skel.h"
 
 /* The SSE distributions are kept for a route's streams: one status each, both sides. */
@@ -168,8 +169,26 @@ int net_session__start(struct net_session *s, char *err, size_t len)
 	return attach_all(s, err, len);
 }
 
-/* The TLS programs on path's OpenSSL functions (those it has); how many attached. */
-static size_t attach_tls_file(struct net_session *s, pid_t pid, const char *path)
+/* A function's file offset in st (the default version when there are several), or 0. */
+static __u64 func_offset(const struct sym_table *st, const char *name)
+{
+	const struct sym **v = NULL;
+	size_t n = sym_table__match(st, name, &v), i;
+	__u64 off = 0;
+
+	for (i = 0; i < n; i++)
+		if (!off || v[i]->default_version)
+			off = v[i]->offset;
+	free(v);
+	return off;
+}
+
+/*
+ * The TLS programs on f's OpenSSL functions (those it has); how many
+ * attached. Offsets from our own symbol table: libbpf 1.1's func_name
+ * lookup put these probes where they never fired.
+ */
+static size_t attach_tls_file(struct net_session *s, pid_t pid, const struct proc_file *f)
 {
 	const struct { struct bpf_program *prog; const char *func; bool ret; } t[] = {
 		{ s->skel->progs.net_ssl_read_enter, "SSL_read", false },
@@ -182,20 +201,31 @@ static size_t attach_tls_file(struct net_session *s, pid_t pid, const char *path
 		{ s->skel->progs.net_ssl_write_ex_exit, "SSL_write_ex", true },
 		{ s->skel->progs.net_ssl_free, "SSL_free", false },
 	};
+	struct sym_file sf = { .path = f->path, .shown = f->shown, .pid = pid };
+	struct sym_table *st = NULL;
 	size_t i, n = 0;
 
-	if (links_room(s, sizeof(t) / sizeof(t[0])))
+	if (sym_table__load(&sf, &st) || links_room(s, sizeof(t) / sizeof(t[0]))) {
+		sym_table__free(st);
 		return 0;
+	}
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = t[i].func, .retprobe = t[i].ret);
-		struct bpf_link *l = bpf_program__attach_uprobe_opts(t[i].prog, pid, path, 0, &o);
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = t[i].ret);
+		__u64 off = func_offset(st, t[i].func);
+		struct bpf_link *l;
 
 		/* an older OpenSSL has no _ex: the others still see its bytes */
-		if (l) {
-			s->links[s->nr_links++] = l;
-			n++;
-		}
+		/*
+		 * Every process (-1): a perf uprobe given a pid fires in that one
+		 * thread only, and servers answer in others. The programs keep the
+		 * traced process (or tree) themselves.
+		 */
+		if (!off || !(l = bpf_program__attach_uprobe_opts(t[i].prog, -1, f->path, off, &o)))
+			continue;
+		s->links[s->nr_links++] = l;
+		n++;
 	}
+	sym_table__free(st);
 	return n;
 }
 
@@ -209,10 +239,10 @@ int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *s
 	shown[0] = '\0';
 	/* the libssl it maps; else its own executable, which may link OpenSSL in (node) */
 	if (!proc_lookup__file(pid, "libssl", &f, err, sizeof(err)) &&
-	    (n = attach_tls_file(s, tree ? -1 : pid, f->path)))
+	    (n = attach_tls_file(s, pid, f)))
 		snprintf(shown, len, "%s", f->shown);
 	else if (!proc_lookup__file(pid, NULL, &f, err, sizeof(err)) &&
-		 (n = attach_tls_file(s, tree ? -1 : pid, f->path)))
+		 (n = attach_tls_file(s, pid, f)))
 		snprintf(shown, len, "%s", f->shown);
 	return (int)n;
 }
