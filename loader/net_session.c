@@ -215,12 +215,8 @@ static size_t attach_tls_file(struct net_session *s, pid_t pid, const struct pro
 		struct bpf_link *l;
 
 		/* an older OpenSSL has no _ex: the others still see its bytes */
-		/*
-		 * Every process (-1): a perf uprobe given a pid fires in that one
-		 * thread only, and servers answer in others. The programs keep the
-		 * traced process (or tree) themselves.
-		 */
-		if (!off || !(l = bpf_program__attach_uprobe_opts(t[i].prog, -1, f->path, off, &o)))
+		/* a perf uprobe given a pid fires in every thread of its mm */
+		if (!off || !(l = bpf_program__attach_uprobe_opts(t[i].prog, pid, f->path, off, &o)))
 			continue;
 		s->links[s->nr_links++] = l;
 		n++;
@@ -239,10 +235,10 @@ int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *s
 	shown[0] = '\0';
 	/* the libssl it maps; else its own executable, which may link OpenSSL in (node) */
 	if (!proc_lookup__file(pid, "libssl", &f, err, sizeof(err)) &&
-	    (n = attach_tls_file(s, pid, f)))
+	    (n = attach_tls_file(s, tree ? -1 : pid, f)))
 		snprintf(shown, len, "%s", f->shown);
 	else if (!proc_lookup__file(pid, NULL, &f, err, sizeof(err)) &&
-		 (n = attach_tls_file(s, pid, f)))
+		 (n = attach_tls_file(s, tree ? -1 : pid, f)))
 		snprintf(shown, len, "%s", f->shown);
 	return (int)n;
 }
