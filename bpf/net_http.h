@@ -16,7 +16,7 @@
 #ifndef SYNCTRACE_NET_HTTP_TYPES
 #define SYNCTRACE_NET_HTTP_TYPES
 
-#define HTTP_PIPELINE 4		/* requests kept per connection (a power of 2) */
+#define HTTP_PIPELINE 8		/* requests kept per connection (a power of 2) */
 #define HTTP_NO_SLOT 0xff
 #define HTTP_SEG_STEPS 65536	/* loop steps per segment: bytes read one by one, or skips */
 
