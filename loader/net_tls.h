@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TLS plaintext for `http` and `pg`: bpf/net_tls.h's uprobes attached to
+ * the OpenSSL a process runs, the libssl it maps or the copy linked into
+ * its executable (a static node), so HTTPS is parsed like HTTP.
+ */
+#ifndef SYNCTRACE_NET_TLS_H
+#define SYNCTRACE_NET_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct bpf_object;
+struct net_tls;
+
+/*
+ * Attach the TLS programs of obj (loaded) for pid, or, with root > 0
+ * (--children), for root's tree: every file of the process (or of the
+ * tree now) that defines SSL_read and SSL_write, the main executable
+ * included; with root, also this system's libssl by path, so a process
+ * the tree starts later is seen (the BPF filter keeps other processes
+ * out). A process with no OpenSSL gets no probe and no error. Returns 0 or
+ * -errno with a one-line message in err (-ESRCH: pid is gone).
+ */
+int net_tls__attach(struct bpf_object *obj, pid_t pid, pid_t root, struct net_tls **out,
+		    char *err, size_t errlen);
+/* Uprobe links made, and files probed. */
+size_t net_tls__nr_links(const struct net_tls *t);
+size_t net_tls__nr_files(const struct net_tls *t);
+/* Detach and free (NULL is fine). */
+void net_tls__free(struct net_tls *t);
+
+#endif /* SYNCTRACE_NET_TLS_H */
