@@ -202,10 +202,23 @@ static int probe_process(struct net_tls *t, pid_t pid, pid_t filter, char *err, 
 	return rc;
 }
 
+/*
+ * This system's libssl (the ld.so.cache's), by path, for filter (0: every
+ * process): a libssl loaded later (a child exec'ed, a dlopen) is probed
+ * as it maps it. Absent or not OpenSSL: nothing.
+ */
+static int probe_system_libssl(struct net_tls *t, pid_t filter, char *err, size_t errlen)
+{
+	char lib[4096];
+
+	if (libpath__resolve("libssl", lib, sizeof(lib)))
+		return 0;
+	return probe_file(t, lib, lib, 0, filter, err, errlen);
+}
+
 /* --children: root's tree now, then the system's libssl for what it starts later. */
 static int probe_tree(struct net_tls *t, pid_t root, char *err, size_t errlen)
 {
-	char lib[4096];
 	pid_t *pids = NULL;
 	size_t i, n = 0;
 	int rc = proc_maps__tree(root, &pids, &n);
@@ -217,9 +230,7 @@ static int probe_tree(struct net_tls *t, pid_t root, char *err, size_t errlen)
 			rc = 0;
 	}
 	free(pids);
-	if (!rc && !libpath__resolve("libssl", lib, sizeof(lib)))
-		rc = probe_file(t, lib, lib, 0, 0, err, errlen);
-	return rc;
+	return rc ? rc : probe_system_libssl(t, 0, err, errlen);
 }
 
 int net_tls__attach(struct bpf_object *obj, pid_t pid, pid_t root, struct net_tls **out,
@@ -244,7 +255,10 @@ int net_tls__attach(struct bpf_object *obj, pid_t pid, pid_t root, struct net_tl
 		rc = -ENOMEM;
 		goto cleanup;
 	}
-	rc = root > 0 ? probe_tree(t, root, err, errlen) : probe_process(t, pid, pid, err, errlen);
+	if (root > 0)
+		rc = probe_tree(t, root, err, errlen);
+	else if (!(rc = probe_process(t, pid, pid, err, errlen)))
+		rc = probe_system_libssl(t, pid, err, errlen);
 cleanup:
 	if (rc) {
 		net_tls__free(t);

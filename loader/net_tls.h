@@ -17,9 +17,10 @@ struct net_tls;
  * Attach the TLS programs of obj (loaded) for pid, or, with root > 0
  * (--children), for root's tree: every file of the process (or of the
  * tree now) that defines SSL_read and SSL_write, the main executable
- * included; with root, also this system's libssl by path, so a process
- * the tree starts later is seen (the BPF filter keeps other processes
- * out). A process with no OpenSSL gets no probe and no error. Returns 0 or
+ * included; and this system's libssl by path, so a libssl loaded later
+ * is seen (dlopen, or with root a process the tree starts: probed for
+ * every process, the BPF filter keeps the others out). A process with no
+ * OpenSSL gets no probe and no error. Returns 0 or
  * -errno with a one-line message in err (-ESRCH: pid is gone).
  */
 int net_tls__attach(struct bpf_object *obj, pid_t pid, pid_t root, struct net_tls **out,
