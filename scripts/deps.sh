@@ -32,7 +32,11 @@ TEST_PKGS=(
 	g++ rustc		  # fixtures: C++ and Rust programs (demangled names)
 	prometheus		  # --prometheus: a real server scrapes it; promtool checks contrib/
 	chromium		  # the --html report opened headless, network off (test_html.py)
+	apache2-utils		  # ab: the keep-alive flood of `synctrace http` (test_http_flood.py)
 )
+# npm installs the Node fixtures' packages (ws, pg: tests/fixtures/net.mk);
+# NodeSource's nodejs ships it (and conflicts with Debian's npm), Debian's does not.
+command -v npm >/dev/null 2>&1 || TEST_PKGS+=(npm)
 
 case "${1:-test}" in
 demo) PKGS=("${DEMO_PKGS[@]}") ;;

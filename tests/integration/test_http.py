@@ -1,0 +1,107 @@
+"""`synctrace http` against real servers and clients on 127.0.0.1
+(tests/fixtures/net/, see netharness.py): a Node.js sync relay (push, a
+chunked pull, items by id, an SSE stream, a WebSocket echo) over HTTP and
+HTTPS, the same routes on Go's net/http and Python's http.server, and the
+client's own side. Counts per route template and status are exact against
+the programs' own; latency lies inside the client's outer and the relay's
+inner bracket; SSE events and WebSocket frames exact."""
+import pytest
+
+from conftest import Tracer, assert_no_drops
+from netharness import (Client, Relay, assert_http_rows, assert_sse, assert_ws, check_agreement,
+                        make_cert, net_rows, planned_rows, require_net, run_client)
+
+ALL = "http,pipeline,sse,ws"
+
+
+def trace_relay(kind, parts, *args, tls=None):
+    """Trace a relay with `synctrace http -p PID --json ARGS` while the client
+    runs: (client truth, relay truth, synctrace's summary)."""
+    require_net()
+    with Relay(kind, tls=tls) as r:
+        t = Tracer("http", "-p", r.pid, "--json", *args)
+        try:
+            t.wait_tracing()
+            client = run_client(r.port, parts, tls=tls is not None)
+            server = r.stop()
+            assert t.stop() == 0, t.stderr
+        finally:
+            if t.proc.poll() is None:
+                t.proc.kill()
+    check_agreement(client, server, parts)      # traced, the programs behave the same
+    return client, server, t.summary()
+
+
+def assert_node_relay(client, server, s):
+    rows = assert_http_rows(s, "server", client, server)
+    assert not net_rows(s, "client"), "the relay calls nobody"
+    assert_sse(rows[("GET /stream", "200")], client, server)
+    w = server["ws"]
+    assert_ws(rows[("GET /ws", "101")], w["frames_in"], w["frames_out"], w["bytes_in"],
+              w["bytes_out"])
+    for k, r in rows.items():                   # only streams carry sse or ws counts
+        assert bool(r.get("sse", {}).get("opened")) == (k[0] == "GET /stream"), (k, r)
+        assert bool(r.get("ws", {}).get("opened")) == (k[0] == "GET /ws"), (k, r)
+    assert_no_drops(s)
+
+
+def test_node_relay():
+    assert_node_relay(*trace_relay("node", ALL))
+
+
+def test_node_relay_https(tmp_path):
+    """TLS plaintext from node's SSL_read/SSL_write: HTTPS looks like HTTP."""
+    assert_node_relay(*trace_relay("node", ALL, tls=make_cert(tmp_path)))
+
+
+@pytest.mark.parametrize("kind", ["go", "python"])
+def test_language_blind(kind):
+    """The same routes and counts on Go's net/http and Python's http.server."""
+    client, server, s = trace_relay(kind, "http,pipeline")
+    assert_http_rows(s, "server", client, server)
+    assert_no_drops(s)
+
+
+def test_client_side():
+    """The client traced, the relay not: the same rows on the client side,
+    the SSE events it read, the WebSocket frames it sent and got."""
+    require_net()
+    with Relay("node") as r:
+        c = Client(r.port, "--parts", ALL)
+        t = Tracer("http", "-p", c.pid, "--json")
+        try:
+            t.wait_tracing()
+            c.go()
+            client = c.truth()
+            server = r.stop()
+            assert t.stop() == 0, t.stderr
+        finally:
+            c.kill()
+            if t.proc.poll() is None:
+                t.proc.kill()
+    check_agreement(client, server, ALL)
+    s = t.summary()
+    rows = assert_http_rows(s, "client", client)
+    assert not net_rows(s, "server"), "the client answers nobody"
+    assert_sse(rows[("GET /stream", "200")], client)
+    w = client["ws"]
+    assert_ws(rows[("GET /ws", "101")], w["frames_in"], w["frames_out"], w["bytes_in"],
+              w["bytes_out"])
+    assert_no_drops(s)
+
+
+def test_routes_cap():
+    """--routes 2: two ops keep their names, the others' exchanges go to
+    `other`, each still under its status; nothing is lost."""
+    client, server, s = trace_relay("node", "http", "--routes", "2")
+    rows = net_rows(s, "server")
+    named = {op for op, _ in rows if op != "other"}
+    assert len(named) == 2, rows.keys()
+    want = planned_rows(client["plan"], "http")
+    by_status = lambda pairs: {st: sum(n for k, n in pairs if k.endswith(" " + st))
+                               for st in {k.rsplit(" ", 1)[1] for k, _ in pairs}}
+    for (op, label), r in rows.items():
+        if op != "other":
+            assert r["count"] == want[f"{op} {label}"], (op, label, r["count"])
+    assert by_status([(f"{op} {label}", r["count"]) for (op, label), r in rows.items()]) == \
+        by_status(list(want.items()))
