@@ -526,14 +526,28 @@ static __always_inline int pg_message(struct pg_walk *w, struct pg_conn *pg,
 	return 0;
 }
 
-/* One step of the walk: a capture, a skip, or one message's header (and its skip). 1: stop. */
-__noinline int pg_step_one(struct pg_walk *w, struct pg_conn *pg, struct pg_scratch *sc)
+/*
+ * bpf_loop's callback, one step of the walk: a capture, a skip, or one
+ * message's header (and its skip). 1: stop. The walk is found by a lookup,
+ * not through ctx (a pointer kept there reads back as a scalar); it is the
+ * callback itself, not a call, because the capture's calls already go
+ * 3 deep and the verifier allows 8 frames (pg_feed, this, pg_statement,
+ * net_row, its admission).
+ */
+static int pg_step(__u32 i, void *ctx)
 {
+	struct pg_scratch *sc = pg_scratch_get();
+	struct pg_walk *w;
+	struct pg_conn *pg;
 	struct pg_stream *st;
 	__u32 hsz, n, have;
 	__u8 h[8] = {};
 
-	if (!w || !pg || !sc || w->off >= w->len)
+	if (!sc)
+		return 1;
+	w = &sc->w;
+	pg = &sc->pg;
+	if (w->off >= w->len)
 		return 1;
 	st = &pg->st[w->dir & 1];
 	if (!w->fe && pg->cap_want) {
@@ -602,13 +616,6 @@ bad:
 	return 1;
 }
 
-static int pg_step(__u32 i, void *ctx)
-{
-	struct pg_scratch *sc = pg_scratch_get();
-
-	return !sc || pg_step_one(&sc->w, &sc->pg, sc) ? 1 : 0;
-}
-
 /* The length a message of type t always has, 0 if it varies. */
 static __always_inline __u32 pg_fixed_len(__u8 t)
 {
@@ -628,12 +635,17 @@ static __always_inline __u32 pg_fixed_len(__u8 t)
  * the others' side, and whole: a guess stands on whole messages that end
  * where the segment does, or on PG_GUESS_MSGS of them. 1: stop.
  */
-__noinline int pg_guess_one(struct pg_walk *w, struct pg_scratch *sc)
+static int pg_guess_step(__u32 i, void *ctx)
 {
+	struct pg_scratch *sc = pg_scratch_get();
+	struct pg_walk *w;
 	__u8 h[8] = {};
 	__u32 mlen, cls;
 
-	if (!w || !sc || w->off >= w->len)
+	if (!sc)
+		return 1;
+	w = &sc->w;
+	if (w->off >= w->len)
 		return 1;
 	if (w->len - w->off < 5 || pg_head(w, sc, h))
 		goto bad;
@@ -654,13 +666,6 @@ __noinline int pg_guess_one(struct pg_walk *w, struct pg_scratch *sc)
 bad:
 	w->err = 1;
 	return 1;
-}
-
-static int pg_guess_step(__u32 i, void *ctx)
-{
-	struct pg_scratch *sc = pg_scratch_get();
-
-	return !sc || pg_guess_one(&sc->w, sc) ? 1 : 0;
 }
 
 static __always_inline void pg_walk_init(struct pg_walk *w, const struct net_seg *s)
@@ -694,7 +699,7 @@ static __always_inline int pg_guess(struct pg_walk *w)
  * with plausible messages (NET_DROP_LOST_SYNC counted once) and the
  * exchanges in flight are forgotten (their ReadyForQuery may be lost).
  */
-__noinline int pg_feed_seg(struct pg_conn *conn, const struct net_seg *s)
+static __always_inline int pg_feed_seg(struct pg_conn *conn, const struct net_seg *s)
 {
 	struct pg_scratch *sc = pg_scratch_get();
 	struct pg_walk *w;
@@ -760,7 +765,7 @@ lost:
  * net_side, -1 unknown: from accept or connect) is known, as long as it
  * does not contradict it. Initialises pg. 1: PostgreSQL, 0: not (yet).
  */
-__noinline int pg_detect_seg(struct pg_conn *pg, const struct net_seg *s, int side)
+static __always_inline int pg_detect_seg(struct pg_conn *pg, const struct net_seg *s, int side)
 {
 	struct pg_scratch *sc = pg_scratch_get();
 	struct pg_walk *w;
