@@ -215,6 +215,29 @@ static void drops_line(FILE *f, const struct output_frame *fr)
 		fputc('\n', f);
 }
 
+/* With --slow: how many were heard in the frame's time, and the last ones. */
+static void slow_lines(FILE *f, const struct output_frame *fr)
+{
+	char when[48], op[4 * NET_TEXT_OP_MAX], label[64], d[DUR];
+	size_t i;
+
+	if (!fr->events.present)
+		return;
+	fprintf(f, "slow: %" PRIu64 " exchanges", fr->events.slow);
+	if (fr->events.lost)
+		fprintf(f, " (%" PRIu64 " lost)", fr->events.lost);
+	fputc('\n', f);
+	for (i = 0; i < fr->events.nr; i++) {
+		const struct frame_event *e = &fr->events.v[i];
+
+		frame_time_text(e->wall_ns, when, sizeof(when));
+		fprintf(f, "  %s %s [%s] pid %u tid %u %s\n", when + 11,
+			text_safe(op, sizeof(op), e->op, 0),
+			text_safe(label, sizeof(label), e->label.text ? e->label.text : "", 0),
+			e->pid, e->tid, format_duration(d, DUR, (double)e->latency_ns, UNIT_AUTO));
+	}
+}
+
 static int net_text_frame(struct output *o, const struct output_frame *fr)
 {
 	struct net_text *t = (struct net_text *)o;
@@ -230,6 +253,7 @@ static int net_text_frame(struct output *o, const struct output_frame *fr)
 	else
 		fprintf(t->f, "\n%s  (%.1f s)\n", when, fr->interval_s);
 	net_text_tables(t->f, fr);
+	slow_lines(t->f, fr);
 	drops_line(t->f, fr);
 	fflush(t->f);
 	return 0;
