@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Finding the OpenSSL a process runs and attaching bpf/net_tls.h's uprobes
- * there; see net_tls.h. The files are those the process maps (opened
+ * Finding the OpenSSL a process runs and attaching bpf/net.bpf.c's TLS
+ * uprobes there; see net_tls.h. The files are those the process maps (opened
  * through proc_files.h, inside its root), so a container's own libssl is
  * the one probed.
  */
@@ -19,19 +19,22 @@
 #include "loader/proc_lookup.h"
 #include "loader/proc_maps.h"
 #include "loader/sym_table.h"
-#include "maps/net.h"
 
-/* The calls whose bytes are fed: each moves a byte once (SSL_read never
- * calls SSL_read_ex nor the reverse). SSL_read and SSL_write must be there. */
+/*
+ * The calls whose bytes are fed, each with its entry and return programs
+ * (bpf/net.bpf.c): each moves a byte once (SSL_read never calls
+ * SSL_read_ex nor the reverse). SSL_read and SSL_write must be there (an
+ * OpenSSL before 1.1.1 has no _ex); SSL_free has no return program.
+ */
 static const struct {
-	const char *name;
-	__u64 how;
+	const char *name, *entry, *exit;
 	bool needed;
 } tls_funcs[] = {
-	{ "SSL_read", 0, true },
-	{ "SSL_read_ex", NET_TLS_EX, false },
-	{ "SSL_write", NET_TLS_WRITE, true },
-	{ "SSL_write_ex", NET_TLS_WRITE | NET_TLS_EX, false },
+	{ "SSL_read", "net_ssl_read_enter", "net_ssl_read_exit", true },
+	{ "SSL_write", "net_ssl_write_enter", "net_ssl_write_exit", true },
+	{ "SSL_read_ex", "net_ssl_read_ex_enter", "net_ssl_read_ex_exit", false },
+	{ "SSL_write_ex", "net_ssl_write_ex_enter", "net_ssl_write_ex_exit", false },
+	{ "SSL_free", "net_ssl_free", NULL, false },
 };
 #define NR_TLS_FUNCS (sizeof(tls_funcs) / sizeof(tls_funcs[0]))
 
@@ -42,12 +45,13 @@ struct file_id {
 
 struct net_tls {
 	struct attacher *a;
-	const struct bpf_program *entry, *exit, *free;
+	const struct bpf_program *entry[NR_TLS_FUNCS], *exit[NR_TLS_FUNCS];
 	struct file_id *seen;		/* files looked at (probed or not): once each */
 	size_t nr_seen;
 	const struct proc_file **pfs;	/* opened for the process, put at free */
 	size_t nr_pfs;
 	size_t nr_files;
+	char *names;			/* the probed files, as the processes name them */
 };
 
 /* Has path's file been looked at already? Remembers it if not. */
@@ -73,6 +77,19 @@ static int seen_before(struct net_tls *t, const char *path, bool *seen)
 	return 0;
 }
 
+/* Add shown to the names of the probed files. */
+static int add_name(struct net_tls *t, const char *shown)
+{
+	size_t have = t->names ? strlen(t->names) : 0;
+	char *p = realloc(t->names, have + strlen(shown) + 3);
+
+	if (!p)
+		return -ENOMEM;
+	t->names = p;
+	sprintf(p + have, "%s%s", have ? ", " : "", shown);
+	return 0;
+}
+
 /* The function called name (exactly) in st, or NULL. */
 static const struct sym *find_func(const struct sym_table *st, const char *name)
 {
@@ -87,14 +104,13 @@ static const struct sym *find_func(const struct sym_table *st, const char *name)
 }
 
 static void site_of(struct probe_site *site, const struct sym *s, const char *path,
-		    const char *shown, __u64 cookie)
+		    const char *shown)
 {
 	memset(site, 0, sizeof(*site));
 	site->path = path;
 	site->offset = s->offset;
 	site->vaddr = s->addr;
 	site->size = s->size;
-	site->cookie = cookie;
 	site->name = s->name;
 	site->file = shown;
 	site->usdt_nargs = 0;
@@ -109,10 +125,10 @@ static int probe_file(struct net_tls *t, const char *path, const char *shown, pi
 		      pid_t filter, char *err, size_t errlen)
 {
 	struct sym_file f = { .path = path, .shown = shown, .pid = owner };
-	struct probe_site sites[NR_TLS_FUNCS], free_site;
-	const struct sym *s, *free_sym;
+	const struct sym *syms[NR_TLS_FUNCS];
 	struct sym_table *st = NULL;
-	size_t i, n = 0;
+	struct probe_site site;
+	size_t i;
 	bool seen;
 	int rc;
 
@@ -128,26 +144,24 @@ static int probe_file(struct net_tls *t, const char *path, const char *shown, pi
 		return rc;
 	}
 	for (i = 0; i < NR_TLS_FUNCS; i++) {
-		s = find_func(st, tls_funcs[i].name);
-		if (!s && tls_funcs[i].needed)
+		syms[i] = find_func(st, tls_funcs[i].name);
+		if (!syms[i] && tls_funcs[i].needed)
 			goto cleanup;	/* not OpenSSL (or a stub): nothing to do */
-		if (s)
-			site_of(&sites[n++], s, path, shown, tls_funcs[i].how);
 	}
-	rc = attacher__attach(t->a, t->entry, false, filter, sites, n);
-	if (!rc)
-		rc = attacher__attach(t->a, t->exit, true, filter, sites, n);
-	/* without SSL_free, a TLS connection's state goes when the map is full */
-	if (!rc && (free_sym = find_func(st, "SSL_free"))) {
-		site_of(&free_site, free_sym, path, shown, 0);
-		rc = attacher__attach(t->a, t->free, false, filter, &free_site, 1);
-		n++;
+	/* without SSL_free, a TLS connection's state stays until the map is full */
+	for (i = 0; i < NR_TLS_FUNCS && !rc; i++) {
+		if (!syms[i])
+			continue;
+		site_of(&site, syms[i], path, shown);
+		rc = attacher__attach(t->a, t->entry[i], false, filter, &site, 1);
+		if (!rc && t->exit[i])
+			rc = attacher__attach(t->a, t->exit[i], true, filter, &site, 1);
 	}
 	if (rc == -ESRCH)
 		snprintf(err, errlen, "pid %d: process exited", owner);
 	else if (rc)
-		attacher__error(t->a, rc, n, err, errlen);
-	else
+		attacher__error(t->a, rc, 1, err, errlen);
+	else if (!(rc = add_name(t, shown)))
 		t->nr_files++;
 cleanup:
 	sym_table__free(st);
@@ -237,19 +251,24 @@ int net_tls__attach(struct bpf_object *obj, pid_t pid, pid_t root, struct net_tl
 		    char *err, size_t errlen)
 {
 	struct net_tls *t = calloc(1, sizeof(*t));
-	int rc;
+	size_t i;
+	int rc = 0;
 
 	*out = NULL;
 	if (!t)
 		return -ENOMEM;
-	t->entry = bpf_object__find_program_by_name(obj, "net_tls_entry");
-	t->exit = bpf_object__find_program_by_name(obj, "net_tls_exit");
-	t->free = bpf_object__find_program_by_name(obj, "net_tls_free");
-	if (!t->entry || !t->exit || !t->free) {
-		snprintf(err, errlen, "the socket BPF object has no TLS programs");
-		rc = -ENOENT;
-		goto cleanup;
+	for (i = 0; i < NR_TLS_FUNCS && !rc; i++) {
+		t->entry[i] = bpf_object__find_program_by_name(obj, tls_funcs[i].entry);
+		if (tls_funcs[i].exit)
+			t->exit[i] = bpf_object__find_program_by_name(obj, tls_funcs[i].exit);
+		if (!t->entry[i] || (tls_funcs[i].exit && !t->exit[i])) {
+			snprintf(err, errlen, "the socket BPF object has no program for %s",
+				 tls_funcs[i].name);
+			rc = -ENOENT;
+		}
 	}
+	if (rc)
+		goto cleanup;
 	/* one classic link per site: a handful of functions per file */
 	if (!(t->a = attacher__new(false))) {
 		rc = -ENOMEM;
@@ -278,6 +297,11 @@ size_t net_tls__nr_files(const struct net_tls *t)
 	return t ? t->nr_files : 0;
 }
 
+const char *net_tls__files(const struct net_tls *t)
+{
+	return t && t->names ? t->names : "";
+}
+
 void net_tls__free(struct net_tls *t)
 {
 	size_t i;
@@ -289,5 +313,6 @@ void net_tls__free(struct net_tls *t)
 		proc_files__put(t->pfs[i]);
 	free(t->pfs);
 	free(t->seen);
+	free(t->names);
 	free(t);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TLS plaintext for `http` and `pg`: bpf/net_tls.h's uprobes attached to
+ * TLS plaintext for `http` and `pg`: bpf/net.bpf.c's SSL_* uprobes attached to
  * the OpenSSL a process runs, the libssl it maps or the copy linked into
  * its executable (a static node), so HTTPS is parsed like HTTP.
  */
@@ -25,9 +25,10 @@ struct net_tls;
  */
 int net_tls__attach(struct bpf_object *obj, pid_t pid, pid_t root, struct net_tls **out,
 		    char *err, size_t errlen);
-/* Uprobe links made, and files probed. */
+/* Uprobe links made, files probed, and their names ("a, b"; "" for none). */
 size_t net_tls__nr_links(const struct net_tls *t);
 size_t net_tls__nr_files(const struct net_tls *t);
+const char *net_tls__files(const struct net_tls *t);
 /* Detach and free (NULL is fine). */
 void net_tls__free(struct net_tls *t);
 

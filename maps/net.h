@@ -25,10 +25,6 @@
 #define NET_LABELS_DEFAULT 100	/* labels per kind before `other` (pg channels, statuses) */
 #define NET_ROWS_PER_OP 8	/* rows sized per op: statuses or tags seen per route */
 
-/* The attach cookie of the TLS uprobes (bpf/net_tls.h): which SSL_* function. */
-#define NET_TLS_WRITE 1		/* SSL_write, SSL_write_ex (else SSL_read, SSL_read_ex) */
-#define NET_TLS_EX 2		/* the _ex form: 1 on success, the byte count in *arg3 */
-
 /* Which parsers run (rodata net_protos, a mask of these). */
 enum net_proto {
 	NET_PROTO_HTTP	= 1U << 0,
