@@ -7,8 +7,9 @@ SSL_read/SSL_write), traced on the server, and on the client through
 Counts per route template and status are exact against curl's own report
 of each request and the server's access log, and the same as over plain
 HTTP; the ciphertext on the sockets under TLS makes no row and no drop.
-The Node relay over HTTPS (its OpenSSL linked into node, or Debian's node
-on libssl.so.3) is test_http.py's test_node_relay_https."""
+And node's client over HTTPS (its OpenSSL linked into node, or Debian's
+node on libssl.so.3): its rows, SSE streams and WebSocket frames as over
+HTTP; the relay's side is test_http.py's test_node_relay_https."""
 import collections
 import json
 import re
@@ -19,6 +20,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT, Tracer, assert_no_drops, require_installed
+from netharness import Client, Relay, assert_http_rows, assert_ws, check_agreement, require_net
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -165,3 +167,37 @@ def test_curl_client_children(tmp_path):
     truth = curl_truth(out)
     assert log == truth
     check_rows(t.summary(), "client", truth)
+
+
+def test_node_client_https(tmp_path):
+    """node's https client traced (the relay not): every row on the client
+    side, SSE streams opened and closed (SSL_free ends them) with their
+    events, WebSocket frames both ways, as the client counted them."""
+    require_net()
+    parts = "http,pipeline,sse,ws"
+    key, cert = make_cert(tmp_path)
+    with Relay("node", tls=(key, cert)) as r:
+        c = Client(r.port, "--parts", parts, "--tls")
+        t = Tracer("http", "-p", c.pid, "--json")
+        try:
+            t.wait_tracing()
+            c.go()
+            client = c.truth()
+            server = r.stop()
+            assert t.stop() == 0, t.stderr
+        finally:
+            c.kill()
+            if t.proc.poll() is None:
+                t.proc.kill()
+    check_agreement(client, server, parts)
+    s = t.summary()
+    got = assert_http_rows(s, "client", client)
+    assert not [o for o in s["ops"] if o.get("side") != "client"], s["ops"]
+    sse = got[("GET /stream", "200")]["sse"]
+    n = len(client["sse"])
+    assert (sse["opened"], sse["closed"], sse["open"], sse["events"]) == \
+        (n, n, 0, sum(x["events"] for x in client["sse"])), sse
+    w = client["ws"]
+    assert_ws(got[("GET /ws", "101")], w["frames_in"], w["frames_out"], w["bytes_in"],
+              w["bytes_out"])
+    assert_no_drops(s)
