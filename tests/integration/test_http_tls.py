@@ -92,18 +92,21 @@ def curl_args(scheme, port):
     args = [CURL, "-sk", "--max-time", "30"]
     for p in PATHS:
         args += [f"{scheme}://127.0.0.1:{port}{p}", "-o", "/dev/null",
-                 "-w", "%{method} %{url_effective} %{http_code}\\n"]
+                 "-w", "%{method} %{url_effective} %{http_code} %{num_connects}\\n"]
     return args
 
 
 def curl_truth(out):
-    """curl's own report: {(op, status): n}, one line per request."""
-    got = collections.Counter()
+    """curl's own report: {(op, status): n}, one line per request, and the
+    connections it opened."""
+    got, conns = collections.Counter(), 0
     for line in out.splitlines():
-        method, url, code = line.split()
+        method, url, code, connects = line.split()
         got[(f"{method} {template(re.sub(r'^[a-z]+://[^/]+', '', url))}", code)] += 1
+        conns += int(connects)
     assert sum(got.values()) == len(PATHS), out
-    return got
+    assert conns > 1, out   # http.server closes after an error: several connections
+    return got, conns
 
 
 def rows(summary, side):
@@ -112,8 +115,12 @@ def rows(summary, side):
     return got
 
 
-def check_rows(summary, side, truth):
+def check_rows(summary, side, truth, conns):
+    """The rows, and the connections followed: curl's, each once (the
+    ciphertext socket under a TLS connection is not one)."""
     got = rows(summary, side)
+    net = summary["net"]
+    assert (net["conns_opened"], net["conns_closed"]) == (conns, conns), net
     assert {k: r["count"] for k, r in got.items()} == dict(truth)
     for (op, status), r in got.items():
         assert r["errors"] == 0 and r["client_errors"] == \
@@ -138,9 +145,9 @@ def test_python_server(tmp_path, scheme):
         srv.kill()
         if t and t.proc.poll() is None:
             t.proc.kill()
-    truth = curl_truth(out)
+    truth, conns = curl_truth(out)
     assert log == truth
-    check_rows(t.summary(), "server", truth)
+    check_rows(t.summary(), "server", truth, conns)
 
 
 def test_curl_client_children(tmp_path):
@@ -164,9 +171,9 @@ def test_curl_client_children(tmp_path):
         for p in (sh, t and t.proc):
             if p and p.poll() is None:
                 p.kill()
-    truth = curl_truth(out)
+    truth, conns = curl_truth(out)
     assert log == truth
-    check_rows(t.summary(), "client", truth)
+    check_rows(t.summary(), "client", truth, conns)
 
 
 def test_node_client_https(tmp_path):
