@@ -16,7 +16,7 @@
 #ifndef SYNCTRACE_NET_HTTP_TYPES
 #define SYNCTRACE_NET_HTTP_TYPES
 
-#define HTTP_PIPELINE 4		/* requests kept per connection (a power of 2) */
+#define HTTP_PIPELINE 8		/* requests kept per connection (a power of 2) */
 #define HTTP_NO_SLOT 0xff
 #define HTTP_SEG_STEPS 65536	/* loop steps per segment: bytes read one by one, or skips */
 
@@ -57,8 +57,12 @@ struct http_conn {
 	struct http_req q[HTTP_PIPELINE];
 	struct http_dir d[2];	/* by NET_DIR_IN / NET_DIR_OUT */
 	__u64 stream_ts;	/* SSE: the response head's end */
-	__u8 q_head, q_nr;
-	__u16 q_drops;		/* requests past a full FIFO: their responses are skipped */
+	/* The FIFO as counts that each direction alone writes (a reader and a
+	 * writer thread on one socket do not race): requests kept (q_push,
+	 * by the request direction) and answered (q_pop, by the response
+	 * direction); requests past a full FIFO, whose responses are skipped,
+	 * likewise (d_push, d_pop). */
+	__u32 q_push, q_pop, d_push, d_pop;
 	__u8 mode;		/* enum http_mode */
 	__u8 sse_bol;		/* SSE: at a line's start */
 	__u8 sse_data;		/* SSE: the event has a data line */
@@ -104,22 +108,33 @@ const volatile char http_chunked[] = "chunked";
 const volatile char http_sse[] = "text/event-stream";
 const volatile char http_version[] = "HTTP/1.";
 
-/* 1: a request line (METHOD SP target), 2: a status line, 0: not HTTP. */
+/*
+ * 1: a request line (METHOD SP target), 2: a status line, 0: not HTTP.
+ * A first read shorter than that (a request written in pieces) is taken
+ * when all it holds can start one: uppercase letters, or "HTTP/1." so far.
+ */
 static __always_inline int http_detect(const __u8 *h, __u32 n)
 {
+	const char v[] = "HTTP/1.";
 	__u32 i;
 
-	if (n >= 7 && h[0] == 'H' && h[1] == 'T' && h[2] == 'T' && h[3] == 'P' && h[4] == '/' &&
-	    h[5] == '1' && h[6] == '.')
-		return 2;
+	for (i = 0; i < 7 && i < n; i++)
+		if (h[i] != v[i])
+			break;
+	if (i == 7 || (i == n && n >= 2))
+		return 2;	/* "HTTP/1." or a prefix of it ("H" alone may be HEAD) */
 	for (i = 0; i < 8 && i < n; i++) {
 		if (h[i] == ' ')
 			break;
 		if (h[i] < 'A' || h[i] > 'Z')
 			return 0;
 	}
-	if (i < 3 || i >= 8 || i + 1 >= n)
+	if (i == n && n < 8)
+		return 1;	/* the method so far */
+	if (i < 3 || i >= 8)
 		return 0;
+	if (i + 1 == n)
+		return 1;	/* "METHOD " */
 	return h[i + 1] == '/' || h[i + 1] == '*' || h[i + 1] == 'h' ? 1 : 0;
 }
 
@@ -143,20 +158,24 @@ static __always_inline struct http_req *http_slot(struct net_conn *c, __u32 i)
 	return &c->http.q[i & (HTTP_PIPELINE - 1)];
 }
 
-/* The oldest request, the one the response in flight answers, if kept. */
+/* Is the oldest request, the one the response in flight answers, kept? */
+static __always_inline int http_has_front(const struct net_conn *c)
+{
+	return c->http.q_push != c->http.q_pop;
+}
+
+/* That request (only when http_has_front). */
 static __always_inline struct http_req *http_front(struct net_conn *c)
 {
-	return c->http.q_nr ? http_slot(c, c->http.q_head) : NULL;
+	return http_slot(c, c->http.q_pop);
 }
 
 static __always_inline void http_pop(struct net_conn *c)
 {
-	if (c->http.q_nr) {
-		c->http.q_head = (c->http.q_head + 1) & (HTTP_PIPELINE - 1);
-		c->http.q_nr--;
-	} else if (c->http.q_drops) {
-		c->http.q_drops--;
-	}
+	if (c->http.q_push != c->http.q_pop)
+		c->http.q_pop++;
+	else if (c->http.d_push != c->http.d_pop)
+		c->http.d_pop++;
 }
 
 /* The row of request e answered with status, in net_keybuf; NULL if none. */
@@ -217,9 +236,9 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 
 	if (!c)
 		return 0;
-	e = http_front(c);
-	if (!e)
+	if (!http_has_front(c))
 		return 0;
+	e = http_front(c);
 	if (what == HC_EXCHANGE)
 		e->status = arg;
 	r = http_row(c, e, e->status);
@@ -235,27 +254,27 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 			in = v;
 			out = e->req_bytes;
 		}
-		r->count++;
+		net_add(&r->count, 1);
 		if (arg >= 500 && arg < 600)
-			r->errors++;
+			net_add(&r->errors, 1);
 		else if (arg >= 400 && arg < 500)
-			r->client_errors++;
-		r->bytes_in += in;
-		r->bytes_out += out;
+			net_add(&r->client_errors, 1);
+		net_add(&r->bytes_in, in);
+		net_add(&r->bytes_out, out);
 		net_latency(r, &ks->row, ts > e->start_ts ? ts - e->start_ts : 0);
 		net_hist_add(&ks->row, NET_DIST_BYTES_IN, in);
 		net_hist_add(&ks->row, NET_DIST_BYTES_OUT, out);
 		break;
 	case HC_SSE_OPEN:
-		r->sse_opened++;
+		net_add(&r->sse_opened, 1);
 		break;
 	case HC_SSE_CLOSE:
-		r->sse_closed++;
+		net_add(&r->sse_closed, 1);
 		ns = ts - c->http.stream_ts;
 		net_hist_add(&ks->row, NET_DIST_SSE_DURATION, ns);
 		break;
 	case HC_SSE_EVENT:
-		r->sse_events++;
+		net_add(&r->sse_events, 1);
 		if (!c->http.sse_first) {
 			c->http.sse_first = 1;
 			ns = ts - c->http.stream_ts;
@@ -263,10 +282,10 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 		}
 		break;
 	case HC_WS_OPEN:
-		r->ws_opened++;
+		net_add(&r->ws_opened, 1);
 		break;
 	case HC_WS_CLOSE:
-		r->ws_closed++;
+		net_add(&r->ws_closed, 1);
 		break;
 	case HC_WS_FRAME:
 		switch (arg & 0xff) {
@@ -278,11 +297,11 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 		default: i = NET_WS_PONG; break;
 		}
 		if ((arg >> 8) == NET_DIR_IN) {
-			r->ws_frames_in[i]++;
-			r->ws_bytes_in += v;
+			net_add(&r->ws_frames_in[i], 1);
+			net_add(&r->ws_bytes_in, v);
 		} else {
-			r->ws_frames_out[i]++;
-			r->ws_bytes_out += v;
+			net_add(&r->ws_frames_out[i], 1);
+			net_add(&r->ws_bytes_out, v);
 		}
 		break;
 	}
@@ -299,8 +318,8 @@ static __noinline void http_lost(struct net_conn *c, struct http_dir *d)
 		c->http.mode = HM_HTTP;
 	}
 	if (c->http.mode != HM_WS) {
-		c->http.q_nr = 0;
-		c->http.q_drops = 0;
+		c->http.q_pop = c->http.q_push;
+		c->http.d_pop = c->http.d_push;
 	}
 }
 
@@ -314,14 +333,14 @@ static __always_inline void http_req_begin(struct net_conn *c, struct http_dir *
 	d->flags = 0;
 	d->clen = 0;
 	d->op_len = 0;
-	if (c->http.q_drops || c->http.q_nr >= HTTP_PIPELINE) {
-		c->http.q_drops++;
+	if (c->http.d_push != c->http.d_pop || c->http.q_push - c->http.q_pop >= HTTP_PIPELINE) {
+		c->http.d_push++;
 		net_drop(NET_DROP_PIPELINE_FULL);
 		d->slot = HTTP_NO_SLOT;
 		return;
 	}
-	slot = (c->http.q_head + c->http.q_nr) & (HTTP_PIPELINE - 1);
-	c->http.q_nr++;
+	slot = c->http.q_push & (HTTP_PIPELINE - 1);
+	c->http.q_push++;
 	d->slot = slot;
 	e = http_slot(c, slot);
 	__builtin_memset(e, 0, sizeof(*e));
@@ -416,7 +435,6 @@ static __always_inline void http_body_end(struct net_conn *c, struct http_dir *d
 /* The blank line after the headers: how the body is framed. (Global: verified once.) */
 __noinline int http_head_end(struct net_conn *c, __u32 dir, __u64 ts)
 {
-	struct http_req *e;
 	struct http_dir *d;
 	__u16 st;
 
@@ -441,7 +459,6 @@ __noinline int http_head_end(struct net_conn *c, __u32 dir, __u64 ts)
 		d->state = HS_START;	/* interim (100 Continue): the final response follows */
 		return 0;
 	}
-	e = http_front(c);
 	if (st == 101) {
 		/* a stream: counted now, never as one endless request */
 		http_count(c, HC_EXCHANGE, st, d->msg_bytes, ts);
@@ -461,7 +478,7 @@ __noinline int http_head_end(struct net_conn *c, __u32 dir, __u64 ts)
 		c->http.sse_first = 0;
 		http_count(c, HC_SSE_OPEN, 0, 0, ts);
 	}
-	if ((e && e->is_head) || st == 204 || st == 304) {
+	if ((http_has_front(c) && http_front(c)->is_head) || st == 204 || st == 304) {
 		http_resp_end(c, d, ts);
 	} else if (d->flags & HF_CHUNKED) {
 		d->state = HB_CHUNK_SIZE;

@@ -88,8 +88,8 @@ struct {
 } net_zero SEC(".maps");
 
 /* Keys too big for the 512-byte stack: a row key and a histogram or
- * admission key, per CPU (programs do not nest on one CPU: tracepoints
- * and uprobes run with preemption off). */
+ * admission key, per thread (task storage): per CPU, a program preempted
+ * by another task running the same code would find its keys changed. */
 struct net_keys {
 	struct net_row_key row;
 	struct net_hist_key hist;
@@ -97,9 +97,9 @@ struct net_keys {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct net_keys);
 } net_keybuf SEC(".maps");
 
@@ -115,9 +115,8 @@ static __always_inline void net_add(__u64 *p, __u64 v)
 
 static __always_inline struct net_keys *net_keys(void)
 {
-	__u32 k = 0;
-
-	return bpf_map_lookup_elem(&net_keybuf, &k);
+	return bpf_task_storage_get(&net_keybuf, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline struct net_totals *net_totals_get(void)
@@ -135,7 +134,7 @@ static __always_inline void net_drop(__u32 reason)
 		return;
 	d = bpf_map_lookup_elem(&net_drops, &reason);
 	if (d)
-		*d += 1;	/* per CPU, and programs do not nest */
+		net_add(d, 1);
 }
 
 /*
@@ -277,7 +276,7 @@ static __always_inline void net_latency(struct net_counters *c, const struct net
 	__u64 id;
 
 	net_hist_add(k, NET_DIST_LATENCY, ns);
-	/* per CPU: no race */
+	/* not atomic: a preemption race can only lose one min/max update */
 	if (~ns > c->lat_min_inv)
 		c->lat_min_inv = ~ns;
 	if (ns > c->lat_max)

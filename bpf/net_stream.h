@@ -103,7 +103,8 @@ struct net_iov_walk {
 	__u32 cnt, dir, failed, pad;
 };
 
-/* Per CPU: bytes read from user memory, the walks, a zeroed connection to insert. */
+/* Per thread (task storage, as net_keybuf): bytes read from user memory,
+ * the walks, a zeroed connection to insert. */
 struct net_scratch {
 	__u8 buf[NET_SCRATCH];
 	struct net_walk walk;
@@ -112,17 +113,16 @@ struct net_scratch {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct net_scratch);
 } net_scratch SEC(".maps");
 
 static __always_inline struct net_scratch *net_scratch_get(void)
 {
-	__u32 k = 0;
-
-	return bpf_map_lookup_elem(&net_scratch, &k);
+	return bpf_task_storage_get(&net_scratch, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* n (<= NET_SCRATCH) bytes at user address src into dst; a failure is counted. */
