@@ -213,10 +213,16 @@ static int check_memory(struct net_session *s, struct net_setup *st, const struc
 		else
 			hi = mid - 1;
 	}
-	report_error("the socket maps would take %s of kernel memory with %s %u, over the budget "
-		     "of %s: %s %u fits (SYNCTRACE_MAP_BUDGET_MB sets the budget)",
-		     format_bytes(b[0], sizeof(b[0]), bytes), opt, want,
-		     format_bytes(b[1], sizeof(b[1]), budget), opt, lo ? lo : 1);
+	if (lo)
+		report_error("the socket maps would take %s of kernel memory with %s %u, over the "
+			     "budget of %s: %s %u fits (SYNCTRACE_MAP_BUDGET_MB sets the budget)",
+			     format_bytes(b[0], sizeof(b[0]), bytes), opt, want,
+			     format_bytes(b[1], sizeof(b[1]), budget), opt, lo);
+	else
+		report_error("the socket maps would take %s of kernel memory, over the budget of "
+			     "%s even with %s 1 (SYNCTRACE_MAP_BUDGET_MB sets the budget)",
+			     format_bytes(b[0], sizeof(b[0]), bytes),
+			     format_bytes(b[1], sizeof(b[1]), budget), opt);
 	return -E2BIG;
 }
 

@@ -48,9 +48,19 @@ static const char *bytes(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+/* A row with nothing in the frame's time is not shown (the JSON has every row). */
+static bool active(const struct frame_row *r)
+{
+	const struct frame_net *n = r->net;
+
+	return r->count || (n->sse && (n->sse_s.open || n->sse_s.opened || n->sse_s.closed ||
+					n->sse_s.events)) ||
+	       (n->ws && (n->ws_s.open || n->ws_s.opened || n->ws_s.closed));
+}
+
 static bool is_kind(const struct frame_row *r, enum frame_net_kind kind, const char *side)
 {
-	return r->net && r->net->kind == kind && !strcmp(r->net->side, side);
+	return r->net && r->net->kind == kind && !strcmp(r->net->side, side) && active(r);
 }
 
 static bool any_row(const struct output_frame *fr, enum frame_net_kind kind, const char *side)
@@ -193,7 +203,7 @@ void net_text_tables(FILE *f, const struct output_frame *fr)
 		}
 	}
 	if (!any)
-		fprintf(f, "(no exchange seen yet)\n");
+		fprintf(f, "(no exchange in this %s)\n", fr->summary ? "run" : "interval");
 	if (fr->net && (fr->net->op_overflow || fr->net->label_overflow))
 		fprintf(f, "over the caps: %" PRIu64 " exchanges in `other` routes, %" PRIu64
 			" in `other` labels\n", fr->net->op_overflow, fr->net->label_overflow);

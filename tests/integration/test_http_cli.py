@@ -6,6 +6,7 @@ equal it. The big servers (Node, Go, pg, floods) are tests/integration/test_net_
 """
 import collections
 import json
+import os
 import re
 import signal
 import subprocess
@@ -180,3 +181,61 @@ def test_text_prometheus_and_record(server, tmp_path):
     s = json.loads(out.splitlines()[-1])
     got = {(r["op"], r["label"]): r["count"] for r in s["ops"]}
     assert got == {("GET /index.html", "200"): 5, ("GET /items/:id", "404"): 2}
+
+
+def test_budget_names_the_routes_that_fit(server):
+    # what the maps take with the default 100 routes, as the refusal of a tiny budget says
+    rc, out, err = run("http", "-p", server.pid, "-d", "0.1",
+                       env=dict(os.environ, SYNCTRACE_MAP_BUDGET_MB="1"))
+    assert rc == 2 and out == ""
+    m = re.fullmatch(r"synctrace: the socket maps would take ([\d.]+) MiB of kernel memory, "
+                     r"over the budget of 1 MiB even with --routes 1 \(SYNCTRACE_MAP_BUDGET_MB "
+                     r"sets the budget\)\n", err)
+    assert m, err
+    budget = int(float(m.group(1))) - 1             # a little less: some routes fit
+    env = dict(os.environ, SYNCTRACE_MAP_BUDGET_MB=str(budget))
+    rc, out, err = run("http", "-p", server.pid, "-d", "0.1", env=env)
+    assert rc == 2 and out == ""
+    m = re.fullmatch(r"synctrace: the socket maps would take .* with --routes 100, over the "
+                     rf"budget of {budget} MiB: --routes (\d+) fits \(SYNCTRACE_MAP_BUDGET_MB "
+                     r"sets the budget\)\n", err)
+    assert m, err
+    fits = int(m.group(1))
+    assert 1 <= fits < 100
+    # what it names does fit, and one more does not
+    rc, _, err = run("http", "-p", server.pid, "-d", "0.1", "--routes", fits, env=env)
+    assert rc == 0, err
+    rc, _, err = run("http", "-p", server.pid, "-d", "0.1", "--routes", fits + 1, env=env)
+    assert rc == 2 and "fits" in err
+
+
+def test_slow_exchanges_are_events(server):
+    t = Tracer("http", "-p", server.pid, "--json", "--slow", "1us").wait_tracing()
+    server.curl("/index.html", 3)
+    server.curl("/items/5", 2)
+    time.sleep(0.3)
+    assert t.stop() == 0, t.stderr
+    server.truth()
+    s = t.summary()
+    ev = s["events"]
+    assert ev["slow"] == 5 and ev["lost"] == 0          # every exchange takes over 1 us
+    assert [(e["op"], e["label"]) for e in ev["recent"]] == \
+        [("GET /index.html", "200")] * 3 + [("GET /items/:id", "404")] * 2
+    assert all(e["pid"] == server.pid and e["kind"] == "slow" for e in ev["recent"])
+
+
+def test_watch_profile_http_draws_the_rows(server):
+    t = Tracer("watch", "-p", server.pid, "--profile", "http", "--op",
+               "accepts libc:accept4").wait_tracing()
+    server.curl("/index.html", 4)
+    time.sleep(0.3)
+    assert t.stop() == 0, t.stderr
+    server.truth()
+    out = t.out
+    assert "\nOPERATIONS\n" in out and "\nSOCKETS\nHTTP server\n" in out
+    line = next(l for l in out.splitlines() if l.startswith("  GET /index.html"))
+    assert line.split()[:4] == ["GET", "/index.html", "200", "4"]
+    acc = next(l for l in out.splitlines() if l.startswith("  accepts"))
+    assert acc.split()[1] == "4"                        # python's accept4, once a request
+    rc, _, err = run("watch", "--profile", "http", "-d", "1")
+    assert rc == 2 and "need -p PID" in err
