@@ -54,11 +54,16 @@ def test_node_relay_https(tmp_path):
     assert_node_relay(*trace_relay("node", ALL, tls=make_cert(tmp_path)))
 
 
-@pytest.mark.parametrize("kind", ["go", "python"])
+@pytest.mark.parametrize("kind", ["node", "go", "python"])
 def test_language_blind(kind):
-    """The same routes and counts on Go's net/http and Python's http.server."""
+    """The same routes and counts on Node, Go's net/http and Python's
+    http.server; the Node relay also tells the bytes its connections read and
+    wrote, which are the exchanges' (no streams here)."""
     client, server, s = trace_relay(kind, "http,pipeline")
-    assert_http_rows(s, "server", client, server)
+    rows = assert_http_rows(s, "server", client, server)
+    if "bytes_read" in server:
+        assert sum(r["bytes_in"]["sum"] for r in rows.values()) == server["bytes_read"]
+        assert sum(r["bytes_out"]["sum"] for r in rows.values()) == server["bytes_written"]
     assert_no_drops(s)
 
 

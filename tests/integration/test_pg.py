@@ -5,7 +5,6 @@ extended and prepared protocols, traced on the client and on the server
 JavaScript) with failing statements and LISTEN/NOTIFY. Statement counts by
 command tag equal the workloads' own, errors by SQLSTATE and notifications
 by channel are exact, latency inside the workloads' own brackets."""
-import re
 import subprocess
 
 import pytest
