@@ -208,3 +208,29 @@ def test_node_client_https(tmp_path):
     assert_ws(got[("GET /ws", "101")], w["frames_in"], w["frames_out"], w["bytes_in"],
               w["bytes_out"])
     assert_no_drops(s)
+
+
+def test_watch_profile_https_beside_ops(tmp_path):
+    """watch --profile http beside an op: the dashboard's socket rows come
+    from TLS plaintext too, the same as `http`'s."""
+    require_tls_tools()
+    srv = Server(tmp_path, True)
+    t = None
+    try:
+        t = Tracer("watch", "-p", srv.pid, "--profile", "http", "--op", "accepts libc:accept4",
+                   "--json")
+        t.wait_tracing()
+        out = subprocess.run(curl_args("https", srv.port), capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+        log = srv.stop()
+        assert t.stop() == 0, t.stderr
+    finally:
+        srv.kill()
+        if t and t.proc.poll() is None:
+            t.proc.kill()
+    truth, conns = curl_truth(out)
+    assert log == truth
+    s = t.summary()
+    got = {(o["op"], o["label"]): o["count"] for o in s["ops"] if o.get("side") == "server"}
+    assert got == dict(truth)
+    assert [o["count"] for o in s["ops"] if o["op"] == "accepts"] == [conns]
