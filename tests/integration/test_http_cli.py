@@ -239,3 +239,37 @@ def test_watch_profile_http_draws_the_rows(server):
     assert acc.split()[1] == "4"                        # python's accept4, once a request
     rc, _, err = run("watch", "--profile", "http", "-d", "1")
     assert rc == 2 and "need -p PID" in err
+
+
+def test_pg_rows_exact_against_psql():
+    from pgharness import PSQL, PgCluster, require_pg
+    require_pg()
+    with PgCluster("cli") as pg:
+        pg.sql("CREATE TABLE t (id int PRIMARY KEY)")
+        psql = subprocess.Popen([str(PSQL), "-X", "-d", "postgres"], env=pg.client_env(),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        t = Tracer("pg", "-p", psql.pid, "--json").wait_tracing()
+        script = ("\\set VERBOSITY verbose\n" +
+                  "".join(f"INSERT INTO t VALUES ({i});\n" for i in range(4)) +
+                  "INSERT INTO t VALUES (2);\nSELECT 1;\nLISTEN ch;\nNOTIFY ch, 'x';\n"
+                  "SELECT 2;\n")
+        out, _ = psql.communicate(script, timeout=30)
+        assert t.wait() == 0, t.stderr                 # psql exited: the summary
+    # psql's own account: each tag it printed, the SQLSTATE, the notification
+    tags = collections.Counter(l.split()[0] for l in out.splitlines()
+                               if re.fullmatch(r"(INSERT \d+ \d+|LISTEN|NOTIFY)", l))
+    assert tags == {"INSERT": 4, "LISTEN": 1, "NOTIFY": 1}, out
+    assert re.search(r"^ERROR:  23505: duplicate key", out, re.M), out
+    assert 'Asynchronous notification "ch"' in out
+    s = t.summary()
+    q = rows(s, "pg_query")
+    assert all(r["side"] == "client" for r in s["ops"])
+    assert q["INSERT"]["count"] == 4 and q["INSERT"]["rows"] == 4
+    assert q["INSERT"]["errors"] == 0
+    assert q["SELECT"]["count"] == 2 and q["SELECT"]["rows"] == 2
+    assert q["LISTEN"]["count"] == 1 and q["NOTIFY"]["count"] == 1
+    assert sum(r["errors"] for r in q.values()) == 1     # the duplicate key
+    assert {k: v["count"] for k, v in rows(s, "pg_error").items()} == {"23505": 1}
+    assert {k: v["count"] for k, v in rows(s, "pg_notify").items()} == {"ch": 1}
+    assert not any(s["drops"].values()), s["drops"]
