@@ -236,6 +236,10 @@ static int start(struct net_run *w, char *err, size_t len)
 		return rc;
 	/* HTTPS and TLS PostgreSQL: the plaintext at OpenSSL, if the process has it */
 	n = net_session__attach_tls(w->s, w->env->pid, w->env->children, tls, sizeof(tls));
+	if (n < 0) {
+		snprintf(err, len, "%s", tls);
+		return n;
+	}
 	if (w->env->verbose && n)
 		fprintf(stderr, "synctrace: TLS plaintext: %d probes on %s\n", n, tls);
 	else if (w->env->verbose)

@@ -40,6 +40,11 @@ int watch_net__start(struct watch_net *n, const struct env *env, unsigned int pr
 		report_error("%s", err);
 		return EXIT_RUNTIME;
 	}
+	/* HTTPS as HTTP: the plaintext at the OpenSSL the process runs, if any */
+	if (net_session__attach_tls(n->s, env->pid, env->children, err, sizeof(err)) < 0) {
+		report_error("%s", err);
+		return EXIT_RUNTIME;
+	}
 	net_session__maps(n->s, &n->maps);
 	if ((rc = net_table__read(&n->maps, &n->zero))) {
 		report_error("cannot read BPF maps: %s", strerror(-rc));

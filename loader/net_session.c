@@ -7,8 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/net_session.h"
-#include "loader/proc_lookup.h"
-#include "loader/sym_table.h"
+#include "loader/net_tls.h"
 #include "net.skel.h"
 
 /* The SSE distributions are kept for a route's streams: one status each, both sides. */
@@ -18,6 +17,7 @@ struct net_session {
 	struct net_bpf *skel;
 	struct bpf_link **links;
 	size_t nr_links;
+	struct net_tls *tls;	/* the SSL_* uprobes (loader/net_tls.h) */
 };
 
 int net_session__open(struct net_session **out, char *err, size_t len)
@@ -169,78 +169,15 @@ int net_session__start(struct net_session *s, char *err, size_t len)
 	return attach_all(s, err, len);
 }
 
-/* A function's file offset in st (the default version when there are several), or 0. */
-static __u64 func_offset(const struct sym_table *st, const char *name)
-{
-	const struct sym **v = NULL;
-	size_t n = sym_table__match(st, name, &v), i;
-	__u64 off = 0;
-
-	for (i = 0; i < n; i++)
-		if (!off || v[i]->default_version)
-			off = v[i]->offset;
-	free(v);
-	return off;
-}
-
-/*
- * The TLS programs on f's OpenSSL functions (those it has); how many
- * attached. Offsets from our own symbol table: libbpf 1.1's func_name
- * lookup put these probes where they never fired.
- */
-static size_t attach_tls_file(struct net_session *s, pid_t pid, const struct proc_file *f)
-{
-	const struct { struct bpf_program *prog; const char *func; bool ret; } t[] = {
-		{ s->skel->progs.net_ssl_read_enter, "SSL_read", false },
-		{ s->skel->progs.net_ssl_read_exit, "SSL_read", true },
-		{ s->skel->progs.net_ssl_write_enter, "SSL_write", false },
-		{ s->skel->progs.net_ssl_write_exit, "SSL_write", true },
-		{ s->skel->progs.net_ssl_read_ex_enter, "SSL_read_ex", false },
-		{ s->skel->progs.net_ssl_read_ex_exit, "SSL_read_ex", true },
-		{ s->skel->progs.net_ssl_write_ex_enter, "SSL_write_ex", false },
-		{ s->skel->progs.net_ssl_write_ex_exit, "SSL_write_ex", true },
-		{ s->skel->progs.net_ssl_free, "SSL_free", false },
-	};
-	struct sym_file sf = { .path = f->path, .shown = f->shown, .pid = pid };
-	struct sym_table *st = NULL;
-	size_t i, n = 0;
-
-	if (sym_table__load(&sf, &st) || links_room(s, sizeof(t) / sizeof(t[0]))) {
-		sym_table__free(st);
-		return 0;
-	}
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = t[i].ret);
-		__u64 off = func_offset(st, t[i].func);
-		struct bpf_link *l;
-
-		/* an older OpenSSL has no _ex: the others still see its bytes */
-		/* a perf uprobe given a pid fires in every thread of its mm */
-		if (!off || !(l = bpf_program__attach_uprobe_opts(t[i].prog, pid, f->path, off, &o)))
-			continue;
-		s->links[s->nr_links++] = l;
-		n++;
-	}
-	sym_table__free(st);
-	return n;
-}
-
 int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,
 			    size_t len)
 {
-	const struct proc_file *f = NULL;
-	char err[256];
-	size_t n = 0;
+	int rc = net_tls__attach(s->skel->obj, pid, tree ? pid : 0, &s->tls, shown, len);
 
-	shown[0] = '\0';
-	/* the libssl it maps; else its own executable, which may link OpenSSL in (node) */
-	if (!proc_lookup__file(pid, "libssl", &f, err, sizeof(err)) &&
-	    (n = attach_tls_file(s, tree ? -1 : pid, f)))
-		snprintf(shown, len, "%s", f->shown);
-	else if (!proc_lookup__file(pid, NULL, &f, err, sizeof(err)) &&
-		 (n = attach_tls_file(s, tree ? -1 : pid, f)))
-		snprintf(shown, len, "%s", f->shown);
-	return (int)n;
+	if (rc)
+		return rc;
+	snprintf(shown, len, "%s", net_tls__files(s->tls));
+	return (int)net_tls__nr_links(s->tls);
 }
 
 void net_session__maps(const struct net_session *s, struct net_maps *m)
@@ -258,7 +195,7 @@ int net_session__events_fd(const struct net_session *s)
 
 size_t net_session__nr_links(const struct net_session *s)
 {
-	return s->nr_links;
+	return s->nr_links + net_tls__nr_links(s->tls);
 }
 
 void net_session__free(struct net_session *s)
@@ -267,6 +204,7 @@ void net_session__free(struct net_session *s)
 
 	if (!s)
 		return;
+	net_tls__free(s->tls);
 	for (i = 0; i < s->nr_links; i++)
 		bpf_link__destroy(s->links[i]);
 	free(s->links);

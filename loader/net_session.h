@@ -36,9 +36,11 @@ unsigned long long net_session__memory(const struct net_session *s);
 int net_session__start(struct net_session *s, char *err, size_t len);
 /*
  * TLS plaintext: the SSL_read/SSL_write (and _ex, SSL_free) uprobes on the
- * libssl pid maps, or on its executable when that links OpenSSL in (a
- * static node); with tree, for every process (the programs keep pid's
- * tree). How many probes attached (0: no OpenSSL found); shown: the file.
+ * OpenSSL pid runs (loader/net_tls.h: the libssl it maps, its executable
+ * when that links OpenSSL in, this system's libssl by path); with tree,
+ * for pid's tree now and later (the programs keep the tree). How many
+ * probes attached (0: no OpenSSL found), shown the files probed; or
+ * -errno with the message in shown.
  */
 int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,
 			    size_t len);
