@@ -45,3 +45,17 @@ $(BENCH_DIR)/routes: bench/routes.c
 
 bench-outputs: $(BIN) $(BENCH_DIR)/routes
 	$(PYTHON) bench/output_cost --build $(BUILD) $(BENCH_OUTPUTS_ARGS)
+
+# What `synctrace http` costs (bench/net_cost, bench/RESULTS.md "Sockets"):
+# `make bench-http`, options in BENCH_HTTP_ARGS. Needs ab (apache2-utils) and
+# the Node relay's npm packages (tests/fixtures/net.mk, read after this file:
+# its FX_NET_DIR cannot name the prerequisite here), as test_http_flood does.
+BENCH_HTTP_ARGS ?=
+.PHONY: bench-http
+
+$(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server: $(BENCH_DIR)/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+bench-http: $(BIN) $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server $(BUILD)/fixtures/net/node_modules/.installed
+	$(PYTHON) bench/net_cost --build $(BUILD) $(BENCH_HTTP_ARGS)
