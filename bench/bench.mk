@@ -57,5 +57,16 @@ $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server: $(BENCH_DIR)/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-bench-http: $(BIN) $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server $(BUILD)/fixtures/net/node_modules/.installed
+$(BENCH_DIR)/netfloor.bpf.o: bench/netfloor.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/netfloor.skel.h: $(BENCH_DIR)/netfloor.bpf.o
+	$(BPFTOOL) gen skeleton $< name netfloor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH_DIR)/netfloor: bench/netfloor.c $(BENCH_DIR)/netfloor.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I$(BENCH_DIR) $< -o $@ $(LDLIBS)
+
+bench-http: $(BIN) $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server $(BENCH_DIR)/netfloor $(BUILD)/fixtures/net/node_modules/.installed
 	$(PYTHON) bench/net_cost --build $(BUILD) $(BENCH_HTTP_ARGS)
