@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel half of `http` and `pg`: what a process reads from and writes
+ * to its sockets, seen at the syscalls (language-blind), parsed as streams
+ * in the kernel, counted per row of maps/net.h. The syscall programs save
+ * their arguments at entry (per thread) and feed the bytes the call moved
+ * at its return; close forgets a connection, accept and connect start a
+ * fresh one. TLS plaintext comes through the SSL_read/SSL_write uprobes at
+ * the end, keyed by the SSL*. docs/OPS-KERNEL.md "Sockets".
+ */
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps/net.h"
+#include "bpf/follow.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#include "bpf/net_record.h"
+#include "bpf/net_stream.h"
+
+/* syscalls:sys_enter_* / sys_exit_* (see their format files). */
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+enum net_call { NA_BUF, NA_IOV, NA_BLIND };
+
+/* A call in flight, per thread, from its entry to its return. */
+struct net_args {
+	__u64 buf;		/* NA_BUF: the buffer; NA_IOV: the iovec array */
+	__s32 fd;
+	__u32 iovcnt;
+	__u8 call;		/* enum net_call */
+	__u8 dir;
+	__u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);	/* threads inside a traced call at once */
+	__type(key, __u32);
+	__type(value, struct net_args);
+} net_args SEC(".maps");
+
+struct net_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+/* The fields of struct user_msghdr that name its iovecs. */
+struct net_msghdr {
+	__u64 name;
+	__u32 namelen;
+	__u32 pad;
+	__u64 iov;
+	__u64 iovlen;
+};
+
+/* Is the current process one we trace? (First, in every program.) */
+static __always_inline int net_traced(void)
+{
+	if (follow_root)
+		return traced_here();
+	return target_tgid && (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+static __always_inline void net_save(__s32 fd, __u64 buf, __u32 iovcnt, __u8 call, __u8 dir)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct net_args a = { .buf = buf, .fd = fd, .iovcnt = iovcnt, .call = call, .dir = dir };
+
+	if (fd < 0)
+		return;
+	bpf_map_update_elem(&net_args, &tid, &a, BPF_ANY);
+}
+
+/* recvmsg/sendmsg: the iovecs, read from the msghdr at the entry. */
+static __always_inline void net_save_msg(__s32 fd, __u64 msg, __u8 dir)
+{
+	struct net_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
+		net_drop(NET_DROP_READ_FAILED);
+		return;
+	}
+	net_save(fd, m.iov, m.iovlen > 1024 ? 1024 : m.iovlen, NA_IOV, dir);
+}
+
+struct net_iov_ctx {
+	const struct net_conn_key *key;
+	struct net_iov_walk *w;
+};
+
+static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
+{
+	struct net_iov_walk *w = ctx->w;
+	struct net_iovec v;
+	__u64 n;
+
+	if (!w->left || i >= w->cnt)
+		return 1;
+	if (bpf_probe_read_user(&v, sizeof(v), (const void *)(w->iov + i * sizeof(v)))) {
+		net_drop(NET_DROP_READ_FAILED);
+		w->failed = 1;
+		return 1;
+	}
+	n = v.len < w->left ? v.len : w->left;
+	if (n)
+		net_feed(ctx->key, w->dir, v.base, n, w->ts, 0);
+	w->left -= n;
+	return 0;
+}
+
+/* The call returned ret: feed the bytes it moved (or note an EOF). */
+static __always_inline void net_return(__s64 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct net_args *a = bpf_map_lookup_elem(&net_args, &tid);
+	struct net_conn_key key = {};
+	struct net_iov_ctx ic = {};
+	struct net_scratch *sc;
+	__u64 ts = bpf_ktime_get_ns();
+
+	if (!a)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = a->fd;
+	if (ret == 0 && a->dir == NET_DIR_IN) {
+		net_eof(&key, ts);
+	} else if (ret > 0) {
+		switch (a->call) {
+		case NA_BUF:
+			net_feed(&key, a->dir, a->buf, ret, ts, 0);
+			break;
+		case NA_BLIND:
+			net_feed(&key, a->dir, 0, ret, ts, 0);
+			break;
+		case NA_IOV:
+			sc = net_scratch_get();
+			if (!sc)
+				break;
+			ic.key = &key;
+			ic.w = &sc->iov;
+			sc->iov.iov = a->buf;
+			sc->iov.left = ret;
+			sc->iov.ts = ts;
+			sc->iov.cnt = a->iovcnt;
+			sc->iov.dir = a->dir;
+			sc->iov.failed = 0;
+			bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
+			/* past NET_IOV_MAX iovecs, the rest went by unseen */
+			if (sc->iov.left && !sc->iov.failed)
+				net_feed(&key, a->dir, 0, sc->iov.left, ts, 0);
+			break;
+		}
+	}
+	bpf_map_delete_elem(&net_args, &tid);
+}
+
+#define NET_ENTER(call, fn)						\
+SEC("tracepoint/syscalls/sys_enter_" #call)				\
+int net_enter_##call(struct sys_enter_ctx *ctx)			\
+{									\
+	if (net_traced())						\
+		fn;							\
+	return 0;							\
+}									\
+SEC("tracepoint/syscalls/sys_exit_" #call)				\
+int net_exit_##call(struct sys_exit_ctx *ctx)				\
+{									\
+	if (net_traced())						\
+		net_return(ctx->ret);					\
+	return 0;							\
+}
+
+NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_IN))
+NET_ENTER(write, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
+NET_ENTER(readv, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_IN))
+NET_ENTER(writev, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_OUT))
+NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_IN))
+NET_ENTER(sendto, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
+NET_ENTER(recvmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_IN))
+NET_ENTER(sendmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_OUT))
+/* sendfile's bytes go by unseen: a body is skipped by its length, a head lost */
+NET_ENTER(sendfile64, net_save(ctx->args[0], 0, 0, NA_BLIND, NET_DIR_OUT))
+
+/* close(fd): the connection ends, its state goes. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int net_enter_close(struct sys_enter_ctx *ctx)
+{
+	struct net_conn_key key = {};
+
+	if (!net_traced())
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = ctx->args[0];
+	net_forget(&key, bpf_ktime_get_ns());
+	return 0;
+}
+
+/* A new connection on fd (whatever the fd named before is gone), side known. */
+static __always_inline void net_new_side(__s64 fd, __u32 side)
+{
+	struct net_conn_key key = {};
+
+	if (fd < 0)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = fd;
+	net_forget(&key, bpf_ktime_get_ns());
+	net_conn_new(&key, NCP_NEW, side);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int net_exit_accept(struct sys_exit_ctx *ctx)
+{
+	if (net_traced())
+		net_new_side(ctx->ret, NET_SIDE_SERVER);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int net_exit_accept4(struct sys_exit_ctx *ctx)
+{
+	if (net_traced())
+		net_new_side(ctx->ret, NET_SIDE_SERVER);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int net_enter_connect(struct sys_enter_ctx *ctx)
+{
+	if (net_traced())
+		net_new_side(ctx->args[0], NET_SIDE_CLIENT);
+	return 0;
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Part of bpf/net.bpf.c (included once, first): the maps every socket
+ * parser records into and the four recording calls they share.
+ *
+ *   net_row(k)            the row's counters, created zeroed; the op and the
+ *                         label are admitted under their caps first (past a
+ *                         cap k is rewritten to `other`); NULL: counted drop
+ *   net_hist_add(k, d, v) one value into the row's distribution d
+ *   net_latency(c, k, ns) latency hist + min/max + a --slow event
+ *   net_drop(reason)      a counted loss (enum net_drop)
+ *
+ * Layouts are maps/net.h's. Sizes marked "1" are set by user space before
+ * load (bpf_map__set_max_entries), as bpf/ops.bpf.c's are.
+ */
+#ifndef SYNCTRACE_NET_RECORD_H
+#define SYNCTRACE_NET_RECORD_H
+
+/* Caps, set before load: distinct ops per {kind, side} (--routes) and
+ * distinct labels per kind. 0 means "no room": everything goes to other. */
+const volatile __u32 net_max_ops = NET_ROUTES_DEFAULT;
+const volatile __u32 net_max_labels = NET_LABELS_DEFAULT;
+/* --slow: exchanges at least this slow become net_events records; 0 none. */
+const volatile __u64 net_slow_ns = 0;
+/* Submits wake user space only once this much is waiting. */
+const volatile __u64 net_events_wakeup_bytes = 65536;
+
+/* Rows: counters per CPU (user space sums them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);	/* rows, set before load */
+	__type(key, struct net_row_key);
+	__type(value, struct net_counters);
+} net_stats SEC(".maps");
+
+/* Distributions, shared (4.7 KiB each; their adds are atomic). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* rows x dists in use, set before load */
+	__type(key, struct net_hist_key);
+	__type(value, struct net_hist);
+} net_hists SEC(".maps");
+
+/* The ops and labels admitted under the caps (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* ops x (kinds, sides) + labels x kinds, set before load */
+	__type(key, struct net_admit_key);
+	__type(value, __u8);
+} net_admit SEC(".maps");
+
+/* How many ops each {kind, side} and labels each kind has admitted:
+ * index kind * 2 + side for ops, NET_KIND_NR * 2 + kind for labels. */
+#define NET_ADMIT_SLOTS (NET_KIND_NR * 3)
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NET_ADMIT_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_admit_nr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct net_totals);
+} net_totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NET_DROP_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_drops SEC(".maps");
+
+/* --slow events (struct net_event). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 18);
+} net_events SEC(".maps");
+
+/* Zeroes to create a histogram or a row from (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct net_hist);
+} net_zero SEC(".maps");
+
+/* Keys too big for the 512-byte stack: a row key and a histogram or
+ * admission key, per CPU (programs do not nest on one CPU: tracepoints
+ * and uprobes run with preemption off). */
+struct net_keys {
+	struct net_row_key row;
+	struct net_hist_key hist;
+	struct net_admit_key admit;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct net_keys);
+} net_keybuf SEC(".maps");
+
+/* The compiler drops a mask it can prove useless, the verifier needs it. */
+#define net_barrier_var(x) asm volatile("" : "+r"(x))
+
+_Static_assert(sizeof(struct net_hist) >= sizeof(struct net_counters), "net_zero creates rows too");
+
+static __always_inline void net_add(__u64 *p, __u64 v)
+{
+	__sync_fetch_and_add(p, v);
+}
+
+static __always_inline struct net_keys *net_keys(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&net_keybuf, &k);
+}
+
+static __always_inline struct net_totals *net_totals_get(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&net_totals, &k);
+}
+
+static __always_inline void net_drop(__u32 reason)
+{
+	__u64 *d;
+
+	if (reason >= NET_DROP_NR)
+		return;
+	d = bpf_map_lookup_elem(&net_drops, &reason);
+	if (d)
+		*d += 1;	/* per CPU, and programs do not nest */
+}
+
+/*
+ * Is text admitted for {kind, side, is_label}? Known: yes. New: yes while
+ * the slot's count is under cap (the count is taken atomically, so two
+ * CPUs cannot both take the last place), else no. 2: admitted just now.
+ */
+static __always_inline int net_admit_text(struct net_admit_key *a, __u32 slot, __u32 cap)
+{
+	__u64 *nr = bpf_map_lookup_elem(&net_admit_nr, &slot);
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&net_admit, a))
+		return 1;
+	if (!nr || *nr >= cap)
+		return 0;
+	if (bpf_map_update_elem(&net_admit, a, &one, BPF_NOEXIST))
+		return bpf_map_lookup_elem(&net_admit, a) != NULL;	/* another CPU, just now */
+	if (__sync_fetch_and_add(nr, 1) < cap)
+		return 2;
+	bpf_map_delete_elem(&net_admit, a);
+	return 0;
+}
+
+/* dst (zeroed) names the `other` row. */
+static __always_inline void net_set_other(char *dst)
+{
+	dst[0] = 'o';
+	dst[1] = 't';
+	dst[2] = 'h';
+	dst[3] = 'e';
+	dst[4] = 'r';
+}
+
+/*
+ * The counters of row k, created zeroed. k (in net_keybuf) may be
+ * rewritten: an op or label past its cap becomes `other`, with
+ * other_op/other_label set, and the overflow is counted in net_totals.
+ * A row that exists was admitted already: one lookup.
+ */
+static __noinline struct net_counters *net_row(struct net_row_key *k)
+{
+	struct net_keys *ks = net_keys();
+	struct net_totals *t = net_totals_get();
+	struct net_counters *c;
+	__u32 kind, z = 0;
+	void *zero;
+	int admitted;
+
+	c = bpf_map_lookup_elem(&net_stats, k);
+	if (c)
+		return c;
+	if (!ks || !t)
+		return NULL;
+	kind = k->kind;
+	if (kind >= NET_KIND_NR)
+		return NULL;
+	if (!k->other_op) {
+		__builtin_memset(&ks->admit, 0, sizeof(ks->admit));
+		ks->admit.kind = k->kind;
+		ks->admit.side = k->side;
+		__builtin_memcpy(ks->admit.text, k->op, NET_OP_MAX);
+		admitted = net_admit_text(&ks->admit, kind * 2 + (k->side & 1), net_max_ops);
+		if (admitted == 2)
+			net_add(&t->ops, 1);
+		if (!admitted) {
+			__builtin_memset(k->op, 0, NET_OP_MAX);
+			net_set_other(k->op);
+			k->other_op = 1;
+			net_add(&t->op_overflow, 1);
+		}
+	}
+	if (!k->other_label) {
+		__builtin_memset(&ks->admit, 0, sizeof(ks->admit));
+		ks->admit.kind = k->kind;
+		ks->admit.is_label = 1;
+		__builtin_memcpy(ks->admit.text, k->label, NET_LABEL_MAX);
+		admitted = net_admit_text(&ks->admit, NET_KIND_NR * 2 + kind, net_max_labels);
+		if (admitted == 2)
+			net_add(&t->labels, 1);
+		if (!admitted) {
+			__builtin_memset(k->label, 0, NET_LABEL_MAX);
+			net_set_other(k->label);
+			k->other_label = 1;
+			net_add(&t->label_overflow, 1);
+		}
+	}
+	c = bpf_map_lookup_elem(&net_stats, k);
+	if (c)
+		return c;
+	/* net_zero's histogram is zeroes enough for a row's counters too */
+	zero = bpf_map_lookup_elem(&net_zero, &z);
+	if (!zero)
+		return NULL;
+	bpf_map_update_elem(&net_stats, k, zero, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&net_stats, k);
+	if (!c)
+		net_drop(NET_DROP_ROWS_FULL);
+	return c;
+}
+
+/* One value into row k's distribution dist. */
+static __noinline void net_hist_add(const struct net_row_key *k, __u32 dist, __u64 v)
+{
+	struct net_keys *ks = net_keys();
+	struct net_hist *h;
+	__u32 b = hist_bucket_index(v), z = 0;
+	void *zero;
+
+	if (!ks)
+		return;
+	__builtin_memcpy(&ks->hist.row, k, sizeof(*k));
+	ks->hist.dist = dist;
+	ks->hist.pad = 0;
+	h = bpf_map_lookup_elem(&net_hists, &ks->hist);
+	if (!h) {
+		zero = bpf_map_lookup_elem(&net_zero, &z);
+		if (!zero)
+			return;
+		bpf_map_update_elem(&net_hists, &ks->hist, zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&net_hists, &ks->hist);
+		if (!h) {
+			net_drop(NET_DROP_ROWS_FULL);
+			return;
+		}
+	}
+	if (b >= HIST_NR_BUCKETS)
+		b = HIST_LAST_BUCKET;	/* never: the bound is for the verifier */
+	net_add(&h->buckets[b], 1);
+	/* the adder whose add wraps the sum is the one that carries */
+	if (__sync_fetch_and_add(&h->sum, v) + v < v)
+		net_add(&h->sum_hi, 1);
+}
+
+/* An exchange's latency: histogram, whole-run min/max, and a --slow event. */
+static __always_inline void net_latency(struct net_counters *c, const struct net_row_key *k, __u64 ns)
+{
+	struct net_event *e;
+	__u64 id;
+
+	net_hist_add(k, NET_DIST_LATENCY, ns);
+	/* per CPU: no race */
+	if (~ns > c->lat_min_inv)
+		c->lat_min_inv = ~ns;
+	if (ns > c->lat_max)
+		c->lat_max = ns;
+	if (!net_slow_ns || ns < net_slow_ns)
+		return;
+	e = bpf_ringbuf_reserve(&net_events, sizeof(*e), 0);
+	if (!e) {
+		net_drop(NET_DROP_EVENTS_LOST);
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
+	e->latency_ns = ns;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	__builtin_memcpy(&e->row, k, sizeof(*k));
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&net_events, BPF_RB_AVAIL_DATA) >=
+			      net_events_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+#endif /* SYNCTRACE_NET_RECORD_H */
