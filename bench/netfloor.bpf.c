@@ -4,9 +4,10 @@
  * thing a socket tracer's programs do (is this the traced process?), on
  * the hooks a socket tracer can use on this kernel, so that what a syscall
  * pays for the hook alone can be told from what the parsers add:
- *   tp      the syscall tracepoints `synctrace http` attaches (per syscall:
- *           read, write, readv, writev, recvfrom, sendto, recvmsg, sendmsg
- *           enter and exit, close enter)
+ *   tp      the syscall tracepoints `synctrace http` attaches (bpf/net.bpf.c:
+ *           read, write, readv, writev, recvfrom, sendto, recvmsg, sendmsg,
+ *           sendfile64 enter and exit, close and connect enter, accept and
+ *           accept4 exit)
  *   raw     raw_tracepoint sys_enter and sys_exit (every syscall)
  * Hooks on the socket functions alone (tcp_sendmsg, ...), which pipes and
  * other syscalls would not pay, are not possible on this kernel: it has no
@@ -43,9 +44,19 @@ TP(recvfrom)
 TP(sendto)
 TP(recvmsg)
 TP(sendmsg)
+TP(sendfile64)
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int tp_enter_close(void *ctx) { return filter(); }
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int tp_enter_connect(void *ctx) { return filter(); }
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int tp_exit_accept(void *ctx) { return filter(); }
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int tp_exit_accept4(void *ctx) { return filter(); }
 
 SEC("raw_tracepoint/sys_enter")
 int raw_enter(void *ctx) { return filter(); }

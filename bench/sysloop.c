@@ -25,7 +25,8 @@
  * shared machine the time others hold the CPU is left out, and the best
  * block is the one they disturbed least; the BPF programs run in this
  * thread's syscalls and count in it, as does loopback TCP's delivery),
- * exchanges (all rounds, warm-up included; 0 unless http).
+ * exchanges (all rounds, warm-up included; 0 unless http), all_syscalls
+ * (the reads and writes of the warm-up and the timed rounds).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1, c0, c1;
 	double ns = 0, cpu[NR_BLOCKS];
 	char buf[256], line[64];
-	long n, i, warm;
+	long n, i, warm, all;
 	int fds[2], http, b;
 
 	if (argc != 3 || (n = atol(argv[2])) < NR_BLOCKS) {
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < warm; i++)
 		round_once(http, fds, buf);
 	i = 0;
+	all = nr_syscalls;
 	nr_syscalls = 0;
 	for (b = 0; b < NR_BLOCKS; b++) {
 		long before = nr_syscalls, end = n * (b + 1) / NR_BLOCKS;
@@ -176,8 +178,9 @@ int main(int argc, char **argv)
 	qsort(cpu, NR_BLOCKS, sizeof(cpu[0]), cmp_double);
 	printf("{\"mode\": \"%s\", \"rounds\": %ld, \"syscalls\": %ld, \"ns\": %.0f, "
 	       "\"ns_per_syscall\": %.1f, \"cpu_ns_min\": %.1f, \"cpu_ns_median\": %.1f, "
-	       "\"exchanges\": %ld}\n",
+	       "\"exchanges\": %ld, \"all_syscalls\": %ld}\n",
 	       argv[1], n, nr_syscalls, ns, ns / (double)nr_syscalls, cpu[0],
-	       (cpu[NR_BLOCKS / 2 - 1] + cpu[NR_BLOCKS / 2]) / 2, http ? n + warm : 0);
+	       (cpu[NR_BLOCKS / 2 - 1] + cpu[NR_BLOCKS / 2]) / 2, http ? n + warm : 0,
+	       all + nr_syscalls);
 	return 0;
 }
