@@ -95,7 +95,7 @@ static __always_inline void net_save_msg(__s32 fd, __u64 msg, __u8 dir)
 		net_drop(NET_DROP_READ_FAILED);
 		return;
 	}
-	net_save(fd, m.iov, m.iovlen > 1024 ? 1024 : m.iovlen, NA_IOV, dir);
+	net_save(fd, m.iov, m.iovlen > NET_IOV_MAX ? NET_IOV_MAX : m.iovlen, NA_IOV, dir);
 }
 
 struct net_iov_ctx {
@@ -118,7 +118,7 @@ static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
 	}
 	n = v.len < w->left ? v.len : w->left;
 	if (n)
-		net_feed(ctx->key, w->dir, v.base, n, w->ts, 0);
+		net_feed(ctx->key, w->dir, v.base, n, w->ts);
 	w->left -= n;
 	return 0;
 }
@@ -142,10 +142,10 @@ static __always_inline void net_return(__s64 ret)
 	} else if (ret > 0) {
 		switch (a->call) {
 		case NA_BUF:
-			net_feed(&key, a->dir, a->buf, ret, ts, 0);
+			net_feed(&key, a->dir, a->buf, ret, ts);
 			break;
 		case NA_BLIND:
-			net_feed(&key, a->dir, 0, ret, ts, 0);
+			net_feed(&key, a->dir, 0, ret, ts);
 			break;
 		case NA_IOV:
 			sc = net_scratch_get();
@@ -162,7 +162,7 @@ static __always_inline void net_return(__s64 ret)
 			bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
 			/* past NET_IOV_MAX iovecs, the rest went by unseen */
 			if (sc->iov.left && !sc->iov.failed)
-				net_feed(&key, a->dir, 0, sc->iov.left, ts, 0);
+				net_feed(&key, a->dir, 0, sc->iov.left, ts);
 			break;
 		}
 	}
@@ -244,5 +244,105 @@ int net_enter_connect(struct sys_enter_ctx *ctx)
 {
 	if (net_traced())
 		net_new_side(ctx->args[0], NET_SIDE_CLIENT);
+	return 0;
+}
+
+/*
+ * TLS plaintext: OpenSSL's SSL_read/SSL_write (and _ex) of the libssl the
+ * process maps, or of a binary that links OpenSSL in (node). The entry
+ * saves the buffer, the return feeds what the call moved, on the
+ * connection {tgid, -1, SSL*}; SSL_free forgets it. The attach targets are
+ * user space's (SEC("uprobe"): not auto-attached). Their own per-thread
+ * map: SSL_read's own read(2) on the socket comes in between.
+ */
+struct net_tls_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 done;		/* _ex: where the byte count is written */
+	__u8 dir;
+	__u8 ex;
+	__u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct net_tls_args);
+} net_tls_args SEC(".maps");
+
+static __always_inline void net_tls_enter(struct pt_regs *ctx, __u8 dir, __u8 ex)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct net_tls_args a = {
+		.ssl = PT_REGS_PARM1(ctx), .buf = PT_REGS_PARM2(ctx),
+		.done = ex ? PT_REGS_PARM4(ctx) : 0, .dir = dir, .ex = ex,
+	};
+
+	if (!a.ssl)
+		return;
+	bpf_map_update_elem(&net_tls_args, &tid, &a, BPF_ANY);
+}
+
+static __always_inline void net_tls_exit(struct pt_regs *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct net_tls_args *a = bpf_map_lookup_elem(&net_tls_args, &tid);
+	struct net_conn_key key = {};
+	__s64 ret = (int)PT_REGS_RC(ctx);
+	__u64 n = 0, ts = bpf_ktime_get_ns();
+
+	if (!a)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = -1;
+	key.tls_ptr = a->ssl;
+	if (a->ex) {
+		/* 1 and *done bytes, or 0 (no bytes: an error, or the peer's close) */
+		if (ret == 1 && bpf_probe_read_user(&n, sizeof(n), (const void *)a->done))
+			net_drop(NET_DROP_READ_FAILED);
+		ret = ret == 1 ? (__s64)n : 0;
+	}
+	if (ret > 0)
+		net_feed(&key, a->dir | NET_FEED_SOCK, a->buf, ret, ts);
+	else if (ret == 0 && !a->ex && a->dir == NET_DIR_IN)
+		net_eof(&key, ts);	/* SSL_read's 0: the peer closed (close_notify or EOF) */
+	bpf_map_delete_elem(&net_tls_args, &tid);
+}
+
+#define NET_TLS(name, dir, ex)						\
+SEC("uprobe")								\
+int net_##name##_enter(struct pt_regs *ctx)				\
+{									\
+	if (net_traced())						\
+		net_tls_enter(ctx, dir, ex);				\
+	return 0;							\
+}									\
+SEC("uretprobe")							\
+int net_##name##_exit(struct pt_regs *ctx)				\
+{									\
+	if (net_traced())						\
+		net_tls_exit(ctx);					\
+	return 0;							\
+}
+
+NET_TLS(ssl_read, NET_DIR_IN, 0)
+NET_TLS(ssl_write, NET_DIR_OUT, 0)
+NET_TLS(ssl_read_ex, NET_DIR_IN, 1)
+NET_TLS(ssl_write_ex, NET_DIR_OUT, 1)
+
+/* SSL_free(ssl): the TLS connection ends. */
+SEC("uprobe")
+int net_ssl_free(struct pt_regs *ctx)
+{
+	struct net_conn_key key = {};
+
+	if (!net_traced())
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = -1;
+	key.tls_ptr = PT_REGS_PARM1(ctx);
+	if (key.tls_ptr)
+		net_forget(&key, bpf_ktime_get_ns());
 	return 0;
 }

@@ -18,10 +18,11 @@
 
 #define NET_DIR_IN 0		/* read by the process */
 #define NET_DIR_OUT 1		/* written by the process */
+#define NET_FEED_SOCK 0x100	/* net_feed(): the key is known to be a socket */
 #define NET_SCRATCH 256		/* bytes read from user memory at once (a power of 2) */
 #define NET_DETECT_BYTES 16	/* first bytes a detection looks at */
 #define NET_DETECT_TRIES 8	/* segments offered to detection before giving up */
-#define NET_IOV_MAX 8		/* iovecs of one readv/writev/msghdr read; the rest is skipped */
+#define NET_IOV_MAX 1024	/* iovecs of one readv/writev/msghdr followed (UIO_MAXIOV); the rest is skipped */
 
 /* Only this process (-p), unless follow_root (--children) is set. Set before load. */
 const volatile __u32 target_tgid = 0;
@@ -246,13 +247,15 @@ claimed:
 
 /*
  * The entry point for bytes: len bytes at user address buf (0: unseen),
- * read (NET_DIR_IN) or written (NET_DIR_OUT) on the connection key.
- * is_sock: the caller knows key names a socket (recvmsg, TLS); otherwise
- * a first sight of the fd checks.
+ * read (NET_DIR_IN) or written (NET_DIR_OUT) on the connection key. With
+ * NET_FEED_SOCK or'ed into dir, the caller knows key names a socket (TLS);
+ * otherwise a first sight of the fd checks. (Five arguments: BPF's most.)
  */
 static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64 buf, __u32 len,
-				__u64 ts, int is_sock)
+				__u64 ts)
 {
+	int is_sock = dir & NET_FEED_SOCK;
+
 	struct net_conn *c = bpf_map_lookup_elem(&net_conns, key);
 	struct net_seg s = {};
 	__u64 id;

@@ -17,7 +17,9 @@
 #include "cli/profiles.h"
 #include "cli/run_outputs.h"
 #include "cli/watch.h"
+#include "cli/watch_net.h"
 #include "loader/ops_session.h"
+#include "maps/net.h"
 #include "maps/ops_drain.h"
 
 #define WATCH_MAX_INFLIGHT 32768	/* open starts of paired ops, all ops together */
@@ -43,6 +45,7 @@ struct watch_run {
 	struct outputs outputs;
 	unsigned int probes_attached;
 	bool string_labels;	/* some op labels by a string: read label texts */
+	struct watch_net net;	/* --profile http|pg beside the ops */
 };
 
 /* A frame: its events are those heard since the last frame (the summary's: since the zero point). */
@@ -59,6 +62,8 @@ static int emit(struct watch_run *w, const struct op_table *t, bool summary)
 	struct watch_frame_out out;
 	int rc = watch_frame__fill(&out, &f);
 
+	if (!rc && w->net.protos)
+		rc = watch_net__merge(&w->net, &out.f);
 	if (!rc)
 		rc = outputs__frame(&w->outputs, &out.f);
 	watch_frame__free(&out);
@@ -113,6 +118,8 @@ static int next_reading(struct watch_run *w)
 	struct op_table now;
 	int rc = read_all(w, &now);
 
+	if (!rc && w->net.protos)
+		rc = watch_net__reading(&w->net);
 	if (!rc)
 		rc = emit_delta(w, &now, w->have_prev ? &w->prev : &w->zero, false);
 	if (rc) {
@@ -189,6 +196,12 @@ static int parse_op_arg(struct ops_file *f, const char *arg, int idx, char *err,
 	return rc;
 }
 
+/* --profile http and pg are the socket parsers (cmd_net.c), not ops files. */
+static unsigned int socket_profile(const char *name)
+{
+	return !strcmp(name, "http") ? NET_PROTO_HTTP : !strcmp(name, "pg") ? NET_PROTO_PG : 0;
+}
+
 static int parse_ops(const struct env *env, struct ops_file *f)
 {
 	char err[1024], path[PATH_MAX];
@@ -197,7 +210,7 @@ static int parse_ops(const struct env *env, struct ops_file *f)
 
 	memset(f, 0, sizeof(*f));
 	for (i = 0; i < env->nr_profiles && !rc; i++)
-		if (!(rc = profile_path(env->profiles[i], path, sizeof(path), err, sizeof(err))))
+		if (!socket_profile(env->profiles[i]) && !(rc = profile_path(env->profiles[i], path, sizeof(path), err, sizeof(err))))
 			rc = ops_parse_file(f, path, err, sizeof(err));
 	for (i = 0; i < env->nr_ops_files && !rc; i++)
 		rc = ops_parse_file(f, env->ops_files[i], err, sizeof(err));
@@ -362,9 +375,24 @@ static int start(struct watch_run *w, struct ops_session **s, const struct ops_o
 	return 0;
 }
 
+/* The socket profiles beside the ops, in what the ops leave of the budget: 0 or -errno
+ * (said; -E2BIG: over it). */
+static int start_net(struct watch_run *w, const struct ops_options *opt, unsigned int protos)
+{
+	struct ops_setup sz = {};
+	unsigned long long budget = map_budget(), ops;
+	int code;
+
+	sizes_of(w->prog, opt, &sz);
+	ops = ops_setup__memory(&sz);
+	code = watch_net__start(&w->net, w->env, protos, budget > ops ? budget - ops : 0);
+	return code == EXIT_USAGE ? -E2BIG : code ? -EIO : 0;
+}
+
 /* 0 with *code the exit code the outputs ask for, or -errno (reported). */
 static int run(const struct env *env, const struct ops_program *prog,
-	       const struct ops_options *opt, int pidfd, bool children, int *code)
+	       const struct ops_options *opt, int pidfd, bool children, unsigned int protos,
+	       int *code)
 {
 	struct watch_run w = { .env = env, .prog = prog };
 	struct loop_hooks hooks = { on_interval, &w, -1, on_events, expiry_tick_s(prog), on_tick };
@@ -377,7 +405,8 @@ static int run(const struct env *env, const struct ops_program *prog,
 		run_outputs__free_run(&info);
 		return 0;
 	}
-	if ((rc = start(&w, &s, opt, env->pid, children)) || (rc = zero_point(&w)))
+	if ((rc = start(&w, &s, opt, env->pid, children)) ||
+	    (protos && (rc = start_net(&w, opt, protos))) || (rc = zero_point(&w)))
 		goto cleanup;
 	hooks.fd = watch_events__fd(&w.ev);
 	if (!hooks.tick_s)
@@ -392,6 +421,8 @@ static int run(const struct env *env, const struct ops_program *prog,
 		fprintf(stderr, "synctrace: pid %d exited\n", env->pid);
 	/* the last interval and the summary end at the same reading: their sums agree */
 	rc = next_reading(&w);
+	if (!rc && protos)
+		rc = watch_net__summary(&w.net);
 	if (!rc)
 		rc = emit_delta(&w, &w.prev, &w.zero, true);
 cleanup:
@@ -402,6 +433,7 @@ cleanup:
 	op_pairing__free(&w.pairing);
 	op_names__free(&w.names);
 	watch_events__free(&w.ev);
+	watch_net__free(&w.net);
 	ops_session__free(s);
 	return rc;
 }
@@ -411,9 +443,22 @@ int cmd_watch(const struct env *env)
 	struct ops_options opt = { env->max_labels, env->slow_ns, env->returns };
 	struct ops_program prog = {};
 	struct ops_file f;
-	int pidfd = -1, rc, code = EXIT_OK;
+	int pidfd = -1, rc, code = EXIT_OK, i, ops_profiles = 0;
+	unsigned int protos = 0;
 	char err[1024];
 
+	for (i = 0; i < env->nr_profiles; i++) {
+		protos |= socket_profile(env->profiles[i]);
+		ops_profiles += !socket_profile(env->profiles[i]);
+	}
+	if (protos && !env->pid) {
+		report_error("watch --profile http and pg need -p PID (the process whose sockets "
+			     "are read)");
+		return EXIT_USAGE;
+	}
+	/* the sockets alone: http's and pg's run, drawn as a dashboard */
+	if (protos && !ops_profiles && !env->nr_ops && !env->nr_ops_files)
+		return net_command(env, protos);
 	if (parse_ops(env, &f)) {
 		ops_file__free(&f);
 		return EXIT_USAGE;
@@ -431,8 +476,8 @@ int cmd_watch(const struct env *env)
 		goto cleanup;
 	}
 	loop_block_signals();
-	rc = run(env, &prog, &opt, pidfd, env->children || f.follow_children, &code) ?
-	     EXIT_RUNTIME : code;
+	rc = run(env, &prog, &opt, pidfd, env->children || f.follow_children, protos, &code);
+	rc = rc == -E2BIG ? EXIT_USAGE : rc ? EXIT_RUNTIME : code;
 cleanup:
 	if (pidfd >= 0)
 		close(pidfd);

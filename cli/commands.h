@@ -9,6 +9,10 @@
 int cmd_trace(const struct env *env);	/* lat and count */
 int cmd_list(const struct env *env);
 int cmd_watch(const struct env *env);
+int cmd_net(const struct env *env);	/* http and pg */
+/* The sockets of env->pid for the parsers in protos (enum net_proto): http, pg, and
+ * watch --profile http|pg, whose outputs env's command picks. */
+int net_command(const struct env *env, unsigned int protos);
 /* diff BASE NEW: argv[0] is "diff"; exit 0 ok, 1 warn, 3 fail, 2 usage */
 int cmd_diff(int argc, char **argv);
 /* report and mark parse their own command lines (cmd_report.c) */

@@ -9,6 +9,7 @@
 #include "cli/env.h"
 #include "cli/ops_compile.h"
 #include "cli/ops_expr.h"
+#include "maps/net.h"
 
 const char *argp_program_version = "synctrace 0.1";
 
@@ -19,7 +20,7 @@ const char *argp_program_bug_address = NULL;
 enum {
 	OPT_JSON = 0x100, OPT_OP, OPT_OPS, OPT_MAX_LABELS, OPT_SLOW, OPT_PROFILE, OPT_CHILDREN,
 	OPT_ALL, OPT_TOP, OPT_SORT, OPT_RETURNS, OPT_MANGLED, OPT_PROMETHEUS, OPT_RECORD,
-	OPT_HTML, OPT_ASSERT, OPT_ASSERT_EACH,
+	OPT_HTML, OPT_ASSERT, OPT_ASSERT_EACH, OPT_ROUTES,
 };
 
 /* The options lat and count share. */
@@ -86,6 +87,33 @@ static const struct argp_option watch_options[] = {
 	{},
 };
 
+/* What http and pg share: one process (and its tree), when, where the numbers go. */
+#define NET_OPTIONS \
+	{ NULL, 0, NULL, 0, "Where:", 1 }, \
+	{ "pid", 'p', "PID", 0, "The process whose sockets are read (required)", 1 }, \
+	{ "children", OPT_CHILDREN, NULL, 0, "Its descendant processes too, present and future", 1 }, \
+	{ NULL, 0, NULL, 0, "When:", 2 }, \
+	{ "interval", 'i', "SECS", 0, "Print each interval's own numbers every SECS", 2 }, \
+	{ "duration", 'd', "SECS", 0, "Stop after SECS (default: Ctrl-C, or when the process exits)", 2 }, \
+	{ NULL, 0, NULL, 0, "Output:", 3 }, \
+	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per interval, then the summary", 3 }, \
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the maps' memory", 3 }, \
+	{ "slow", OPT_SLOW, "DURATION", 0, "Report exchanges this slow or slower as events (e.g. 200ms)", 3 }
+
+static const struct argp_option http_options[] = {
+	NET_OPTIONS,
+	{ "routes", OPT_ROUTES, "N", 0, "Routes per side before the rest go to 'other' (default 100)", 3 },
+	EXPORT_OPTIONS,
+	{},
+};
+
+static const struct argp_option pg_options[] = {
+	NET_OPTIONS,
+	{ "max-labels", OPT_MAX_LABELS, "N", 0, "Command tags, SQLSTATEs and channels per kind before the rest go to 'other' (default 100)", 3 },
+	EXPORT_OPTIONS,
+	{},
+};
+
 static const struct argp_option list_options[] = {
 	{ "pid", 'p', "PID", 0, "List every object this process has mapped", 0 },
 	{ "json", OPT_JSON, NULL, 0, "NDJSON on stdout: one object per file", 0 },
@@ -127,6 +155,26 @@ static const char watch_doc[] =
 "  synctrace watch -p 4242 --ops app.ops -i 1 --slow 50ms\n"
 "  synctrace watch --profile postgres-logical -i 2\n"
 "  synctrace watch --op 'rt send(arg0) -> on_ack(arg0) timeout=30s'\n";
+
+static const char http_doc[] =
+"HTTP/1.x exchanges of a process, read at its sockets (any language): per\n"
+"side, route template and status, count, errors (5xx) and 4xx, latency from\n"
+"the request's first byte to the response's last, bytes; Server-Sent Events\n"
+"and WebSocket streams.\n"
+"\n"
+"Examples:\n"
+"  synctrace http -p 4242 -i 1                  # each second, then the summary\n"
+"  synctrace http -p 4242 --children --json     # a server and its workers\n"
+"  synctrace http -p 4242 --slow 200ms --prometheus 9464\n";
+
+static const char pg_doc[] =
+"PostgreSQL wire protocol of a process, client or server, read at its\n"
+"sockets: queries by command tag (latency to ReadyForQuery, errors, rows),\n"
+"errors by SQLSTATE, notifications by channel.\n"
+"\n"
+"Examples:\n"
+"  synctrace pg -p 4242 -i 1\n"
+"  synctrace pg -p $(pgrep -o postgres) --children -d 30 --json\n";
 
 static const char list_doc[] =
 "Functions (with size) and USDT probes of a binary or library, or of every\n"
@@ -277,6 +325,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (ops_parse_duration(arg, &env->slow_ns))
 			argp_error(state, "invalid --slow '%s': expected a duration (50ms, 2s)", arg);
 		break;
+	case OPT_ROUTES: {
+		long long v;
+
+		if (ops_parse_int(arg, &v) || v < 1 || v > NET_ROUTES_LIMIT)
+			argp_error(state, "invalid --routes '%s': expected 1..%d", arg,
+				   NET_ROUTES_LIMIT);
+		env->routes = (unsigned int)v;
+		break;
+	}
 	case OPT_PROMETHEUS:
 		env->prometheus = arg;
 		break;
@@ -297,6 +354,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (env->cmd == CMD_WATCH)
 			argp_error(state, "watch takes ops with --op or --ops, not '%s'", arg);
+		if (env->cmd == CMD_HTTP || env->cmd == CMD_PG)
+			argp_error(state, "%s takes no argument ('%s'): the process is -p PID",
+				   env->cmd == CMD_HTTP ? "http" : "pg", arg);
 		if (env->nr_args >= MAX_TARGETS)
 			argp_error(state, "too many arguments (at most %d)", MAX_TARGETS);
 		if (env->cmd == CMD_LIST && env->nr_args >= 2)
@@ -306,6 +366,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->assert_each && !env->nr_asserts)
 			argp_error(state, "--assert-each needs an --assert");
+		if ((env->cmd == CMD_HTTP || env->cmd == CMD_PG) && !env->pid) {
+			/* one line: reading every process's sockets is not offered */
+			fprintf(stderr, "synctrace: %s needs -p PID (the process whose sockets "
+				"are read)\n", env->cmd == CMD_HTTP ? "http" : "pg");
+			exit(EXIT_USAGE);
+		}
 		if (env->children && !env->pid)
 			argp_error(state, "--children needs -p PID (without -p every process is traced)");
 		if (env->cmd == CMD_WATCH && !env->nr_ops && !env->nr_ops_files && !env->nr_profiles)
@@ -333,11 +399,13 @@ static void usage_and_exit(FILE *f, int code)
 		"  list   [-p PID] [--json] [--mangled] [-v] [BINARY_OR_LIB] [PATTERN]\n"
 		"  watch  [-p PID] --op LINE... | --ops FILE | --profile NAME [-i SECS] [-d SECS] [--json]\n"
 		"         [--slow DURATION] [--max-labels N]\n"
+		"  http   -p PID [--children] [-i SECS] [-d SECS] [--json] [--routes N] [--slow DURATION]\n"
+		"  pg     -p PID [--children] [-i SECS] [-d SECS] [--json] [--max-labels N]\n"
 		"  report FILE.db [--since TIME] [--until TIME] [--phase NAME] [--op NAME]\n"
 		"         [--label L] [-i] [--json] [--html FILE] [--assert CHECK]\n"
 		"  mark   [--db FILE.db] NAME\n"
 		"  diff   BASE NEW [--warn PCT] [--fail PCT] [--metric LIST] [--json]\n\n"
-		"lat, count and watch also take --prometheus [ADDR:]PORT, --record FILE.db,\n"
+		"lat, count, watch, http and pg also take --prometheus [ADDR:]PORT, --record FILE.db,\n"
 		"--html FILE and --assert CHECK (e.g. 'push.p95<100ms'): exit 3 when broken.\n\n"
 		"'synctrace COMMAND --help' for a command's options and examples.\n");
 	exit(code);
@@ -347,7 +415,7 @@ void env_parse(struct env *env, int argc, char **argv)
 {
 	static const struct { const char *name; enum command cmd; } cmds[] = {
 		{ "lat", CMD_LAT }, { "count", CMD_COUNT }, { "list", CMD_LIST },
-		{ "watch", CMD_WATCH },
+		{ "watch", CMD_WATCH }, { "http", CMD_HTTP }, { "pg", CMD_PG },
 	};
 	struct argp lat = { .options = lat_options, .parser = parse_opt,
 			    .args_doc = "TARGET...", .doc = lat_doc };
@@ -357,7 +425,9 @@ void env_parse(struct env *env, int argc, char **argv)
 			     .args_doc = "[BINARY_OR_LIB] [PATTERN]", .doc = list_doc };
 	struct argp watch = { .options = watch_options, .parser = parse_opt,
 			      .doc = watch_doc };
-	struct argp *parsers[] = { &lat, &count, &list, &watch };
+	struct argp http = { .options = http_options, .parser = parse_opt, .doc = http_doc };
+	struct argp pg = { .options = pg_options, .parser = parse_opt, .doc = pg_doc };
+	struct argp *parsers[] = { &lat, &count, &list, &watch, &http, &pg };
 	char name[64];
 	size_t i;
 
@@ -377,10 +447,13 @@ void env_parse(struct env *env, int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
-		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list, watch, report, mark or diff)\n", argv[1]);
+		fprintf(stderr, "synctrace: unknown command '%s' (try lat, count, list, watch, http, pg, report, mark or diff)\n", argv[1]);
 		exit(EXIT_USAGE);
 	}
 	env->cmd = cmds[i].cmd;
+	env->routes = NET_ROUTES_DEFAULT;
+	if (env->cmd == CMD_PG)
+		env->max_labels = NET_LABELS_DEFAULT;
 	/* the command line as given, for recordings (argp reorders argv) */
 	env->argv = calloc((size_t)argc + 1, sizeof(*env->argv));
 	if (env->argv) {

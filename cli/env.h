@@ -8,7 +8,7 @@
 #include "output/view.h"
 #include "loader/ret_plan.h"
 
-enum command { CMD_LAT, CMD_COUNT, CMD_LIST, CMD_WATCH };
+enum command { CMD_LAT, CMD_COUNT, CMD_LIST, CMD_WATCH, CMD_HTTP, CMD_PG };
 
 #define MAX_TARGETS 256
 
@@ -29,9 +29,10 @@ struct env {
 	char *ops_files[MAX_TARGETS];	/* watch: --ops files */
 	char *profiles[MAX_TARGETS];	/* watch: --profile names */
 	int nr_profiles;
-	unsigned int max_labels;	/* watch: labels per op before `other` */
-	bool children;			/* watch: -p's descendants too */
-	unsigned long long slow_ns;	/* watch: calls this slow are events; 0: none */
+	unsigned int max_labels;	/* watch: labels per op before `other`; pg: per kind */
+	unsigned int routes;		/* http: routes per side before `other` (--routes) */
+	bool children;			/* watch, http, pg: -p's descendants too */
+	unsigned long long slow_ns;	/* watch, http, pg: calls this slow are events; 0: none */
 	enum returns_mode returns;	/* lat, watch: how returns are seen (--returns) */
 	/* lat, count, watch: where the numbers go besides stdout */
 	const char *prometheus;		/* --prometheus [ADDR:]PORT */

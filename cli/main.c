@@ -43,6 +43,10 @@ int main(int argc, char **argv)
 	case CMD_WATCH:
 		rc = cmd_watch(&env);
 		break;
+	case CMD_HTTP:
+	case CMD_PG:
+		rc = cmd_net(&env);
+		break;
 	default:
 		rc = cmd_trace(&env);
 		break;

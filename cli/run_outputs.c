@@ -34,12 +34,15 @@ static struct output *stdout_output(const struct env *env, enum frame_source sou
 		return output_ndjson_open(stdout, &v);
 	if (source == FRAME_CALLS)
 		return output_text_open(stdout, &v);
+	if (env->cmd == CMD_HTTP || env->cmd == CMD_PG)
+		return output_net_text_open(stdout);
 	return output_dashboard_open(stdout, live && isatty(STDOUT_FILENO) ? terminal_lines : NULL);
 }
 
 static const char *command_name(enum command c)
 {
-	return c == CMD_LAT ? "lat" : c == CMD_COUNT ? "count" : c == CMD_WATCH ? "watch" : "list";
+	return c == CMD_LAT ? "lat" : c == CMD_COUNT ? "count" : c == CMD_WATCH ? "watch" :
+	       c == CMD_HTTP ? "http" : c == CMD_PG ? "pg" : "list";
 }
 
 int run_outputs__open(struct outputs *s, const struct env *env, struct run_info *run,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "output/net_text.h"
 #include "output/open.h"
 #include "output/text_safe.h"
 
@@ -169,6 +170,8 @@ static void ops_section(FILE *out, const struct output_frame *f, const struct ro
 	for (i = 0; i < f->nr_rows; i++) {
 		const struct frame_row *r = &f->rows[i];
 
+		if (r->net)	/* the SOCKETS section's */
+			continue;
 		fprintf(out, "  %-*s %10" PRIu64 " %10.1f", NAME_W, rn->name[i], r->count,
 			secs > 0 ? (double)r->count / secs : 0.0);
 		if (r->has & FRAME_HAS_ERRORS)
@@ -221,7 +224,7 @@ static void latency_section(FILE *out, const struct output_frame *f, const struc
 		const struct frame_row *r = &f->rows[i];
 		const struct histogram *h = r->latency.h;
 
-		if (!(r->has & FRAME_HAS_LATENCY) || !h->count)
+		if (!(r->has & FRAME_HAS_LATENCY) || !h->count || r->net)
 			continue;
 		fprintf(out, "  %-*s %10s %10s %10s %10s\n", NAME_W, rn->name[i],
 			dur(hist_percentile(h, 0.50), d[0]), dur(hist_percentile(h, 0.95), d[1]),
@@ -313,9 +316,15 @@ static void draw(FILE *out, const struct output_frame *f, const struct row_names
 	fprintf(out, "== synctrace watch  %.19s  %s %.1f s\n", when,
 		f->summary ? "summary of the whole run," : "interval", f->interval_s);
 	states_section(out, f);
-	ops_section(out, f, rn, f->interval_s);
+	/* socket rows alone (watch --profile http|pg): their tables stand for the ops' */
+	if (!f->net || f->nr_ops)
+		ops_section(out, f, rn, f->interval_s);
 	values_section(out, f, rn);
 	latency_section(out, f, rn);
+	if (f->net) {
+		fprintf(out, "\nSOCKETS\n");
+		net_text_tables(out, f);
+	}
 	events_section(out, f, recent, n, max_events);
 	drops_section(out, f);
 }

@@ -4,6 +4,10 @@
 #include <time.h>
 #include "output/frame.h"
 
+const char *const frame_ws_opcode_names[FRAME_WS_OPCODES] = {
+	"cont", "text", "binary", "close", "ping", "pong",
+};
+
 const char *frame_state_name(const struct frame_state *s, unsigned int slot, char *buf,
 			     size_t len)
 {

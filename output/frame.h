@@ -58,6 +58,50 @@ struct frame_label {
 	const char *name;		/* what by= names ("pid"), or "" */
 };
 
+/*
+ * What a socket row (`http`, `pg`, watch --profile http|pg) carries beside
+ * the common ones: op is "POST /sync/push" or "pg_query", the label the
+ * status or tag (FRAME_HAS_LABEL, a string), errors 5xx (pg: queries that
+ * failed), latency the exchange's.
+ */
+enum frame_net_kind {
+	FRAME_NET_HTTP,
+	FRAME_NET_PG_QUERY,
+	FRAME_NET_PG_ERROR,
+	FRAME_NET_PG_NOTIFY,
+};
+
+#define FRAME_WS_OPCODES 6	/* cont, text, binary, close, ping, pong */
+
+struct frame_net {
+	enum frame_net_kind kind;
+	const char *side;		/* "server" or "client" */
+	uint64_t client_errors;		/* HTTP 4xx */
+	uint64_t rows;			/* pg_query: rows from the command tags */
+	struct frame_dist bytes_in, bytes_out;	/* per exchange (HTTP) */
+	bool sse, ws;			/* the row has had streams of that kind */
+	struct {
+		uint64_t opened, closed, events;
+		uint64_t open;		/* a gauge at the frame's end */
+		struct frame_dist first_event, duration;	/* ns */
+	} sse_s;
+	struct {
+		uint64_t opened, closed, open;
+		uint64_t frames_in[FRAME_WS_OPCODES], frames_out[FRAME_WS_OPCODES];
+		uint64_t bytes_in, bytes_out;	/* payload bytes */
+	} ws_s;
+};
+
+/* A frame's socket totals (the caps of routes and labels, connections). */
+struct frame_net_totals {
+	uint64_t ops, op_overflow;	/* ops admitted (a gauge); exchanges put in `other` */
+	uint64_t labels, label_overflow;
+	uint64_t conns_opened, conns_closed;
+};
+
+/* "text", "binary", ...: the names of frame_net's ws opcodes, in order. */
+extern const char *const frame_ws_opcode_names[FRAME_WS_OPCODES];
+
 struct frame_row {
 	const char *op;			/* the op's name (lat/count: as given) */
 	const char *target;		/* lat/count: the function probed; else NULL */
@@ -70,6 +114,7 @@ struct frame_row {
 	uint64_t unmatched;		/* ends without a start (the op's total) */
 	struct frame_dist value;	/* with FRAME_HAS_VALUE */
 	struct frame_dist latency;	/* ns, with FRAME_HAS_LATENCY */
+	const struct frame_net *net;	/* a socket row; NULL for every other */
 };
 
 /* Per op, what no single label row carries (watch's op_totals). */
@@ -137,6 +182,7 @@ struct output_frame {
 	size_t nr_drops;
 	const struct frame_count *drops;	/* every reason, zero or not */
 	unsigned int probes_attached;	/* synctrace's own health */
+	const struct frame_net_totals *net;	/* with socket rows; else NULL */
 };
 
 /* Fold a known extreme add (has_add) into *v (known when *has): the smaller

@@ -46,6 +46,62 @@ static json_object *label_json(const struct frame_label *l)
 	return json_object_new_string(l->text);
 }
 
+static json_object *opcodes_json(const uint64_t *frames)
+{
+	json_object *o = json_object_new_object();
+	int i;
+
+	for (i = 0; i < FRAME_WS_OPCODES; i++)
+		put(o, frame_ws_opcode_names[i], u64(frames[i]));
+	return o;
+}
+
+static uint64_t frames_total(const uint64_t *frames)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < FRAME_WS_OPCODES; i++)
+		n += frames[i];
+	return n;
+}
+
+/* A socket row's own fields after the common ones (README "http", "pg"). */
+static void net_json(json_object *o, const struct output_frame *f, const struct frame_net *n)
+{
+	json_object *x;
+
+	if (n->kind == FRAME_NET_PG_QUERY)
+		put(o, "rows", u64(n->rows));
+	if (n->kind != FRAME_NET_HTTP)
+		return;
+	put(o, "bytes_in", dist_json(&n->bytes_in, f->summary, false));
+	put(o, "bytes_out", dist_json(&n->bytes_out, f->summary, false));
+	if (n->sse) {
+		x = json_object_new_object();
+		put(x, "opened", u64(n->sse_s.opened));
+		put(x, "closed", u64(n->sse_s.closed));
+		put(x, "open", u64(n->sse_s.open));
+		put(x, "events", u64(n->sse_s.events));
+		put(x, "first_event_ns", dist_json(&n->sse_s.first_event, f->summary, false));
+		put(x, "duration_ns", dist_json(&n->sse_s.duration, f->summary, false));
+		put(o, "sse", x);
+	}
+	if (n->ws) {
+		x = json_object_new_object();
+		put(x, "opened", u64(n->ws_s.opened));
+		put(x, "closed", u64(n->ws_s.closed));
+		put(x, "open", u64(n->ws_s.open));
+		put(x, "frames_in", u64(frames_total(n->ws_s.frames_in)));
+		put(x, "frames_out", u64(frames_total(n->ws_s.frames_out)));
+		put(x, "bytes_in", u64(n->ws_s.bytes_in));
+		put(x, "bytes_out", u64(n->ws_s.bytes_out));
+		put(x, "opcodes_in", opcodes_json(n->ws_s.frames_in));
+		put(x, "opcodes_out", opcodes_json(n->ws_s.frames_out));
+		put(o, "ws", x);
+	}
+}
+
 static json_object *row_json(const struct output_frame *f, const struct frame_row *r)
 {
 	json_object *o = json_object_new_object();
@@ -53,9 +109,13 @@ static json_object *row_json(const struct output_frame *f, const struct frame_ro
 	put(o, "op", json_object_new_string(r->op));
 	if (r->has & FRAME_HAS_LABEL)
 		put(o, "label", label_json(&r->label));
+	if (r->net)
+		put(o, "side", json_object_new_string(r->net->side));
 	put(o, "count", u64(r->count));
 	if (r->has & FRAME_HAS_ERRORS) {
 		put(o, "errors", u64(r->errors));
+		if (r->net && r->net->kind == FRAME_NET_HTTP)
+			put(o, "client_errors", u64(r->net->client_errors));
 		put(o, "error_rate", json_object_new_double(
 			r->count ? round((double)r->errors / (double)r->count * 1e4) / 1e4 : 0));
 	}
@@ -71,6 +131,22 @@ static json_object *row_json(const struct output_frame *f, const struct frame_ro
 		put(o, "value", dist_json(&r->value, f->summary, true));
 	if (r->has & FRAME_HAS_LATENCY)
 		put(o, "latency_ns", dist_json(&r->latency, f->summary, false));
+	if (r->net)
+		net_json(o, f, r->net);
+	return o;
+}
+
+/* The socket totals: the caps of routes and labels, connections followed. */
+static json_object *net_totals_json(const struct frame_net_totals *t)
+{
+	json_object *o = json_object_new_object();
+
+	put(o, "ops", u64(t->ops));
+	put(o, "op_overflow", u64(t->op_overflow));
+	put(o, "labels", u64(t->labels));
+	put(o, "label_overflow", u64(t->label_overflow));
+	put(o, "conns_opened", u64(t->conns_opened));
+	put(o, "conns_closed", u64(t->conns_closed));
 	return o;
 }
 
@@ -205,6 +281,8 @@ json_object *ndjson_ops_frame(const struct output_frame *f)
 		json_object_array_add(states, state_json(f, &f->states[i]));
 	put(root, "states", states);
 	put(root, "events", events_json(&f->events));
+	if (f->net)
+		put(root, "net", net_totals_json(f->net));
 	ndjson_close_frame(root, f);
 	return root;
 }

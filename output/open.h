@@ -17,6 +17,8 @@ struct output *output_text_open(FILE *f, const struct view *v);
 /* the watch dashboard (dashboard.c): lines > 0 redraws a terminal that tall
  * in place (the frame cut to fit); 0: frames follow each other */
 struct output *output_dashboard_open(FILE *f, int (*lines)(void));
+/* `http` and `pg`: the socket rows' tables per interval and summary (net_text.c) */
+struct output *output_net_text_open(FILE *f);
 /* one JSON object per frame, either shape (ndjson.c) */
 struct output *output_ndjson_open(FILE *f, const struct view *v);
 /* --html: a self-contained report page written to path at close, through a

@@ -116,7 +116,7 @@ cleanup:
 static int add_row(struct prom_totals *t, const struct output_frame *f, const struct frame_row *r)
 {
 	bool lat = f->source == FRAME_CALLS ? f->latency : r->has & FRAME_HAS_LATENCY;
-	char *labels = row_labels(f, r);
+	char *labels = r->net ? prom_net_labels(r) : row_labels(f, r);
 	struct prom_row *x;
 	int err = 0;
 
@@ -134,6 +134,8 @@ static int add_row(struct prom_totals *t, const struct output_frame *f, const st
 		err = hist_merge(&x->latency, r->latency.h);
 	if (!err && (r->has & FRAME_HAS_VALUE) && r->value.h)
 		err = hist_merge(&x->value, r->value.h);
+	if (!err && r->net)
+		err = prom_net_add(&x->net, r->net);
 	return err;
 }
 
@@ -335,6 +337,15 @@ int prom_totals__add(struct prom_totals *t, const struct output_frame *f)
 			return err;
 	if ((err = add_ops(t, f)) || (err = add_states(t, f)) || (err = add_drops(t, f)))
 		return err;
+	if (f->net) {
+		t->has_net = true;
+		t->net.ops = f->net->ops;
+		t->net.labels = f->net->labels;
+		t->net.op_overflow += f->net->op_overflow;
+		t->net.label_overflow += f->net->label_overflow;
+		t->net.conns_opened += f->net->conns_opened;
+		t->net.conns_closed += f->net->conns_closed;
+	}
 	t->ev_errors += f->events.errors;
 	t->ev_slow += f->events.slow;
 	t->ev_timeouts += f->events.timeouts;
@@ -353,6 +364,7 @@ void prom_totals__free(struct prom_totals *t)
 		free(t->rows[i].labels);
 		hist_free(&t->rows[i].latency);
 		hist_free(&t->rows[i].value);
+		prom_net_free(t->rows[i].net);
 	}
 	free(t->rows);
 	free(t->index);

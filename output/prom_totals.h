@@ -16,6 +16,7 @@
 #include "maps/hist.h"
 #include "maps/ops.h"
 #include "output/frame.h"
+#include "output/prom_net.h"
 
 #define PROM_MAX_ROWS (1U << 17)
 #define PROM_MAX_STATES 4096U
@@ -28,6 +29,7 @@ struct prom_row {
 	uint64_t inflight;		/* a gauge: the latest frame's */
 	struct histogram latency, value;
 	unsigned int lat_lo, lat_hi, val_lo, val_hi;	/* `le` groups exposed so far */
+	struct prom_net *net;		/* a socket row's own totals; else NULL */
 };
 
 /* Per op (watch): what no label row carries. */
@@ -67,6 +69,8 @@ struct prom_totals {
 	uint64_t ev_errors, ev_slow, ev_timeouts, ev_lost;
 	unsigned int probes_attached;
 	uint64_t rows_dropped;		/* series past the bounds, not kept */
+	bool has_net;			/* socket frames: net holds their totals */
+	struct frame_net_totals net;	/* ops, labels: gauges; the rest added up */
 };
 
 /* Add an interval frame (a summary is not added: the intervals already

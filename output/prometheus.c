@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "output/open.h"
+#include "output/prom_net.h"
 #include "output/prom_text.h"
 #include "output/prom_totals.h"
 
@@ -137,7 +138,7 @@ static void row_family(struct prom_buf *b, struct prom_totals *t, const char *na
 	for (i = 0; i < t->nr_rows; i++) {
 		const struct prom_row *r = &t->rows[i];
 
-		if (has && !(r->has & has))
+		if ((has && !(r->has & has)) || r->net)	/* socket rows: prom_net.c */
 			continue;
 		if (!header)
 			family(b, name, type, help);
@@ -156,7 +157,7 @@ static void histograms(struct prom_buf *b, struct prom_totals *t, bool latency)
 	for (i = 0; i < t->nr_rows; i++) {
 		struct prom_row *r = &t->rows[i];
 
-		if (!(r->has & has))
+		if (!(r->has & has) || r->net)
 			continue;
 		if (!header)
 			family(b, name, "histogram", latency ?
@@ -283,6 +284,7 @@ static void render(struct prom_buf *b, struct prom_output *o)
 				       t->ops[i].unmatched);
 	}
 	states(b, t);
+	prom_net_render(b, t);
 	health(b, o);
 }
 

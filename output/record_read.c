@@ -50,7 +50,9 @@ static int load_run(struct record_reader *r, char *err, size_t len)
 	r->run.start.tv_nsec = (long)(strtoll(start, NULL, 10) % 1000000000);
 	free(start);
 	r->run.command = r->command;
-	r->source = !strcmp(r->command, "watch") ? FRAME_OPS : FRAME_CALLS;
+	/* http and pg fill watch's frames (socket rows) */
+	r->source = !strcmp(r->command, "watch") || !strcmp(r->command, "http") ||
+		    !strcmp(r->command, "pg") ? FRAME_OPS : FRAME_CALLS;
 	r->latency = !strcmp(r->command, "lat");
 	rc = sqlite3_prepare_v2(r->db, "SELECT arg FROM args ORDER BY i", -1, &st, NULL);
 	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -10,7 +10,8 @@
  *   [ws=opened/closed in=t,b,p,c out=... bytes=in/out]
  *
  * then `drops` and `totals` lines. Options: -P MASK (net_protos), -r N
- * (ops cap), -l N (labels cap), -s NS (slow events, printed as they come).
+ * (ops cap), -l N (labels cap), -s NS (slow events, printed as they come),
+ * -t LIBSSL (TLS plaintext: the SSL_* uprobes on that file, for -p PID).
  */
 #include <errno.h>
 #include <signal.h>
@@ -35,6 +36,31 @@ static void on_signal(int sig)
 static const char *const kinds[] = { "http", "pg_query", "pg_error", "pg_notify" };
 static const char *const drops[] = { "conns_full", "rows_full", "read_failed", "lost_sync",
 				     "pipeline_full", "events_lost" };
+
+/* The TLS programs on the OpenSSL in path (every function it has). */
+static int attach_tls(struct net_bpf *skel, const char *path, int pid)
+{
+	const struct { struct bpf_program *prog; const char *func; int ret; } t[] = {
+		{ skel->progs.net_ssl_read_enter, "SSL_read", 0 },
+		{ skel->progs.net_ssl_read_exit, "SSL_read", 1 },
+		{ skel->progs.net_ssl_write_enter, "SSL_write", 0 },
+		{ skel->progs.net_ssl_write_exit, "SSL_write", 1 },
+		{ skel->progs.net_ssl_read_ex_enter, "SSL_read_ex", 0 },
+		{ skel->progs.net_ssl_read_ex_exit, "SSL_read_ex", 1 },
+		{ skel->progs.net_ssl_write_ex_enter, "SSL_write_ex", 0 },
+		{ skel->progs.net_ssl_write_ex_exit, "SSL_write_ex", 1 },
+		{ skel->progs.net_ssl_free, "SSL_free", 0 },
+	};
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = t[i].func, .retprobe = t[i].ret);
+
+		if (bpf_program__attach_uprobe_opts(t[i].prog, pid, path, 0, &o))
+			n++;
+	}
+	return n ? 0 : -1;
+}
 
 static __u64 hist_count(int fd, const struct net_row_key *k, __u32 dist)
 {
@@ -131,10 +157,11 @@ int main(int argc, char **argv)
 	unsigned int protos = NET_PROTO_HTTP, routes = NET_ROUTES_DEFAULT;
 	unsigned int labels = NET_LABELS_DEFAULT;
 	unsigned long long slow = 0;
+	const char *tls = NULL;
 	char err[256];
 	time_t end;
 
-	while ((opt = getopt(argc, argv, "p:cd:P:r:l:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:cd:P:r:l:s:t:")) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'c': children = 1; break;
@@ -143,9 +170,10 @@ int main(int argc, char **argv)
 		case 'r': routes = strtoul(optarg, NULL, 0); break;
 		case 'l': labels = strtoul(optarg, NULL, 0); break;
 		case 's': slow = strtoull(optarg, NULL, 0); break;
+		case 't': tls = optarg; break;
 		default:
 			fprintf(stderr, "usage: net_probe -p PID [-c] [-d SECS] [-P MASK] [-r N] "
-				"[-l N] [-s NS]\n");
+				"[-l N] [-s NS] [-t LIBSSL]\n");
 			return 2;
 		}
 	}
@@ -184,6 +212,10 @@ int main(int argc, char **argv)
 	}
 	if (net_bpf__attach(skel)) {
 		fprintf(stderr, "net_probe: cannot attach\n");
+		goto cleanup;
+	}
+	if (tls && attach_tls(skel, tls, pid)) {
+		fprintf(stderr, "net_probe: no SSL_* function in %s\n", tls);
 		goto cleanup;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.net_events), on_event, NULL, NULL);

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/* Skeleton lifecycle for bpf/net.bpf.c; see net_session.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader/net_session.h"
+#include "loader/proc_lookup.h"
+#include "net.skel.h"
+
+/* The SSE distributions are kept for a route's streams: one status each, both sides. */
+#define NET_SSE_DISTS 2
+
+struct net_session {
+	struct net_bpf *skel;
+	struct bpf_link **links;
+	size_t nr_links;
+};
+
+int net_session__open(struct net_session **out, char *err, size_t len)
+{
+	struct net_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	if (!(s->skel = net_bpf__open())) {
+		int rc = -errno;
+
+		snprintf(err, len, "cannot open the socket BPF object: %s", strerror(-rc));
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+static void set_entries(struct bpf_map *m, unsigned long long n)
+{
+	bpf_map__set_max_entries(m, n < 1 ? 1 : n > (1U << 30) ? 1U << 30 : (__u32)n);
+}
+
+void net_session__setup(struct net_session *s, const struct net_setup *st)
+{
+	struct net_bpf *skel = s->skel;
+	unsigned long long rows = 0, hists = 0, admit = 0;
+	unsigned long long routes = st->routes, labels = st->labels;
+
+	if (st->protos & NET_PROTO_HTTP) {
+		/* each route of each side: a few statuses, `other` among the routes */
+		unsigned long long r = 2 * (routes + 1) * NET_ROWS_PER_OP;
+
+		rows += r;
+		hists += 3 * r + 2 * (routes + 1) * NET_SSE_DISTS;	/* latency, bytes in/out; SSE */
+		admit += 2 * routes + labels;
+	}
+	if (st->protos & NET_PROTO_PG) {
+		/* pg_query, pg_error, pg_notify: one op each, its labels on both sides */
+		unsigned long long r = 3 * 2 * (labels + 1);
+
+		rows += r;
+		hists += 2 * (labels + 1);	/* pg_query's latency */
+		admit += 3 * 2 + 3 * labels;
+	}
+	set_entries(skel->maps.net_stats, rows);
+	set_entries(skel->maps.net_hists, hists);
+	set_entries(skel->maps.net_admit, admit);
+	skel->rodata->net_max_ops = st->routes;
+	skel->rodata->net_max_labels = st->labels;
+	skel->rodata->net_slow_ns = st->slow_ns;
+	skel->rodata->net_protos = st->protos;
+	skel->rodata->target_tgid = st->follow.root > 0 ? 0 : (__u32)st->pid;
+	skel->rodata->follow_root = st->follow.root > 0 ? (__u32)st->follow.root : 0;
+	skel->rodata->task_real_parent_off = (__u32)st->follow.real_parent_off;
+	skel->rodata->task_tgid_off = (__u32)st->follow.tgid_off;
+}
+
+/* One map's preallocated kernel memory, by its type. */
+static unsigned long long map_bytes(const struct bpf_map *m, int ncpu)
+{
+	unsigned long long n = bpf_map__max_entries(m);
+	unsigned long long key = (bpf_map__key_size(m) + 7) & ~7ULL;
+	unsigned long long value = (bpf_map__value_size(m) + 7) & ~7ULL;
+
+	switch (bpf_map__type(m)) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+		return n * (48 + key + value + 16);	/* element header, its share of buckets */
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return n * (48 + key + 8 + value * ncpu + 16);
+	case BPF_MAP_TYPE_ARRAY:
+		return n * value;
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return n * value * ncpu;
+	case BPF_MAP_TYPE_RINGBUF:
+		return n;
+	case BPF_MAP_TYPE_TASK_STORAGE:
+		return 0;	/* not preallocated: a few bytes per thread seen */
+	default:
+		return n * (key + value);
+	}
+}
+
+unsigned long long net_session__memory(const struct net_session *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long bytes = 0;
+	struct bpf_map *m;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	bpf_object__for_each_map(m, s->skel->obj)
+		bytes += map_bytes(m, ncpu);
+	return bytes;
+}
+
+/* Room for every link: the tracepoints and the TLS uprobes. */
+static int links_room(struct net_session *s, size_t more)
+{
+	struct bpf_link **v = realloc(s->links, (s->nr_links + more + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	s->links = v;
+	return 0;
+}
+
+/* Every tracepoint program, by its section; uprobes (TLS) are attached apart. */
+static int attach_all(struct net_session *s, char *err, size_t len)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+	int rc;
+
+	bpf_object__for_each_program(prog, s->skel->obj)
+		n++;
+	if (links_room(s, n))
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, s->skel->obj) {
+		enum bpf_prog_type t = bpf_program__type(prog);
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(prog) ||
+		    (t != BPF_PROG_TYPE_TRACEPOINT && t != BPF_PROG_TYPE_RAW_TRACEPOINT &&
+		     t != BPF_PROG_TYPE_TRACING))
+			continue;
+		if (!(l = bpf_program__attach(prog))) {
+			rc = -errno;
+			snprintf(err, len, "cannot attach %s (%s): %s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(-rc));
+			return rc;
+		}
+		s->links[s->nr_links++] = l;
+	}
+	return 0;
+}
+
+int net_session__start(struct net_session *s, char *err, size_t len)
+{
+	int rc = net_bpf__load(s->skel);
+
+	if (rc) {
+		snprintf(err, len, "cannot load the socket BPF programs: %s", strerror(-rc));
+		return rc;
+	}
+	return attach_all(s, err, len);
+}
+
+/* The TLS programs on path's OpenSSL functions (those it has); how many attached. */
+static size_t attach_tls_file(struct net_session *s, pid_t pid, const char *path)
+{
+	const struct { struct bpf_program *prog; const char *func; bool ret; } t[] = {
+		{ s->skel->progs.net_ssl_read_enter, "SSL_read", false },
+		{ s->skel->progs.net_ssl_read_exit, "SSL_read", true },
+		{ s->skel->progs.net_ssl_write_enter, "SSL_write", false },
+		{ s->skel->progs.net_ssl_write_exit, "SSL_write", true },
+		{ s->skel->progs.net_ssl_read_ex_enter, "SSL_read_ex", false },
+		{ s->skel->progs.net_ssl_read_ex_exit, "SSL_read_ex", true },
+		{ s->skel->progs.net_ssl_write_ex_enter, "SSL_write_ex", false },
+		{ s->skel->progs.net_ssl_write_ex_exit, "SSL_write_ex", true },
+		{ s->skel->progs.net_ssl_free, "SSL_free", false },
+	};
+	size_t i, n = 0;
+
+	if (links_room(s, sizeof(t) / sizeof(t[0])))
+		return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = t[i].func, .retprobe = t[i].ret);
+		struct bpf_link *l = bpf_program__attach_uprobe_opts(t[i].prog, pid, path, 0, &o);
+
+		/* an older OpenSSL has no _ex: the others still see its bytes */
+		if (l) {
+			s->links[s->nr_links++] = l;
+			n++;
+		}
+	}
+	return n;
+}
+
+int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,
+			    size_t len)
+{
+	const struct proc_file *f = NULL;
+	char err[256];
+	size_t n = 0;
+
+	shown[0] = '\0';
+	/* the libssl it maps; else its own executable, which may link OpenSSL in (node) */
+	if (!proc_lookup__file(pid, "libssl", &f, err, sizeof(err)) &&
+	    (n = attach_tls_file(s, tree ? -1 : pid, f->path)))
+		snprintf(shown, len, "%s", f->shown);
+	else if (!proc_lookup__file(pid, NULL, &f, err, sizeof(err)) &&
+		 (n = attach_tls_file(s, tree ? -1 : pid, f->path)))
+		snprintf(shown, len, "%s", f->shown);
+	return (int)n;
+}
+
+void net_session__maps(const struct net_session *s, struct net_maps *m)
+{
+	m->rows_fd = bpf_map__fd(s->skel->maps.net_stats);
+	m->hists_fd = bpf_map__fd(s->skel->maps.net_hists);
+	m->totals_fd = bpf_map__fd(s->skel->maps.net_totals);
+	m->drops_fd = bpf_map__fd(s->skel->maps.net_drops);
+}
+
+int net_session__events_fd(const struct net_session *s)
+{
+	return bpf_map__fd(s->skel->maps.net_events);
+}
+
+size_t net_session__nr_links(const struct net_session *s)
+{
+	return s->nr_links;
+}
+
+void net_session__free(struct net_session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nr_links; i++)
+		bpf_link__destroy(s->links[i]);
+	free(s->links);
+	net_bpf__destroy(s->skel);
+	free(s);
+}

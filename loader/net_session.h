@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The socket BPF object (bpf/net.bpf.c): opened, sized for the caps and
+ * the process set, loaded, its syscall tracepoints attached. Every link
+ * is an fd of this process: nothing stays attached once synctrace is gone.
+ */
+#ifndef SYNCTRACE_NET_SESSION_H
+#define SYNCTRACE_NET_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "loader/follow.h"
+#include "maps/net_drain.h"
+
+struct net_session;
+
+/* What is traced and how big the maps are made. */
+struct net_setup {
+	pid_t pid;			/* the process (tgid) whose sockets are read */
+	struct follow_tree follow;	/* root > 0 (--children): pid and its descendants */
+	unsigned int protos;		/* enum net_proto mask: which parsers run */
+	unsigned int routes;		/* ops per {kind, side} before `other` (--routes) */
+	unsigned int labels;		/* labels per kind before `other` (--max-labels) */
+	uint64_t slow_ns;		/* --slow: events for exchanges this slow; 0 none */
+};
+
+/* Open the object (nothing in the kernel yet). -errno with a message in err. */
+int net_session__open(struct net_session **out, char *err, size_t len);
+/* Size the maps and set the constants for st (before load; may be redone). */
+void net_session__setup(struct net_session *s, const struct net_setup *st);
+/* The kernel memory the maps take as set up, preallocated (an estimate within a few percent). */
+unsigned long long net_session__memory(const struct net_session *s);
+/* Load and attach. -errno with a message in err. */
+int net_session__start(struct net_session *s, char *err, size_t len);
+/*
+ * TLS plaintext: the SSL_read/SSL_write (and _ex, SSL_free) uprobes on the
+ * libssl pid maps, or on its executable when that links OpenSSL in (a
+ * static node); with tree, for every process (the programs keep pid's
+ * tree). How many probes attached (0: no OpenSSL found); shown: the file.
+ */
+int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,
+			    size_t len);
+void net_session__maps(const struct net_session *s, struct net_maps *m);
+/* The --slow events ring buffer. */
+int net_session__events_fd(const struct net_session *s);
+size_t net_session__nr_links(const struct net_session *s);
+/* Detaches (closes the links) and frees. */
+void net_session__free(struct net_session *s);
+
+#endif /* SYNCTRACE_NET_SESSION_H */

@@ -1,0 +1,182 @@
+"""`synctrace http` and `pg`: the command line and its outputs (text, NDJSON,
+Prometheus, a recording) against a real server, Python's http.server on
+127.0.0.1, driven by curl. The server logs every request it answered (its own
+ground truth: path and status); the counts per route template and status must
+equal it. The big servers (Node, Go, pg, floods) are tests/integration/test_net_*.
+"""
+import collections
+import json
+import re
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import Tracer, free_port, run
+
+PROMTOOL = "/usr/bin/promtool"
+READY = "/ready-probe"      # asked before tracing: not in the truth
+LOG_LINE = re.compile(r'"(\w+) (\S+) HTTP/1\.\d" (\d{3}) ')
+
+
+class PyServer:
+    """python3 -m http.server in a scratch directory; its log is the truth."""
+
+    def __init__(self, root):
+        (root / "items").mkdir()
+        (root / "items" / "1234").write_text("item\n")
+        (root / "index.html").write_text("hello\n")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", "-u", "-m", "http.server", str(self.port), "--bind",
+             "127.0.0.1"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        self.pid = self.proc.pid
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}{READY}", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("http.server did not start")
+
+    def curl(self, path, n):
+        """n requests of path, on one connection each (curl's exit says nothing of the status)."""
+        for _ in range(n):
+            subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{self.port}{path}"],
+                           check=True, timeout=10)
+
+    def truth(self):
+        """{(method, path, status): count} of the requests the server logged, once it ended."""
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=10)
+        seen = collections.Counter()
+        for line in err.splitlines():
+            m = LOG_LINE.search(line)
+            if m and m.group(2) != READY:
+                seen[(m.group(1), m.group(2), m.group(3))] += 1
+        return seen
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = PyServer(tmp_path)
+    yield s
+    s.kill()
+
+
+def rows(obj, op):
+    return {r["label"]: r for r in obj["ops"] if r["op"] == op}
+
+
+@pytest.mark.no_bpf
+def test_http_without_p_is_one_line_and_exit_2():
+    rc, out, err = run("http")
+    assert rc == 2 and out == ""
+    assert err.splitlines() == ["synctrace: http needs -p PID (the process whose sockets are read)"]
+    rc, _, err = run("pg", "-d", "1")
+    assert rc == 2 and "pg needs -p PID" in err
+
+
+@pytest.mark.no_bpf
+@pytest.mark.parametrize("bad", ["0", "4097", "x", "-3", ""])
+def test_bad_routes_exit_2(bad):
+    rc, out, err = run("http", "-p", "1", "--routes", bad)
+    assert rc == 2 and out == ""
+    assert "invalid --routes" in err
+
+
+def test_pid_that_does_not_exist_exits_1():
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    rc, out, err = run("pg", "-p", dead.pid, "-d", "1")
+    assert rc == 1 and out == ""
+    assert err.strip() == f"synctrace: pid {dead.pid}: no such process"
+
+
+def test_routes_and_statuses_exact_in_json(server):
+    t = Tracer("http", "-p", server.pid, "--json", "-i", "0.2").wait_tracing()
+    server.curl("/index.html", 7)
+    server.curl("/items/1234", 3)                    # 200: a numeric segment is :id
+    server.curl("/items/98765?since=4", 4)          # 404, the query dropped
+    server.curl("/nope/0123456789abcdef0123", 2)    # 404: long hex is :id
+    time.sleep(0.5)
+    assert t.stop() == 0, t.stderr
+    truth = server.truth()
+    assert truth == {("GET", "/index.html", "200"): 7, ("GET", "/items/1234", "200"): 3,
+                     ("GET", "/items/98765?since=4", "404"): 4,
+                     ("GET", "/nope/0123456789abcdef0123", "404"): 2}
+    objs = t.json()
+    s = objs[-1]
+    assert s["summary"] is True
+    index = rows(s, "GET /index.html")
+    assert set(index) == {"200"} and index["200"]["count"] == 7
+    assert index["200"]["side"] == "server"
+    assert index["200"]["errors"] == 0 and index["200"]["client_errors"] == 0
+    assert index["200"]["latency_ns"]["count"] == 7
+    assert index["200"]["bytes_out"]["sum"] > 7 * len("hello\n")    # headers and body
+    items = rows(s, "GET /items/:id")
+    assert {k: v["count"] for k, v in items.items()} == {"200": 3, "404": 4}
+    assert items["404"]["client_errors"] == 4 and items["404"]["errors"] == 0
+    assert {k: v["count"] for k, v in rows(s, "GET /nope/:id").items()} == {"404": 2}
+    assert sum(r["count"] for r in s["ops"]) == sum(truth.values())
+    assert set(s["drops"]) == {"conns_full", "rows_full", "read_failed", "lost_sync",
+                               "pipeline_full", "events_lost"}
+    assert not any(s["drops"].values()), s["drops"]
+    assert s["net"]["op_overflow"] == 0
+    # the intervals are deltas that add up to the summary
+    assert sum(r["count"] for o in objs[:-1] for r in o["ops"]) == sum(truth.values())
+
+
+def test_routes_cap_puts_the_rest_in_other(server):
+    t = Tracer("http", "-p", server.pid, "--json", "--routes", "1").wait_tracing()
+    server.curl("/index.html", 2)
+    server.curl("/items/1234", 3)
+    time.sleep(0.3)
+    assert t.stop() == 0, t.stderr
+    server.truth()
+    s = t.summary()
+    assert {r["op"]: r["count"] for r in s["ops"]} == {"GET /index.html": 2, "other": 3}
+    assert s["net"]["op_overflow"] == 3 and s["net"]["ops"] == 1
+
+
+def test_text_prometheus_and_record(server, tmp_path):
+    port = free_port()
+    db = tmp_path / "run.db"
+    t = Tracer("http", "-p", server.pid, "--prometheus", port, "--record", db).wait_tracing()
+    server.curl("/index.html", 5)
+    server.curl("/items/77", 2)
+    time.sleep(1.5)                 # an export interval (1 s) has drained them
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    assert t.stop() == 0, t.stderr
+    server.truth()
+    assert 'synctrace_http_requests_total{side="server",method="GET",route="/index.html",' \
+        'status="200"} 5' in page
+    assert 'synctrace_http_requests_total{side="server",method="GET",route="/items/:id",' \
+        'status="404"} 2' in page
+    assert 'synctrace_http_request_duration_seconds_count{side="server",method="GET",' \
+        'route="/index.html",status="200"} 5' in page
+    check = subprocess.run([PROMTOOL, "check", "metrics"], input=page, capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # text: the summary's table
+    assert "HTTP server" in t.out
+    line = next(l for l in t.out.splitlines() if "GET /index.html" in l)
+    assert line.split()[:4] == ["GET", "/index.html", "200", "5"]
+    # the recording keeps op, label, count and the side
+    rc, out, err = run("report", db, "--json")
+    assert rc == 0, err
+    s = json.loads(out.splitlines()[-1])
+    got = {(r["op"], r["label"]): r["count"] for r in s["ops"]}
+    assert got == {("GET /index.html", "200"): 5, ("GET /items/:id", "404"): 2}
