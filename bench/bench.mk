@@ -72,3 +72,28 @@ $(BENCH_DIR)/usdt_nop1: bench/usdt_target.c include/synctrace/sdt.h
 
 bench-placement: $(BIN) $(PLACE_BINS)
 	$(PYTHON) bench/placement --build $(BUILD) $(BENCH_PLACEMENT_ARGS)
+
+# What `synctrace http` costs (bench/net_cost, bench/RESULTS.md "Sockets"):
+# `make bench-http`, options in BENCH_HTTP_ARGS. Needs ab (apache2-utils) and
+# the Node relay's npm packages (tests/fixtures/net.mk, read after this file:
+# its FX_NET_DIR cannot name the prerequisite here), as test_http_flood does.
+BENCH_HTTP_ARGS ?=
+.PHONY: bench-http
+
+$(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server: $(BENCH_DIR)/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+$(BENCH_DIR)/netfloor.bpf.o: bench/netfloor.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/netfloor.skel.h: $(BENCH_DIR)/netfloor.bpf.o
+	$(BPFTOOL) gen skeleton $< name netfloor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH_DIR)/netfloor: bench/netfloor.c $(BENCH_DIR)/netfloor.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I$(BENCH_DIR) $< -o $@ $(LDLIBS)
+
+bench-http: $(BIN) $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server $(BENCH_DIR)/netfloor $(BUILD)/fixtures/net/node_modules/.installed
+	$(PYTHON) bench/net_cost --build $(BUILD) $(BENCH_HTTP_ARGS)
