@@ -70,10 +70,12 @@ def make_cert(d):
 
 class Relay:
     """A relay listening on 127.0.0.1 (kind: node, go, python; tls: (key, cert),
-    Node only). stop() sends SIGTERM and returns its truth."""
+    Node only; args: more of its options, e.g. node's --pg PORT). stop() sends
+    SIGTERM and returns its truth."""
 
-    def __init__(self, kind, tls=None):
-        self.proc = subprocess.Popen([str(a) for a in RELAYS[kind](tls)], stdout=subprocess.PIPE,
+    def __init__(self, kind, tls=None, args=()):
+        self.proc = subprocess.Popen([str(a) for a in RELAYS[kind](tls)] + list(args),
+                                     stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=node_env())
         hello = json.loads(readline(self.proc, 20, f"{kind} relay"))
         self.port, self.pid = hello["port"], hello["pid"]

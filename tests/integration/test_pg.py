@@ -182,3 +182,41 @@ def test_workloads_alone(cluster, script, tmp_path):
     assert after - before == pgbench_processed(out) == CLIENTS * PER_CLIENT
     assert script_tags(script) == {"BEGIN": 1, "UPDATE": 3, "SELECT": 1, "INSERT": 1,
                                    "COMMIT": 1}
+
+
+def test_node_relay_with_postgres(cluster):
+    """The whole operator's view of a Node relay that keeps its changes in
+    PostgreSQL (docs/profiles/node-relay.md): `http` and `pg` on the same
+    process at once, its routes exact as without a database, and its own
+    statements (INSERT and NOTIFY per push, SELECT per pull) and the
+    notifications it LISTENs to exact against the relay's own count."""
+    from netharness import Relay, assert_http_rows, check_agreement, run_client
+    with Relay("node", args=["--pg", str(cluster.port)]) as r:
+        th = Tracer("http", "-p", r.pid, "--json")
+        tp = Tracer("pg", "-p", r.pid, "--json")
+        try:
+            th.wait_tracing()
+            tp.wait_tracing()
+            client = run_client(r.port, "http,sse")
+            server = r.stop()
+            assert th.stop() == 0, th.stderr
+            assert tp.stop() == 0, tp.stderr
+        finally:
+            for t in (th, tp):
+                if t.proc.poll() is None:
+                    t.proc.kill()
+    check_agreement(client, server, "http,sse")
+    assert_http_rows(th.summary(), "server", client, server)
+    s = tp.summary()
+    truth = server["pg"]
+    assert truth["INSERT"] == server["rows"]["POST /sync/push 200"]["count"] > 0
+    assert truth["SELECT"] == server["rows"]["GET /sync/pull 200"]["count"] > 0
+    q = pg_rows(s, "pg_query", "client")
+    assert {k: q[k]["count"] for k in q} == {k: truth[k] for k in ("INSERT", "SELECT", "NOTIFY")}
+    assert q["INSERT"]["rows"] == truth["INSERT"]
+    assert all(r["errors"] == 0 for r in q.values())
+    assert {k: r["count"] for k, r in pg_rows(s, "pg_notify", "client").items()} == \
+        {"relay_changes": truth["heard"]}
+    assert truth["heard"] == truth["NOTIFY"]
+    assert not pg_rows(s, "pg_error", "client")
+    assert_no_drops(s)
