@@ -41,7 +41,7 @@ enum net_call { NA_BUF, NA_IOV, NA_BLIND };
 struct net_args {
 	__u64 buf;		/* NA_BUF: the buffer; NA_IOV: the iovec array */
 	__s32 fd;
-	__u32 iovcnt;
+	__u32 iovcnt;		/* NA_IOV: iovecs; NA_BUF: the count asked (0: no EOF) */
 	__u8 call;		/* enum net_call */
 	__u8 dir;
 	__u8 pad[6];
@@ -137,7 +137,8 @@ static __always_inline void net_return(__s64 ret)
 		return;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = a->fd;
-	if (ret == 0 && a->dir == NET_DIR_IN) {
+	/* 0 from a read that asked for bytes: the peer's EOF */
+	if (ret == 0 && a->dir == NET_DIR_IN && a->iovcnt) {
 		net_eof(&key, ts);
 	} else if (ret > 0) {
 		switch (a->call) {
@@ -185,11 +186,12 @@ int net_exit_##call(struct sys_exit_ctx *ctx)				\
 	return 0;							\
 }
 
-NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_IN))
+NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF, NET_DIR_IN))
 NET_ENTER(write, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
 NET_ENTER(readv, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_IN))
 NET_ENTER(writev, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_OUT))
-NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_IN))
+NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF,
+			     NET_DIR_IN))
 NET_ENTER(sendto, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
 NET_ENTER(recvmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_IN))
 NET_ENTER(sendmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_OUT))
