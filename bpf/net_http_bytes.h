@@ -517,16 +517,22 @@ static __always_inline void http_feed(struct net_conn *c, const struct net_seg *
 		http_lost(c, d);	/* more bytes to read than steps */
 }
 
-/* The connection ends: open streams close, a body read to the end ends. */
+/*
+ * The peer's EOF or close: open streams close, a body read to the end
+ * ends. Twice is harmless: nothing is open the second time. A WebSocket
+ * connection is done; an HTTP one goes on (a server answers a client that
+ * shut its side down).
+ */
 static __noinline void http_close(struct net_conn *c, __u64 ts)
 {
 	struct http_dir *rs = &c->http.d[http_req_dir(c) ^ 1];
 
-	if (c->http.mode == HM_WS)
+	if (c->http.mode == HM_WS) {
 		http_count(c, HC_WS_CLOSE, 0, 0, ts);
-	else if (c->http.mode == HM_SSE || rs->state == HB_EOF)
+		c->http.mode = HM_DONE;
+	} else if (c->http.mode == HM_SSE || rs->state == HB_EOF) {
 		http_resp_end(c, rs, ts);
-	c->http.mode = HM_DONE;
+	}
 }
 
 #endif /* SYNCTRACE_NET_HTTP_BYTES_H */

@@ -69,6 +69,13 @@ def serve_conn(sock):
             buf += sock.recv(65536)
         buf = buf[n:]
         path = target.split(b"?")[0]
+        if path == b"/half":
+            # answered only once the client has shut its side down (EOF read first)
+            while sock.recv(65536):
+                pass
+            sock.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\nhalf")
+            sock.close()
+            return
         if path == b"/ws":
             acc = base64.b64encode(hashlib.sha1(hdrs[b"sec-websocket-key"] + WS_GUID).digest())
             sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -212,6 +219,12 @@ def client(port):
         for _ in range(6):
             count("GET", "/items/:id", r.response()[0])
         s.close()
+    s = socket.create_connection(("127.0.0.1", port))
+    r = Reader(s)
+    s.sendall(request(b"POST", b"/half", b"bye"))
+    s.shutdown(socket.SHUT_WR)
+    count("POST", "/half", r.response()[0])
+    s.close()
     for k in (0, 3, 5):
         s = socket.create_connection(("127.0.0.1", port))
         r = Reader(s)
