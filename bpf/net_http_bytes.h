@@ -530,8 +530,12 @@ static __noinline void http_close(struct net_conn *c, __u64 ts)
 	if (c->http.mode == HM_WS) {
 		http_count(c, HC_WS_CLOSE, 0, 0, ts);
 		c->http.mode = HM_DONE;
-	} else if (c->http.mode == HM_SSE || rs->state == HB_EOF) {
-		http_resp_end(c, rs, ts);
+	} else if (rs->state == HB_EOF) {
+		http_resp_end(c, rs, ts);	/* its end is the connection's */
+	} else if (c->http.mode == HM_SSE) {
+		/* the stream is closed; what the server still writes of it is read quietly */
+		http_count(c, HC_SSE_CLOSE, 0, 0, ts);
+		c->http.mode = HM_SSE_ENDED;
 	}
 }
 
