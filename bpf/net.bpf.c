@@ -41,7 +41,7 @@ enum net_call { NA_BUF, NA_IOV, NA_BLIND };
 struct net_args {
 	__u64 buf;		/* NA_BUF: the buffer; NA_IOV: the iovec array */
 	__s32 fd;
-	__u32 iovcnt;
+	__u32 iovcnt;		/* NA_IOV: iovecs; NA_BUF: the count asked (0: no EOF) */
 	__u8 call;		/* enum net_call */
 	__u8 dir;
 	__u8 pad[6];
@@ -137,7 +137,8 @@ static __always_inline void net_return(__s64 ret)
 		return;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = a->fd;
-	if (ret == 0 && a->dir == NET_DIR_IN) {
+	/* 0 from a read that asked for bytes: the peer's EOF */
+	if (ret == 0 && a->dir == NET_DIR_IN && a->iovcnt) {
 		net_eof(&key, ts);
 	} else if (ret > 0) {
 		switch (a->call) {
@@ -185,11 +186,12 @@ int net_exit_##call(struct sys_exit_ctx *ctx)				\
 	return 0;							\
 }
 
-NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_IN))
+NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF, NET_DIR_IN))
 NET_ENTER(write, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
 NET_ENTER(readv, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_IN))
 NET_ENTER(writev, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_OUT))
-NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_IN))
+NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF,
+			     NET_DIR_IN))
 NET_ENTER(sendto, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
 NET_ENTER(recvmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_IN))
 NET_ENTER(sendmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_OUT))
@@ -344,5 +346,44 @@ int net_ssl_free(struct pt_regs *ctx)
 	key.tls_ptr = PT_REGS_PARM1(ctx);
 	if (key.tls_ptr)
 		net_forget(&key, bpf_ktime_get_ns());
+	return 0;
+}
+
+/* Just what the exit check reads (CO-RE, as net_stream.h's). */
+struct atomic___net {
+	int counter;
+};
+
+struct signal_struct___net {
+	struct atomic___net live;
+} __attribute__((preserve_access_index));
+
+struct task_struct___exit {
+	struct signal_struct___net *signal;
+} __attribute__((preserve_access_index));
+
+static long net_exit_conn(void *map, const struct net_conn_key *key,
+			  struct net_conn *c, __u32 *tgid)
+{
+	if (key->tgid == *tgid)
+		net_forget(key, bpf_ktime_get_ns());
+	return 0;
+}
+
+/*
+ * A traced process ends (its last thread exits): its sockets close without
+ * close(2), so its connections end here (streams closed, counted) and
+ * their entries go, instead of staying until the map fills. Attached with
+ * the others; user space may leave it out with -p alone (the run ends).
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int net_process_exit(void *ctx)
+{
+	struct task_struct___exit *task = (void *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!net_traced() || BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	bpf_for_each_map_elem(&net_conns, net_exit_conn, &tgid, 0);
 	return 0;
 }

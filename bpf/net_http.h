@@ -77,7 +77,9 @@ struct http_conn {
 #ifndef SYNCTRACE_NET_HTTP_FUNCS
 #define SYNCTRACE_NET_HTTP_FUNCS
 
-enum http_mode { HM_HTTP, HM_SSE, HM_WS, HM_DONE };
+/* HM_SSE_ENDED: the stream was counted closed (the peer's EOF) but its body
+ * may still come (the server writes on): read to its end, counted no more. */
+enum http_mode { HM_HTTP, HM_SSE, HM_WS, HM_DONE, HM_SSE_ENDED };
 
 enum http_state {
 	HS_START,		/* a message's first byte */
@@ -125,7 +127,7 @@ static __always_inline int http_detect(const __u8 *h, __u32 n)
 		if (h[i] != v[i])
 			break;
 	if (i == 7 || (i == n && n >= 2))
-		return 2;	/* "HTTP/1." or a prefix of it ("H" alone may be HEAD) */
+		return 2;	/* "HTTP/1." or a prefix of it ("H" alone: HEAD, below) */
 	for (i = 0; i < 8 && i < n; i++) {
 		if (h[i] == ' ')
 			break;
@@ -316,10 +318,10 @@ static __noinline void http_lost(struct net_conn *c, struct http_dir *d)
 {
 	net_drop(NET_DROP_LOST_SYNC);
 	d->state = HS_LOST;
-	if (c->http.mode == HM_SSE) {
+	if (c->http.mode == HM_SSE)
 		http_count(c, HC_SSE_CLOSE, 0, 0, bpf_ktime_get_ns());
+	if (c->http.mode == HM_SSE || c->http.mode == HM_SSE_ENDED)
 		c->http.mode = HM_HTTP;
-	}
 	if (c->http.mode != HM_WS) {
 		c->http.q_pop = c->http.q_push;
 		c->http.d_pop = c->http.d_push;
@@ -417,6 +419,8 @@ static __always_inline void http_resp_end(struct net_conn *c, struct http_dir *d
 		/* the stream was counted at its head; now it is closed */
 		http_count(c, HC_SSE_CLOSE, 0, 0, ts);
 		c->http.mode = HM_HTTP;
+	} else if (c->http.mode == HM_SSE_ENDED) {
+		c->http.mode = HM_HTTP;	/* counted closed already */
 	} else {
 		http_count(c, HC_EXCHANGE, d->status, d->msg_bytes, ts);
 	}

@@ -393,6 +393,38 @@ static __always_inline int http_skips(const struct net_conn *c, const struct htt
 	return 0;
 }
 
+/* States that only look for the end of their line (or, in a query, of the target). */
+static __always_inline int http_scans(__u8 state)
+{
+	return state == HS_LINE || state == HS_HSKIP || state == HS_QUERY ||
+	       state == HB_CHUNK_EXT || state == HB_TRAILER_LINE;
+}
+
+/*
+ * How many of the bytes held (from walk.bpos) come before a '\n' (or,
+ * with space, a ' '): skipped in one step rather than one step each. Most
+ * of a head is header lines no one reads. Global: verified once.
+ */
+__noinline int http_scan(struct net_scratch *sc, __u32 space)
+{
+	__u32 k, j, b, e;
+	__u8 ch;
+
+	if (!sc)
+		return 0;
+	b = sc->walk.bpos;
+	e = sc->walk.blen;
+	for (k = 0; k < NET_SCRATCH; k++) {
+		j = b + k;
+		if (j >= e)
+			break;
+		ch = sc->buf[j & (NET_SCRATCH - 1)];
+		if (ch == '\n' || (space && ch == ' '))
+			break;
+	}
+	return k;
+}
+
 static long http_step(__u32 i, struct http_walk *hw)
 {
 	struct net_conn *c = hw->c;
@@ -437,6 +469,15 @@ static long http_step(__u32 i, struct http_walk *hw)
 		w->bpos = 0;
 		w->blen = n;
 	}
+	if (http_scans(d->state)) {
+		n = http_scan(sc, d->state == HS_QUERY);
+		if (n) {
+			w->bpos += n;
+			w->off += n;
+			d->msg_bytes += n;
+			return 0;
+		}
+	}
 	n = w->bpos;
 	net_barrier_var(n);
 	http_byte(c, w->dir, sc->buf[n & (NET_SCRATCH - 1)], w->ts);
@@ -476,16 +517,26 @@ static __always_inline void http_feed(struct net_conn *c, const struct net_seg *
 		http_lost(c, d);	/* more bytes to read than steps */
 }
 
-/* The connection ends: open streams close, a body read to the end ends. */
+/*
+ * The peer's EOF or close: open streams close, a body read to the end
+ * ends. Twice is harmless: nothing is open the second time. A WebSocket
+ * connection is done; an HTTP one goes on (a server answers a client that
+ * shut its side down).
+ */
 static __noinline void http_close(struct net_conn *c, __u64 ts)
 {
 	struct http_dir *rs = &c->http.d[http_req_dir(c) ^ 1];
 
-	if (c->http.mode == HM_WS)
+	if (c->http.mode == HM_WS) {
 		http_count(c, HC_WS_CLOSE, 0, 0, ts);
-	else if (c->http.mode == HM_SSE || rs->state == HB_EOF)
-		http_resp_end(c, rs, ts);
-	c->http.mode = HM_DONE;
+		c->http.mode = HM_DONE;
+	} else if (rs->state == HB_EOF) {
+		http_resp_end(c, rs, ts);	/* its end is the connection's */
+	} else if (c->http.mode == HM_SSE) {
+		/* the stream is closed; what the server still writes of it is read quietly */
+		http_count(c, HC_SSE_CLOSE, 0, 0, ts);
+		c->http.mode = HM_SSE_ENDED;
+	}
 }
 
 #endif /* SYNCTRACE_NET_HTTP_BYTES_H */

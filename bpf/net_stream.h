@@ -63,7 +63,7 @@ struct net_conn {
 	__u8 side;		/* enum net_side, when side_known */
 	__u8 side_known;	/* from accept/connect or detection */
 	__u8 tries;		/* segments detection has seen */
-	__u8 ended;		/* the parser's close ran (EOF, then close: once) */
+	__u8 ended;		/* pg_close ran (EOF, then close: once) */
 	__u8 pad[3];
 	__u64 opened_ts;
 	union {
@@ -291,16 +291,20 @@ static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64
 		pg_feed(c, &s);
 }
 
-/* The connection's stream ends (the peer's EOF, or close): once. */
+/*
+ * The connection's stream ends (the peer's EOF, or close). HTTP: what is
+ * open ends (streams, a body read to the end), every time (nothing is
+ * open the second), and a server may still answer a client that shut its
+ * side down. PG: once, and nothing is parsed after.
+ */
 static __noinline void net_end(struct net_conn *c, __u64 ts)
 {
-	if (c->ended || (c->proto != NCP_HTTP && c->proto != NCP_PG))
-		return;
-	c->ended = 1;
-	if (c->proto == NCP_HTTP)
+	if (c->proto == NCP_HTTP) {
 		http_close(c, ts);
-	else
+	} else if (c->proto == NCP_PG && !c->ended) {
+		c->ended = 1;
 		pg_close(c, ts);
+	}
 }
 
 /* A read returned 0: the peer closed its side. */

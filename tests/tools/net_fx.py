@@ -6,6 +6,8 @@ lines split too), Server-Sent Events and a WebSocket, with the client's own
 ground truth.
 
   net_fx.py server PORT     serves until killed; prints "ready"
+  net_fx.py client_exit PORT  reads one SSE stream to its end, prints
+                            {"status": n, "sse_events": n}, exits without closing it
   net_fx.py client PORT     waits for a line on stdin, runs the exchanges, then
                             prints its ground truth as one JSON object:
                             {"rows": {"METHOD /template STATUS": n}, "sse_events": n,
@@ -67,6 +69,13 @@ def serve_conn(sock):
             buf += sock.recv(65536)
         buf = buf[n:]
         path = target.split(b"?")[0]
+        if path == b"/half":
+            # answered only once the client has shut its side down (EOF read first)
+            while sock.recv(65536):
+                pass
+            sock.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\nhalf")
+            sock.close()
+            return
         if path == b"/ws":
             acc = base64.b64encode(hashlib.sha1(hdrs[b"sec-websocket-key"] + WS_GUID).digest())
             sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -210,6 +219,12 @@ def client(port):
         for _ in range(6):
             count("GET", "/items/:id", r.response()[0])
         s.close()
+    s = socket.create_connection(("127.0.0.1", port))
+    r = Reader(s)
+    s.sendall(request(b"POST", b"/half", b"bye"))
+    s.shutdown(socket.SHUT_WR)
+    count("POST", "/half", r.response()[0])
+    s.close()
     for k in (0, 3, 5):
         s = socket.create_connection(("127.0.0.1", port))
         r = Reader(s)
@@ -251,5 +266,17 @@ def client(port):
     print(json.dumps(truth), flush=True)
 
 
+def client_exit(port):
+    """An SSE stream whose process ends without closing it (os._exit)."""
+    sys.stdin.readline()
+    s = socket.create_connection(("127.0.0.1", port))
+    r = Reader(s)
+    s.sendall(b"GET /stream?k=4 HTTP/1.1\r\nHost: fx\r\n\r\n")
+    status, body = r.response()
+    print(json.dumps({"status": status, "sse_events": body.count(b"\ndata: more\n\n")}),
+          flush=True)
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    (server if sys.argv[1] == "server" else client)(int(sys.argv[2]))
+    {"server": server, "client": client, "client_exit": client_exit}[sys.argv[1]](int(sys.argv[2]))

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "maps/net.h"
@@ -210,6 +211,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "net_probe: cannot load the BPF object\n");
 		goto cleanup;
 	}
+	/* syscall tracepoints are found through tracefs: mount it if no one has */
+	if (access("/sys/kernel/tracing/events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/events", F_OK) &&
+	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		fprintf(stderr, "net_probe: cannot mount tracefs: %s\n", strerror(errno));
 	if (net_bpf__attach(skel)) {
 		fprintf(stderr, "net_probe: cannot attach\n");
 		goto cleanup;
