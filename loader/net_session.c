@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/net_session.h"
@@ -128,7 +130,11 @@ static int links_room(struct net_session *s, size_t more)
 	return 0;
 }
 
-/* Every tracepoint program, by its section; uprobes (TLS) are attached apart. */
+/*
+ * Every tracepoint program, by its section; uprobes (TLS) are attached apart,
+ * and the parsers' programs (a bare section: net_feed_syscall) are reached
+ * by tail calls, never attached.
+ */
 static int attach_all(struct net_session *s, char *err, size_t len)
 {
 	struct bpf_program *prog;
@@ -144,6 +150,7 @@ static int attach_all(struct net_session *s, char *err, size_t len)
 		struct bpf_link *l;
 
 		if (!bpf_program__autoload(prog) ||
+		    !strchr(bpf_program__section_name(prog), '/') ||
 		    (t != BPF_PROG_TYPE_TRACEPOINT && t != BPF_PROG_TYPE_RAW_TRACEPOINT &&
 		     t != BPF_PROG_TYPE_TRACING))
 			continue;
@@ -158,6 +165,23 @@ static int attach_all(struct net_session *s, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * The syscall tracepoints are named through tracefs (libbpf reads their ids
+ * there). systemd mounts it at boot; a machine without it (a bare VM, a
+ * container's init) gets it mounted where the kernel documents it.
+ */
+static int ensure_tracefs(char *err, size_t len)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (!mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		return 0;
+	snprintf(err, len, "the syscall tracepoints need tracefs, which is not mounted, and "
+		 "mounting it on /sys/kernel/tracing failed: %s", strerror(errno));
+	return -errno;
+}
+
 int net_session__start(struct net_session *s, char *err, size_t len)
 {
 	int rc = net_bpf__load(s->skel);
@@ -166,6 +190,8 @@ int net_session__start(struct net_session *s, char *err, size_t len)
 		snprintf(err, len, "cannot load the socket BPF programs: %s", strerror(-rc));
 		return rc;
 	}
+	if ((rc = ensure_tracefs(err, len)))
+		return rc;
 	return attach_all(s, err, len);
 }
 
