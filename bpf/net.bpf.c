@@ -346,3 +346,42 @@ int net_ssl_free(struct pt_regs *ctx)
 		net_forget(&key, bpf_ktime_get_ns());
 	return 0;
 }
+
+/* Just what the exit check reads (CO-RE, as net_stream.h's). */
+struct atomic___net {
+	int counter;
+};
+
+struct signal_struct___net {
+	struct atomic___net live;
+} __attribute__((preserve_access_index));
+
+struct task_struct___exit {
+	struct signal_struct___net *signal;
+} __attribute__((preserve_access_index));
+
+static long net_exit_conn(void *map, const struct net_conn_key *key,
+			  struct net_conn *c, __u32 *tgid)
+{
+	if (key->tgid == *tgid)
+		net_forget(key, bpf_ktime_get_ns());
+	return 0;
+}
+
+/*
+ * A traced process ends (its last thread exits): its sockets close without
+ * close(2), so its connections end here (streams closed, counted) and
+ * their entries go, instead of staying until the map fills. Attached with
+ * the others; user space may leave it out with -p alone (the run ends).
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int net_process_exit(void *ctx)
+{
+	struct task_struct___exit *task = (void *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!net_traced() || BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	bpf_for_each_map_elem(&net_conns, net_exit_conn, &tgid, 0);
+	return 0;
+}

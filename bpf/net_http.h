@@ -125,7 +125,7 @@ static __always_inline int http_detect(const __u8 *h, __u32 n)
 		if (h[i] != v[i])
 			break;
 	if (i == 7 || (i == n && n >= 2))
-		return 2;	/* "HTTP/1." or a prefix of it ("H" alone may be HEAD) */
+		return 2;	/* "HTTP/1." or a prefix of it ("H" alone: HEAD, below) */
 	for (i = 0; i < 8 && i < n; i++) {
 		if (h[i] == ' ')
 			break;

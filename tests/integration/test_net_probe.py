@@ -30,7 +30,7 @@ def stop_probe(p):
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
-    rows, drops = {}, {}
+    rows, drops, totals = {}, {}, {}
     for line in out.splitlines():
         m = ROW.match(line)
         if m:
@@ -38,32 +38,34 @@ def stop_probe(p):
             rows[(m.group(1), m.group(2), m.group(3))] = fields
         elif line.startswith("drops "):
             drops = dict(kv.split("=") for kv in line.split()[1:])
-    return rows, drops
+        elif line.startswith("totals "):
+            totals = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+    return rows, drops, totals
 
 
-def run(side):
+def run(side, mode="client"):
     port = free_port()
     srv = subprocess.Popen([PY, str(FX), "server", str(port)], stdout=subprocess.PIPE, text=True)
     cli = None
     try:
         assert srv.stdout.readline().strip() == "ready"
-        cli = subprocess.Popen([PY, str(FX), "client", str(port)], stdin=subprocess.PIPE,
+        cli = subprocess.Popen([PY, str(FX), mode, str(port)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
         probe = start_probe(srv.pid if side == "server" else cli.pid)
         out, _ = cli.communicate("go\n", timeout=60)
         assert cli.returncode == 0
         time.sleep(0.3)	# the server's last close
-        rows, drops = stop_probe(probe)
+        rows, drops, totals = stop_probe(probe)
     finally:
         srv.kill()
         srv.wait()
         if cli and cli.poll() is None:
             cli.kill()
-    return json.loads(out), rows, drops
+    return json.loads(out), rows, drops, totals
 
 
 def check(side):
-    truth, rows, drops = run(side)
+    truth, rows, drops, _ = run(side)
     assert all(v == "0" for v in drops.values()), drops
     want = {}
     for key, n in truth["rows"].items():
@@ -103,3 +105,14 @@ def test_server_side_rows_equal_the_clients_counts():
 
 def test_client_side_rows_equal_the_clients_counts():
     check("client")
+
+
+def test_a_process_that_ends_closes_its_streams():
+    """No close(2): the sockets close with the process; its SSE stream is
+    closed and its connection forgotten all the same."""
+    truth, rows, drops, totals = run("client", "client_exit")
+    assert all(v == "0" for v in drops.values()), drops
+    sse = rows[("client", "GET /stream", str(truth["status"]))]
+    assert sse["sse"] == "1/1/%d" % truth["sse_events"]
+    assert int(sse["dur_n"]) == 1
+    assert totals["opened"] == totals["closed"] == 1

@@ -6,6 +6,8 @@ lines split too), Server-Sent Events and a WebSocket, with the client's own
 ground truth.
 
   net_fx.py server PORT     serves until killed; prints "ready"
+  net_fx.py client_exit PORT  reads one SSE stream to its end, prints
+                            {"status": n, "sse_events": n}, exits without closing it
   net_fx.py client PORT     waits for a line on stdin, runs the exchanges, then
                             prints its ground truth as one JSON object:
                             {"rows": {"METHOD /template STATUS": n}, "sse_events": n,
@@ -251,5 +253,17 @@ def client(port):
     print(json.dumps(truth), flush=True)
 
 
+def client_exit(port):
+    """An SSE stream whose process ends without closing it (os._exit)."""
+    sys.stdin.readline()
+    s = socket.create_connection(("127.0.0.1", port))
+    r = Reader(s)
+    s.sendall(b"GET /stream?k=4 HTTP/1.1\r\nHost: fx\r\n\r\n")
+    status, body = r.response()
+    print(json.dumps({"status": status, "sse_events": body.count(b"\ndata: more\n\n")}),
+          flush=True)
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    (server if sys.argv[1] == "server" else client)(int(sys.argv[2]))
+    {"server": server, "client": client, "client_exit": client_exit}[sys.argv[1]](int(sys.argv[2]))
