@@ -175,8 +175,10 @@ static __always_inline int pg_capture(struct pg_walk *w, struct pg_conn *pg, str
 
 	if (n > w->len - w->off)
 		n = w->len - w->off;
-	if (have >= PG_CAP || n > PG_CAP)
+	if (have >= PG_CAP || n > PG_CAP) {
+		net_drop(NET_DROP_LOST_SYNC);	/* cannot be: the state is not ours */
 		return -1;
+	}
 	if (n && bpf_probe_read_user(&pg->cap[have], n, (void *)(w->buf + w->off))) {
 		net_drop(NET_DROP_READ_FAILED);
 		return -1;
@@ -291,8 +293,10 @@ static int pg_step(__u32 i, void *ctx)
 		n = hsz - have;
 		if (n > w->len - w->off)
 			n = w->len - w->off;
-		if (have > 7 || n > 8)
+		if (have > 7 || n > 8) {
+			net_drop(NET_DROP_LOST_SYNC);	/* cannot be: the state is not ours */
 			goto bad;
+		}
 		if (bpf_probe_read_user(&st->hdr[have], n, (void *)(w->buf + w->off))) {
 			net_drop(NET_DROP_READ_FAILED);
 			goto bad;

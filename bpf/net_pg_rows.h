@@ -71,10 +71,11 @@ static __always_inline void pg_key(struct net_row_key *k, __u32 kind, const stru
 }
 
 /*
- * The row functions and the walk's steps are global BPF functions: the
+ * The text scans and the row functions are global BPF functions: the
  * verifier checks each once, from its argument types, where a static one
- * is checked again in every state that reaches it (docs/OPS-KERNEL.md).
- * Their pointer arguments may be NULL to the verifier: each checks.
+ * is checked again in every state that reaches it, each position a scan
+ * stopped at a path of its own (docs/OPS-KERNEL.md). Their pointer
+ * arguments may be NULL to the verifier: each checks.
  */
 
 /*
