@@ -273,3 +273,49 @@ def test_pg_rows_exact_against_psql():
     assert {k: v["count"] for k, v in rows(s, "pg_error").items()} == {"23505": 1}
     assert {k: v["count"] for k, v in rows(s, "pg_notify").items()} == {"ch": 1}
     assert not any(s["drops"].values()), s["drops"]
+
+
+TLS_SERVER = """
+import http.server, ssl, sys
+httpd = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])),
+                                        http.server.SimpleHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("c.pem", "k.pem")
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+httpd.serve_forever()
+"""
+
+
+def test_https_reads_as_http(tmp_path):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    "k.pem", "-out", "c.pem", "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    (tmp_path / "srv.py").write_text(TLS_SERVER)
+    (tmp_path / "index.html").write_text("hello\n")
+    port = free_port()
+    srv = subprocess.Popen(["/usr/bin/python3", "-u", "srv.py", str(port)], cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):        # up: a refused TLS handshake says so
+            if subprocess.run(["curl", "-sk", "-o", "/dev/null",
+                               f"https://127.0.0.1:{port}{READY}"]).returncode == 0:
+                break
+            time.sleep(0.05)
+        t = Tracer("http", "-p", srv.pid, "--json", "-v").wait_tracing()
+        assert "synctrace: TLS plaintext: 9 probes on " in t.stderr and "libssl" in t.stderr
+        for path, n in (("/index.html", 3), ("/missing/42", 2)):
+            for _ in range(n):
+                subprocess.run(["curl", "-sk", "-o", "/dev/null", f"https://127.0.0.1:{port}{path}"],
+                               check=True, timeout=10)
+        time.sleep(0.3)
+        assert t.stop() == 0, t.stderr
+    finally:
+        srv.send_signal(signal.SIGINT)
+        _, err = srv.communicate(timeout=10)
+    truth = collections.Counter((m.group(2), m.group(3)) for m in map(LOG_LINE.search, err.splitlines())
+                                if m and m.group(2) != READY)
+    assert truth == {("/index.html", "200"): 3, ("/missing/42", "404"): 2}
+    s = t.summary()
+    got = {(r["op"], r["label"]): r["count"] for r in s["ops"]}
+    assert got == {("GET /index.html", "200"): 3, ("GET /missing/:id", "404"): 2}
+    assert all(r["side"] == "server" for r in s["ops"])
