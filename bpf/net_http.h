@@ -60,6 +60,7 @@ struct http_conn {
 	struct http_req q[HTTP_PIPELINE];
 	struct http_dir d[2];	/* by NET_DIR_IN / NET_DIR_OUT */
 	__u64 stream_ts;	/* SSE: the response head's end */
+	__u64 stream_req_ts;	/* SSE: its request's first byte (the client's wait starts) */
 	/* The FIFO as counts that each direction alone writes (a reader and a
 	 * writer thread on one socket do not race): requests kept (q_push,
 	 * by the request direction) and answered (q_pop, by the response
@@ -282,7 +283,8 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 		net_add(&r->sse_events, 1);
 		if (!c->http.sse_first) {
 			c->http.sse_first = 1;
-			ns = ts - c->http.stream_ts;
+			/* the catch-up a client waits for: from its request */
+			ns = ts > c->http.stream_req_ts ? ts - c->http.stream_req_ts : 0;
 			net_hist_add(&ks->row, NET_DIST_SSE_FIRST, ns);
 		}
 		break;
@@ -477,6 +479,7 @@ __noinline int http_head_end(struct net_conn *c, __u32 dir, __u64 ts)
 		return 0;
 	}
 	if ((d->flags & HF_SSE) && st >= 200 && st < 300) {
+		c->http.stream_req_ts = http_has_front(c) ? http_front(c)->start_ts : ts;
 		http_count(c, HC_EXCHANGE, st, d->msg_bytes, ts);
 		c->http.mode = HM_SSE;
 		c->http.stream_ts = ts;

@@ -95,7 +95,7 @@ enum net_dist {
 	NET_DIST_LATENCY,	/* ns: see struct net_counters */
 	NET_DIST_BYTES_IN,	/* per exchange */
 	NET_DIST_BYTES_OUT,
-	NET_DIST_SSE_FIRST,	/* ns from the response head to the first event's end */
+	NET_DIST_SSE_FIRST,	/* ns from the request's first byte to the first event's end */
 	NET_DIST_SSE_DURATION,	/* ns from the response head to the stream's close */
 	NET_DIST_NR,
 };

@@ -244,6 +244,9 @@ def assert_sse(row, client, server=None):
     for q in ("p50", "p99"):    # no exact max is kept for it: percentiles only
         hi = rank(first, float(q[1:]) / 100, +1) * (1 + HIST_RES)
         assert sse["first_event_ns"][q] <= hi, (q, sse["first_event_ns"], first)
+    # from the request, as the client waits: never before the stream's head was sent
+    head = row["latency_ns"]
+    assert sse["first_event_ns"]["p99"] >= head["p50"] * (1 - HIST_RES) > 0, (sse, head)
 
 
 def assert_ws(row, frames_in, frames_out, bytes_in, bytes_out):
