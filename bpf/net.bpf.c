@@ -77,12 +77,33 @@ static __always_inline int net_traced(void)
 	return target_tgid && (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
+/*
+ * Is fd known to be nothing of ours (not a socket, a protocol no parser
+ * runs, a PostgreSQL stream that ended)? Its return would feed nothing and
+ * note no EOF, so the call is not saved (a traced process's pipes and
+ * files cost two lookups, not a save, a find and a delete). What this
+ * thread saved before goes, so that this call's return never takes the
+ * arguments of one whose return was not seen (entered before attach).
+ */
+static __always_inline int net_ignored(__s32 fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct net_conn_key key = { .tgid = id >> 32, .fd = fd };
+	struct net_conn *c = bpf_map_lookup_elem(&net_conns, &key);
+	__u32 tid = (__u32)id;
+
+	if (!c || (c->proto != NCP_NONE && !c->ended))
+		return 0;
+	bpf_map_delete_elem(&net_args, &tid);
+	return 1;
+}
+
 static __always_inline void net_save(__s32 fd, __u64 buf, __u32 iovcnt, __u8 call, __u8 dir)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct net_args a = { .buf = buf, .fd = fd, .iovcnt = iovcnt, .call = call, .dir = dir };
 
-	if (fd < 0)
+	if (fd < 0 || net_ignored(fd))
 		return;
 	bpf_map_update_elem(&net_args, &tid, &a, BPF_ANY);
 }
@@ -92,6 +113,8 @@ static __always_inline void net_save_msg(__s32 fd, __u64 msg, __u8 dir)
 {
 	struct net_msghdr m;
 
+	if (fd < 0 || net_ignored(fd))
+		return;
 	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
 		net_drop(NET_DROP_READ_FAILED);
 		return;
