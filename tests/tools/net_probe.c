@@ -38,6 +38,9 @@ static const char *const kinds[] = { "http", "pg_query", "pg_error", "pg_notify"
 static const char *const drops[] = { "conns_full", "rows_full", "read_failed", "lost_sync",
 				     "pipeline_full", "events_lost" };
 
+/* The TLS programs' links, destroyed at the end (the skeleton does not own them). */
+static struct bpf_link *tls_links[9];
+
 /* The TLS programs on the OpenSSL in path (every function it has). */
 static int attach_tls(struct net_bpf *skel, const char *path, int pid)
 {
@@ -54,10 +57,12 @@ static int attach_tls(struct net_bpf *skel, const char *path, int pid)
 	};
 	unsigned int i, n = 0;
 
+	_Static_assert(sizeof(t) / sizeof(t[0]) == sizeof(tls_links) / sizeof(tls_links[0]),
+		       "a link per program");
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = t[i].func, .retprobe = t[i].ret);
 
-		if (bpf_program__attach_uprobe_opts(t[i].prog, pid, path, 0, &o))
+		if ((tls_links[i] = bpf_program__attach_uprobe_opts(t[i].prog, pid, path, 0, &o)))
 			n++;
 	}
 	return n ? 0 : -1;
@@ -238,6 +243,8 @@ int main(int argc, char **argv)
 	rc = 0;
 cleanup:
 	ring_buffer__free(rb);
+	for (unsigned int i = 0; i < sizeof(tls_links) / sizeof(tls_links[0]); i++)
+		bpf_link__destroy(tls_links[i]);
 	net_bpf__destroy(skel);
 	return rc;
 }
