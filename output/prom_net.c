@@ -200,8 +200,8 @@ static void http(struct prom_buf *b, struct prom_totals *t)
 		if (!picked(r, FRAME_NET_HTTP, PICK_SSE))
 			continue;
 		if (!header)
-			family(b, name, "histogram",
-			       "From a stream's response head to its first event's end");
+			family(b, name, "histogram", "From a stream's request to its first "
+			       "event's end (the catch-up a client waits for)");
 		header = true;
 		prom_histogram(b, name, r->labels, &r->net->sse_first, 9, &r->net->first_lo,
 			       &r->net->first_hi);

@@ -21,7 +21,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from conftest import BUILD, HIST_RES, ROOT, require_installed
+from conftest import BUILD, HIST_RES, ROOT, Tracer, require_installed
 
 NET_SRC = ROOT / "tests" / "fixtures" / "net"
 NET_BUILD = BUILD / "fixtures" / "net"
@@ -134,6 +134,28 @@ def run_client(port, parts, tls=False, timeout=60):
         return c.truth(timeout)
     finally:
         c.kill()
+
+
+def trace_client(parts, tls=None):
+    """client.js traced by `synctrace http -p CLIENT --json` against the Node
+    relay, untraced (tls: (key, cert) for HTTPS): (client truth, relay
+    truth, synctrace's summary), the two programs' agreement checked."""
+    require_net()
+    with Relay("node", tls=tls) as r:
+        c = Client(r.port, "--parts", parts, *(["--tls"] if tls else []))
+        t = Tracer("http", "-p", c.pid, "--json")
+        try:
+            t.wait_tracing()
+            c.go()
+            client = c.truth()
+            server = r.stop()
+            assert t.stop() == 0, t.stderr
+        finally:
+            c.kill()
+            if t.proc.poll() is None:
+                t.proc.kill()
+    check_agreement(client, server, parts)
+    return client, server, t.summary()
 
 
 def split_key(key):

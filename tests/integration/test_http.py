@@ -8,8 +8,8 @@ inner bracket; SSE events and WebSocket frames exact."""
 import pytest
 
 from conftest import Tracer, assert_no_drops
-from netharness import (Client, Relay, assert_http_rows, assert_sse, assert_ws, check_agreement,
-                        make_cert, net_rows, planned_rows, require_net, run_client)
+from netharness import (Relay, assert_http_rows, assert_sse, assert_ws, check_agreement,
+                        make_cert, net_rows, planned_rows, require_net, run_client, trace_client)
 
 ALL = "http,pipeline,sse,ws"
 
@@ -70,22 +70,7 @@ def test_language_blind(kind):
 def test_client_side():
     """The client traced, the relay not: the same rows on the client side,
     the SSE events it read, the WebSocket frames it sent and got."""
-    require_net()
-    with Relay("node") as r:
-        c = Client(r.port, "--parts", ALL)
-        t = Tracer("http", "-p", c.pid, "--json")
-        try:
-            t.wait_tracing()
-            c.go()
-            client = c.truth()
-            server = r.stop()
-            assert t.stop() == 0, t.stderr
-        finally:
-            c.kill()
-            if t.proc.poll() is None:
-                t.proc.kill()
-    check_agreement(client, server, ALL)
-    s = t.summary()
+    client, server, s = trace_client(ALL)
     rows = assert_http_rows(s, "client", client)
     assert not net_rows(s, "server"), "the client answers nobody"
     assert_sse(rows[("GET /stream", "200")], client)

@@ -20,7 +20,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT, Tracer, assert_no_drops, require_installed
-from netharness import Client, Relay, assert_http_rows, assert_ws, check_agreement, require_net
+from netharness import assert_http_rows, assert_ws, make_cert, trace_client
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -46,14 +46,6 @@ def template(path):
     """The contract's route template: query dropped, numeric segments :id."""
     path = path.split("?", 1)[0]
     return "/".join(":id" if ID.match(s) else s for s in path.split("/"))
-
-
-def make_cert(d):
-    key, cert = d / "key.pem", d / "cert.pem"
-    subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True, timeout=60)
-    return key, cert
 
 
 class Server:
@@ -180,24 +172,7 @@ def test_node_client_https(tmp_path):
     """node's https client traced (the relay not): every row on the client
     side, SSE streams opened and closed (SSL_free ends them) with their
     events, WebSocket frames both ways, as the client counted them."""
-    require_net()
-    parts = "http,pipeline,sse,ws"
-    key, cert = make_cert(tmp_path)
-    with Relay("node", tls=(key, cert)) as r:
-        c = Client(r.port, "--parts", parts, "--tls")
-        t = Tracer("http", "-p", c.pid, "--json")
-        try:
-            t.wait_tracing()
-            c.go()
-            client = c.truth()
-            server = r.stop()
-            assert t.stop() == 0, t.stderr
-        finally:
-            c.kill()
-            if t.proc.poll() is None:
-                t.proc.kill()
-    check_agreement(client, server, parts)
-    s = t.summary()
+    client, server, s = trace_client("http,pipeline,sse,ws", tls=make_cert(tmp_path))
     got = assert_http_rows(s, "client", client)
     assert not [o for o in s["ops"] if o.get("side") != "client"], s["ops"]
     sse = got[("GET /stream", "200")]["sse"]
