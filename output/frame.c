@@ -37,6 +37,22 @@ uint64_t frame_drops_total(const struct output_frame *f)
 	return n;
 }
 
+void frame_drops_line(FILE *out, const struct output_frame *f)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < f->nr_drops; i++) {
+		if (!f->drops[i].n)
+			continue;
+		fprintf(out, "%s%s=%llu", any ? " " : "drops: ", f->drops[i].name,
+			(unsigned long long)f->drops[i].n);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 void frame_time_text(uint64_t wall_ns, char *buf, size_t len)
 {
 	time_t secs = (time_t)(wall_ns / 1000000000);

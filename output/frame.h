@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 #include "maps/hist.h"
 #include "maps/ops.h"
@@ -207,5 +208,7 @@ uint64_t frame_wall_ns(const struct output_frame *f, uint64_t mono_ns);
 void frame_time_text(uint64_t wall_ns, char *buf, size_t len);
 /* The frame's total drops (every reason). */
 uint64_t frame_drops_total(const struct output_frame *f);
+/* "drops: name=n ..." of the reasons with drops, and a newline; nothing when none. */
+void frame_drops_line(FILE *out, const struct output_frame *f);
 
 #endif /* SYNCTRACE_OUTPUT_FRAME_H */

@@ -209,22 +209,6 @@ void net_text_tables(FILE *f, const struct output_frame *fr)
 			" in `other` labels\n", fr->net->op_overflow, fr->net->label_overflow);
 }
 
-static void drops_line(FILE *f, const struct output_frame *fr)
-{
-	bool any = false;
-	size_t i;
-
-	for (i = 0; i < fr->nr_drops; i++) {
-		if (!fr->drops[i].n)
-			continue;
-		fprintf(f, "%s%s=%" PRIu64, any ? " " : "drops: ", fr->drops[i].name,
-			fr->drops[i].n);
-		any = true;
-	}
-	if (any)
-		fputc('\n', f);
-}
-
 /* With --slow: how many were heard in the frame's time, and the last ones. */
 static void slow_lines(FILE *f, const struct output_frame *fr)
 {
@@ -264,7 +248,7 @@ static int net_text_frame(struct output *o, const struct output_frame *fr)
 		fprintf(t->f, "\n%s  (%.1f s)\n", when, fr->interval_s);
 	net_text_tables(t->f, fr);
 	slow_lines(t->f, fr);
-	drops_line(t->f, fr);
+	frame_drops_line(t->f, fr);
 	fflush(t->f);
 	return 0;
 }

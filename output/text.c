@@ -147,22 +147,6 @@ static void count_table(FILE *f, const struct output_frame *fr, const size_t *ro
 	}
 }
 
-static void drops_line(FILE *f, const struct output_frame *fr)
-{
-	bool any = false;
-	size_t i;
-
-	for (i = 0; i < fr->nr_drops; i++) {
-		if (!fr->drops[i].n)
-			continue;
-		fprintf(f, "%s%s=%llu", any ? " " : "drops: ", fr->drops[i].name,
-			(unsigned long long)fr->drops[i].n);
-		any = true;
-	}
-	if (any)
-		fputc('\n', f);
-}
-
 /* "(12 rows with no calls hidden: --all shows them)" and the like. */
 static void hidden_note(FILE *f, const struct view *v, const struct output_frame *fr, size_t shown)
 {
@@ -205,7 +189,7 @@ static int text_frame(struct output *o, const struct output_frame *fr)
 	hidden_note(f, v, fr, n);
 	if (fr->latency && fr->summary)
 		lat_histograms(f, v, fr, rows, n);
-	drops_line(f, fr);
+	frame_drops_line(f, fr);
 	fflush(f);
 	free(rows);
 	return 0;
