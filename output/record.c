@@ -20,9 +20,13 @@
 #include <sys/utsname.h>
 #include "output/open.h"
 #include "output/record_db.h"
+#include "output/record_net.h"
 #include "output/record_run.h"
 
-enum { ST_FRAME, ST_SERIES, ST_ROW, ST_OP, ST_MACHINE, ST_STATE, ST_EVENT, ST_DROP, ST_NR };
+enum {
+	ST_FRAME, ST_SERIES, ST_ROW, ST_OP, ST_MACHINE, ST_STATE, ST_EVENT, ST_DROP, ST_NET_ROW,
+	ST_NET_TOTALS, ST_NR
+};
 
 static const char *const stmt_sql[ST_NR] = {
 	[ST_FRAME] = "INSERT INTO frames VALUES(NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -33,6 +37,8 @@ static const char *const stmt_sql[ST_NR] = {
 	[ST_STATE] = "INSERT INTO states VALUES(?,?,?,?,?,?)",
 	[ST_EVENT] = "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_DROP] = "INSERT INTO drops VALUES(?,?,?,?)",
+	[ST_NET_ROW] = record_net_row_sql,
+	[ST_NET_TOTALS] = record_net_totals_sql,
 };
 
 /* A name given an id once (tsearch tree: series and machines). */
@@ -177,33 +183,6 @@ static int series_id(struct record_out *r, const struct frame_row *x, sqlite3_in
 	return insert(r, &r->series, key, st, id);
 }
 
-/* A distribution into 8 columns from i: count, sum, sum_hi, hmin, hmax, min, max, bins. */
-static void bind_dist(struct record_out *r, sqlite3_stmt *st, int i, const struct frame_dist *d,
-		      bool has, unsigned char *blob)
-{
-	const struct histogram *h = d->h;
-	int k;
-
-	if (!has || !h) {
-		for (k = 0; k < 8; k++)
-			sqlite3_bind_null(st, i + k);
-		return;
-	}
-	bind_u64(st, i, h->count);
-	bind_u64(st, i + 1, h->sum);
-	bind_u64(st, i + 2, h->sum_hi);
-	if (h->has_extrema) {
-		bind_u64(st, i + 3, h->min);
-		bind_u64(st, i + 4, h->max);
-	}
-	if (d->has_min)
-		bind_u64(st, i + 5, d->min);
-	if (d->has_max)
-		bind_u64(st, i + 6, d->max);
-	sqlite3_bind_blob(st, i + 7, blob, (int)record_bins_pack(h, blob), SQLITE_TRANSIENT);
-	(void)r;
-}
-
 static int put_row(struct record_out *r, sqlite3_int64 frame, size_t pos, const struct frame_row *x)
 {
 	sqlite3_stmt *st = r->st[ST_ROW];
@@ -221,10 +200,14 @@ static int put_row(struct record_out *r, sqlite3_int64 frame, size_t pos, const 
 	bind_u64(st, 7, x->timeouts);
 	bind_u64(st, 8, x->inflight);
 	bind_u64(st, 9, x->unmatched);
-	bind_dist(r, st, 10, &x->latency, x->has & FRAME_HAS_LATENCY, r->blob);
-	bind_dist(r, st, 18, &x->value, x->has & FRAME_HAS_VALUE,
-		  r->blob + RECORD_BINS_MAX);
-	return step(r, st);
+	record_db_bind_dist(st, 10, &x->latency, x->has & FRAME_HAS_LATENCY, r->blob);
+	record_db_bind_dist(st, 18, &x->value, x->has & FRAME_HAS_VALUE,
+			    r->blob + RECORD_BINS_MAX);
+	if ((err = step(r, st)) || !x->net)
+		return err;
+	/* a socket row's extras beside it, at the same (frame, pos) */
+	record_net_bind_row(r->st[ST_NET_ROW], frame, pos, x->net, r->blob);
+	return step(r, r->st[ST_NET_ROW]);
 }
 
 static int put_op(struct record_out *r, sqlite3_int64 frame, size_t i, const struct frame_op *o)
@@ -356,6 +339,10 @@ static int put_frame(struct record_out *r, const struct output_frame *f)
 		bind_text(st, 3, f->drops[i].name);
 		bind_u64(st, 4, f->drops[i].n);
 		err = step(r, st);
+	}
+	if (!err && f->net) {
+		record_net_bind_totals(r->st[ST_NET_TOTALS], id, f->net);
+		err = step(r, r->st[ST_NET_TOTALS]);
 	}
 	return err;
 }

@@ -7,8 +7,15 @@
 #include <sys/stat.h>
 #include "output/record_db.h"
 
+/* A distribution's 8 columns, as rows' lat_* (record_db_bind_dist). */
+#define DIST(p) " " p "_count INTEGER, " p "_sum INTEGER, " p "_sum_hi INTEGER, " p "_hmin INTEGER," \
+	" " p "_hmax INTEGER, " p "_min INTEGER, " p "_max INTEGER, " p "_bins BLOB,"
+#define WS_DIR(p) " " p "_cont INTEGER NOT NULL, " p "_text INTEGER NOT NULL," \
+	" " p "_binary INTEGER NOT NULL, " p "_close INTEGER NOT NULL, " p "_ping INTEGER NOT NULL," \
+	" " p "_pong INTEGER NOT NULL,"
+
 /*
- * Version 1. Unsigned 64-bit counters are stored in SQLite's signed 64-bit
+ * Version 2 (1 + net_rows and net_totals: a socket row kept whole). Unsigned 64-bit counters are stored in SQLite's signed 64-bit
  * integers bit for bit (read them back as unsigned). Times are ns since the
  * epoch (CLOCK_REALTIME). NULL: "not there" (a histogram without extremes,
  * an event without a return value, ...).
@@ -57,7 +64,23 @@ const char record_schema_sql[] =
 	" label_text TEXT, label_name TEXT, latency_ns INTEGER NOT NULL,"
 	" PRIMARY KEY(frame, pos)) WITHOUT ROWID;"
 	"CREATE TABLE drops(frame INTEGER NOT NULL, pos INTEGER NOT NULL, name TEXT NOT NULL,"
-	" n INTEGER NOT NULL, PRIMARY KEY(frame, pos)) WITHOUT ROWID;";
+	" n INTEGER NOT NULL, PRIMARY KEY(frame, pos)) WITHOUT ROWID;"
+	/* what a socket row (the rows row at the same frame and pos) has beside
+	 * the common numbers: output/frame.h's struct frame_net; kind 0 http,
+	 * 1 pg_query, 2 pg_error, 3 pg_notify; side 0 server, 1 client */
+	"CREATE TABLE net_rows(frame INTEGER NOT NULL, pos INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	" side INTEGER NOT NULL, client_errors INTEGER NOT NULL, rows INTEGER NOT NULL,"
+	DIST("bin") DIST("bout")
+	" sse INTEGER NOT NULL, sse_opened INTEGER NOT NULL, sse_closed INTEGER NOT NULL,"
+	" sse_events INTEGER NOT NULL, sse_open INTEGER NOT NULL," DIST("sse_first") DIST("sse_dur")
+	" ws INTEGER NOT NULL, ws_opened INTEGER NOT NULL, ws_closed INTEGER NOT NULL,"
+	" ws_open INTEGER NOT NULL," WS_DIR("ws_in") WS_DIR("ws_out")
+	" ws_bytes_in INTEGER NOT NULL, ws_bytes_out INTEGER NOT NULL,"
+	" PRIMARY KEY(frame, pos)) WITHOUT ROWID;"
+	/* a frame's socket totals (output/frame.h's struct frame_net_totals) */
+	"CREATE TABLE net_totals(frame INTEGER PRIMARY KEY, ops INTEGER NOT NULL,"
+	" op_overflow INTEGER NOT NULL, labels INTEGER NOT NULL, label_overflow INTEGER NOT NULL,"
+	" conns_opened INTEGER NOT NULL, conns_closed INTEGER NOT NULL);";
 
 char *record_db_meta(sqlite3 *db, const char *key)
 {
@@ -92,13 +115,25 @@ static int check(sqlite3 *db, const char *path, char *err, size_t len)
 	if (!format || strcmp(format, RECORD_FORMAT)) {
 		snprintf(err, len, "%s: not a synctrace recording", path);
 		rc = -EINVAL;
-	} else if (version != RECORD_SCHEMA_VERSION) {
-		snprintf(err, len, "%s: a recording of schema %d; this synctrace reads schema %d",
-			 path, version, RECORD_SCHEMA_VERSION);
+	} else if (version < RECORD_SCHEMA_OLDEST || version > RECORD_SCHEMA_VERSION) {
+		snprintf(err, len, "%s: a recording of schema %d; this synctrace reads schemas %d to %d",
+			 path, version, RECORD_SCHEMA_OLDEST, RECORD_SCHEMA_VERSION);
 		rc = -EPROTONOSUPPORT;
 	}
 	free(format);
 	return rc;
+}
+
+int record_db_schema(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+
+	if (!sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
 }
 
 int record_db_open(sqlite3 **db, const char *path, int flags, char *err, size_t len)
@@ -217,4 +252,62 @@ bad:
 	h->nr = 0;
 	h->count = 0;
 	return -EINVAL;
+}
+
+void record_db_bind_dist(sqlite3_stmt *st, int i, const struct frame_dist *d, bool has,
+			 unsigned char *blob)
+{
+	const struct histogram *h = d->h;
+	int k;
+
+	if (!has || !h) {
+		for (k = 0; k < 8; k++)
+			sqlite3_bind_null(st, i + k);
+		return;
+	}
+	sqlite3_bind_int64(st, i, record_i64(h->count));
+	sqlite3_bind_int64(st, i + 1, record_i64(h->sum));
+	sqlite3_bind_int64(st, i + 2, record_i64(h->sum_hi));
+	if (h->has_extrema) {
+		sqlite3_bind_int64(st, i + 3, record_i64(h->min));
+		sqlite3_bind_int64(st, i + 4, record_i64(h->max));
+	}
+	if (d->has_min)
+		sqlite3_bind_int64(st, i + 5, record_i64(d->min));
+	if (d->has_max)
+		sqlite3_bind_int64(st, i + 6, record_i64(d->max));
+	sqlite3_bind_blob(st, i + 7, blob, (int)record_bins_pack(h, blob), SQLITE_TRANSIENT);
+}
+
+static bool col_null(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL;
+}
+
+static uint64_t col_u64(sqlite3_stmt *st, int i)
+{
+	return (uint64_t)sqlite3_column_int64(st, i);
+}
+
+int record_db_load_dist(sqlite3_stmt *st, int i, struct frame_dist *d, struct histogram *h)
+{
+	memset(d, 0, sizeof(*d));
+	if (col_null(st, i))
+		return 0;
+	if (record_bins_unpack(h, sqlite3_column_blob(st, i + 7),
+			       (size_t)sqlite3_column_bytes(st, i + 7)))
+		return -EINVAL;
+	if (h->count != col_u64(st, i))
+		return -EINVAL;
+	h->sum = col_u64(st, i + 1);
+	h->sum_hi = col_u64(st, i + 2);
+	h->has_extrema = !col_null(st, i + 3);
+	h->min = col_u64(st, i + 3);
+	h->max = col_u64(st, i + 4);
+	d->has_min = !col_null(st, i + 5);
+	d->min = col_u64(st, i + 5);
+	d->has_max = !col_null(st, i + 6);
+	d->max = col_u64(st, i + 6);
+	d->h = h;
+	return 0;
 }

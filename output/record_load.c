@@ -206,7 +206,7 @@ void record_dict__free(struct record_dict *d)
 	memset(d, 0, sizeof(*d));
 }
 
-int record_stmts__prepare(struct record_stmts *s, sqlite3 *db)
+int record_stmts__prepare(struct record_stmts *s, sqlite3 *db, int schema)
 {
 	static const char rows[] =
 		"SELECT series, count, errors, would_block, timeouts, inflight, unmatched,"
@@ -227,7 +227,10 @@ int record_stmts__prepare(struct record_stmts *s, sqlite3 *db)
 	    sqlite3_prepare_v2(db, ops, -1, &s->ops, NULL) ||
 	    sqlite3_prepare_v2(db, states, -1, &s->states, NULL) ||
 	    sqlite3_prepare_v2(db, events, -1, &s->events, NULL) ||
-	    sqlite3_prepare_v2(db, drops, -1, &s->drops, NULL)) {
+	    sqlite3_prepare_v2(db, drops, -1, &s->drops, NULL) ||
+	    (schema >= 2 &&
+	     (sqlite3_prepare_v2(db, record_net_rows_select, -1, &s->net_rows, NULL) ||
+	      sqlite3_prepare_v2(db, record_net_totals_select, -1, &s->net_totals, NULL)))) {
 		record_stmts__free(s);
 		return -EIO;
 	}
@@ -241,31 +244,9 @@ void record_stmts__free(struct record_stmts *s)
 	sqlite3_finalize(s->states);
 	sqlite3_finalize(s->events);
 	sqlite3_finalize(s->drops);
+	sqlite3_finalize(s->net_rows);
+	sqlite3_finalize(s->net_totals);
 	memset(s, 0, sizeof(*s));
-}
-
-/* A distribution from 8 columns at i into d and h. 0 or -EINVAL. */
-static int load_dist(sqlite3_stmt *st, int i, struct frame_dist *d, struct histogram *h)
-{
-	memset(d, 0, sizeof(*d));
-	if (col_null(st, i))
-		return 0;
-	if (record_bins_unpack(h, sqlite3_column_blob(st, i + 7),
-			       (size_t)sqlite3_column_bytes(st, i + 7)))
-		return -EINVAL;
-	if (h->count != col_u64(st, i))
-		return -EINVAL;
-	h->sum = col_u64(st, i + 1);
-	h->sum_hi = col_u64(st, i + 2);
-	h->has_extrema = !col_null(st, i + 3);
-	h->min = col_u64(st, i + 3);
-	h->max = col_u64(st, i + 4);
-	d->has_min = !col_null(st, i + 5);
-	d->min = col_u64(st, i + 5);
-	d->has_max = !col_null(st, i + 6);
-	d->max = col_u64(st, i + 6);
-	d->h = h;	/* a marker until the rows stop moving: see load_rows */
-	return 0;
 }
 
 static int load_rows(struct record_frame *fr, sqlite3_stmt *st, const struct record_dict *d)
@@ -299,8 +280,8 @@ static int load_rows(struct record_frame *fr, sqlite3_stmt *st, const struct rec
 		x->timeouts = col_u64(st, 4);
 		x->inflight = col_u64(st, 5);
 		x->unmatched = col_u64(st, 6);
-		if (load_dist(st, 7, &x->latency, &fr->hists[2 * (n - 1)]) ||
-		    load_dist(st, 15, &x->value, &fr->hists[2 * (n - 1) + 1]))
+		if (record_db_load_dist(st, 7, &x->latency, &fr->hists[2 * (n - 1)]) ||
+		    record_db_load_dist(st, 15, &x->value, &fr->hists[2 * (n - 1) + 1]))
 			return -EINVAL;
 	}
 	/* the histograms have stopped moving: point at them */
@@ -449,7 +430,8 @@ int record_frame__load(struct record_frame *fr, struct record_stmts *s, sqlite3_
 		       const struct record_dict *d, enum frame_source source, char *err,
 		       size_t len)
 {
-	sqlite3_stmt *each[] = { s->rows, s->ops, s->states, s->events, s->drops };
+	sqlite3_stmt *each[] = { s->rows, s->ops, s->states, s->events, s->drops, s->net_rows,
+				 s->net_totals };
 	uint64_t wall;
 	bool oom = false;
 	size_t i;
@@ -471,6 +453,8 @@ int record_frame__load(struct record_frame *fr, struct record_stmts *s, sqlite3_
 			    .lost = col_u64(st, 12) },
 	};
 	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+		if (!each[i])
+			continue;	/* a schema without that table */
 		sqlite3_reset(each[i]);
 		sqlite3_bind_int64(each[i], 1, fr->id);
 	}
@@ -483,8 +467,12 @@ int record_frame__load(struct record_frame *fr, struct record_stmts *s, sqlite3_
 		rc = load_events(fr, s->events, &oom);
 	if (!rc)
 		rc = load_drops(fr, s->drops, &oom);
+	if (!rc && s->net_rows)
+		rc = record_net__load(&fr->net, s->net_rows, s->net_totals, fr->rows,
+				      fr->f.nr_rows, fr->hists, &fr->f.net);
 	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++)
-		sqlite3_reset(each[i]);
+		if (each[i])
+			sqlite3_reset(each[i]);
 	if (!rc && oom)
 		rc = -ENOMEM;
 	if (rc)
@@ -508,6 +496,7 @@ void record_frame__free(struct record_frame *fr)
 	free(fr->recs);
 	free(fr->events);
 	free(fr->drops);
+	record_net__free(&fr->net);
 	record_strs__free(&fr->strs);
 	memset(fr, 0, sizeof(*fr));
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sqlite3.h>
 #include "output/frame.h"
+#include "output/record_net.h"
 
 /* Strings a frame points into, freed together. */
 struct record_strs {
@@ -56,15 +57,18 @@ struct record_frame {
 	struct state_rec *recs;
 	struct frame_event *events;
 	struct frame_count *drops;
+	struct record_net net;		/* socket rows' extras (schema 2) */
 	struct record_strs strs;
 };
 
 /* Statements a reader prepares once (record_load.c). */
 struct record_stmts {
 	sqlite3_stmt *rows, *ops, *states, *events, *drops;
+	sqlite3_stmt *net_rows, *net_totals;	/* NULL before schema 2 */
 };
 
-int record_stmts__prepare(struct record_stmts *s, sqlite3 *db);
+/* For a recording of schema (record_db_schema). 0 or -EIO. */
+int record_stmts__prepare(struct record_stmts *s, sqlite3 *db, int schema);
 void record_stmts__free(struct record_stmts *s);
 
 /*

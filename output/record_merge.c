@@ -4,7 +4,9 @@
  * added, their histograms merged bucket by bucket (so percentiles are the
  * ones of the whole range, never an average of the intervals'), gauges
  * (inflight, labels, states) as of the last interval, the last few events
- * of each kind. Over a whole recording this is the live summary exactly.
+ * of each kind. Socket rows alike (as cli/net_frame.c's summary: counters
+ * since the start, open streams and admitted routes the last reading's).
+ * Over a whole recording this is the live summary exactly.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +23,9 @@ struct merge_row {
 	struct histogram lat, val;
 	bool has_lat, has_val;
 	int op_pos;			/* FRAME_OPS: its op's place, for the order */
+	bool has_net;			/* a socket row: net, its dists in nh */
+	struct frame_net net;
+	struct histogram nh[4];		/* bytes in, out, SSE first event, duration */
 };
 
 struct merge_event {
@@ -48,6 +53,8 @@ struct record_merge {
 	struct frame_count *drops;
 	char **drop_names;
 	size_t nr_drops;
+	bool has_net_totals;
+	struct frame_net_totals net_totals;
 	struct output_frame f;
 	/* the summary's own arrays, made by record_merge__frame */
 	struct frame_row *out_rows;
@@ -110,6 +117,39 @@ static struct merge_row *row_of(struct record_merge *m, int64_t series, const st
 	return r;
 }
 
+/* A socket row's extras: counters added, gauges the last, dists merged. */
+static void merge_net(struct merge_row *r, const struct frame_net *x, int *err)
+{
+	struct frame_net *n = &r->net;
+	bool has[4] = { false };	/* (nh's own: a socket row always has them) */
+	int i;
+
+	r->has_net = true;
+	n->kind = x->kind;
+	n->side = x->side;	/* static strings */
+	n->client_errors += x->client_errors;
+	n->rows += x->rows;
+	merge_dist(&n->bytes_in, &r->nh[0], &has[0], &x->bytes_in, err);
+	merge_dist(&n->bytes_out, &r->nh[1], &has[1], &x->bytes_out, err);
+	n->sse |= x->sse;
+	n->sse_s.opened += x->sse_s.opened;
+	n->sse_s.closed += x->sse_s.closed;
+	n->sse_s.events += x->sse_s.events;
+	n->sse_s.open = x->sse_s.open;
+	merge_dist(&n->sse_s.first_event, &r->nh[2], &has[2], &x->sse_s.first_event, err);
+	merge_dist(&n->sse_s.duration, &r->nh[3], &has[3], &x->sse_s.duration, err);
+	n->ws |= x->ws;
+	n->ws_s.opened += x->ws_s.opened;
+	n->ws_s.closed += x->ws_s.closed;
+	n->ws_s.open = x->ws_s.open;
+	for (i = 0; i < FRAME_WS_OPCODES; i++) {
+		n->ws_s.frames_in[i] += x->ws_s.frames_in[i];
+		n->ws_s.frames_out[i] += x->ws_s.frames_out[i];
+	}
+	n->ws_s.bytes_in += x->ws_s.bytes_in;
+	n->ws_s.bytes_out += x->ws_s.bytes_out;
+}
+
 static int add_rows(struct record_merge *m, const struct record_frame *fr)
 {
 	int err = 0;
@@ -129,6 +169,8 @@ static int add_rows(struct record_merge *m, const struct record_frame *fr)
 		r->row.inflight = x->inflight;	/* a gauge: the last */
 		merge_dist(&r->row.latency, &r->lat, &r->has_lat, &x->latency, &err);
 		merge_dist(&r->row.value, &r->val, &r->has_val, &x->value, &err);
+		if (x->net)
+			merge_net(r, x->net, &err);
 	}
 	return err;
 }
@@ -281,6 +323,17 @@ int record_merge__add(struct record_merge *m, const struct record_frame *fr)
 		err = add_events(m, fr);
 	if (!err)
 		err = add_drops(m, fr);
+	if (fr->f.net) {
+		struct frame_net_totals *t = &m->net_totals;
+
+		m->has_net_totals = true;
+		t->ops = fr->f.net->ops;	/* gauges */
+		t->labels = fr->f.net->labels;
+		t->op_overflow += fr->f.net->op_overflow;
+		t->label_overflow += fr->f.net->label_overflow;
+		t->conns_opened += fr->f.net->conns_opened;
+		t->conns_closed += fr->f.net->conns_closed;
+	}
 	m->any = true;
 	m->f.interval_s += fr->f.interval_s;
 	m->f.wall = fr->f.wall;
@@ -290,12 +343,32 @@ int record_merge__add(struct record_merge *m, const struct record_frame *fr)
 	return err;
 }
 
-/* FRAME_OPS rows as watch sorts them: op, label kind, label. */
+/* Socket rows as maps/net_drain.c sorts them: kind, side, op, label (`other` last). */
+static int net_order(const struct merge_row *x, const struct merge_row *y)
+{
+	int c;
+
+	if (x->net.kind != y->net.kind)
+		return x->net.kind < y->net.kind ? -1 : 1;
+	if ((c = strcmp(x->net.side, y->net.side)))
+		return -c;	/* server first */
+	if ((c = strcmp(x->row.op, y->row.op)))
+		return c;
+	if (x->row.label.kind != y->row.label.kind)
+		return x->row.label.kind < y->row.label.kind ? -1 : 1;
+	return strcmp(x->row.label.text, y->row.label.text);
+}
+
+/* FRAME_OPS rows as watch sorts them: op, label kind, label; socket rows after. */
 static int ops_order(const void *a, const void *b)
 {
 	const struct merge_row *x = a, *y = b;
 	uint64_t lx = (uint64_t)x->row.label.number, ly = (uint64_t)y->row.label.number;
 
+	if (x->has_net != y->has_net)
+		return x->has_net ? 1 : -1;
+	if (x->has_net)
+		return net_order(x, y);
 	if (x->op_pos != y->op_pos)
 		return x->op_pos < y->op_pos ? -1 : 1;
 	if (x->row.label.kind != y->row.label.kind)
@@ -339,6 +412,16 @@ int record_merge__frame(struct record_merge *m, const struct output_frame **f)
 		m->out_rows[i] = r->row;
 		m->out_rows[i].latency.h = r->has_lat ? &r->lat : NULL;
 		m->out_rows[i].value.h = r->has_val ? &r->val : NULL;
+		if (r->has_net) {
+			/* every histogram a socket row has is there, as live */
+			if (!m->out_rows[i].latency.h)
+				m->out_rows[i].latency.h = &r->lat;
+			r->net.bytes_in.h = &r->nh[0];
+			r->net.bytes_out.h = &r->nh[1];
+			r->net.sse_s.first_event.h = &r->nh[2];
+			r->net.sse_s.duration.h = &r->nh[3];
+			m->out_rows[i].net = &r->net;
+		}
 	}
 	for (k = 0; k < EVENT_KINDS; k++)
 		for (i = 0; i < m->nr_ev[k]; i++)
@@ -360,6 +443,7 @@ int record_merge__frame(struct record_merge *m, const struct output_frame **f)
 	m->f.events.v = m->out_ev;
 	m->f.nr_drops = m->nr_drops;
 	m->f.drops = m->drops;
+	m->f.net = m->has_net_totals ? &m->net_totals : NULL;
 	*f = &m->f;
 	return 0;
 }
@@ -373,6 +457,8 @@ void record_merge__free(struct record_merge *m)
 	for (i = 0; i < m->nr_rows; i++) {
 		hist_free(&m->rows[i].lat);
 		hist_free(&m->rows[i].val);
+		for (k = 0; k < 4; k++)
+			hist_free(&m->rows[i].nh[k]);
 	}
 	for (k = 0; k < EVENT_KINDS; k++)
 		for (i = 0; i < m->nr_ev[k]; i++)

@@ -23,6 +23,7 @@ struct record_reader {
 	struct run_binary *binaries;
 	enum frame_source source;
 	bool latency;
+	int schema;			/* RECORD_SCHEMA_OLDEST .. RECORD_SCHEMA_VERSION */
 	struct record_dict dict;
 };
 
@@ -123,6 +124,7 @@ int record_reader__open(struct record_reader **out, const char *path, char *err,
 		record_reader__free(r);
 		return rc;
 	}
+	r->schema = record_db_schema(r->db);
 	*out = r;
 	return 0;
 }
@@ -257,7 +259,7 @@ static int replay(struct record_reader *r, const struct record_range *range,
 			 rc == -EINVAL ? "damaged" : "unreadable");
 		goto cleanup;
 	}
-	if (record_stmts__prepare(&s, r->db) ||
+	if (record_stmts__prepare(&s, r->db, r->schema) ||
 	    sqlite3_prepare_v2(r->db, "SELECT * FROM frames WHERE wall_ns >= ? AND wall_ns <= ?"
 			       " ORDER BY id", -1, &st, NULL)) {
 		snprintf(err, len, "%s: %s", r->path, sqlite3_errmsg(r->db));

@@ -18,6 +18,7 @@
 #include "output/open.h"
 #include "output/record_db.h"
 #include "output/record_read.h"
+#include <sqlite3.h>
 
 #define NS 1000000000LL
 
@@ -132,6 +133,38 @@ static void same_label(const struct frame_label *a, const struct frame_label *b)
 	same_text(a->name, b->name);
 }
 
+static void same_net(const struct frame_net *a, const struct frame_net *b)
+{
+	int i;
+
+	assert_true((a == NULL) == (b == NULL));
+	if (!a)
+		return;
+	assert_int_equal(a->kind, b->kind);
+	assert_string_equal(a->side, b->side);
+	assert_int_equal(a->client_errors, b->client_errors);
+	assert_int_equal(a->rows, b->rows);
+	same_dist(&a->bytes_in, &b->bytes_in);
+	same_dist(&a->bytes_out, &b->bytes_out);
+	assert_int_equal(a->sse, b->sse);
+	assert_int_equal(a->sse_s.opened, b->sse_s.opened);
+	assert_int_equal(a->sse_s.closed, b->sse_s.closed);
+	assert_int_equal(a->sse_s.events, b->sse_s.events);
+	assert_int_equal(a->sse_s.open, b->sse_s.open);
+	same_dist(&a->sse_s.first_event, &b->sse_s.first_event);
+	same_dist(&a->sse_s.duration, &b->sse_s.duration);
+	assert_int_equal(a->ws, b->ws);
+	assert_int_equal(a->ws_s.opened, b->ws_s.opened);
+	assert_int_equal(a->ws_s.closed, b->ws_s.closed);
+	assert_int_equal(a->ws_s.open, b->ws_s.open);
+	for (i = 0; i < FRAME_WS_OPCODES; i++) {
+		assert_int_equal(a->ws_s.frames_in[i], b->ws_s.frames_in[i]);
+		assert_int_equal(a->ws_s.frames_out[i], b->ws_s.frames_out[i]);
+	}
+	assert_int_equal(a->ws_s.bytes_in, b->ws_s.bytes_in);
+	assert_int_equal(a->ws_s.bytes_out, b->ws_s.bytes_out);
+}
+
 static void same_frame(const struct output_frame *a, const struct output_frame *b)
 {
 	size_t i;
@@ -161,6 +194,16 @@ static void same_frame(const struct output_frame *a, const struct output_frame *
 		assert_int_equal(x->unmatched, y->unmatched);
 		same_dist(&x->latency, &y->latency);
 		same_dist(&x->value, &y->value);
+		same_net(x->net, y->net);
+	}
+	assert_true((a->net == NULL) == (b->net == NULL));
+	if (a->net) {
+		assert_int_equal(a->net->ops, b->net->ops);
+		assert_int_equal(a->net->op_overflow, b->net->op_overflow);
+		assert_int_equal(a->net->labels, b->net->labels);
+		assert_int_equal(a->net->label_overflow, b->net->label_overflow);
+		assert_int_equal(a->net->conns_opened, b->net->conns_opened);
+		assert_int_equal(a->net->conns_closed, b->net->conns_closed);
 	}
 	assert_int_equal(a->nr_ops, b->nr_ops);
 	for (i = 0; i < a->nr_ops; i++) {
@@ -373,6 +416,218 @@ static void test_a_watch_frame_comes_back_as_itself(void **state)
 		hist_free(&h[i]);
 }
 
+/* An `http` frame as cli/net_frame.c fills it, in net_key_cmp's order:
+ * HTTP server, HTTP client, pg_query, pg_error. */
+static void socket_frame(struct output_frame *f, struct frame_row *rows, struct frame_net *nets,
+			 struct frame_net_totals *t, struct histogram *h)
+{
+	static struct frame_count drops[2] = { { "conns_full", 0 }, { "lost_sync", 3 } };
+	int i;
+
+	fill_hist(&h[0], 50, 1ULL << 30);	/* latency */
+	fill_hist(&h[1], 40, 1 << 20);		/* bytes in */
+	fill_hist(&h[2], 10, 77);		/* bytes out */
+	fill_hist(&h[3], 5, 1000000);		/* SSE first event */
+	fill_hist(&h[4], 2, 5000000000ULL);	/* SSE duration */
+	/* h[5]: empty, as a row without streams has them */
+	memset(nets, 0, 4 * sizeof(*nets));
+	for (i = 0; i < 4; i++) {
+		nets[i].bytes_in.h = nets[i].bytes_out.h = &h[5];
+		nets[i].sse_s.first_event.h = nets[i].sse_s.duration.h = &h[5];
+	}
+	nets[0] = (struct frame_net){ .kind = FRAME_NET_HTTP, .side = "server",
+		.client_errors = 7, .bytes_in = { &h[1] }, .bytes_out = { &h[2] }, .sse = true,
+		.ws = true };
+	nets[0].sse_s.opened = 4;
+	nets[0].sse_s.closed = 1;
+	nets[0].sse_s.events = 123;
+	nets[0].sse_s.open = 3;
+	nets[0].sse_s.first_event.h = &h[3];
+	nets[0].sse_s.duration.h = &h[4];
+	nets[0].ws_s.opened = 2;
+	nets[0].ws_s.closed = 2;
+	nets[0].ws_s.open = 0;
+	for (i = 0; i < FRAME_WS_OPCODES; i++) {
+		nets[0].ws_s.frames_in[i] = (uint64_t)i * 3 + 1;
+		nets[0].ws_s.frames_out[i] = (uint64_t)i * 5 + 2;
+	}
+	nets[0].ws_s.bytes_in = UINT64_MAX;
+	nets[0].ws_s.bytes_out = 1ULL << 40;
+	nets[1].kind = FRAME_NET_HTTP;
+	nets[1].side = "client";
+	nets[1].bytes_in.h = &h[2];
+	nets[2].kind = FRAME_NET_PG_QUERY;
+	nets[2].side = "client";
+	nets[2].rows = 1ULL << 35;
+	nets[3].kind = FRAME_NET_PG_ERROR;
+	nets[3].side = "client";
+	rows[0] = (struct frame_row){ .op = "GET /stream", .target = "server",
+		.has = FRAME_HAS_LABEL | FRAME_HAS_ERRORS | FRAME_HAS_LATENCY,
+		.label = { FRAME_LABEL_VALUE, true, 0, "200", "status" }, .count = 50,
+		.errors = 0, .latency = { &h[0], true, true, 10, 1ULL << 30 }, .net = &nets[0] };
+	rows[1] = (struct frame_row){ .op = "POST /items/:id", .target = "client",
+		.has = FRAME_HAS_LABEL | FRAME_HAS_ERRORS | FRAME_HAS_LATENCY,
+		.label = { FRAME_LABEL_OTHER, true, 0, "other", "status" }, .count = 0,
+		.latency = { &h[5] }, .net = &nets[1] };
+	rows[2] = (struct frame_row){ .op = "pg_query", .target = "client",
+		.has = FRAME_HAS_LABEL | FRAME_HAS_ERRORS | FRAME_HAS_LATENCY,
+		.label = { FRAME_LABEL_VALUE, true, 0, "INSERT", "tag" }, .count = 9, .errors = 1,
+		.latency = { &h[0], true, true, 10, 1ULL << 30 }, .net = &nets[2] };
+	rows[3] = (struct frame_row){ .op = "pg_error", .target = "client", .has = FRAME_HAS_LABEL,
+		.label = { FRAME_LABEL_VALUE, true, 0, "23505", "sqlstate" }, .count = 1,
+		.latency = { &h[5] }, .net = &nets[3] };
+	*t = (struct frame_net_totals){ 3, 1, 4, 2, 10, 9 };
+	*f = (struct output_frame){
+		.source = FRAME_OPS, .wall = { 1796500002, 7 }, .interval_s = 1.5,
+		.mono_to_real_ns = 42, .nr_rows = 4, .rows = rows, .nr_drops = 2, .drops = drops,
+		.probes_attached = 12, .net = t,
+	};
+}
+
+static void test_a_socket_frame_comes_back_whole(void **state)
+{
+	struct histogram h[6] = { 0 };
+	struct frame_row rows[4];
+	struct frame_net nets[4];
+	struct frame_net_totals t;
+	struct output_frame f;
+	int i;
+
+	socket_frame(&f, rows, nets, &t, h);
+	round_trip("http", &f, "http");
+	for (i = 0; i < 6; i++)
+		hist_free(&h[i]);
+}
+
+/* Writes f into name.db, then runs sql on it (sqlite3 as anyone could). */
+static void recorded_then(const char *name, struct output_frame *f, const char *sql,
+			  char *path, size_t len)
+{
+	char *argv[] = { "synctrace", "http", NULL };
+	struct run_info run = { .command = "http", .argc = 2, .argv = argv };
+	struct output *o;
+	sqlite3 *db;
+
+	snprintf(path, len, "%s/%s.db", scratch_dir, name);
+	setenv("SYNCTRACE_RUNTIME_DIR", scratch_dir, 1);
+	assert_non_null(o = output_record_open(path, &run));
+	assert_int_equal(o->ops->frame(o, f), 0);
+	assert_int_equal(o->ops->close(o), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL))
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+/* Counts what a replay hands over: rows with socket extras, frames with totals. */
+struct nets_seen {
+	struct output out;
+	int frames, nets, totals;
+};
+
+static int nets_frame(struct output *o, const struct output_frame *f)
+{
+	struct nets_seen *c = (struct nets_seen *)o;
+	size_t i;
+
+	c->frames++;
+	for (i = 0; i < f->nr_rows; i++)
+		c->nets += f->rows[i].net != NULL;
+	c->totals += f->net != NULL;
+	return 0;
+}
+
+static const struct output_ops nets_ops = { "nets", nets_frame, capture_close };
+
+static int replay_file(const char *path, struct nets_seen *c, char *err, size_t len)
+{
+	struct outputs outs = { 0 };
+	struct record_range all = { 0 };
+	struct record_reader *r;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->out.ops = &nets_ops;
+	assert_int_equal(outputs__add(&outs, &c->out), 0);
+	if ((rc = record_reader__open(&r, path, err, len)))
+		return rc;
+	rc = record_reader__replay(r, &all, &outs, err, len);
+	record_reader__free(r);
+	return rc;
+}
+
+/* A schema-1 recording (before net_rows) reads as it did: rows without extras. */
+static void test_a_schema_1_recording_still_reads(void **state)
+{
+	struct histogram h[6] = { 0 };
+	struct frame_row rows[4];
+	struct frame_net nets[4];
+	struct frame_net_totals t;
+	struct output_frame f;
+	struct nets_seen c;
+	char path[256], err[256] = "";
+	int i;
+
+	socket_frame(&f, rows, nets, &t, h);
+	recorded_then("schema1", &f, "DROP TABLE net_rows; DROP TABLE net_totals;"
+		      " UPDATE meta SET value = '1' WHERE key = 'schema'; PRAGMA user_version = 1;",
+		      path, sizeof(path));
+	assert_int_equal(replay_file(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.frames, 2);
+	assert_int_equal(c.nets, 0);
+	assert_int_equal(c.totals, 0);
+	/* and the same file as schema 2 has them, both frames */
+	recorded_then("schema2", &f, "SELECT 1", path, sizeof(path));
+	assert_int_equal(replay_file(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nets, 8);
+	assert_int_equal(c.totals, 2);
+	/* a newer schema is refused in one line */
+	recorded_then("schema3", &f, "PRAGMA user_version = 3", path, sizeof(path));
+	assert_int_equal(replay_file(path, &c, err, sizeof(err)), -EPROTONOSUPPORT);
+	assert_non_null(strstr(err, "schema 3"));
+	for (i = 0; i < 6; i++)
+		hist_free(&h[i]);
+}
+
+/* A net_rows row anyone edited: refused with one line, never trusted. */
+static void test_damaged_socket_rows_are_refused(void **state)
+{
+	static const char *const edits[] = {
+		"UPDATE net_rows SET kind = 4 WHERE pos = 0",
+		"UPDATE net_rows SET side = 2 WHERE pos = 1",
+		"UPDATE net_rows SET pos = 4 WHERE pos = 3",
+		"UPDATE net_rows SET pos = -1 WHERE pos = 0",
+		"UPDATE net_rows SET bin_bins = x'05' WHERE pos = 0",
+		"UPDATE net_rows SET sse_first_count = 1 WHERE pos = 0",
+		"UPDATE series SET has = 0 WHERE op = 'pg_error'",
+		"DROP TABLE net_totals; CREATE TABLE net_totals(frame, ops, op_overflow, labels,"
+		" label_overflow, conns_opened, conns_closed);"
+		" INSERT INTO net_totals VALUES(1,0,0,0,0,0,0), (1,0,0,0,0,0,0)",
+		"DROP TABLE net_rows; CREATE TABLE net_rows(frame, pos)",
+	};
+	struct histogram h[6] = { 0 };
+	struct frame_row rows[4];
+	struct frame_net nets[4];
+	struct frame_net_totals t;
+	struct output_frame f;
+	struct nets_seen c;
+	char path[256], name[32], err[256];
+	size_t i;
+
+	socket_frame(&f, rows, nets, &t, h);
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		snprintf(name, sizeof(name), "damaged%zu", i);
+		recorded_then(name, &f, edits[i], path, sizeof(path));
+		err[0] = '\0';
+		if (!replay_file(path, &c, err, sizeof(err)))
+			fail_msg("'%s' was read", edits[i]);
+		assert_non_null(strchr(err, ' '));
+		assert_null(strchr(err, '\n'));
+	}
+	for (i = 0; i < 6; i++)
+		hist_free(&h[i]);
+}
+
 static void test_a_count_frame_comes_back_as_itself(void **state)
 {
 	struct frame_row rows[2] = {
@@ -422,6 +677,9 @@ int main(void)
 		cmocka_unit_test(test_anything_else_is_refused),
 		cmocka_unit_test(test_a_watch_frame_comes_back_as_itself),
 		cmocka_unit_test(test_a_count_frame_comes_back_as_itself),
+		cmocka_unit_test(test_a_socket_frame_comes_back_whole),
+		cmocka_unit_test(test_a_schema_1_recording_still_reads),
+		cmocka_unit_test(test_damaged_socket_rows_are_refused),
 		cmocka_unit_test(test_bad_histogram_blobs_are_refused),
 	};
 
