@@ -215,7 +215,8 @@ size_t record_bins_pack(const struct histogram *h, unsigned char *out)
 
 int record_bins_unpack(struct histogram *h, const void *blob, size_t len)
 {
-	const unsigned char *p = blob, *end = p + len;
+	/* SQLite hands an empty blob as NULL: no offset on it, not even 0 */
+	const unsigned char *p = blob, *end = p ? p + len : p;
 	uint64_t delta, n, idx = 0;
 	size_t cap = 0;
 

@@ -48,3 +48,31 @@ fuzz-record-bins: $(FUZZ_DIR)/fuzz_record_bins $(FUZZ_DIR)/seeds_record_bins/.do
 		$(FUZZ_DIR)/corpus_record_bins $(FUZZ_DIR)/seeds_record_bins
 
 fuzz: fuzz-record-bins
+
+# ... and for the socket rows a recording stores (fuzz_record_net.c:
+# output/record_net.c's record_net__load), seeded with a sound row or two.
+$(FUZZ_DIR)/fuzz_record_net: tests/fuzz/fuzz_record_net.c output/record_net.c \
+		output/record_net.h output/record_db.c output/record_db.h maps/hist.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< output/record_net.c output/record_db.c maps/hist.c \
+		-lsqlite3 -o $@
+
+# a frame of 1 row and 1 net row (pos 0, http, server, the rest NULL), one totals row;
+# then 3 rows, 2 net rows (pos 0 and 2), a bins blob for the bytes in of the first
+$(FUZZ_DIR)/seeds_record_net/.done: tests/fuzz/record.mk
+	@mkdir -p $(dir $@)
+	@{ printf '\x11\x01\x01\x00\x01\x00\x01\x00'; head -c 57 /dev/zero; \
+		printf '\x01\x03\x01\x01\x01\x02\x01\x04\x01\x05\x01\x06'; } > $(dir $@)one
+	@{ printf '\x23\x00\x01\x00\x01\x00\x01\x01\x00\x00\x01\x03\x00\x00\x00\x00\x00\x03\x02\x05\x03'; \
+		head -c 50 /dev/zero; printf '\x01\x02\x01\x03\x01\x01'; head -c 57 /dev/zero; } \
+		> $(dir $@)two
+	@touch $@
+
+.PHONY: fuzz-record-net
+fuzz-record-net: $(FUZZ_DIR)/fuzz_record_net $(FUZZ_DIR)/seeds_record_net/.done
+	@mkdir -p $(FUZZ_DIR)/corpus_record_net
+	$< $(FUZZ_OPTS) -max_len=4096 \
+		-artifact_prefix=$(FUZZ_DIR)/record-net- \
+		$(FUZZ_DIR)/corpus_record_net $(FUZZ_DIR)/seeds_record_net
+
+fuzz: fuzz-record-net

@@ -5,9 +5,11 @@ HTTPS, the same routes on Go's net/http and Python's http.server, and the
 client's own side. Counts per route template and status are exact against
 the programs' own; latency lies inside the client's outer and the relay's
 inner bracket; SSE events and WebSocket frames exact."""
+import json
+
 import pytest
 
-from conftest import Tracer, assert_no_drops
+from conftest import Tracer, assert_no_drops, run
 from netharness import (Relay, assert_http_rows, assert_sse, assert_ws, check_agreement,
                         make_cert, net_rows, planned_rows, require_net, run_client, trace_client)
 
@@ -52,6 +54,46 @@ def test_node_relay():
 def test_node_relay_https(tmp_path):
     """TLS plaintext from node's SSL_read/SSL_write: HTTPS looks like HTTP."""
     assert_node_relay(*trace_relay("node", ALL, tls=make_cert(tmp_path)))
+
+
+def untimed(obj):
+    """A frame without its wall time (the live summary is stamped a moment
+    after the last interval; the stored one carries that interval's time)."""
+    return {k: v for k, v in obj.items() if k != "time"}
+
+
+def test_node_relay_recorded(tmp_path):
+    """--record keeps a socket row whole: `report --json -i` of the recording
+    is the live run again, every interval and the summary, 4xx, bytes, SSE
+    and WebSocket included; and that summary is the programs' truth."""
+    require_net()
+    db = tmp_path / "relay.db"
+    with Relay("node") as r:
+        t = Tracer("http", "-p", r.pid, "--json", "-i", "0.3", "--record", db)
+        try:
+            t.wait_tracing()
+            client = run_client(r.port, ALL)
+            server = r.stop()
+            assert t.stop() == 0, t.stderr
+        finally:
+            if t.proc.poll() is None:
+                t.proc.kill()
+    check_agreement(client, server, ALL)
+    live = t.json()
+    assert len(live) >= 2 and live[-1]["summary"] is True
+    rc, out, err = run("report", db, "--json", "-i")
+    assert rc == 0, err
+    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
+    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
+    s = stored[-1]
+    assert_node_relay(client, server, s)
+    assert s["net"]["conns_opened"] > 0
+    # the text report has the streams' lines, as the live summary's table
+    rc, out, err = run("report", db)
+    assert rc == 0, err
+    sse = next(l for l in out.splitlines() if l.strip().startswith("SSE GET /stream:"))
+    assert f"{len(client['sse'])} opened" in sse, sse
+    assert any(l.strip().startswith("WS  GET /ws: 0 open, 1 opened") for l in out.splitlines())
 
 
 @pytest.mark.parametrize("kind", ["node", "go", "python"])

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -175,12 +176,32 @@ def test_text_prometheus_and_record(server, tmp_path):
     assert "HTTP server" in t.out
     line = next(l for l in t.out.splitlines() if "GET /index.html" in l)
     assert line.split()[:4] == ["GET", "/index.html", "200", "5"]
-    # the recording keeps op, label, count and the side
+    # the recording keeps the socket rows whole: side, 4xx, bytes
     rc, out, err = run("report", db, "--json")
     assert rc == 0, err
     s = json.loads(out.splitlines()[-1])
-    got = {(r["op"], r["label"]): r["count"] for r in s["ops"]}
-    assert got == {("GET /index.html", "200"): 5, ("GET /items/:id", "404"): 2}
+    got = {(r["op"], r["label"]): r for r in s["ops"]}
+    assert {k: r["count"] for k, r in got.items()} == \
+        {("GET /index.html", "200"): 5, ("GET /items/:id", "404"): 2}
+    assert {k: (r["side"], r["client_errors"], r["bytes_in"]["count"], r["bytes_out"]["count"])
+            for k, r in got.items()} == {("GET /index.html", "200"): ("server", 0, 5, 5),
+                                         ("GET /items/:id", "404"): ("server", 2, 2, 2)}
+    # a recording of schema 1 (before socket rows were kept whole) still reads: its rows
+    # are op, label, count, errors and latency
+    old = tmp_path / "old.db"
+    con = sqlite3.connect(db)
+    con.execute("VACUUM INTO ?", (str(old),))
+    con.close()
+    con = sqlite3.connect(old)
+    con.executescript("DROP TABLE net_rows; DROP TABLE net_totals;"
+                      " UPDATE meta SET value = '1' WHERE key = 'schema'; PRAGMA user_version = 1;")
+    con.close()
+    rc, out, err = run("report", old, "--json")
+    assert rc == 0, err
+    s = json.loads(out.splitlines()[-1])
+    assert {(r["op"], r["label"]): r["count"] for r in s["ops"]} == \
+        {("GET /index.html", "200"): 5, ("GET /items/:id", "404"): 2}
+    assert not any("side" in r or "client_errors" in r for r in s["ops"]) and "net" not in s
 
 
 def test_budget_names_the_routes_that_fit(server):

@@ -5,11 +5,12 @@ extended and prepared protocols, traced on the client and on the server
 JavaScript) with failing statements and LISTEN/NOTIFY. Statement counts by
 command tag equal the workloads' own, errors by SQLSTATE and notifications
 by channel are exact, latency inside the workloads' own brackets."""
+import json
 import subprocess
 
 import pytest
 
-from conftest import HIST_RES, Tracer, assert_no_drops
+from conftest import HIST_RES, Tracer, assert_no_drops, run
 from netharness import Client, require_net
 from pgharness import PGBENCH, PgCluster, pgbench_processed, require_pg
 
@@ -154,6 +155,41 @@ def test_node_pg(cluster):
     assert {k: r["count"] for k, r in pg_rows(s, "pg_notify", "client").items()} == \
         truth["notifications"]
     assert_no_drops(s)
+
+
+def test_node_pg_recorded(cluster, tmp_path):
+    """--record keeps the pg rows whole: `report --json -i` of the recording
+    is the live run again (statements with the rows their command tags
+    counted, SQLSTATEs, notifications), and its summary is the client's truth."""
+    cluster.sql("TRUNCATE net_items")
+    db = tmp_path / "pg.db"
+    c = Client(cluster.port, script="pg_client.js")
+    t = Tracer("pg", "-p", c.pid, "--json", "-i", "0.3", "--record", db)
+    try:
+        t.wait_tracing()
+        c.go()
+        truth = c.truth()
+        assert t.stop() == 0, t.stderr
+    finally:
+        c.kill()
+        if t.proc.poll() is None:
+            t.proc.kill()
+    assert_node_pg_truth(cluster, truth)
+    live = t.json()
+    rc, out, err = run("report", db, "--json", "-i")
+    assert rc == 0, err
+    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
+    untimed = lambda o: {k: v for k, v in o.items() if k != "time"}
+    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
+    s = stored[-1]
+    q = pg_rows(s, "pg_query", "client")
+    assert {k: q[k]["count"] for k in truth["tags"]} == \
+        {k: v["count"] for k, v in truth["tags"].items()}
+    for k in set(truth["tags"]) & {"INSERT", "SELECT", "UPDATE"}:
+        assert q[k]["rows"] == truth["tags"][k]["rows"], (k, q[k], truth["tags"][k])
+    assert {k: r["count"] for k, r in pg_rows(s, "pg_error", "client").items()} == truth["errors"]
+    assert {k: r["count"] for k, r in pg_rows(s, "pg_notify", "client").items()} == \
+        truth["notifications"]
 
 
 def assert_node_pg_truth(cluster, truth):

@@ -77,7 +77,7 @@ def test_watch_recording_replays_the_live_run_exactly(tmp_path, runtime_dir):
     assert path == str(FX_OPS.resolve())
     note = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
     assert build_id and f"Build ID: {build_id}" in note
-    assert con.execute("PRAGMA user_version").fetchone() == (1,)
+    assert con.execute("PRAGMA user_version").fetchone() == (2,)
 
 
 @pytest.mark.parametrize("command", ["lat", "count"])
