@@ -262,6 +262,29 @@ def test_watch_profile_http_draws_the_rows(server):
     assert rc == 2 and "need -p PID" in err
 
 
+def test_watch_profile_http_recorded(server, tmp_path):
+    """watch's own rows and its socket rows in one recording: report --json -i
+    is the live run again (the socket rows after the ops', with their extras)."""
+    db = tmp_path / "watch.db"
+    t = Tracer("watch", "-p", server.pid, "--profile", "http", "--op", "accepts libc:accept4",
+               "--json", "-i", "0.2", "--record", db).wait_tracing()
+    server.curl("/index.html", 3)
+    server.curl("/items/5", 2)
+    time.sleep(0.5)
+    assert t.stop() == 0, t.stderr
+    server.truth()
+    live = t.json()
+    rc, out, err = run("report", db, "--json", "-i")
+    assert rc == 0, err
+    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
+    untimed = lambda o: {k: v for k, v in o.items() if k != "time"}
+    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
+    s = stored[-1]
+    assert [(r["op"], r.get("label"), r["count"]) for r in s["ops"]] == \
+        [("accepts", None, 5), ("GET /index.html", "200", 3), ("GET /items/:id", "404", 2)]
+    assert s["ops"][2]["client_errors"] == 2 and s["ops"][2]["side"] == "server"
+
+
 def test_pg_rows_exact_against_psql():
     from pgharness import PSQL, PgCluster, require_pg
     require_pg()
