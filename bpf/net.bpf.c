@@ -37,23 +37,36 @@ struct sys_exit_ctx {
 
 enum net_call { NA_BUF, NA_IOV, NA_BLIND };
 
-/* A call in flight, per thread, from its entry to its return. */
+/*
+ * A call in flight, per thread, from its entry to its return: task
+ * storage (one pointer walk from the task, nothing hashed, nothing
+ * inserted or deleted per call as a hash of thread ids would), valid
+ * between the two.
+ */
 struct net_args {
 	__u64 buf;		/* NA_BUF: the buffer; NA_IOV: the iovec array */
 	__s32 fd;
 	__u32 iovcnt;		/* NA_IOV: iovecs; NA_BUF: the count asked (0: no EOF) */
 	__u8 call;		/* enum net_call */
 	__u8 dir;
-	__u8 pad[6];
+	__u8 valid;		/* saved at the entry, not yet fed */
+	__u8 pad[5];
 	__s64 ret;		/* set at the return, for net_feed_syscall */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);	/* threads inside a traced call at once */
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct net_args);
 } net_args SEC(".maps");
+
+/* This thread's saved call (created with create), or NULL. */
+static __always_inline struct net_args *net_args_get(__u64 create)
+{
+	return bpf_task_storage_get(&net_args, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 struct net_iovec {
 	__u64 base;
@@ -87,25 +100,33 @@ static __always_inline int net_traced(void)
  */
 static __always_inline int net_ignored(__s32 fd)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct net_conn_key key = { .tgid = id >> 32, .fd = fd };
+	struct net_conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
 	struct net_conn *c = bpf_map_lookup_elem(&net_conns, &key);
-	__u32 tid = (__u32)id;
+	struct net_args *a;
 
 	if (!c || (c->proto != NCP_NONE && !c->ended))
 		return 0;
-	bpf_map_delete_elem(&net_args, &tid);
+	a = net_args_get(0);
+	if (a)
+		a->valid = 0;
 	return 1;
 }
 
 static __always_inline void net_save(__s32 fd, __u64 buf, __u32 iovcnt, __u8 call, __u8 dir)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct net_args a = { .buf = buf, .fd = fd, .iovcnt = iovcnt, .call = call, .dir = dir };
+	struct net_args *a;
 
 	if (fd < 0 || net_ignored(fd))
 		return;
-	bpf_map_update_elem(&net_args, &tid, &a, BPF_ANY);
+	a = net_args_get(1);
+	if (!a)
+		return;
+	a->buf = buf;
+	a->fd = fd;
+	a->iovcnt = iovcnt;
+	a->call = call;
+	a->dir = dir;
+	a->valid = 1;
 }
 
 /* recvmsg/sendmsg: the iovecs, read from the msghdr at the entry. */
@@ -175,31 +196,30 @@ struct {
 /* A syscall returned ret: save it and jump to the parsers. */
 static __always_inline void net_return(struct sys_exit_ctx *ctx, __s64 ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct net_args *a = bpf_map_lookup_elem(&net_args, &tid);
+	struct net_args *a = net_args_get(0);
 
-	if (!a)
+	if (!a || !a->valid)
 		return;
 	a->ret = ret;
 	bpf_tail_call(ctx, &net_tail_syscall, 0);
 	net_drop(NET_DROP_LOST_SYNC);
-	bpf_map_delete_elem(&net_args, &tid);
+	a->valid = 0;
 }
 
 /* The call of this thread returned: feed the bytes it moved (or note an EOF). */
 SEC("tracepoint")
 int net_feed_syscall(struct sys_exit_ctx *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct net_args *a = bpf_map_lookup_elem(&net_args, &tid);
+	struct net_args *a = net_args_get(0);
 	struct net_conn_key key = {};
 	struct net_iov_ctx ic = {};
 	struct net_scratch *sc;
 	__u64 ts = bpf_ktime_get_ns();
 	__s64 ret;
 
-	if (!a)
+	if (!a || !a->valid)
 		return 0;
+	a->valid = 0;	/* fed once, whatever happens below */
 	ret = a->ret;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = a->fd;
@@ -233,7 +253,6 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 			break;
 		}
 	}
-	bpf_map_delete_elem(&net_args, &tid);
 	return 0;
 }
 
