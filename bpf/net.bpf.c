@@ -2,9 +2,9 @@
 /*
  * The kernel half of `http` and `pg`: what a process reads from and writes
  * to its sockets, seen at the syscalls (language-blind), parsed as streams
- * in the kernel, counted per row of maps/net.h. The syscall programs save
- * their arguments at entry (per thread) and feed the bytes the call moved
- * at its return; close forgets a connection, accept and connect start a
+ * in the kernel, counted per row of maps/net.h. The syscall programs run
+ * at the return alone and feed the bytes the call moved; close forgets a
+ * connection, accept and connect start a
  * fresh one. TLS plaintext comes through the SSL_read/SSL_write uprobes at
  * the end, keyed by the SSL*. docs/OPS-KERNEL.md "Sockets".
  */
@@ -35,39 +35,6 @@ struct sys_exit_ctx {
 	__s64 ret;
 };
 
-enum net_call { NA_BUF, NA_IOV, NA_BLIND };
-
-/*
- * A call in flight, per thread, from its entry to its return: task
- * storage (one pointer walk from the task, nothing hashed, nothing
- * inserted or deleted per call as a hash of thread ids would), valid
- * between the two.
- */
-struct net_args {
-	__u64 buf;		/* NA_BUF: the buffer; NA_IOV: the iovec array */
-	__s32 fd;
-	__u32 iovcnt;		/* NA_IOV: iovecs; NA_BUF: the count asked (0: no EOF) */
-	__u8 call;		/* enum net_call */
-	__u8 dir;
-	__u8 valid;		/* saved at the entry, not yet fed */
-	__u8 pad[5];
-	__s64 ret;		/* set at the return, for net_feed_syscall */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct net_args);
-} net_args SEC(".maps");
-
-/* This thread's saved call (created with create), or NULL. */
-static __always_inline struct net_args *net_args_get(__u64 create)
-{
-	return bpf_task_storage_get(&net_args, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
 struct net_iovec {
 	__u64 base;
 	__u64 len;
@@ -88,59 +55,6 @@ static __always_inline int net_traced(void)
 	if (follow_root)
 		return traced_here();
 	return target_tgid && (bpf_get_current_pid_tgid() >> 32) == target_tgid;
-}
-
-/*
- * Is fd known to be nothing of ours (not a socket, a protocol no parser
- * runs, a PostgreSQL stream that ended)? Its return would feed nothing and
- * note no EOF, so the call is not saved (a traced process's pipes and
- * files cost two lookups, not a save, a find and a delete). What this
- * thread saved before goes, so that this call's return never takes the
- * arguments of one whose return was not seen (entered before attach).
- */
-static __always_inline int net_ignored(__s32 fd)
-{
-	struct net_conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
-	struct net_conn *c = bpf_map_lookup_elem(&net_conns, &key);
-	struct net_args *a;
-
-	if (!c || (c->proto != NCP_NONE && !c->ended))
-		return 0;
-	a = net_args_get(0);
-	if (a)
-		a->valid = 0;
-	return 1;
-}
-
-static __always_inline void net_save(__s32 fd, __u64 buf, __u32 iovcnt, __u8 call, __u8 dir)
-{
-	struct net_args *a;
-
-	if (fd < 0 || net_ignored(fd))
-		return;
-	a = net_args_get(1);
-	if (!a)
-		return;
-	a->buf = buf;
-	a->fd = fd;
-	a->iovcnt = iovcnt;
-	a->call = call;
-	a->dir = dir;
-	a->valid = 1;
-}
-
-/* recvmsg/sendmsg: the iovecs, read from the msghdr at the entry. */
-static __always_inline void net_save_msg(__s32 fd, __u64 msg, __u8 dir)
-{
-	struct net_msghdr m;
-
-	if (fd < 0 || net_ignored(fd))
-		return;
-	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
-		net_drop(NET_DROP_READ_FAILED);
-		return;
-	}
-	net_save(fd, m.iov, m.iovlen > NET_IOV_MAX ? NET_IOV_MAX : m.iovlen, NA_IOV, dir);
 }
 
 struct net_iov_ctx {
@@ -172,9 +86,8 @@ static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
  * The parsers are in one program per program type, reached by a tail call:
  * every return program inlining them made each load a 5,800-instruction
  * verification (~150 ms each, 2.5 s for the 13 returns before `Tracing`);
- * now they are verified twice. The returns save ret beside the call's
- * arguments and jump; a jump that fails (never, once loaded) loses the
- * call's bytes, counted as lost_sync.
+ * now they are verified twice. A jump that fails (never, once loaded)
+ * loses the call's bytes, counted as lost_sync.
  */
 int net_feed_syscall(struct sys_exit_ctx *ctx);
 int net_feed_tls(struct pt_regs *ctx);
@@ -193,96 +106,141 @@ struct {
 	__array(values, int (struct pt_regs *));
 } net_tail_tls SEC(".maps") = { .values = { [0] = (void *)&net_feed_tls } };
 
-/* A syscall returned ret: save it and jump to the parsers. */
-static __always_inline void net_return(struct sys_exit_ctx *ctx, __s64 ret)
+/* x86-64's numbers of the calls followed (asm/unistd_64.h), as the exit's ctx has them. */
+#define NET_NR_READ 0
+#define NET_NR_WRITE 1
+#define NET_NR_READV 19
+#define NET_NR_WRITEV 20
+#define NET_NR_SENDFILE 40
+#define NET_NR_SENDTO 44
+#define NET_NR_RECVFROM 45
+#define NET_NR_SENDMSG 46
+#define NET_NR_RECVMSG 47
+
+/* A msghdr's iovecs (recvmsg/sendmsg), read at the return into sc->iov
+ * (the kernel writes back the msghdr's name and control lengths and its
+ * flags, never these). 0, or -1 (counted). */
+static __noinline int net_msg_iov(__u64 msg, struct net_scratch *sc)
 {
-	struct net_args *a = net_args_get(0);
+	struct net_msghdr m;
 
-	if (!a || !a->valid)
-		return;
-	a->ret = ret;
-	bpf_tail_call(ctx, &net_tail_syscall, 0);
-	net_drop(NET_DROP_LOST_SYNC);
-	a->valid = 0;
-}
-
-/* The call of this thread returned: feed the bytes it moved (or note an EOF). */
-SEC("tracepoint")
-int net_feed_syscall(struct sys_exit_ctx *ctx)
-{
-	struct net_args *a = net_args_get(0);
-	struct net_conn_key key = {};
-	struct net_iov_ctx ic = {};
-	struct net_scratch *sc;
-	__u64 ts = bpf_ktime_get_ns();
-	__s64 ret;
-
-	if (!a || !a->valid)
-		return 0;
-	a->valid = 0;	/* fed once, whatever happens below */
-	ret = a->ret;
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	key.fd = a->fd;
-	/* 0 from a read that asked for bytes: the peer's EOF */
-	if (ret == 0 && a->dir == NET_DIR_IN && a->iovcnt) {
-		net_eof(&key, ts);
-	} else if (ret > 0) {
-		switch (a->call) {
-		case NA_BUF:
-			net_feed(&key, a->dir, a->buf, ret, ts);
-			break;
-		case NA_BLIND:
-			net_feed(&key, a->dir, 0, ret, ts);
-			break;
-		case NA_IOV:
-			sc = net_scratch_get();
-			if (!sc)
-				break;
-			ic.key = &key;
-			ic.w = &sc->iov;
-			sc->iov.iov = a->buf;
-			sc->iov.left = ret;
-			sc->iov.ts = ts;
-			sc->iov.cnt = a->iovcnt;
-			sc->iov.dir = a->dir;
-			sc->iov.failed = 0;
-			bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
-			/* past NET_IOV_MAX iovecs, the rest went by unseen */
-			if (sc->iov.left && !sc->iov.failed)
-				net_feed(&key, a->dir, 0, sc->iov.left, ts);
-			break;
-		}
+	if (!sc)
+		return -1;
+	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
+		net_drop(NET_DROP_READ_FAILED);
+		return -1;
 	}
+	sc->iov.iov = m.iov;
+	sc->iov.cnt = m.iovlen > NET_IOV_MAX ? NET_IOV_MAX : m.iovlen;
 	return 0;
 }
 
-#define NET_ENTER(call, fn)						\
-SEC("tracepoint/syscalls/sys_enter_" #call)				\
-int net_enter_##call(struct sys_enter_ctx *ctx)			\
-{									\
-	if (net_traced())						\
-		fn;							\
-	return 0;							\
-}									\
+/*
+ * A followed call of the process returned: feed the bytes it moved (or
+ * note an EOF). No entry program saves the arguments: they are read here
+ * from the user registers the task saved at the syscall's entry
+ * (bpf_task_pt_regs), which a syscall leaves as they were (its result
+ * goes to ax alone), so a traced call costs one program run, and every
+ * other process's read or write one filter, not two.
+ */
+SEC("tracepoint")
+int net_feed_syscall(struct sys_exit_ctx *ctx)
+{
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct net_conn_key key = {};
+	struct net_iov_ctx ic = {};
+	struct net_scratch *sc;
+	__u64 buf, cnt, ts;
+	__s64 ret = ctx->ret;
+	__u32 dir;
+	int nr = ctx->nr;
+
+	if (ret < 0 || !regs)
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
+	buf = PT_REGS_PARM2_SYSCALL(regs);
+	cnt = PT_REGS_PARM3_SYSCALL(regs);
+	if (key.fd < 0)
+		return 0;
+	dir = nr == NET_NR_READ || nr == NET_NR_READV || nr == NET_NR_RECVFROM ||
+	      nr == NET_NR_RECVMSG ? NET_DIR_IN : NET_DIR_OUT;
+	ts = bpf_ktime_get_ns();
+	if (ret == 0) {
+		/* 0 from a read that asked for bytes (recvmsg: had iovecs): the peer's EOF */
+		if (dir != NET_DIR_IN)
+			return 0;
+		if (nr == NET_NR_RECVMSG) {
+			sc = net_scratch_get();
+			if (net_msg_iov(buf, sc))
+				return 0;
+			cnt = sc->iov.cnt;
+		}
+		if (cnt)
+			net_eof(&key, ts);
+		return 0;
+	}
+	switch (nr) {
+	case NET_NR_READ:
+	case NET_NR_WRITE:
+	case NET_NR_RECVFROM:
+	case NET_NR_SENDTO:
+		net_feed(&key, dir, buf, ret, ts);
+		return 0;
+	case NET_NR_SENDFILE:
+		/* its bytes go by unseen: a body is skipped by its length, a head lost */
+		net_feed(&key, dir, 0, ret, ts);
+		return 0;
+	case NET_NR_RECVMSG:
+	case NET_NR_SENDMSG:
+		sc = net_scratch_get();
+		if (net_msg_iov(buf, sc))
+			return 0;
+		break;
+	case NET_NR_READV:
+	case NET_NR_WRITEV:
+		sc = net_scratch_get();
+		if (!sc)
+			return 0;
+		sc->iov.iov = buf;
+		sc->iov.cnt = cnt;
+		break;
+	default:
+		return 0;
+	}
+	ic.key = &key;
+	ic.w = &sc->iov;
+	sc->iov.left = ret;
+	sc->iov.ts = ts;
+	sc->iov.dir = dir;
+	sc->iov.failed = 0;
+	bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
+	/* past NET_IOV_MAX iovecs, the rest went by unseen */
+	if (sc->iov.left && !sc->iov.failed)
+		net_feed(&key, dir, 0, sc->iov.left, ts);
+	return 0;
+}
+
+#define NET_EXIT(call)							\
 SEC("tracepoint/syscalls/sys_exit_" #call)				\
 int net_exit_##call(struct sys_exit_ctx *ctx)				\
 {									\
-	if (net_traced())						\
-		net_return(ctx, ctx->ret);				\
+	if (net_traced()) {						\
+		bpf_tail_call(ctx, &net_tail_syscall, 0);		\
+		net_drop(NET_DROP_LOST_SYNC);				\
+	}								\
 	return 0;							\
 }
 
-NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF, NET_DIR_IN))
-NET_ENTER(write, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
-NET_ENTER(readv, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_IN))
-NET_ENTER(writev, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_OUT))
-NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF,
-			     NET_DIR_IN))
-NET_ENTER(sendto, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
-NET_ENTER(recvmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_IN))
-NET_ENTER(sendmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_OUT))
-/* sendfile's bytes go by unseen: a body is skipped by its length, a head lost */
-NET_ENTER(sendfile64, net_save(ctx->args[0], 0, 0, NA_BLIND, NET_DIR_OUT))
+NET_EXIT(read)
+NET_EXIT(write)
+NET_EXIT(readv)
+NET_EXIT(writev)
+NET_EXIT(recvfrom)
+NET_EXIT(sendto)
+NET_EXIT(recvmsg)
+NET_EXIT(sendmsg)
+NET_EXIT(sendfile64)
 
 /* close(fd): the connection ends, its state goes. */
 SEC("tracepoint/syscalls/sys_enter_close")
