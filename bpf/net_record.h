@@ -208,9 +208,9 @@ static __always_inline __s64 net_next_id(__u32 slot, __u32 max)
  */
 static __noinline struct net_row_slot *net_row(struct net_row_key *k)
 {
-	struct net_keys *ks = net_keys();
-	struct net_totals *t = net_totals_get();
 	struct net_row_slot *s, fresh = {};
+	struct net_totals *t;
+	struct net_keys *ks;
 	__u32 kind;
 	__s64 id;
 	int admitted;
@@ -218,6 +218,8 @@ static __noinline struct net_row_slot *net_row(struct net_row_key *k)
 	s = bpf_map_lookup_elem(&net_rows, k);
 	if (s)
 		return s;
+	ks = net_keys();
+	t = net_totals_get();
 	if (!ks || !t)
 		return NULL;
 	kind = k->kind;
