@@ -6,8 +6,8 @@
  * pays for the hook alone can be told from what the parsers add:
  *   tp      the syscall tracepoints `synctrace http` attaches (bpf/net.bpf.c:
  *           read, write, readv, writev, recvfrom, sendto, recvmsg, sendmsg,
- *           sendfile64 enter and exit, close and connect enter, accept and
- *           accept4 exit)
+ *           sendfile64 exit, close and connect enter, accept and accept4
+ *           exit)
  *   raw     raw_tracepoint sys_enter and sys_exit (every syscall)
  * Hooks on the socket functions alone (tcp_sendmsg, ...), which pipes and
  * other syscalls would not pay, are not possible on this kernel: it has no
@@ -31,8 +31,6 @@ static __always_inline int filter(void)
 }
 
 #define TP(call)								\
-	SEC("tracepoint/syscalls/sys_enter_" #call)				\
-	int tp_enter_##call(void *ctx) { return filter(); }			\
 	SEC("tracepoint/syscalls/sys_exit_" #call)				\
 	int tp_exit_##call(void *ctx) { return filter(); }
 

@@ -2,9 +2,9 @@
 /*
  * The kernel half of `http` and `pg`: what a process reads from and writes
  * to its sockets, seen at the syscalls (language-blind), parsed as streams
- * in the kernel, counted per row of maps/net.h. The syscall programs save
- * their arguments at entry (per thread) and feed the bytes the call moved
- * at its return; close forgets a connection, accept and connect start a
+ * in the kernel, counted per row of maps/net.h. The syscall programs run
+ * at the return alone and feed the bytes the call moved; close forgets a
+ * connection, accept and connect start a
  * fresh one. TLS plaintext comes through the SSL_read/SSL_write uprobes at
  * the end, keyed by the SSL*. docs/OPS-KERNEL.md "Sockets".
  */
@@ -35,26 +35,6 @@ struct sys_exit_ctx {
 	__s64 ret;
 };
 
-enum net_call { NA_BUF, NA_IOV, NA_BLIND };
-
-/* A call in flight, per thread, from its entry to its return. */
-struct net_args {
-	__u64 buf;		/* NA_BUF: the buffer; NA_IOV: the iovec array */
-	__s32 fd;
-	__u32 iovcnt;		/* NA_IOV: iovecs; NA_BUF: the count asked (0: no EOF) */
-	__u8 call;		/* enum net_call */
-	__u8 dir;
-	__u8 pad[6];
-	__s64 ret;		/* set at the return, for net_feed_syscall */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);	/* threads inside a traced call at once */
-	__type(key, __u32);
-	__type(value, struct net_args);
-} net_args SEC(".maps");
-
 struct net_iovec {
 	__u64 base;
 	__u64 len;
@@ -75,51 +55,6 @@ static __always_inline int net_traced(void)
 	if (follow_root)
 		return traced_here();
 	return target_tgid && (bpf_get_current_pid_tgid() >> 32) == target_tgid;
-}
-
-/*
- * Is fd known to be nothing of ours (not a socket, a protocol no parser
- * runs, a PostgreSQL stream that ended)? Its return would feed nothing and
- * note no EOF, so the call is not saved (a traced process's pipes and
- * files cost two lookups, not a save, a find and a delete). What this
- * thread saved before goes, so that this call's return never takes the
- * arguments of one whose return was not seen (entered before attach).
- */
-static __always_inline int net_ignored(__s32 fd)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct net_conn_key key = { .tgid = id >> 32, .fd = fd };
-	struct net_conn *c = bpf_map_lookup_elem(&net_conns, &key);
-	__u32 tid = (__u32)id;
-
-	if (!c || (c->proto != NCP_NONE && !c->ended))
-		return 0;
-	bpf_map_delete_elem(&net_args, &tid);
-	return 1;
-}
-
-static __always_inline void net_save(__s32 fd, __u64 buf, __u32 iovcnt, __u8 call, __u8 dir)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct net_args a = { .buf = buf, .fd = fd, .iovcnt = iovcnt, .call = call, .dir = dir };
-
-	if (fd < 0 || net_ignored(fd))
-		return;
-	bpf_map_update_elem(&net_args, &tid, &a, BPF_ANY);
-}
-
-/* recvmsg/sendmsg: the iovecs, read from the msghdr at the entry. */
-static __always_inline void net_save_msg(__s32 fd, __u64 msg, __u8 dir)
-{
-	struct net_msghdr m;
-
-	if (fd < 0 || net_ignored(fd))
-		return;
-	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
-		net_drop(NET_DROP_READ_FAILED);
-		return;
-	}
-	net_save(fd, m.iov, m.iovlen > NET_IOV_MAX ? NET_IOV_MAX : m.iovlen, NA_IOV, dir);
 }
 
 struct net_iov_ctx {
@@ -151,9 +86,8 @@ static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
  * The parsers are in one program per program type, reached by a tail call:
  * every return program inlining them made each load a 5,800-instruction
  * verification (~150 ms each, 2.5 s for the 13 returns before `Tracing`);
- * now they are verified twice. The returns save ret beside the call's
- * arguments and jump; a jump that fails (never, once loaded) loses the
- * call's bytes, counted as lost_sync.
+ * now they are verified twice. A jump that fails (never, once loaded)
+ * loses the call's bytes, counted as lost_sync.
  */
 int net_feed_syscall(struct sys_exit_ctx *ctx);
 int net_feed_tls(struct pt_regs *ctx);
@@ -172,98 +106,141 @@ struct {
 	__array(values, int (struct pt_regs *));
 } net_tail_tls SEC(".maps") = { .values = { [0] = (void *)&net_feed_tls } };
 
-/* A syscall returned ret: save it and jump to the parsers. */
-static __always_inline void net_return(struct sys_exit_ctx *ctx, __s64 ret)
+/* x86-64's numbers of the calls followed (asm/unistd_64.h), as the exit's ctx has them. */
+#define NET_NR_READ 0
+#define NET_NR_WRITE 1
+#define NET_NR_READV 19
+#define NET_NR_WRITEV 20
+#define NET_NR_SENDFILE 40
+#define NET_NR_SENDTO 44
+#define NET_NR_RECVFROM 45
+#define NET_NR_SENDMSG 46
+#define NET_NR_RECVMSG 47
+
+/* A msghdr's iovecs (recvmsg/sendmsg), read at the return into sc->iov
+ * (the kernel writes back the msghdr's name and control lengths and its
+ * flags, never these). 0, or -1 (counted). */
+static __noinline int net_msg_iov(__u64 msg, struct net_scratch *sc)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct net_args *a = bpf_map_lookup_elem(&net_args, &tid);
+	struct net_msghdr m;
 
-	if (!a)
-		return;
-	a->ret = ret;
-	bpf_tail_call(ctx, &net_tail_syscall, 0);
-	net_drop(NET_DROP_LOST_SYNC);
-	bpf_map_delete_elem(&net_args, &tid);
-}
-
-/* The call of this thread returned: feed the bytes it moved (or note an EOF). */
-SEC("tracepoint")
-int net_feed_syscall(struct sys_exit_ctx *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct net_args *a = bpf_map_lookup_elem(&net_args, &tid);
-	struct net_conn_key key = {};
-	struct net_iov_ctx ic = {};
-	struct net_scratch *sc;
-	__u64 ts = bpf_ktime_get_ns();
-	__s64 ret;
-
-	if (!a)
-		return 0;
-	ret = a->ret;
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	key.fd = a->fd;
-	/* 0 from a read that asked for bytes: the peer's EOF */
-	if (ret == 0 && a->dir == NET_DIR_IN && a->iovcnt) {
-		net_eof(&key, ts);
-	} else if (ret > 0) {
-		switch (a->call) {
-		case NA_BUF:
-			net_feed(&key, a->dir, a->buf, ret, ts);
-			break;
-		case NA_BLIND:
-			net_feed(&key, a->dir, 0, ret, ts);
-			break;
-		case NA_IOV:
-			sc = net_scratch_get();
-			if (!sc)
-				break;
-			ic.key = &key;
-			ic.w = &sc->iov;
-			sc->iov.iov = a->buf;
-			sc->iov.left = ret;
-			sc->iov.ts = ts;
-			sc->iov.cnt = a->iovcnt;
-			sc->iov.dir = a->dir;
-			sc->iov.failed = 0;
-			bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
-			/* past NET_IOV_MAX iovecs, the rest went by unseen */
-			if (sc->iov.left && !sc->iov.failed)
-				net_feed(&key, a->dir, 0, sc->iov.left, ts);
-			break;
-		}
+	if (!sc)
+		return -1;
+	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
+		net_drop(NET_DROP_READ_FAILED);
+		return -1;
 	}
-	bpf_map_delete_elem(&net_args, &tid);
+	sc->iov.iov = m.iov;
+	sc->iov.cnt = m.iovlen > NET_IOV_MAX ? NET_IOV_MAX : m.iovlen;
 	return 0;
 }
 
-#define NET_ENTER(call, fn)						\
-SEC("tracepoint/syscalls/sys_enter_" #call)				\
-int net_enter_##call(struct sys_enter_ctx *ctx)			\
-{									\
-	if (net_traced())						\
-		fn;							\
-	return 0;							\
-}									\
+/*
+ * A followed call of the process returned: feed the bytes it moved (or
+ * note an EOF). No entry program saves the arguments: they are read here
+ * from the user registers the task saved at the syscall's entry
+ * (bpf_task_pt_regs), which a syscall leaves as they were (its result
+ * goes to ax alone), so a traced call costs one program run, and every
+ * other process's read or write one filter, not two.
+ */
+SEC("tracepoint")
+int net_feed_syscall(struct sys_exit_ctx *ctx)
+{
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct net_conn_key key = {};
+	struct net_iov_ctx ic = {};
+	struct net_scratch *sc;
+	__u64 buf, cnt, ts;
+	__s64 ret = ctx->ret;
+	__u32 dir;
+	int nr = ctx->nr;
+
+	if (ret < 0 || !regs)
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
+	buf = PT_REGS_PARM2_SYSCALL(regs);
+	cnt = PT_REGS_PARM3_SYSCALL(regs);
+	if (key.fd < 0)
+		return 0;
+	dir = nr == NET_NR_READ || nr == NET_NR_READV || nr == NET_NR_RECVFROM ||
+	      nr == NET_NR_RECVMSG ? NET_DIR_IN : NET_DIR_OUT;
+	ts = bpf_ktime_get_ns();
+	if (ret == 0) {
+		/* 0 from a read that asked for bytes (recvmsg: had iovecs): the peer's EOF */
+		if (dir != NET_DIR_IN)
+			return 0;
+		if (nr == NET_NR_RECVMSG) {
+			sc = net_scratch_get();
+			if (net_msg_iov(buf, sc))
+				return 0;
+			cnt = sc->iov.cnt;
+		}
+		if (cnt)
+			net_eof(&key, ts);
+		return 0;
+	}
+	switch (nr) {
+	case NET_NR_READ:
+	case NET_NR_WRITE:
+	case NET_NR_RECVFROM:
+	case NET_NR_SENDTO:
+		net_feed(&key, dir, buf, ret, ts);
+		return 0;
+	case NET_NR_SENDFILE:
+		/* its bytes go by unseen: a body is skipped by its length, a head lost */
+		net_feed(&key, dir, 0, ret, ts);
+		return 0;
+	case NET_NR_RECVMSG:
+	case NET_NR_SENDMSG:
+		sc = net_scratch_get();
+		if (net_msg_iov(buf, sc))
+			return 0;
+		break;
+	case NET_NR_READV:
+	case NET_NR_WRITEV:
+		sc = net_scratch_get();
+		if (!sc)
+			return 0;
+		sc->iov.iov = buf;
+		sc->iov.cnt = cnt;
+		break;
+	default:
+		return 0;
+	}
+	ic.key = &key;
+	ic.w = &sc->iov;
+	sc->iov.left = ret;
+	sc->iov.ts = ts;
+	sc->iov.dir = dir;
+	sc->iov.failed = 0;
+	bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
+	/* past NET_IOV_MAX iovecs, the rest went by unseen */
+	if (sc->iov.left && !sc->iov.failed)
+		net_feed(&key, dir, 0, sc->iov.left, ts);
+	return 0;
+}
+
+#define NET_EXIT(call)							\
 SEC("tracepoint/syscalls/sys_exit_" #call)				\
 int net_exit_##call(struct sys_exit_ctx *ctx)				\
 {									\
-	if (net_traced())						\
-		net_return(ctx, ctx->ret);				\
+	if (net_traced()) {						\
+		bpf_tail_call(ctx, &net_tail_syscall, 0);		\
+		net_drop(NET_DROP_LOST_SYNC);				\
+	}								\
 	return 0;							\
 }
 
-NET_ENTER(read, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF, NET_DIR_IN))
-NET_ENTER(write, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
-NET_ENTER(readv, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_IN))
-NET_ENTER(writev, net_save(ctx->args[0], ctx->args[1], ctx->args[2], NA_IOV, NET_DIR_OUT))
-NET_ENTER(recvfrom, net_save(ctx->args[0], ctx->args[1], ctx->args[2] ? 1 : 0, NA_BUF,
-			     NET_DIR_IN))
-NET_ENTER(sendto, net_save(ctx->args[0], ctx->args[1], 0, NA_BUF, NET_DIR_OUT))
-NET_ENTER(recvmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_IN))
-NET_ENTER(sendmsg, net_save_msg(ctx->args[0], ctx->args[1], NET_DIR_OUT))
-/* sendfile's bytes go by unseen: a body is skipped by its length, a head lost */
-NET_ENTER(sendfile64, net_save(ctx->args[0], 0, 0, NA_BLIND, NET_DIR_OUT))
+NET_EXIT(read)
+NET_EXIT(write)
+NET_EXIT(readv)
+NET_EXIT(writev)
+NET_EXIT(recvfrom)
+NET_EXIT(sendto)
+NET_EXIT(recvmsg)
+NET_EXIT(sendmsg)
+NET_EXIT(sendfile64)
 
 /* close(fd): the connection ends, its state goes. */
 SEC("tracepoint/syscalls/sys_enter_close")

@@ -184,13 +184,12 @@ static __always_inline void http_pop(struct net_conn *c)
 		c->http.d_pop++;
 }
 
-/* The row of request e answered with status, in net_keybuf; NULL if none. */
-static __always_inline struct net_counters *http_row(struct net_conn *c, struct http_req *e,
-						     __u16 status)
+/* The row of request e answered with status (its key in net_keybuf); NULL if none. */
+static __always_inline struct net_row_slot *http_row(struct net_conn *c, struct http_req *e,
+						     __u16 status, struct net_keys *ks)
 {
-	struct net_keys *ks = net_keys();
 	struct net_row_key *k;
-	struct net_counters *r;
+	struct net_row_slot *r;
 
 	if (!ks)
 		return NULL;
@@ -235,6 +234,7 @@ enum http_count_what {
 __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __u64 ts)
 {
 	struct http_req *e;
+	struct net_row_slot *slot;
 	struct net_counters *r;
 	struct net_keys *ks;
 	__u64 in, out, ns;
@@ -247,9 +247,12 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 	e = http_front(c);
 	if (what == HC_EXCHANGE)
 		e->status = arg;
-	r = http_row(c, e, e->status);
 	ks = net_keys();
-	if (!r || !ks)
+	slot = http_row(c, e, e->status, ks);
+	if (!slot)
+		return 0;
+	r = net_counts_of(slot);
+	if (!r)
 		return 0;
 	switch (what) {
 	case HC_EXCHANGE:
@@ -267,9 +270,9 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 			net_add(&r->client_errors, 1);
 		net_add(&r->bytes_in, in);
 		net_add(&r->bytes_out, out);
-		net_latency(r, &ks->row, ts > e->start_ts ? ts - e->start_ts : 0);
-		net_hist_add(&ks->row, NET_DIST_BYTES_IN, in);
-		net_hist_add(&ks->row, NET_DIST_BYTES_OUT, out);
+		net_latency(r, slot, &ks->row, ts > e->start_ts ? ts - e->start_ts : 0);
+		net_hist_add(slot, NET_DIST_BYTES_IN, in);
+		net_hist_add(slot, NET_DIST_BYTES_OUT, out);
 		break;
 	case HC_SSE_OPEN:
 		net_add(&r->sse_opened, 1);
@@ -277,7 +280,7 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 	case HC_SSE_CLOSE:
 		net_add(&r->sse_closed, 1);
 		ns = ts - c->http.stream_ts;
-		net_hist_add(&ks->row, NET_DIST_SSE_DURATION, ns);
+		net_hist_add(slot, NET_DIST_SSE_DURATION, ns);
 		break;
 	case HC_SSE_EVENT:
 		net_add(&r->sse_events, 1);
@@ -285,7 +288,7 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 			c->http.sse_first = 1;
 			/* the catch-up a client waits for: from its request */
 			ns = ts > c->http.stream_req_ts ? ts - c->http.stream_req_ts : 0;
-			net_hist_add(&ks->row, NET_DIST_SSE_FIRST, ns);
+			net_hist_add(slot, NET_DIST_SSE_FIRST, ns);
 		}
 		break;
 	case HC_WS_OPEN:

@@ -148,7 +148,8 @@ __noinline __u64 pg_tag_rows(const struct pg_conn *pg)
 static __always_inline void pg_count_query(struct net_row_key *k, __u64 start, __u64 ts,
 					    __u64 rows, int error)
 {
-	struct net_counters *c = net_row(k);
+	struct net_row_slot *s = net_row(k);
+	struct net_counters *c = s ? net_counts_of(s) : NULL;
 
 	if (!c)
 		return;
@@ -156,7 +157,7 @@ static __always_inline void pg_count_query(struct net_row_key *k, __u64 start, _
 	c->rows += rows;
 	if (error)
 		c->errors++;
-	net_latency(c, k, ts > start ? ts - start : 0);
+	net_latency(c, s, k, ts > start ? ts - start : 0);
 }
 
 /* CommandComplete (tag), EmptyQueryResponse (no tag). */
@@ -211,6 +212,7 @@ __noinline int pg_sqlstate_at(const struct pg_conn *pg)
 __noinline int pg_error(struct pg_conn *pg, __u64 ts)
 {
 	struct net_row_key k;
+	struct net_row_slot *s;
 	struct net_counters *c;
 	__u32 i, at, bad = 0;
 	__u64 start;
@@ -230,7 +232,8 @@ __noinline int pg_error(struct pg_conn *pg, __u64 ts)
 		__builtin_memset(k.label, 0, sizeof(k.label));
 		__builtin_memcpy(k.label, "unknown", 8);
 	}
-	c = net_row(&k);
+	s = net_row(&k);
+	c = s ? net_counts_of(s) : NULL;
 	if (c)
 		c->count++;	/* counted only: the histograms are sized for pg_query's */
 	if (start <= PG_START_QUIET)
@@ -245,13 +248,15 @@ __noinline int pg_error(struct pg_conn *pg, __u64 ts)
 __noinline int pg_notify(struct pg_conn *pg)
 {
 	struct net_row_key k;
+	struct net_row_slot *s;
 	struct net_counters *c;
 
 	if (!pg)
 		return 0;
 	pg_key(&k, NET_KIND_PG_NOTIFY, pg);
 	pg_label(&k, pg, 4, 0);
-	c = net_row(&k);
+	s = net_row(&k);
+	c = s ? net_counts_of(s) : NULL;
 	if (c)
 		c->count++;
 	return 0;

@@ -3,11 +3,12 @@
  * Part of bpf/net.bpf.c (included once, first): the maps every socket
  * parser records into and the four recording calls they share.
  *
- *   net_row(k)            the row's counters, created zeroed; the op and the
- *                         label are admitted under their caps first (past a
- *                         cap k is rewritten to `other`); NULL: counted drop
- *   net_hist_add(k, d, v) one value into the row's distribution d
- *   net_latency(c, k, ns) latency hist + min/max + a --slow event
+ *   net_row(k)            the row's slot, created with a fresh id; the op and
+ *                         the label are admitted under their caps first (past
+ *                         a cap k is rewritten to `other`); NULL: counted drop
+ *   net_counts_of(s)      its counters (this CPU's)
+ *   net_hist_add(s, d, v) one value into the row's distribution d
+ *   net_latency(c, s, k, ns) latency hist + min/max + a --slow event
  *   net_drop(reason)      a counted loss (enum net_drop)
  *
  * Layouts are maps/net.h's. Sizes marked "1" are set by user space before
@@ -16,6 +17,9 @@
 #ifndef SYNCTRACE_NET_RECORD_H
 #define SYNCTRACE_NET_RECORD_H
 
+/* How many row ids and histogram ids the arrays hold. Set before load. */
+const volatile __u32 net_row_ids = 1;
+const volatile __u32 net_hist_ids = 1;
 /* Caps, set before load: distinct ops per {kind, side} (--routes) and
  * distinct labels per kind. 0 means "no room": everything goes to other. */
 const volatile __u32 net_max_ops = NET_ROUTES_DEFAULT;
@@ -25,21 +29,43 @@ const volatile __u64 net_slow_ns = 0;
 /* Submits wake user space only once this much is waiting. */
 const volatile __u64 net_events_wakeup_bytes = 65536;
 
-/* Rows: counters per CPU (user space sums them). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1);	/* rows, set before load */
-	__type(key, struct net_row_key);
-	__type(value, struct net_counters);
-} net_stats SEC(".maps");
-
-/* Distributions, shared (4.7 KiB each; their adds are atomic). */
+/*
+ * Rows: the row's key names its slot once (net_rows, one hash lookup an
+ * exchange); its counters and histograms are then array entries by index
+ * (no hashing of the 104-byte key again, no key copies). Ids are handed
+ * out by net_next and never reused (rows are never deleted), so an entry
+ * is zero until its row takes it.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);	/* rows x dists in use, set before load */
-	__type(key, struct net_hist_key);
+	__uint(max_entries, 1);	/* rows, set before load */
+	__type(key, struct net_row_key);
+	__type(value, struct net_row_slot);
+} net_rows SEC(".maps");
+
+/* Counters per row id, per CPU (user space sums them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);	/* row ids, set before load */
+	__type(key, __u32);
+	__type(value, struct net_counters);
+} net_counts SEC(".maps");
+
+/* Distributions by histogram id, shared (4.7 KiB each; their adds are atomic). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);	/* histogram ids, set before load */
+	__type(key, __u32);
 	__type(value, struct net_hist);
-} net_hists SEC(".maps");
+} net_dists SEC(".maps");
+
+/* The next row id and histogram id (enum net_next_slot). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NET_NEXT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_next SEC(".maps");
 
 /* The ops and labels admitted under the caps (value unused). */
 struct {
@@ -79,20 +105,11 @@ struct {
 	__uint(max_entries, 1 << 18);
 } net_events SEC(".maps");
 
-/* Zeroes to create a histogram or a row from (too big for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct net_hist);
-} net_zero SEC(".maps");
-
-/* Keys too big for the 512-byte stack: a row key and a histogram or
- * admission key, per thread (task storage): per CPU, a program preempted
- * by another task running the same code would find its keys changed. */
+/* Keys too big for the 512-byte stack: a row key and an admission key,
+ * per thread (task storage): per CPU, a program preempted by another task
+ * running the same code would find its keys changed. */
 struct net_keys {
 	struct net_row_key row;
-	struct net_hist_key hist;
 	struct net_admit_key admit;
 };
 
@@ -105,8 +122,6 @@ struct {
 
 /* The compiler drops a mask it can prove useless, the verifier needs it. */
 #define net_barrier_var(x) asm volatile("" : "+r"(x))
-
-_Static_assert(sizeof(struct net_hist) >= sizeof(struct net_counters), "net_zero creates rows too");
 
 static __always_inline void net_add(__u64 *p, __u64 v)
 {
@@ -169,24 +184,42 @@ static __always_inline void net_set_other(char *dst)
 	dst[4] = 'r';
 }
 
+/* An id from net_next's slot, under max; -1 when all are taken (counted). */
+static __always_inline __s64 net_next_id(__u32 slot, __u32 max)
+{
+	__u64 *next = bpf_map_lookup_elem(&net_next, &slot);
+	__u64 id;
+
+	if (!next)
+		return -1;
+	id = __sync_fetch_and_add(next, 1);
+	if (id < max)
+		return id;
+	net_drop(NET_DROP_ROWS_FULL);
+	return -1;
+}
+
 /*
- * The counters of row k, created zeroed. k (in net_keybuf) may be
+ * The slot of row k, created with a fresh id. k (in net_keybuf) may be
  * rewritten: an op or label past its cap becomes `other`, with
  * other_op/other_label set, and the overflow is counted in net_totals.
- * A row that exists was admitted already: one lookup.
+ * A row that exists was admitted already: one lookup. Two CPUs creating
+ * one row: the insert that loses finds the winner's (its id goes unused).
  */
-static __noinline struct net_counters *net_row(struct net_row_key *k)
+static __noinline struct net_row_slot *net_row(struct net_row_key *k)
 {
-	struct net_keys *ks = net_keys();
-	struct net_totals *t = net_totals_get();
-	struct net_counters *c;
-	__u32 kind, z = 0;
-	void *zero;
+	struct net_row_slot *s, fresh = {};
+	struct net_totals *t;
+	struct net_keys *ks;
+	__u32 kind;
+	__s64 id;
 	int admitted;
 
-	c = bpf_map_lookup_elem(&net_stats, k);
-	if (c)
-		return c;
+	s = bpf_map_lookup_elem(&net_rows, k);
+	if (s)
+		return s;
+	ks = net_keys();
+	t = net_totals_get();
 	if (!ks || !t)
 		return NULL;
 	kind = k->kind;
@@ -222,44 +255,51 @@ static __noinline struct net_counters *net_row(struct net_row_key *k)
 			net_add(&t->label_overflow, 1);
 		}
 	}
-	c = bpf_map_lookup_elem(&net_stats, k);
-	if (c)
-		return c;
-	/* net_zero's histogram is zeroes enough for a row's counters too */
-	zero = bpf_map_lookup_elem(&net_zero, &z);
-	if (!zero)
+	s = bpf_map_lookup_elem(&net_rows, k);
+	if (s)
+		return s;
+	id = net_next_id(NET_NEXT_ROW, net_row_ids);
+	if (id < 0)
 		return NULL;
-	bpf_map_update_elem(&net_stats, k, zero, BPF_NOEXIST);
-	c = bpf_map_lookup_elem(&net_stats, k);
-	if (!c)
+	fresh.id = id;
+	bpf_map_update_elem(&net_rows, k, &fresh, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&net_rows, k);
+	if (!s)
 		net_drop(NET_DROP_ROWS_FULL);
-	return c;
+	return s;
 }
 
-/* One value into row k's distribution dist. */
-static __noinline void net_hist_add(const struct net_row_key *k, __u32 dist, __u64 v)
+/* The counters of a row's slot (this CPU's). */
+static __always_inline struct net_counters *net_counts_of(const struct net_row_slot *s)
 {
-	struct net_keys *ks = net_keys();
-	struct net_hist *h;
-	__u32 b = hist_bucket_index(v), z = 0;
-	void *zero;
+	__u32 id = s->id;
 
-	if (!ks)
+	return bpf_map_lookup_elem(&net_counts, &id);
+}
+
+/* One value into the row's distribution dist (its histogram taken on first use). */
+static __noinline void net_hist_add(struct net_row_slot *s, __u32 dist, __u64 v)
+{
+	struct net_hist *h;
+	__u32 b = hist_bucket_index(v), hid, old;
+	__s64 id;
+
+	if (!s || dist >= NET_DIST_NR)
 		return;
-	__builtin_memcpy(&ks->hist.row, k, sizeof(*k));
-	ks->hist.dist = dist;
-	ks->hist.pad = 0;
-	h = bpf_map_lookup_elem(&net_hists, &ks->hist);
+	hid = s->dist[dist];
+	if (!hid) {
+		id = net_next_id(NET_NEXT_HIST, net_hist_ids);
+		if (id < 0)
+			return;
+		/* ids start at 1 in the slot (0: none yet); a CPU that loses the race uses the winner's */
+		old = __sync_val_compare_and_swap(&s->dist[dist], 0, (__u32)id + 1);
+		hid = old ? old : (__u32)id + 1;
+	}
+	hid -= 1;
+	h = bpf_map_lookup_elem(&net_dists, &hid);
 	if (!h) {
-		zero = bpf_map_lookup_elem(&net_zero, &z);
-		if (!zero)
-			return;
-		bpf_map_update_elem(&net_hists, &ks->hist, zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&net_hists, &ks->hist);
-		if (!h) {
-			net_drop(NET_DROP_ROWS_FULL);
-			return;
-		}
+		net_drop(NET_DROP_ROWS_FULL);
+		return;
 	}
 	if (b >= HIST_NR_BUCKETS)
 		b = HIST_LAST_BUCKET;	/* never: the bound is for the verifier */
@@ -270,12 +310,13 @@ static __noinline void net_hist_add(const struct net_row_key *k, __u32 dist, __u
 }
 
 /* An exchange's latency: histogram, whole-run min/max, and a --slow event. */
-static __always_inline void net_latency(struct net_counters *c, const struct net_row_key *k, __u64 ns)
+static __always_inline void net_latency(struct net_counters *c, struct net_row_slot *s,
+					const struct net_row_key *k, __u64 ns)
 {
 	struct net_event *e;
 	__u64 id;
 
-	net_hist_add(k, NET_DIST_LATENCY, ns);
+	net_hist_add(s, NET_DIST_LATENCY, ns);
 	/* not atomic: a preemption race can only lose one min/max update */
 	if (~ns > c->lat_min_inv)
 		c->lat_min_inv = ~ns;

@@ -66,8 +66,12 @@ void net_session__setup(struct net_session *s, const struct net_setup *st)
 		hists += 2 * (labels + 1);	/* pg_query's latency */
 		admit += 3 * 2 + 3 * labels;
 	}
-	set_entries(skel->maps.net_stats, rows);
-	set_entries(skel->maps.net_hists, hists);
+	set_entries(skel->maps.net_rows, rows);
+	/* ids a race lost stay unused: room for a few per CPU beside the rows */
+	set_entries(skel->maps.net_counts, rows + NET_IDS_SPARE);
+	set_entries(skel->maps.net_dists, hists + NET_IDS_SPARE);
+	skel->rodata->net_row_ids = bpf_map__max_entries(skel->maps.net_counts);
+	skel->rodata->net_hist_ids = bpf_map__max_entries(skel->maps.net_dists);
 	set_entries(skel->maps.net_admit, admit);
 	skel->rodata->net_max_ops = st->routes;
 	skel->rodata->net_max_labels = st->labels;
@@ -208,8 +212,9 @@ int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *s
 
 void net_session__maps(const struct net_session *s, struct net_maps *m)
 {
-	m->rows_fd = bpf_map__fd(s->skel->maps.net_stats);
-	m->hists_fd = bpf_map__fd(s->skel->maps.net_hists);
+	m->rows_fd = bpf_map__fd(s->skel->maps.net_rows);
+	m->counts_fd = bpf_map__fd(s->skel->maps.net_counts);
+	m->dists_fd = bpf_map__fd(s->skel->maps.net_dists);
 	m->totals_fd = bpf_map__fd(s->skel->maps.net_totals);
 	m->drops_fd = bpf_map__fd(s->skel->maps.net_drops);
 }

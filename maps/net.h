@@ -8,7 +8,9 @@
  * its command tag ("INSERT"), "pg_error" and its SQLSTATE ("23505"),
  * "pg_notify" and its channel. Keys hold the text itself, so user space
  * needs no second map to name a row, and a row is the same row in every
- * process. Plain C, fixed-width types only; docs/OPS-KERNEL.md's "Sockets"
+ * process. The kernel names each row's counters and histograms by an
+ * index once (struct net_row_slot), so that an exchange hashes its key
+ * once. Plain C, fixed-width types only; docs/OPS-KERNEL.md's "Sockets"
  * section explains the layout.
  */
 #ifndef SYNCTRACE_NET_H
@@ -100,6 +102,27 @@ enum net_dist {
 	NET_DIST_NR,
 };
 
+/*
+ * Where a row's numbers are (net_rows: key -> slot): its counters at index
+ * id of net_counts, its histograms at index dist[d] - 1 of net_dists (0:
+ * the row has none of that distribution yet).
+ */
+struct net_row_slot {
+	__u32 id;
+	__u32 dist[NET_DIST_NR];
+};
+
+/* Ids beyond the rows and histograms sized, for the ones a race leaves unused. */
+#define NET_IDS_SPARE 64
+
+/* net_next's entries: the next free row id and histogram id. */
+enum net_next_slot {
+	NET_NEXT_ROW,
+	NET_NEXT_HIST,
+	NET_NEXT_NR,
+};
+
+/* What names a histogram in user space: its row and distribution. */
 struct net_hist_key {
 	struct net_row_key row;
 	__u32 dist;		/* enum net_dist */

@@ -137,24 +137,15 @@ void net_table__sort(struct net_table *t)
 		qsort(t->rows, t->nr_rows, sizeof(*t->rows), net_key_cmp);
 }
 
-int net_table__set_hist(struct net_table *t, const struct net_hist_key *k,
-			const struct net_hist *h)
+/* A kernel histogram onto row r's distribution dist (< NET_DIST_NR). */
+static int net_row_set_hist(struct net_row *r, unsigned int dist, const struct net_hist *h)
 {
-	struct net_row_key row = k->row;
-	struct net_row *r;
-	struct histogram *d;
+	struct histogram *d = &r->dist[dist];
 
-	if (k->dist >= NET_DIST_NR)
-		return 0;	/* a distribution this synctrace does not know */
-	row.op[NET_OP_MAX - 1] = '\0';
-	row.label[NET_LABEL_MAX - 1] = '\0';
-	if (!(r = net_table__find(t, &row)))
-		return 0;
-	d = &r->dist[k->dist];
 	if (hist_set_buckets(d, (const uint64_t *)h->buckets, h->sum, h->sum_hi))
 		return -ENOMEM;
 	/* latency percentiles stay within the run's exact extremes */
-	if (k->dist == NET_DIST_LATENCY && d->count && r->c.lat_min_inv) {
+	if (dist == NET_DIST_LATENCY && d->count && r->c.lat_min_inv) {
 		d->min = r->lat_min;
 		d->max = r->lat_max;
 		d->has_extrema = true;
@@ -162,22 +153,57 @@ int net_table__set_hist(struct net_table *t, const struct net_hist_key *k,
 	return 0;
 }
 
+int net_table__set_hist(struct net_table *t, const struct net_hist_key *k,
+			const struct net_hist *h)
+{
+	struct net_row_key row = k->row;
+	struct net_row *r;
+
+	if (k->dist >= NET_DIST_NR)
+		return 0;	/* a distribution this synctrace does not know */
+	row.op[NET_OP_MAX - 1] = '\0';
+	row.label[NET_LABEL_MAX - 1] = '\0';
+	if (!(r = net_table__find(t, &row)))
+		return 0;
+	return net_row_set_hist(r, k->dist, h);
+}
+
 struct read_ctx {
 	struct net_table *t;
+	const struct net_maps *m;
 	int ncpu;
 	size_t stride;
+	void *percpu;			/* ncpu counters, one lookup's */
+	struct net_hist *hist;
 };
 
+/* A row of net_rows: its counters from net_counts, its histograms from net_dists. */
 static int on_row(void *ctx, const void *key, const void *value)
 {
 	struct read_ctx *c = ctx;
+	const struct net_row_slot *slot = value;
+	struct net_hist_key hk = { .row = *(const struct net_row_key *)key };
+	__u32 id = slot->id;
+	int err;
 
-	return net_table__add_row(c->t, key, value, c->ncpu, c->stride);
-}
-
-static int on_hist(void *ctx, const void *key, const void *value)
-{
-	return net_table__set_hist(((struct read_ctx *)ctx)->t, key, value);
+	if (bpf_map_lookup_elem(c->m->counts_fd, &id, c->percpu))
+		return 0;	/* an id past the array: never, the kernel checks */
+	err = net_table__add_row(c->t, key, c->percpu, c->ncpu, c->stride);
+	if (err)
+		return err;
+	/* the table is sorted once, after: the row is the last one for now */
+	for (hk.dist = 0; hk.dist < NET_DIST_NR; hk.dist++) {
+		id = slot->dist[hk.dist];
+		if (!id)
+			continue;
+		id -= 1;
+		if (bpf_map_lookup_elem(c->m->dists_fd, &id, c->hist))
+			continue;
+		err = net_row_set_hist(&c->t->rows[c->t->nr_rows - 1], hk.dist, c->hist);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int read_drops(int fd, int ncpu, struct net_table *t)
@@ -199,25 +225,27 @@ static int read_drops(int fd, int ncpu, struct net_table *t)
 int net_table__read(const struct net_maps *m, struct net_table *t)
 {
 	int ncpu = libbpf_num_possible_cpus(), err;
-	struct read_ctx rc = { t, ncpu, (sizeof(struct net_counters) + 7) & ~(size_t)7 };
+	struct read_ctx rc = { .t = t, .m = m, .ncpu = ncpu,
+			       .stride = (sizeof(struct net_counters) + 7) & ~(size_t)7 };
 	struct timespec ts;
 	__u32 zero = 0;
 
 	memset(t, 0, sizeof(*t));
 	if (ncpu <= 0)
 		return -EINVAL;
+	rc.percpu = calloc((size_t)ncpu, rc.stride);
+	rc.hist = malloc(sizeof(*rc.hist));	/* shared by the CPUs: one copy */
+	err = rc.percpu && rc.hist ? 0 : -ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	err = map_batch_each(m->rows_fd, sizeof(struct net_row_key),
-			     map_percpu_value_size(sizeof(struct net_counters)), on_row, &rc);
+	if (!err)
+		err = map_batch_each(m->rows_fd, sizeof(struct net_row_key),
+				     sizeof(struct net_row_slot), on_row, &rc);
+	free(rc.percpu);
+	free(rc.hist);
 	if (err)
 		return err;
 	net_table__sort(t);
-	/* histograms are shared by the CPUs: one copy each */
-	err = map_batch_each(m->hists_fd, sizeof(struct net_hist_key), sizeof(struct net_hist),
-			     on_hist, &rc);
-	if (err)
-		return err;
 	if (bpf_map_lookup_elem(m->totals_fd, &zero, &t->totals))
 		memset(&t->totals, 0, sizeof(t->totals));
 	return read_drops(m->drops_fd, ncpu, t);

@@ -15,8 +15,9 @@
 
 /* The map fds of bpf/net.bpf.c to drain. */
 struct net_maps {
-	int rows_fd;		/* per-CPU hash: struct net_row_key -> struct net_counters */
-	int hists_fd;		/* hash: struct net_hist_key -> struct net_hist */
+	int rows_fd;		/* hash: struct net_row_key -> struct net_row_slot */
+	int counts_fd;		/* per-CPU array: row id -> struct net_counters */
+	int dists_fd;		/* array: histogram id -> struct net_hist */
 	int totals_fd;		/* array [1] of struct net_totals */
 	int drops_fd;		/* per-CPU array [NET_DROP_NR] of __u64 */
 };

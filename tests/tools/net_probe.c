@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "maps/net.h"
+#include "maps/net_drain.h"
 #include "loader/follow.h"
 #include "net.skel.h"
 
@@ -35,8 +36,6 @@ static void on_signal(int sig)
 }
 
 static const char *const kinds[] = { "http", "pg_query", "pg_error", "pg_notify" };
-static const char *const drops[] = { "conns_full", "rows_full", "read_failed", "lost_sync",
-				     "pipeline_full", "events_lost" };
 
 /* The TLS programs' links, destroyed at the end (the skeleton does not own them). */
 static struct bpf_link *tls_links[9];
@@ -68,20 +67,6 @@ static int attach_tls(struct net_bpf *skel, const char *path, int pid)
 	return n ? 0 : -1;
 }
 
-static __u64 hist_count(int fd, const struct net_row_key *k, __u32 dist)
-{
-	struct net_hist_key hk = { .row = *k, .dist = dist };
-	struct net_hist h;
-	__u64 n = 0;
-	unsigned int i;
-
-	if (bpf_map_lookup_elem(fd, &hk, &h))
-		return 0;
-	for (i = 0; i < HIST_NR_BUCKETS; i++)
-		n += h.buckets[i];
-	return n;
-}
-
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct net_event *e = data;
@@ -91,67 +76,61 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static void dump(struct net_bpf *skel, int ncpu)
+/* The rows as maps/net_drain.c reads them (the one reader of the layout). */
+static void dump(struct net_bpf *skel)
 {
-	int sfd = bpf_map__fd(skel->maps.net_stats), hfd = bpf_map__fd(skel->maps.net_hists);
-	struct net_row_key key, next, *prev = NULL;
-	struct net_counters *v = calloc(ncpu, sizeof(*v)), s;
-	struct net_totals t = {};
-	__u32 zero = 0, i;
-	int c, w;
+	struct net_maps m = {
+		.rows_fd = bpf_map__fd(skel->maps.net_rows),
+		.counts_fd = bpf_map__fd(skel->maps.net_counts),
+		.dists_fd = bpf_map__fd(skel->maps.net_dists),
+		.totals_fd = bpf_map__fd(skel->maps.net_totals),
+		.drops_fd = bpf_map__fd(skel->maps.net_drops),
+	};
+	struct net_table t;
+	size_t r;
+	int i, w;
 
-	if (!v)
+	if (net_table__read(&m, &t)) {
+		fprintf(stderr, "net_probe: cannot read the maps\n");
+		net_table__free(&t);
 		return;
-	while (!bpf_map_get_next_key(sfd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(sfd, &key, v))
-			continue;
-		memset(&s, 0, sizeof(s));
-		for (c = 0; c < ncpu; c++) {
-			__u64 *dst = (__u64 *)&s, *src = (__u64 *)&v[c];
+	}
+	for (r = 0; r < t.nr_rows; r++) {
+		const struct net_row *row = &t.rows[r];
+		const struct net_row_key *key = &row->key;
+		const struct net_counters *s = &row->c;
 
-			for (i = 0; i < sizeof(s) / 8; i++)
-				dst[i] += src[i];
-		}
 		printf("%s %s \"%s\" \"%s\" count=%llu errors=%llu client_errors=%llu "
 		       "bytes_in=%llu bytes_out=%llu lat_n=%llu",
-		       key.side ? "client" : "server", key.kind < 4 ? kinds[key.kind] : "?",
-		       key.op, key.label, s.count, s.errors, s.client_errors, s.bytes_in,
-		       s.bytes_out, hist_count(hfd, &key, NET_DIST_LATENCY));
-		if (key.kind != NET_KIND_HTTP)
-			printf(" rows=%llu", s.rows);
-		if (s.sse_opened)
-			printf(" sse=%llu/%llu/%llu first_n=%llu dur_n=%llu", s.sse_opened,
-			       s.sse_closed, s.sse_events,
-			       hist_count(hfd, &key, NET_DIST_SSE_FIRST),
-			       hist_count(hfd, &key, NET_DIST_SSE_DURATION));
-		if (s.ws_opened) {
-			printf(" ws=%llu/%llu in=", s.ws_opened, s.ws_closed);
+		       key->side ? "client" : "server", key->kind < 4 ? kinds[key->kind] : "?",
+		       key->op, key->label, s->count, s->errors, s->client_errors, s->bytes_in,
+		       s->bytes_out, (unsigned long long)row->dist[NET_DIST_LATENCY].count);
+		if (key->kind != NET_KIND_HTTP)
+			printf(" rows=%llu", s->rows);
+		if (s->sse_opened)
+			printf(" sse=%llu/%llu/%llu first_n=%llu dur_n=%llu", s->sse_opened,
+			       s->sse_closed, s->sse_events,
+			       (unsigned long long)row->dist[NET_DIST_SSE_FIRST].count,
+			       (unsigned long long)row->dist[NET_DIST_SSE_DURATION].count);
+		if (s->ws_opened) {
+			printf(" ws=%llu/%llu in=", s->ws_opened, s->ws_closed);
 			for (w = 0; w < NET_WS_OPCODES; w++)
-				printf("%s%llu", w ? "," : "", s.ws_frames_in[w]);
+				printf("%s%llu", w ? "," : "", s->ws_frames_in[w]);
 			printf(" out=");
 			for (w = 0; w < NET_WS_OPCODES; w++)
-				printf("%s%llu", w ? "," : "", s.ws_frames_out[w]);
-			printf(" bytes=%llu/%llu", s.ws_bytes_in, s.ws_bytes_out);
+				printf("%s%llu", w ? "," : "", s->ws_frames_out[w]);
+			printf(" bytes=%llu/%llu", s->ws_bytes_in, s->ws_bytes_out);
 		}
 		printf("\n");
 	}
 	printf("drops");
-	for (i = 0; i < NET_DROP_NR; i++) {
-		__u64 sum = 0;
-
-		if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.net_drops), &i, v))
-			for (c = 0; c < ncpu; c++)
-				sum += ((__u64 *)v)[c];
-		printf(" %s=%llu", drops[i], sum);
-	}
+	for (i = 0; i < NET_DROP_NR; i++)
+		printf(" %s=%llu", net_drop_name(i), (unsigned long long)t.drops[i]);
 	printf("\n");
-	bpf_map_lookup_elem(bpf_map__fd(skel->maps.net_totals), &zero, &t);
 	printf("totals ops=%llu op_overflow=%llu labels=%llu label_overflow=%llu opened=%llu "
-	       "closed=%llu\n", t.ops, t.op_overflow, t.labels, t.label_overflow, t.conns_opened,
-	       t.conns_closed);
-	free(v);
+	       "closed=%llu\n", t.totals.ops, t.totals.op_overflow, t.totals.labels,
+	       t.totals.label_overflow, t.totals.conns_opened, t.totals.conns_closed);
+	net_table__free(&t);
 }
 
 int main(int argc, char **argv)
@@ -159,7 +138,7 @@ int main(int argc, char **argv)
 	struct net_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct follow_tree tree;
-	int pid = 0, children = 0, secs = 0, opt, rc = 1, ncpu = libbpf_num_possible_cpus();
+	int pid = 0, children = 0, secs = 0, opt, rc = 1;
 	unsigned int protos = NET_PROTO_HTTP, routes = NET_ROUTES_DEFAULT;
 	unsigned int labels = NET_LABELS_DEFAULT;
 	unsigned long long slow = 0;
@@ -207,9 +186,13 @@ int main(int argc, char **argv)
 	skel->rodata->net_max_ops = routes;
 	skel->rodata->net_max_labels = labels;
 	skel->rodata->net_slow_ns = slow;
-	bpf_map__set_max_entries(skel->maps.net_stats, (routes + 1) * 2 * NET_ROWS_PER_OP);
-	bpf_map__set_max_entries(skel->maps.net_hists,
-				 (routes + 1) * 2 * NET_ROWS_PER_OP * NET_DIST_NR);
+	bpf_map__set_max_entries(skel->maps.net_rows, (routes + 1) * 2 * NET_ROWS_PER_OP);
+	bpf_map__set_max_entries(skel->maps.net_counts,
+				 (routes + 1) * 2 * NET_ROWS_PER_OP + NET_IDS_SPARE);
+	bpf_map__set_max_entries(skel->maps.net_dists,
+				 (routes + 1) * 2 * NET_ROWS_PER_OP * NET_DIST_NR + NET_IDS_SPARE);
+	skel->rodata->net_row_ids = bpf_map__max_entries(skel->maps.net_counts);
+	skel->rodata->net_hist_ids = bpf_map__max_entries(skel->maps.net_dists);
 	bpf_map__set_max_entries(skel->maps.net_admit, (routes + labels) * 2 * NET_KIND_NR + 16);
 	bpf_map__set_max_entries(skel->maps.net_conns, 4096);
 	if (net_bpf__load(skel)) {
@@ -239,7 +222,7 @@ int main(int argc, char **argv)
 	while (!stop && (!end || time(NULL) < end) && !kill(pid, 0))
 		ring_buffer__poll(rb, 100);
 	ring_buffer__consume(rb);
-	dump(skel, ncpu);
+	dump(skel);
 	rc = 0;
 cleanup:
 	ring_buffer__free(rb);
