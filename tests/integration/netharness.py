@@ -21,7 +21,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from conftest import BUILD, HIST_RES, ROOT, Tracer, require_installed
+from conftest import BUILD, HIST_RES, ROOT, Tracer, require_installed, run
 
 NET_SRC = ROOT / "tests" / "fixtures" / "net"
 NET_BUILD = BUILD / "fixtures" / "net"
@@ -282,3 +282,19 @@ def assert_ws(row, frames_in, frames_out, bytes_in, bytes_out):
     assert (ws["frames_in"], ws["frames_out"]) == \
         (sum(frames_in.values()), sum(frames_out.values())), ws
     assert (ws["bytes_in"], ws["bytes_out"]) == (bytes_in, bytes_out), ws
+
+
+def untimed(obj):
+    """A frame without its wall time (the live summary is stamped a moment
+    after the last interval; the stored one carries that interval's time)."""
+    return {k: v for k, v in obj.items() if k != "time"}
+
+
+def assert_report_replays(db, live):
+    """`report DB --json -i` gives the live run's frames again, every
+    interval and the summary (wall times aside); the stored frames."""
+    rc, out, err = run("report", db, "--json", "-i")
+    assert rc == 0, err
+    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
+    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
+    return stored

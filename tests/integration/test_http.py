@@ -10,8 +10,8 @@ import json
 import pytest
 
 from conftest import Tracer, assert_no_drops, run
-from netharness import (Relay, assert_http_rows, assert_sse, assert_ws, check_agreement,
-                        make_cert, net_rows, planned_rows, require_net, run_client, trace_client)
+from netharness import (Relay, assert_http_rows, assert_report_replays, assert_sse, assert_ws,
+                        check_agreement, make_cert, net_rows, planned_rows, require_net, run_client, trace_client)
 
 ALL = "http,pipeline,sse,ws"
 
@@ -56,12 +56,6 @@ def test_node_relay_https(tmp_path):
     assert_node_relay(*trace_relay("node", ALL, tls=make_cert(tmp_path)))
 
 
-def untimed(obj):
-    """A frame without its wall time (the live summary is stamped a moment
-    after the last interval; the stored one carries that interval's time)."""
-    return {k: v for k, v in obj.items() if k != "time"}
-
-
 def test_node_relay_recorded(tmp_path):
     """--record keeps a socket row whole: `report --json -i` of the recording
     is the live run again, every interval and the summary, 4xx, bytes, SSE
@@ -81,11 +75,7 @@ def test_node_relay_recorded(tmp_path):
     check_agreement(client, server, ALL)
     live = t.json()
     assert len(live) >= 2 and live[-1]["summary"] is True
-    rc, out, err = run("report", db, "--json", "-i")
-    assert rc == 0, err
-    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
-    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
-    s = stored[-1]
+    s = assert_report_replays(db, live)[-1]
     assert_node_relay(client, server, s)
     assert s["net"]["conns_opened"] > 0
     # the text report has the streams' lines, as the live summary's table

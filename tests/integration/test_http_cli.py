@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 
 from conftest import Tracer, free_port, run
+from netharness import assert_report_replays
 
 PROMTOOL = "/usr/bin/promtool"
 READY = "/ready-probe"      # asked before tracing: not in the truth
@@ -274,12 +275,7 @@ def test_watch_profile_http_recorded(server, tmp_path):
     assert t.stop() == 0, t.stderr
     server.truth()
     live = t.json()
-    rc, out, err = run("report", db, "--json", "-i")
-    assert rc == 0, err
-    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
-    untimed = lambda o: {k: v for k, v in o.items() if k != "time"}
-    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
-    s = stored[-1]
+    s = assert_report_replays(db, live)[-1]
     assert [(r["op"], r.get("label"), r["count"]) for r in s["ops"]] == \
         [("accepts", None, 5), ("GET /index.html", "200", 3), ("GET /items/:id", "404", 2)]
     assert s["ops"][2]["client_errors"] == 2 and s["ops"][2]["side"] == "server"

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import HIST_RES, Tracer, assert_no_drops, run
-from netharness import Client, require_net
+from netharness import Client, assert_report_replays, require_net
 from pgharness import PGBENCH, PgCluster, pgbench_processed, require_pg
 
 CLIENTS, PER_CLIENT = 2, 50
@@ -176,12 +176,7 @@ def test_node_pg_recorded(cluster, tmp_path):
             t.proc.kill()
     assert_node_pg_truth(cluster, truth)
     live = t.json()
-    rc, out, err = run("report", db, "--json", "-i")
-    assert rc == 0, err
-    stored = [json.loads(l) for l in out.splitlines() if l.strip()]
-    untimed = lambda o: {k: v for k, v in o.items() if k != "time"}
-    assert [untimed(o) for o in stored] == [untimed(o) for o in live]
-    s = stored[-1]
+    s = assert_report_replays(db, live)[-1]
     q = pg_rows(s, "pg_query", "client")
     assert {k: q[k]["count"] for k in truth["tags"]} == \
         {k: v["count"] for k, v in truth["tags"].items()}
