@@ -5,7 +5,6 @@ HTTPS, the same routes on Go's net/http and Python's http.server, and the
 client's own side. Counts per route template and status are exact against
 the programs' own; latency lies inside the client's outer and the relay's
 inner bracket; SSE events and WebSocket frames exact."""
-import json
 
 import pytest
 

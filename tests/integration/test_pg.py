@@ -5,12 +5,11 @@ extended and prepared protocols, traced on the client and on the server
 JavaScript) with failing statements and LISTEN/NOTIFY. Statement counts by
 command tag equal the workloads' own, errors by SQLSTATE and notifications
 by channel are exact, latency inside the workloads' own brackets."""
-import json
 import subprocess
 
 import pytest
 
-from conftest import HIST_RES, Tracer, assert_no_drops, run
+from conftest import HIST_RES, Tracer, assert_no_drops
 from netharness import Client, assert_report_replays, require_net
 from pgharness import PGBENCH, PgCluster, pgbench_processed, require_pg
 
