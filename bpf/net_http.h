@@ -12,7 +12,8 @@
  * next. Requests wait in a small FIFO per connection (keep-alive,
  * pipelining) until their response ends. This file: the state, detection,
  * the FIFO, recording, request line and the end of a head; the byte-level
- * machine and the segment walk are in net_http_bytes.h (included below).
+ * machine is in net_http_bytes.h, the segment walk and its fast paths in
+ * net_http_walk.h (both included below).
  * docs/OPS-KERNEL.md "Sockets".
  */
 #ifndef NET_CONN_DEFINED
@@ -21,7 +22,7 @@
 
 #define HTTP_PIPELINE 8		/* requests kept per connection (a power of 2) */
 #define HTTP_NO_SLOT 0xff
-#define HTTP_SEG_STEPS 65536	/* loop steps per segment: bytes read one by one, or skips */
+#define HTTP_SEG_STEPS 65536	/* loop steps per segment: up to 32 bytes read, or a skip */
 
 /* A request waiting for its response. */
 struct http_req {
@@ -508,6 +509,7 @@ __noinline int http_head_end(struct net_conn *c, __u32 dir, __u64 ts)
 }
 
 #include "bpf/net_http_bytes.h"
+#include "bpf/net_http_walk.h"
 
 #endif /* SYNCTRACE_NET_HTTP_FUNCS */
 #endif /* NET_CONN_DEFINED */

@@ -2,9 +2,9 @@
 /*
  * Part of bpf/net_http.h (included from its functions half, once): the
  * bytes. Header names and values, SSE bodies, WebSocket frame headers and
- * chunk-size lines byte by byte (http_byte, the one state machine), the
- * bpf_loop that walks a segment through it, skipping what needs no
- * reading, and the end of a connection.
+ * chunk-size lines byte by byte (http_byte, the one state machine), and
+ * the end of a connection. The walk that feeds it a segment is
+ * net_http_walk.h.
  */
 #ifndef SYNCTRACE_NET_HTTP_BYTES_H
 #define SYNCTRACE_NET_HTTP_BYTES_H
@@ -39,23 +39,27 @@ static __always_inline void http_value_byte(struct http_dir *d, __u8 ch)
 		else
 			m = lc == 'c';
 		if (m == sizeof(http_chunked) - 1) {
+			/* nothing after can undo it: the rest is skipped to the line's end */
 			d->flags |= HF_CHUNKED;
+			d->state = HS_HSKIP;
 			m = 0;
 		}
 		d->sub = m;
 		break;
 	case 3:	/* Content-Type: text/event-stream, leading spaces allowed */
-		if (m == 0xff || (m == 0 && (ch == ' ' || ch == '\t')))
+		if (m == 0 && (ch == ' ' || ch == '\t'))
 			break;
 		if (m < sizeof(http_sse) - 1 && lc == http_sse[m & 31]) {
 			m++;
-			if (m == sizeof(http_sse) - 1) {
+			if (m == sizeof(http_sse) - 1)
 				d->flags |= HF_SSE;
-				m = 0xff;
-			}
 		} else {
-			m = 0xff;
+			m = sizeof(http_sse) - 1;
 		}
+		/* matched, or can no longer match (application/json; ...): the
+		 * rest is skipped to the line's end in one step (http_scan) */
+		if (m == sizeof(http_sse) - 1)
+			d->state = HS_HSKIP;
 		d->sub = m;
 		break;
 	}
@@ -369,152 +373,6 @@ __noinline int http_byte(struct net_conn *c, __u32 dir, __u32 ch, __u64 ts)
 		return 0;
 	}
 	return 0;
-}
-
-/* A segment's walk, one bpf_loop step at a time (the walk itself is sc->walk). */
-struct http_walk {
-	struct net_conn *c;
-	struct net_scratch *sc;
-};
-
-/* Does this state skip bytes without reading them? */
-static __always_inline int http_skips(const struct net_conn *c, const struct http_dir *d,
-				      __u32 dir)
-{
-	switch (d->state) {
-	case HB_LEN:
-	case HB_CHUNK_DATA:
-	case HB_EOF:
-		/* an SSE body is read, to find its events */
-		return !(c->http.mode == HM_SSE && dir != http_req_dir(c));
-	case HW_PAYLOAD:
-		return 1;
-	}
-	return 0;
-}
-
-/* States that only look for the end of their line (or, in a query, of the target). */
-static __always_inline int http_scans(__u8 state)
-{
-	return state == HS_LINE || state == HS_HSKIP || state == HS_QUERY ||
-	       state == HB_CHUNK_EXT || state == HB_TRAILER_LINE;
-}
-
-/*
- * How many of the bytes held (from walk.bpos) come before a '\n' (or,
- * with space, a ' '): skipped in one step rather than one step each. Most
- * of a head is header lines no one reads. Global: verified once.
- */
-__noinline int http_scan(struct net_scratch *sc, __u32 space)
-{
-	__u32 k, j, b, e;
-	__u8 ch;
-
-	if (!sc)
-		return 0;
-	b = sc->walk.bpos;
-	e = sc->walk.blen;
-	for (k = 0; k < NET_SCRATCH; k++) {
-		j = b + k;
-		if (j >= e)
-			break;
-		ch = sc->buf[j & (NET_SCRATCH - 1)];
-		if (ch == '\n' || (space && ch == ' '))
-			break;
-	}
-	return k;
-}
-
-static long http_step(__u32 i, struct http_walk *hw)
-{
-	struct net_conn *c = hw->c;
-	struct net_scratch *sc = hw->sc;
-	struct net_walk *w = &sc->walk;
-	struct http_dir *d = &c->http.d[w->dir & 1];
-	__u32 n, rest;
-
-	if (w->off >= w->len || d->state == HS_LOST)
-		return 1;
-	rest = w->len - w->off;
-	if (http_skips(c, d, w->dir)) {
-		n = rest;
-		if (d->state != HB_EOF && d->left < n)
-			n = d->left;
-		w->off += n;
-		w->bpos = w->blen = 0;	/* the bytes held are behind */
-		d->msg_bytes += n;
-		if (d->state == HB_EOF)
-			return 0;
-		d->left -= n;
-		if (d->left)
-			return 0;
-		if (d->state == HW_PAYLOAD)
-			d->state = HW_HDR;
-		else if (d->state == HB_CHUNK_DATA)
-			d->state = HB_CHUNK_CRLF;
-		else
-			http_body_end(c, d, w->dir, w->ts);
-		return 0;
-	}
-	if (w->bpos >= w->blen) {
-		if (!w->buf) {
-			http_lost(c, d);	/* bytes went by unseen where they had to be read */
-			return 1;
-		}
-		n = rest < NET_SCRATCH ? rest : NET_SCRATCH;
-		if (net_read_user(sc->buf, n, w->buf + w->off)) {
-			http_lost(c, d);
-			return 1;
-		}
-		w->bpos = 0;
-		w->blen = n;
-	}
-	if (http_scans(d->state)) {
-		n = http_scan(sc, d->state == HS_QUERY);
-		if (n) {
-			w->bpos += n;
-			w->off += n;
-			d->msg_bytes += n;
-			return 0;
-		}
-	}
-	n = w->bpos;
-	net_barrier_var(n);
-	http_byte(c, w->dir, sc->buf[n & (NET_SCRATCH - 1)], w->ts);
-	w->bpos++;
-	w->off++;
-	return 0;
-}
-
-/* Every byte of a segment through its direction's machine. */
-static __always_inline void http_feed(struct net_conn *c, const struct net_seg *s)
-{
-	struct http_walk hw = {};
-	struct http_dir *d = &c->http.d[s->dir & 1];
-	struct net_walk *w;
-
-	if (c->http.mode == HM_DONE)
-		return;
-	if (d->state == HS_LOST) {
-		/* resync: a new segment most often starts a message */
-		d->state = c->http.mode == HM_WS ? HW_HDR : HS_START;
-		d->ws_hpos = 0;
-	}
-	hw.c = c;
-	hw.sc = net_scratch_get();
-	if (!hw.sc)
-		return;
-	w = &hw.sc->walk;
-	w->buf = s->buf;
-	w->ts = s->ts;
-	w->len = s->len;
-	w->off = 0;
-	w->bpos = 0;
-	w->blen = 0;
-	w->dir = s->dir & 1;
-	bpf_loop(HTTP_SEG_STEPS, http_step, &hw, 0);
-	if (w->off < w->len && d->state != HS_LOST)
-		http_lost(c, d);	/* more bytes to read than steps */
 }
 
 /*
