@@ -165,10 +165,11 @@ static __always_inline void http_chunk_line(struct http_dir *d)
 }
 
 /*
- * One byte of a direction's stream, in a state that reads bytes. A global
- * function: the verifier checks it once, not once per path to each call.
+ * One byte of a direction's stream, in a state that reads bytes. Inlined
+ * in the walk's one global function that calls it (http_op,
+ * net_http_walk.h): the verifier checks it once there.
  */
-__noinline int http_byte(struct net_conn *c, __u32 dir, __u32 ch, __u64 ts)
+static __always_inline int http_byte(struct net_conn *c, __u32 dir, __u32 ch, __u64 ts)
 {
 	struct http_dir *d;
 	int is_req;
