@@ -133,9 +133,10 @@ static __always_inline __u32 http_fast_name(struct http_dir *d, const __u8 *p, _
  */
 static __always_inline __u32 http_fast_status(struct http_dir *d, const __u8 *p, __u32 held)
 {
+	const __u64 version = HTTP_LE8('H', 'T', 'T', 'P', '/', '1', '.', 0);
+
 	/* "HTTP/1." exactly (no case folding here), then the digits */
-	if (held < 12 ||
-	    (*(const __u64 *)p & 0x00ffffffffffffffULL) != HTTP_LE8('H', 'T', 'T', 'P', '/', '1', '.', 0) ||
+	if (held < 12 || (*(const __u64 *)p & 0x00ffffffffffffffULL) != version ||
 	    p[7] < '0' || p[7] > '9' || p[8] != ' ' || p[9] < '0' || p[9] > '9' ||
 	    p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
 		return 0;
