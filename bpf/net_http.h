@@ -72,6 +72,17 @@ struct http_conn {
 	__u8 sse_bol;		/* SSE: at a line's start */
 	__u8 sse_data;		/* SSE: the event has a data line */
 	__u8 sse_first;		/* SSE: the first event was seen */
+	/* The row the last exchange ended on (keep-alive repeats it): its
+	 * op, status and row_flags, and a copy of its slot, so that the next
+	 * exchange on it hashes no key. Written by the response direction
+	 * alone (HC_EXCHANGE). */
+	struct {
+		char op[NET_OP_MAX];
+		struct net_row_slot slot;
+		__u16 status;
+		__u8 flags;
+		__u8 valid;
+	} last;
 };
 
 #endif /* SYNCTRACE_NET_HTTP_TYPES */
@@ -228,6 +239,52 @@ enum http_count_what {
 };
 
 /*
+ * The slot of the row the last exchange on c ended on, when request e
+ * (answered with its status) is on that row again and the copy has every
+ * histogram an exchange adds to; NULL: look the row up. An exchange that
+ * is slow enough for an event (it needs the key) looks up too. The op and
+ * label overflow a lookup would count for a new request are counted here.
+ */
+static __always_inline struct net_row_slot *http_last_row(struct net_conn *c, struct http_req *e,
+							  __u64 ns)
+{
+	const __u64 *a = (const __u64 *)e->op, *b = (const __u64 *)c->http.last.op;
+	struct net_row_slot *s = &c->http.last.slot;
+	struct net_totals *t;
+	__u8 f = c->http.last.flags;
+	__u32 i;
+
+	if (!c->http.last.valid || c->http.last.status != e->status ||
+	    (e->row_flags && e->row_flags != f) || (net_slow_ns && ns >= net_slow_ns) ||
+	    !s->dist[NET_DIST_LATENCY] || !s->dist[NET_DIST_BYTES_IN] ||
+	    !s->dist[NET_DIST_BYTES_OUT])
+		return NULL;
+	for (i = 0; i < NET_OP_MAX / 8; i++)
+		if (a[i] != b[i])
+			return NULL;
+	if (!e->row_flags && f) {
+		t = net_totals_get();
+		if (t && (f & 1))
+			net_add(&t->op_overflow, 1);
+		if (t && (f & 2))
+			net_add(&t->label_overflow, 1);
+	}
+	e->row_flags = f;
+	return s;
+}
+
+/* After an exchange looked its row up: that row is now the connection's last. */
+static __always_inline void http_last_set(struct net_conn *c, const struct http_req *e,
+					  const struct net_row_slot *s)
+{
+	__builtin_memcpy(c->http.last.op, e->op, NET_OP_MAX);
+	c->http.last.slot = *s;
+	c->http.last.status = e->status;
+	c->http.last.flags = e->row_flags;
+	c->http.last.valid = 1;
+}
+
+/*
  * Counts on the row of the oldest request (the one the response in flight
  * answers, or the stream's): an exchange ends (or a stream's head has been
  * sent), or a stream event. A global function: verified once.
@@ -246,10 +303,17 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 	if (!http_has_front(c))
 		return 0;
 	e = http_front(c);
-	if (what == HC_EXCHANGE)
+	ns = ts > e->start_ts ? ts - e->start_ts : 0;
+	slot = NULL;
+	ks = NULL;
+	if (what == HC_EXCHANGE) {
 		e->status = arg;
-	ks = net_keys();
-	slot = http_row(c, e, e->status, ks);
+		slot = http_last_row(c, e, ns);
+	}
+	if (!slot) {
+		ks = net_keys();
+		slot = http_row(c, e, e->status, ks);
+	}
 	if (!slot)
 		return 0;
 	r = net_counts_of(slot);
@@ -271,9 +335,13 @@ __noinline int http_count(struct net_conn *c, __u32 what, __u32 arg, __u64 v, __
 			net_add(&r->client_errors, 1);
 		net_add(&r->bytes_in, in);
 		net_add(&r->bytes_out, out);
-		net_latency(r, slot, &ks->row, ts > e->start_ts ? ts - e->start_ts : 0);
+		net_latency_add(r, slot, ns);
 		net_hist_add(slot, NET_DIST_BYTES_IN, in);
 		net_hist_add(slot, NET_DIST_BYTES_OUT, out);
+		if (ks) {
+			net_slow_event(&ks->row, ns);
+			http_last_set(c, e, slot);
+		}
 		break;
 	case HC_SSE_OPEN:
 		net_add(&r->sse_opened, 1);

@@ -9,6 +9,7 @@
  *   net_counts_of(s)      its counters (this CPU's)
  *   net_hist_add(s, d, v) one value into the row's distribution d
  *   net_latency(c, s, k, ns) latency hist + min/max + a --slow event
+ *                         (net_latency_add and net_slow_event, its halves)
  *   net_drop(reason)      a counted loss (enum net_drop)
  *
  * Layouts are maps/net.h's. Sizes marked "1" are set by user space before
@@ -309,19 +310,24 @@ static __noinline void net_hist_add(struct net_row_slot *s, __u32 dist, __u64 v)
 		net_add(&h->sum_hi, 1);
 }
 
-/* An exchange's latency: histogram, whole-run min/max, and a --slow event. */
-static __always_inline void net_latency(struct net_counters *c, struct net_row_slot *s,
-					const struct net_row_key *k, __u64 ns)
+/* An exchange's latency: histogram and whole-run min/max. */
+static __always_inline void net_latency_add(struct net_counters *c, struct net_row_slot *s,
+					    __u64 ns)
 {
-	struct net_event *e;
-	__u64 id;
-
 	net_hist_add(s, NET_DIST_LATENCY, ns);
 	/* not atomic: a preemption race can only lose one min/max update */
 	if (~ns > c->lat_min_inv)
 		c->lat_min_inv = ~ns;
 	if (ns > c->lat_max)
 		c->lat_max = ns;
+}
+
+/* A --slow event for an exchange of row k that took ns, if it is that slow. */
+static __always_inline void net_slow_event(const struct net_row_key *k, __u64 ns)
+{
+	struct net_event *e;
+	__u64 id;
+
 	if (!net_slow_ns || ns < net_slow_ns)
 		return;
 	e = bpf_ringbuf_reserve(&net_events, sizeof(*e), 0);
@@ -337,6 +343,14 @@ static __always_inline void net_latency(struct net_counters *c, struct net_row_s
 	__builtin_memcpy(&e->row, k, sizeof(*k));
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&net_events, BPF_RB_AVAIL_DATA) >=
 			      net_events_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* An exchange's latency: histogram, whole-run min/max, and a --slow event. */
+static __always_inline void net_latency(struct net_counters *c, struct net_row_slot *s,
+					const struct net_row_key *k, __u64 ns)
+{
+	net_latency_add(c, s, ns);
+	net_slow_event(k, ns);
 }
 
 #endif /* SYNCTRACE_NET_RECORD_H */

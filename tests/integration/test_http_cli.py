@@ -28,14 +28,14 @@ LOG_LINE = re.compile(r'"(\w+) (\S+) HTTP/1\.\d" (\d{3}) ')
 class PyServer:
     """python3 -m http.server in a scratch directory; its log is the truth."""
 
-    def __init__(self, root):
+    def __init__(self, root, keep_alive=False):
         (root / "items").mkdir()
         (root / "items" / "1234").write_text("item\n")
         (root / "index.html").write_text("hello\n")
         self.port = free_port()
         self.proc = subprocess.Popen(
             ["/usr/bin/python3", "-u", "-m", "http.server", str(self.port), "--bind",
-             "127.0.0.1"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+             "127.0.0.1", *(["--protocol", "HTTP/1.1"] if keep_alive else [])], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
         self.pid = self.proc.pid
         for _ in range(100):
@@ -54,6 +54,11 @@ class PyServer:
         for _ in range(n):
             subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{self.port}{path}"],
                            check=True, timeout=10)
+
+    def curl_kept(self, path, n):
+        """n requests of path on one keep-alive connection (one curl, n URLs)."""
+        url = f"http://127.0.0.1:{self.port}{path}"
+        subprocess.run(["curl", "-s", *(["-o", "/dev/null", url] * n)], check=True, timeout=10)
 
     def truth(self):
         """{(method, path, status): count} of the requests the server logged, once it ended."""
@@ -152,6 +157,31 @@ def test_routes_cap_puts_the_rest_in_other(server):
     s = t.summary()
     assert {r["op"]: r["count"] for r in s["ops"]} == {"GET /index.html": 2, "other": 3}
     assert s["net"]["op_overflow"] == 3 and s["net"]["ops"] == 1
+
+
+def test_routes_cap_on_a_kept_connection(tmp_path):
+    """Keep-alive exchanges on one row reuse the connection's last row (no
+    lookup): an op past the cap still counts its overflow once an exchange,
+    and a status that changes on the connection goes to its own row."""
+    srv = PyServer(tmp_path, keep_alive=True)
+    try:
+        t = Tracer("http", "-p", srv.pid, "--json", "--routes", "1").wait_tracing()
+        srv.curl_kept("/index.html", 4)
+        srv.curl_kept("/items/1234", 5)
+        srv.curl_kept("/items/77", 2)
+        srv.curl_kept("/index.html", 3)
+        time.sleep(0.3)
+        assert t.stop() == 0, t.stderr
+        truth = srv.truth()
+    finally:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+    assert truth == {("GET", "/index.html", "200"): 7, ("GET", "/items/1234", "200"): 5,
+                     ("GET", "/items/77", "404"): 2}
+    s = t.summary()
+    rows = {(r["op"], r["label"]): r["count"] for r in s["ops"]}
+    assert rows == {("GET /index.html", "200"): 7, ("other", "200"): 5, ("other", "404"): 2}
+    assert s["net"]["op_overflow"] == 7 and s["net"]["ops"] == 1
 
 
 def test_text_prometheus_and_record(server, tmp_path):
