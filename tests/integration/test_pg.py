@@ -122,12 +122,12 @@ def test_pgbench_server(cluster, script, tmp_path):
     assert_no_drops(s)
 
 
-def test_node_pg(cluster):
-    """npm pg (JavaScript, no libpq): statements by tag with their rows, the
-    failing ones by SQLSTATE, notifications by channel."""
+def trace_node_pg(cluster, *args):
+    """pg_client.js traced by `synctrace pg -p CLIENT --json ARGS`: (the
+    client's truth, checked against the database; the tracer, stopped)."""
     cluster.sql("TRUNCATE net_items")
     c = Client(cluster.port, script="pg_client.js")
-    t = Tracer("pg", "-p", c.pid, "--json")
+    t = Tracer("pg", "-p", c.pid, "--json", *args)
     try:
         t.wait_tracing()
         c.go()
@@ -138,6 +138,13 @@ def test_node_pg(cluster):
         if t.proc.poll() is None:
             t.proc.kill()
     assert_node_pg_truth(cluster, truth)
+    return truth, t
+
+
+def test_node_pg(cluster):
+    """npm pg (JavaScript, no libpq): statements by tag with their rows, the
+    failing ones by SQLSTATE, notifications by channel."""
+    truth, t = trace_node_pg(cluster)
     s = t.summary()
     q = pg_rows(s, "pg_query", "client")
     tags = truth["tags"]
@@ -160,20 +167,8 @@ def test_node_pg_recorded(cluster, tmp_path):
     """--record keeps the pg rows whole: `report --json -i` of the recording
     is the live run again (statements with the rows their command tags
     counted, SQLSTATEs, notifications), and its summary is the client's truth."""
-    cluster.sql("TRUNCATE net_items")
     db = tmp_path / "pg.db"
-    c = Client(cluster.port, script="pg_client.js")
-    t = Tracer("pg", "-p", c.pid, "--json", "-i", "0.3", "--record", db)
-    try:
-        t.wait_tracing()
-        c.go()
-        truth = c.truth()
-        assert t.stop() == 0, t.stderr
-    finally:
-        c.kill()
-        if t.proc.poll() is None:
-            t.proc.kill()
-    assert_node_pg_truth(cluster, truth)
+    truth, t = trace_node_pg(cluster, "-i", "0.3", "--record", db)
     live = t.json()
     s = assert_report_replays(db, live)[-1]
     q = pg_rows(s, "pg_query", "client")
