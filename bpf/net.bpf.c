@@ -225,7 +225,8 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 SEC("tracepoint/syscalls/sys_exit_" #call)				\
 int net_exit_##call(struct sys_exit_ctx *ctx)				\
 {									\
-	if (net_traced()) {						\
+	/* a failed call (EAGAIN: an event loop's last read) moved nothing */ \
+	if (net_traced() && ctx->ret >= 0) {				\
 		bpf_tail_call(ctx, &net_tail_syscall, 0);		\
 		net_drop(NET_DROP_LOST_SYNC);				\
 	}								\
