@@ -4,9 +4,9 @@
  * to its sockets, seen at the syscalls (language-blind), parsed as streams
  * in the kernel, counted per row of maps/net.h. The syscall programs run
  * at the return alone and feed the bytes the call moved; close forgets a
- * connection, accept and connect start a
- * fresh one. TLS plaintext comes through the SSL_read/SSL_write uprobes at
- * the end, keyed by the SSL*. docs/OPS-KERNEL.md "Sockets".
+ * connection, accept and connect start a fresh one. TLS plaintext comes
+ * through the SSL_read/SSL_write uprobes at the end, keyed by the SSL*.
+ * docs/OPS-KERNEL.md "Sockets".
  */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
