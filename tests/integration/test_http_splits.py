@@ -19,13 +19,14 @@ FX = ROOT / "tests" / "tools" / "http_splits.py"
 PY = "/usr/bin/python3"
 
 
-def run(side):
+def run(side, io):
     port = free_port()
-    srv = subprocess.Popen([PY, str(FX), "server", str(port)], stdout=subprocess.PIPE, text=True)
+    srv = subprocess.Popen([PY, str(FX), "server", str(port), io], stdout=subprocess.PIPE,
+                           text=True)
     cli = probe = None
     try:
         assert srv.stdout.readline().strip() == "ready"
-        cli = subprocess.Popen([PY, str(FX), "client", str(port)], stdin=subprocess.PIPE,
+        cli = subprocess.Popen([PY, str(FX), "client", str(port), io], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
         probe = start_probe(srv.pid if side == "server" else cli.pid, "-P", "1")
         out, _ = cli.communicate("go\n", timeout=120)
@@ -42,9 +43,12 @@ def run(side):
     return json.loads(out)["rows"], rows, drops
 
 
-@pytest.mark.parametrize("side", ["server", "client"])
-def test_every_split_gives_the_clients_rows(side):
-    truth, rows, drops = run(side)
+@pytest.mark.parametrize("side,io", [("server", "plain"), ("client", "plain"),
+                                     ("server", "msg"), ("client", "msg")])
+def test_every_split_gives_the_clients_rows(side, io):
+    """io msg: sendmsg/recvmsg_into with two iovecs a call (the msghdr read
+    at the syscall's return, the iovec walk, recvmsg's EOF)."""
+    truth, rows, drops = run(side, io)
     assert all(v == "0" for v in drops.values()), f"drops: {drops}"
     got = {f"{op} {label}": int(v["count"]) for (_, op, label), v in rows.items()}
     want = {k: t["count"] for k, t in truth.items()}

@@ -12,12 +12,16 @@ p % len(request), the response at p % len(response); 0: whole), once one
 byte a syscall, and once pipelined with the other pairs (4 requests in one
 syscall, their responses in another).
 
-  http_splits.py server PORT   serves the plan on one connection; prints "ready"
-  http_splits.py client PORT   waits for a line on stdin, runs the plan, then
+  http_splits.py server PORT [msg]   serves the plan on one connection; prints "ready"
+  http_splits.py client PORT [msg]   waits for a line on stdin, runs the plan, then
                                prints its ground truth as one JSON object:
                                {"rows": {"METHOD /template STATUS": {"count": n,
                                 "req_bytes": n, "resp_bytes": n, "sse": [opened,
                                 closed, events]}}} (bytes: null where not summed)
+
+With msg, both sides move each piece with sendmsg/recvmsg_into instead,
+cut in two iovecs (the iovec walk, and the msghdr read at the syscall's
+return; the server's last read is a recvmsg that sees the client's EOF).
 """
 import json
 import re
@@ -126,17 +130,32 @@ def plan():
     return out
 
 
+MSG = len(sys.argv) > 3 and sys.argv[3] == "msg"
+
+
 def send(sock, data, pieces):
     i = 0
     for n in pieces:
-        sock.sendall(data[i:i + n])
+        piece = data[i:i + n]
+        if MSG:
+            # two iovecs; a short sendmsg would split the piece: never on a
+            # fresh loopback socket this small, and checked
+            if sock.sendmsg([piece[:n // 2], piece[n // 2:]]) != n:
+                sys.exit("http_splits: a short sendmsg")
+        else:
+            sock.sendall(piece)
         i += n
 
 
 def recv(sock, pieces):
     out = b""
     for n in pieces:
-        got = sock.recv(n, socket.MSG_WAITALL)
+        if MSG:
+            a, b = bytearray(n // 2), bytearray(n - n // 2)
+            got_n = sock.recvmsg_into([a, b], 0, socket.MSG_WAITALL)[0]
+            got = bytes(a + b)[:got_n]
+        else:
+            got = sock.recv(n, socket.MSG_WAITALL)
         if len(got) != n:
             raise EOFError(f"read {len(got)} of {n} bytes")
         out += got
@@ -157,7 +176,10 @@ def server(port):
         if got != want:
             sys.exit(f"http_splits: request {got[:40]!r} is not {want[:40]!r}")
         send(c, b"".join(PAIRS[i][1] for i in group), resp_pieces)
-    c.recv(1)           # the client's close
+    if MSG:
+        c.recvmsg_into([bytearray(1)])     # the client's close: 0 from a recvmsg
+    else:
+        c.recv(1)       # the client's close
     c.close()
 
 
