@@ -165,7 +165,7 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 		return 0;
 	dir = nr == NET_NR_READ || nr == NET_NR_READV || nr == NET_NR_RECVFROM ||
 	      nr == NET_NR_RECVMSG ? NET_DIR_IN : NET_DIR_OUT;
-	ts = bpf_ktime_get_ns();
+	/* ts 0: net_feed and net_eof read the clock once the fd is one of ours */
 	if (ret == 0) {
 		/* 0 from a read that asked for bytes (recvmsg: had iovecs): the peer's EOF */
 		if (dir != NET_DIR_IN)
@@ -177,7 +177,7 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 			cnt = sc->iov.cnt;
 		}
 		if (cnt)
-			net_eof(&key, ts);
+			net_eof(&key, 0);
 		return 0;
 	}
 	switch (nr) {
@@ -185,11 +185,11 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 	case NET_NR_WRITE:
 	case NET_NR_RECVFROM:
 	case NET_NR_SENDTO:
-		net_feed(&key, dir, buf, ret, ts);
+		net_feed(&key, dir, buf, ret, 0);
 		return 0;
 	case NET_NR_SENDFILE:
 		/* its bytes go by unseen: a body is skipped by its length, a head lost */
-		net_feed(&key, dir, 0, ret, ts);
+		net_feed(&key, dir, 0, ret, 0);
 		return 0;
 	case NET_NR_RECVMSG:
 	case NET_NR_SENDMSG:
@@ -208,6 +208,8 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 	default:
 		return 0;
 	}
+	/* one time for every iovec of the call */
+	ts = bpf_ktime_get_ns();
 	ic.key = &key;
 	ic.w = &sc->iov;
 	sc->iov.left = ret;

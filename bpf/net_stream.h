@@ -249,7 +249,9 @@ claimed:
  * The entry point for bytes: len bytes at user address buf (0: unseen),
  * read (NET_DIR_IN) or written (NET_DIR_OUT) on the connection key. With
  * NET_FEED_SOCK or'ed into dir, the caller knows key names a socket (TLS);
- * otherwise a first sight of the fd checks. (Five arguments: BPF's most.)
+ * otherwise a first sight of the fd checks. ts 0: the clock is read here,
+ * once the fd is known to be followed (a traced process's pipes and files
+ * cost a lookup, not a clock read). (Five arguments: BPF's most.)
  */
 static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64 buf, __u32 len,
 				__u64 ts)
@@ -273,6 +275,8 @@ static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64
 	}
 	if (c->proto == NCP_NONE || c->ended)
 		return;
+	if (!ts)
+		ts = bpf_ktime_get_ns();
 	id = bpf_get_current_pid_tgid();
 	s.buf = buf;
 	s.len = len;
@@ -307,13 +311,13 @@ static __noinline void net_end(struct net_conn *c, __u64 ts)
 	}
 }
 
-/* A read returned 0: the peer closed its side. */
+/* A read returned 0: the peer closed its side (ts 0: read the clock here). */
 static __noinline void net_eof(const struct net_conn_key *key, __u64 ts)
 {
 	struct net_conn *c = bpf_map_lookup_elem(&net_conns, key);
 
 	if (c)
-		net_end(c, ts);
+		net_end(c, ts ? ts : bpf_ktime_get_ns());
 }
 
 /* close(fd), or the fd is about to name a new connection (accept, connect). */
