@@ -59,12 +59,12 @@ static __always_inline int net_traced(void)
 
 struct net_iov_ctx {
 	const struct net_conn_key *key;
-	struct net_iov_walk *w;
+	struct net_scratch *sc;
 };
 
 static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
 {
-	struct net_iov_walk *w = ctx->w;
+	struct net_iov_walk *w = &ctx->sc->iov;
 	struct net_iovec v;
 	__u64 n;
 
@@ -77,7 +77,7 @@ static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
 	}
 	n = v.len < w->left ? v.len : w->left;
 	if (n)
-		net_feed(ctx->key, w->dir, v.base, n, w->ts);
+		net_feed(ctx->sc, ctx->key, w->dir, v.base, n);
 	w->left -= n;
 	return 0;
 }
@@ -147,15 +147,15 @@ SEC("tracepoint")
 int net_feed_syscall(struct sys_exit_ctx *ctx)
 {
 	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct net_scratch *sc = net_scratch_cpu();
 	struct net_conn_key key = {};
 	struct net_iov_ctx ic = {};
-	struct net_scratch *sc;
-	__u64 buf, cnt, ts;
+	__u64 buf, cnt;
 	__s64 ret = ctx->ret;
 	__u32 dir;
 	int nr = ctx->nr;
 
-	if (ret < 0 || !regs)
+	if (ret < 0 || !regs || !sc)
 		return 0;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
@@ -165,13 +165,13 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 		return 0;
 	dir = nr == NET_NR_READ || nr == NET_NR_READV || nr == NET_NR_RECVFROM ||
 	      nr == NET_NR_RECVMSG ? NET_DIR_IN : NET_DIR_OUT;
-	/* ts 0: net_feed and net_eof read the clock once the fd is one of ours */
+	/* 0: net_feed and net_eof read the clock once the fd is one of ours */
+	sc->ts = 0;
 	if (ret == 0) {
 		/* 0 from a read that asked for bytes (recvmsg: had iovecs): the peer's EOF */
 		if (dir != NET_DIR_IN)
 			return 0;
 		if (nr == NET_NR_RECVMSG) {
-			sc = net_scratch_get();
 			if (net_msg_iov(buf, sc))
 				return 0;
 			cnt = sc->iov.cnt;
@@ -185,41 +185,34 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 	case NET_NR_WRITE:
 	case NET_NR_RECVFROM:
 	case NET_NR_SENDTO:
-		net_feed(&key, dir, buf, ret, 0);
+		net_feed(sc, &key, dir, buf, ret);
 		return 0;
 	case NET_NR_SENDFILE:
 		/* its bytes go by unseen: a body is skipped by its length, a head lost */
-		net_feed(&key, dir, 0, ret, 0);
+		net_feed(sc, &key, dir, 0, ret);
 		return 0;
 	case NET_NR_RECVMSG:
 	case NET_NR_SENDMSG:
-		sc = net_scratch_get();
 		if (net_msg_iov(buf, sc))
 			return 0;
 		break;
 	case NET_NR_READV:
 	case NET_NR_WRITEV:
-		sc = net_scratch_get();
-		if (!sc)
-			return 0;
 		sc->iov.iov = buf;
-		sc->iov.cnt = cnt;
+		sc->iov.cnt = cnt > NET_IOV_MAX ? NET_IOV_MAX : cnt;
 		break;
 	default:
 		return 0;
 	}
-	/* one time for every iovec of the call */
-	ts = bpf_ktime_get_ns();
 	ic.key = &key;
-	ic.w = &sc->iov;
+	ic.sc = sc;
 	sc->iov.left = ret;
-	sc->iov.ts = ts;
 	sc->iov.dir = dir;
 	sc->iov.failed = 0;
 	bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
 	/* past NET_IOV_MAX iovecs, the rest went by unseen */
 	if (sc->iov.left && !sc->iov.failed)
-		net_feed(&key, dir, 0, sc->iov.left, ts);
+		net_feed(sc, &key, dir, 0, sc->iov.left);
 	return 0;
 }
 
@@ -269,7 +262,7 @@ static __always_inline void net_new_side(__s64 fd, __u32 side)
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = fd;
 	net_forget(&key, bpf_ktime_get_ns());
-	net_conn_new(&key, NCP_NEW, side);
+	net_conn_new(net_scratch_cpu(), &key, NCP_NEW, side);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -353,12 +346,14 @@ int net_feed_tls(struct pt_regs *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct net_tls_args *a = bpf_map_lookup_elem(&net_tls_args, &tid);
+	struct net_scratch *sc = net_scratch_task();
 	struct net_conn_key key = {};
 	__u64 n = 0, ts = bpf_ktime_get_ns();
 	__s64 ret;
 
-	if (!a)
+	if (!a || !sc)
 		return 0;
+	sc->ts = ts;
 	ret = a->ret;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = -1;
@@ -370,7 +365,7 @@ int net_feed_tls(struct pt_regs *ctx)
 		ret = ret == 1 ? (__s64)n : 0;
 	}
 	if (ret > 0)
-		net_feed(&key, a->dir | NET_FEED_SOCK, a->buf, ret, ts);
+		net_feed(sc, &key, a->dir | NET_FEED_SOCK, a->buf, ret);
 	else if (ret == 0 && !a->ex && a->dir == NET_DIR_IN)
 		net_eof(&key, ts);	/* SSL_read's 0: the peer closed (close_notify or EOF) */
 	bpf_map_delete_elem(&net_tls_args, &tid);

@@ -377,8 +377,9 @@ static long http_step(__u32 i, struct http_walk *hw)
 	return 0;
 }
 
-/* Every byte of a segment through its direction's machine. */
-static __always_inline void http_feed(struct net_conn *c, const struct net_seg *s)
+/* Every byte of a segment through its direction's machine (sc: the run's scratch). */
+static __always_inline void http_feed(struct net_conn *c, const struct net_seg *s,
+				      struct net_scratch *sc)
 {
 	struct http_walk hw = {};
 	struct http_dir *d = &c->http.d[s->dir & 1];
@@ -392,9 +393,7 @@ static __always_inline void http_feed(struct net_conn *c, const struct net_seg *
 		d->ws_hpos = 0;
 	}
 	hw.c = c;
-	hw.sc = net_scratch_get();
-	if (!hw.sc)
-		return;
+	hw.sc = sc;
 	w = &hw.sc->walk;
 	w->buf = s->buf;
 	w->ts = s->ts;

@@ -99,18 +99,35 @@ struct net_walk {
 
 /* A syscall's iovecs, fed one by one (net.bpf.c), likewise in a map value. */
 struct net_iov_walk {
-	__u64 iov, left, ts;
+	__u64 iov, left;
 	__u32 cnt, dir, failed, pad;
 };
 
-/* Per thread (task storage, as net_keybuf): bytes read from user memory,
- * the walks, a zeroed connection to insert. */
+/*
+ * A program run's scratch: bytes read from user memory, the walks, a
+ * zeroed connection to insert, and the call's time. Taken once at the
+ * top of a program and handed down. Two homes, by how the program runs:
+ * the syscall tracepoints run with preemption off (perf_syscall_exit,
+ * trace_call_bpf), and no other of our programs can run on that CPU
+ * before the run ends, so one per CPU serves them (an array lookup the
+ * JIT inlines); the TLS uprobes run preemptible (migration off only),
+ * where another task's run could take the CPU's copy in between, so
+ * theirs is per thread (task storage, as net_keybuf).
+ */
 struct net_scratch {
 	__u8 buf[NET_SCRATCH];
 	struct net_walk walk;
 	struct net_iov_walk iov;
 	struct net_conn conn;
+	__u64 ts;		/* the call's time: 0 until net_feed reads the clock */
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct net_scratch);
+} net_cpu_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -119,7 +136,16 @@ struct {
 	__type(value, struct net_scratch);
 } net_scratch SEC(".maps");
 
-static __always_inline struct net_scratch *net_scratch_get(void)
+/* A syscall tracepoint's (or another program's that runs with preemption off). */
+static __always_inline struct net_scratch *net_scratch_cpu(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&net_cpu_scratch, &k);
+}
+
+/* A uprobe's (preemptible). */
+static __always_inline struct net_scratch *net_scratch_task(void)
 {
 	return bpf_task_storage_get(&net_scratch, bpf_get_current_task_btf(), 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -184,10 +210,10 @@ static __noinline int net_is_socket(__s32 fd)
 #include "bpf/net_pg.h"
 
 /* A fresh state for key (a new connection on a reused fd starts over). */
-static __noinline struct net_conn *net_conn_new(const struct net_conn_key *key, __u8 proto,
+static __noinline struct net_conn *net_conn_new(struct net_scratch *sc,
+						const struct net_conn_key *key, __u8 proto,
 						__s32 side)
 {
-	struct net_scratch *sc = net_scratch_get();
 	struct net_conn *c;
 
 	if (!sc)
@@ -247,14 +273,15 @@ claimed:
 
 /*
  * The entry point for bytes: len bytes at user address buf (0: unseen),
- * read (NET_DIR_IN) or written (NET_DIR_OUT) on the connection key. With
- * NET_FEED_SOCK or'ed into dir, the caller knows key names a socket (TLS);
- * otherwise a first sight of the fd checks. ts 0: the clock is read here,
- * once the fd is known to be followed (a traced process's pipes and files
- * cost a lookup, not a clock read). (Five arguments: BPF's most.)
+ * read (NET_DIR_IN) or written (NET_DIR_OUT) on the connection key, with
+ * the program run's scratch sc. With NET_FEED_SOCK or'ed into dir, the
+ * caller knows key names a socket (TLS); otherwise a first sight of the
+ * fd checks. sc->ts 0: the clock is read here, once the fd is known to
+ * be followed (a traced process's pipes and files cost a lookup, not a
+ * clock read), and kept for the call's other iovecs.
  */
-static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64 buf, __u32 len,
-				__u64 ts)
+static __noinline void net_feed(struct net_scratch *sc, const struct net_conn_key *key,
+				__u32 dir, __u64 buf, __u32 len)
 {
 	int is_sock = dir & NET_FEED_SOCK;
 
@@ -262,26 +289,26 @@ static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64
 	struct net_seg s = {};
 	__u64 id;
 
-	if (!len)
+	if (!len || !sc)
 		return;
 	if (!c) {
 		if (!is_sock && !net_is_socket(key->fd)) {
-			net_conn_new(key, NCP_NONE, -1);
+			net_conn_new(sc, key, NCP_NONE, -1);
 			return;
 		}
-		c = net_conn_new(key, NCP_NEW, -1);
+		c = net_conn_new(sc, key, NCP_NEW, -1);
 		if (!c)
 			return;
 	}
 	if (c->proto == NCP_NONE || c->ended)
 		return;
-	if (!ts)
-		ts = bpf_ktime_get_ns();
+	if (!sc->ts)
+		sc->ts = bpf_ktime_get_ns();
 	id = bpf_get_current_pid_tgid();
 	s.buf = buf;
 	s.len = len;
 	s.dir = dir & 1;
-	s.ts = ts;
+	s.ts = sc->ts;
 	s.pid = id >> 32;
 	s.tid = (__u32)id;
 	if (c->proto == NCP_NEW) {
@@ -290,7 +317,7 @@ static __noinline void net_feed(const struct net_conn_key *key, __u32 dir, __u64
 			return;
 	}
 	if (c->proto == NCP_HTTP)
-		http_feed(c, &s);
+		http_feed(c, &s, sc);
 	else if (c->proto == NCP_PG)
 		pg_feed(c, &s);
 }
