@@ -278,30 +278,33 @@ claimed:
  * caller knows key names a socket (TLS); otherwise a first sight of the
  * fd checks. sc->ts 0: the clock is read here, once the fd is known to
  * be followed (a traced process's pipes and files cost a lookup, not a
- * clock read), and kept for the call's other iovecs.
+ * clock read), and kept for the call's other iovecs. A global function:
+ * verified once, not once per call site and state (the syscall program
+ * took 696k of the verifier's 1M instructions and 1.9 s with it static,
+ * 158k and 0.25 s now).
  */
-static __noinline void net_feed(struct net_scratch *sc, const struct net_conn_key *key,
-				__u32 dir, __u64 buf, __u32 len)
+__noinline int net_feed(struct net_scratch *sc, const struct net_conn_key *key,
+			__u32 dir, __u64 buf, __u32 len)
 {
 	int is_sock = dir & NET_FEED_SOCK;
-
-	struct net_conn *c = bpf_map_lookup_elem(&net_conns, key);
+	struct net_conn *c;
 	struct net_seg s = {};
 	__u64 id;
 
-	if (!len || !sc)
-		return;
+	if (!len || !sc || !key)
+		return 0;
+	c = bpf_map_lookup_elem(&net_conns, key);
 	if (!c) {
 		if (!is_sock && !net_is_socket(key->fd)) {
 			net_conn_new(sc, key, NCP_NONE, -1);
-			return;
+			return 0;
 		}
 		c = net_conn_new(sc, key, NCP_NEW, -1);
 		if (!c)
-			return;
+			return 0;
 	}
 	if (c->proto == NCP_NONE || c->ended)
-		return;
+		return 0;
 	if (!sc->ts)
 		sc->ts = bpf_ktime_get_ns();
 	id = bpf_get_current_pid_tgid();
@@ -314,12 +317,13 @@ static __noinline void net_feed(struct net_scratch *sc, const struct net_conn_ke
 	if (c->proto == NCP_NEW) {
 		net_detect(c, &s);
 		if (c->proto == NCP_NEW || c->proto == NCP_NONE)
-			return;
+			return 0;
 	}
 	if (c->proto == NCP_HTTP)
 		http_feed(c, &s, sc);
 	else if (c->proto == NCP_PG)
 		pg_feed(c, &s);
+	return 0;
 }
 
 /*
