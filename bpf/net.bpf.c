@@ -35,11 +35,6 @@ struct sys_exit_ctx {
 	__s64 ret;
 };
 
-struct net_iovec {
-	__u64 base;
-	__u64 len;
-};
-
 /* The fields of struct user_msghdr that name its iovecs. */
 struct net_msghdr {
 	__u64 name;
@@ -62,23 +57,32 @@ struct net_iov_ctx {
 	struct net_scratch *sc;
 };
 
+/* iovec i of the call: its bytes fed; the iovecs read NET_IOV_BATCH at a time. */
 static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
 {
 	struct net_iov_walk *w = &ctx->sc->iov;
 	struct net_iovec v;
-	__u64 n;
+	__u32 n;
+	__u64 len;
 
 	if (!w->left || i >= w->cnt)
 		return 1;
-	if (bpf_probe_read_user(&v, sizeof(v), (const void *)(w->iov + i * sizeof(v)))) {
-		net_drop(NET_DROP_READ_FAILED);
-		w->failed = 1;
-		return 1;
+	if (i - w->first >= w->held) {
+		n = w->cnt - i < NET_IOV_BATCH ? w->cnt - i : NET_IOV_BATCH;
+		if (bpf_probe_read_user(w->vecs, n * sizeof(v),
+					(const void *)(w->iov + (__u64)i * sizeof(v)))) {
+			net_drop(NET_DROP_READ_FAILED);
+			w->failed = 1;
+			return 1;
+		}
+		w->first = i;
+		w->held = n;
 	}
-	n = v.len < w->left ? v.len : w->left;
-	if (n)
-		net_feed(ctx->sc, ctx->key, w->dir, v.base, n);
-	w->left -= n;
+	v = w->vecs[(i - w->first) & (NET_IOV_BATCH - 1)];
+	len = v.len < w->left ? v.len : w->left;
+	if (len)
+		net_feed(ctx->sc, ctx->key, w->dir, v.base, len);
+	w->left -= len;
 	return 0;
 }
 
@@ -209,6 +213,8 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 	sc->iov.left = ret;
 	sc->iov.dir = dir;
 	sc->iov.failed = 0;
+	sc->iov.first = 0;
+	sc->iov.held = 0;
 	bpf_loop(NET_IOV_MAX, net_iov_step, &ic, 0);
 	/* past NET_IOV_MAX iovecs, the rest went by unseen */
 	if (sc->iov.left && !sc->iov.failed)

@@ -97,10 +97,22 @@ struct net_walk {
 	__u32 pad;
 };
 
+/* An iovec as user memory holds it (struct iovec). */
+struct net_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+/* iovecs read from user memory at once (a response's head and body: one read). */
+#define NET_IOV_BATCH 8
+
 /* A syscall's iovecs, fed one by one (net.bpf.c), likewise in a map value. */
 struct net_iov_walk {
 	__u64 iov, left;
-	__u32 cnt, dir, failed, pad;
+	__u32 cnt, dir, failed;
+	__u32 first, held;	/* vecs holds iovecs first .. first + held - 1 */
+	__u32 pad;
+	struct net_iovec vecs[NET_IOV_BATCH];
 };
 
 /*

@@ -44,10 +44,13 @@ def run(side, io):
 
 
 @pytest.mark.parametrize("side,io", [("server", "plain"), ("client", "plain"),
-                                     ("server", "msg"), ("client", "msg")])
+                                     ("server", "msg"), ("client", "msg"),
+                                     ("server", "vec"), ("client", "vec")])
 def test_every_split_gives_the_clients_rows(side, io):
     """io msg: sendmsg/recvmsg_into with two iovecs a call (the msghdr read
-    at the syscall's return, the iovec walk, recvmsg's EOF)."""
+    at the syscall's return, the iovec walk, recvmsg's EOF); vec: writev and
+    readv with tens of iovecs of 0-3 bytes a call (the iovecs read in
+    batches)."""
     truth, rows, drops = run(side, io)
     assert all(v == "0" for v in drops.values()), f"drops: {drops}"
     got = {f"{op} {label}": int(v["count"]) for (_, op, label), v in rows.items()}

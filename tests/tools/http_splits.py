@@ -12,8 +12,8 @@ p % len(request), the response at p % len(response); 0: whole), once one
 byte a syscall, and once pipelined with the other pairs (4 requests in one
 syscall, their responses in another).
 
-  http_splits.py server PORT [msg]   serves the plan on one connection; prints "ready"
-  http_splits.py client PORT [msg]   waits for a line on stdin, runs the plan, then
+  http_splits.py server PORT [msg|vec]  serves the plan on one connection; prints "ready"
+  http_splits.py client PORT [msg|vec]  waits for a line on stdin, runs the plan, then
                                prints its ground truth as one JSON object:
                                {"rows": {"METHOD /template STATUS": {"count": n,
                                 "req_bytes": n, "resp_bytes": n, "sse": [opened,
@@ -22,7 +22,12 @@ syscall, their responses in another).
 With msg, both sides move each piece with sendmsg/recvmsg_into instead,
 cut in two iovecs (the iovec walk, and the msghdr read at the syscall's
 return; the server's last read is a recvmsg that sees the client's EOF).
+With vec, each piece goes by writev and readv cut in iovecs of 0, 1, 2 and
+3 bytes in turn: tens of iovecs a call, empty ones among them (the iovecs
+are read from the process NET_IOV_BATCH at a time; a readv that returns
+short reads on).
 """
+import os
 import json
 import re
 import socket
@@ -130,7 +135,19 @@ def plan():
     return out
 
 
-MSG = len(sys.argv) > 3 and sys.argv[3] == "msg"
+IO = sys.argv[3] if len(sys.argv) > 3 else "plain"
+MSG = IO == "msg"
+VEC = IO == "vec"
+
+
+def vec_sizes(n):
+    """n bytes as iovecs of 0, 1, 2, 3, 0, 1, ... bytes (the last one shorter)."""
+    out, k = [], 0
+    while n > 0:
+        out.append(min(k % 4, n))
+        n -= out[-1]
+        k += 1
+    return out
 
 
 def send(sock, data, pieces):
@@ -142,6 +159,13 @@ def send(sock, data, pieces):
             # fresh loopback socket this small, and checked
             if sock.sendmsg([piece[:n // 2], piece[n // 2:]]) != n:
                 sys.exit("http_splits: a short sendmsg")
+        elif VEC:
+            vecs, j = [], 0
+            for k in vec_sizes(n):
+                vecs.append(piece[j:j + k])
+                j += k
+            if os.writev(sock.fileno(), vecs) != n:
+                sys.exit("http_splits: a short writev")
         else:
             sock.sendall(piece)
         i += n
@@ -154,6 +178,14 @@ def recv(sock, pieces):
             a, b = bytearray(n // 2), bytearray(n - n // 2)
             got_n = sock.recvmsg_into([a, b], 0, socket.MSG_WAITALL)[0]
             got = bytes(a + b)[:got_n]
+        elif VEC:
+            got = b""
+            while len(got) < n:
+                bufs = [bytearray(k) for k in vec_sizes(n - len(got))]
+                got_n = os.readv(sock.fileno(), bufs)
+                if not got_n:
+                    break
+                got += b"".join(bufs)[:got_n]
         else:
             got = sock.recv(n, socket.MSG_WAITALL)
         if len(got) != n:
