@@ -12,8 +12,8 @@
  * next. Requests wait in a small FIFO per connection (keep-alive,
  * pipelining) until their response ends. This file: the state, detection,
  * the FIFO, recording, request line and the end of a head; the byte-level
- * machine is in net_http_bytes.h, the segment walk and its fast paths in
- * net_http_walk.h (both included below).
+ * machine is in net_http_bytes.h, the segment walk in net_http_walk.h
+ * (both included below), its fast paths in net_http_fast.h.
  * docs/OPS-KERNEL.md "Sockets".
  */
 #ifndef NET_CONN_DEFINED
@@ -22,7 +22,7 @@
 
 #define HTTP_PIPELINE 8		/* requests kept per connection (a power of 2) */
 #define HTTP_NO_SLOT 0xff
-#define HTTP_SEG_STEPS 65536	/* loop steps per segment: up to 32 bytes read, or a skip */
+#define HTTP_SEG_STEPS 65536	/* loop steps per segment: up to 32 ops, or a skip */
 
 /* A request waiting for its response. */
 struct http_req {
