@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """HTTP/1.1 exchanges whose every message is cut at every byte position, for
-tests/integration/test_http_splits.py: the parser's fast paths (a status line,
-a header name, a line's rest taken whole; bpf/net_http_walk.h) must give what
-its byte machine gives on any split.
+tests/integration/test_http_splits.py: the parser's fast paths (a method, a
+path, a status line, a header line read or skipped whole, a head's end;
+bpf/net_http_fast.h) must give what its byte machine gives on any split.
 
 Both sides follow one fixed plan, so each side's syscalls cut the bytes
 exactly where the plan says, whichever side is traced: a message in pieces
@@ -88,6 +88,12 @@ PAIRS = [
      b"HTTP/1.1 200 OK\r\nSet-Cookie: " + b"s" * 300 + b"\r\nContent-Type: text/event-streak\r\n"
      b"Content-Length: 3\r\n\r\nabc",
      True, None),
+    # a 7-letter method (its op's first 8 bytes in one store); names that start like the
+    # ones read and differ from them at their 2nd byte (TE, Cache-Control) or their 9th
+    # (Content-Encoding), the length after one of them
+    (b"OPTIONS /items/7 HTTP/1.1\r\nTE: trailers\r\nCache-Control: no-cache\r\n\r\n",
+     b"HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\nContent-Length: 5\r\n"
+     b"Trailer: X-Sum\r\n\r\nhello", True, None),
     # Server-Sent Events: the type after spaces, in any case, the body chunked
     (b"GET /events?since=5 HTTP/1.1\r\nAccept: text/event-stream\r\n\r\n",
      b"HTTP/1.1 200 OK\r\nCache-Control: no-cache\r\ncontent-type:   Text/Event-Stream;"
