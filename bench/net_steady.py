@@ -15,6 +15,7 @@ per second in the window: its write calls (/proc/PID/io syscw; both servers
 write each response in one write or writev, checked over the whole part
 against the server's own count), its CPU per request from schedstat.
 """
+import math
 import statistics
 import subprocess
 import time
@@ -131,13 +132,21 @@ def quartiles(xs):
     return q[0], q[2]
 
 
+def geo_se(xs):
+    """The geometric mean of ratios and its standard error (as a ratio's spread)."""
+    logs = [math.log(x) for x in xs]
+    se = statistics.stdev(logs) / math.sqrt(len(logs)) if len(logs) > 1 else float("nan")
+    return math.exp(statistics.mean(logs)), se
+
+
 def report_steady(results, conc, args, config_text, server_text):
     print(f"### Requests/s of one server under a steady ab -k, the tracer attached and "
           f"detached in turns ({args.windows} rounds of {args.window:g} s windows, "
           f"GET {URL_PATH})\n")
     print("| server | ab -c | configuration | req/s | range | × untraced, paired | lost | "
-          "lost, middle half of rounds | server CPU µs/req | × CPU/req, paired | problems |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+          "lost, middle half of rounds | × untraced, geometric mean ± standard error | "
+          "server CPU µs/req | × CPU/req, paired | problems |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for k in args.servers:
         runs, probs_all = results[k]
         base = runs["untraced"]
@@ -157,6 +166,7 @@ def report_steady(results, conc, args, config_text, server_text):
                   f"{'—' if first else f'{med(ratios):.3f}'} | "
                   f"{'—' if first else f'{(1 - med(ratios)) * 100:.1f} %'} | "
                   f"{'—' if first else f'{(1 - hi) * 100:.1f}…{(1 - lo) * 100:.1f} %'} | "
+                  f"{'—' if first or not ratios else '%.3f ± %.3f' % geo_se(ratios)} | "
                   f"{med([x['cpu_us'] for x in rs if 'cpu_us' in x]):.1f} | "
                   f"{'—' if first else f'{med(cpu):.3f}'} | "
                   f"{'; '.join(probs) if probs else 'none'} |")
