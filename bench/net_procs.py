@@ -16,6 +16,7 @@ AB = "/usr/bin/ab"
 NODE = "/usr/bin/node"
 URL_PATH = "/items/42"
 OP = "GET /items/:id"
+WARMUP = 3000           # requests a fresh server answers before it is measured
 
 
 def cpu_s(pid):

@@ -15,17 +15,15 @@ per second in the window: its write calls (/proc/PID/io syscw; both servers
 write each response in one write or writev, checked over the whole part
 against the server's own count), its CPU per request from schedstat.
 """
-import math
-import statistics
 import subprocess
 import time
 from pathlib import Path
 
-from net_procs import AB, URL_PATH, Server, Tracer, ab, cpu_s
+from net_procs import AB, URL_PATH, WARMUP, Server, Tracer, ab, cpu_s
+from net_rounds import geo_se, guarded, med, quartiles, rotated
 
 STEADY_CONFIGS = ["untraced", "untraced A/A", "floor traced", "other", "traced"]
 SETTLE_S = 0.5          # after the tracer is ready, before the window
-WARMUP = 3000
 
 
 def syscw(pid):
@@ -84,7 +82,7 @@ def start_load(srv, conc, n):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def steady_server(args, kind, conc, idle_pid, rotated, guarded):
+def steady_server(args, kind, conc, idle_pid):
     """Every round's windows for one server: {cfg: [window, ...]}, and problems.
     ab runs a round at a time (it keeps a record of every request: -n is
     three times what the round needs at the warm-up's rate, or at 50,000/s
@@ -119,24 +117,6 @@ def steady_server(args, kind, conc, idle_pid, rotated, guarded):
             load.wait()
         srv.kill()
     return runs, problems
-
-
-def med(xs):
-    return statistics.median(xs) if xs else float("nan")
-
-
-def quartiles(xs):
-    if len(xs) < 4:
-        return min(xs), max(xs)
-    q = statistics.quantiles(xs, n=4)
-    return q[0], q[2]
-
-
-def geo_se(xs):
-    """The geometric mean of ratios and its standard error (as a ratio's spread)."""
-    logs = [math.log(x) for x in xs]
-    se = statistics.stdev(logs) / math.sqrt(len(logs)) if len(logs) > 1 else float("nan")
-    return math.exp(statistics.mean(logs)), se
 
 
 def report_steady(results, conc, args, config_text, server_text):
