@@ -95,5 +95,5 @@ $(BENCH_DIR)/netfloor: bench/netfloor.c $(BENCH_DIR)/netfloor.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I$(BENCH_DIR) $< -o $@ $(LDLIBS)
 
-bench-http: $(BIN) $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server $(BENCH_DIR)/netfloor $(BUILD)/fixtures/net/node_modules/.installed
+bench-http: $(BIN) $(BUILD)/tests/net_probe $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server $(BENCH_DIR)/netfloor $(BUILD)/fixtures/net/node_modules/.installed
 	$(PYTHON) bench/net_cost --build $(BUILD) $(BENCH_HTTP_ARGS)

@@ -222,12 +222,19 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
+/* Benchmarks only (tests/tools/net_probe -F): the programs stop after
+ * the filter, the floor of bench/net_cost's toggle part. Set before load;
+ * at 0 the verifier knows the branch dead and drops it. */
+const volatile __u32 net_filter_only = 0;
+
 #define NET_EXIT(call)							\
 SEC("tracepoint/syscalls/sys_exit_" #call)				\
 int net_exit_##call(struct sys_exit_ctx *ctx)				\
 {									\
 	/* a failed call (EAGAIN: an event loop's last read) moved nothing */ \
 	if (net_traced() && ctx->ret >= 0) {				\
+		if (net_filter_only)					\
+			return 0;					\
 		bpf_tail_call(ctx, &net_tail_syscall, 0);		\
 		net_drop(NET_DROP_LOST_SYNC);				\
 	}								\

@@ -7,7 +7,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 
 from conftest import BUILD, ROOT, free_port
@@ -116,3 +115,55 @@ def test_a_process_that_ends_closes_its_streams():
     assert sse["sse"] == "1/1/%d" % truth["sse_events"]
     assert int(sse["dur_n"]) == 1
     assert totals["opened"] == totals["closed"] == 1
+
+
+def test_switched_off_and_filter_only_programs_count_nothing():
+    """bench/net_toggle.py's two switches: net_probe -T counts the run it
+    was switched on for and not the one before (off); -F (the floor: the
+    programs stop after their filter) counts nothing, on the very same
+    server, at the same time."""
+    port = free_port()
+    srv = subprocess.Popen([PY, str(FX), "server", str(port)], stdout=subprocess.PIPE, text=True)
+    probes = []
+    try:
+        assert srv.stdout.readline().strip() == "ready"
+        floor = start_probe(srv.pid, "-F")
+        probes.append(floor)
+        sw = subprocess.Popen([str(PROBE), "-p", str(srv.pid), "-T"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        probes.append(sw)
+        assert "ready" in sw.stderr.readline()
+
+        def switch(state):
+            sw.stdin.write(state + "\n")
+            sw.stdin.flush()
+            assert sw.stderr.readline().strip() == state
+
+        def client():
+            cli = subprocess.run([PY, str(FX), "client", str(port)], input="go\n",
+                                 capture_output=True, text=True, timeout=60)
+            assert cli.returncode == 0, cli.stderr
+            time.sleep(0.3)	# the server's last close
+            return json.loads(cli.stdout)
+
+        switch("off")
+        client()
+        switch("on")
+        truth = client()
+        rows, drops, totals = stop_probe(sw)
+        frows, fdrops, ftotals = stop_probe(floor)
+        probes = []
+    finally:
+        for p in probes:
+            p.kill()
+            p.wait()
+        srv.kill()
+        srv.wait()
+    want = {}
+    for key, n in truth["rows"].items():
+        method, template, status = key.split(" ")
+        want[("server", method + " " + template, status)] = n
+    assert {k: int(v["count"]) for k, v in rows.items()} == want
+    assert all(v == "0" for v in drops.values()), drops
+    assert frows == {} and ftotals["opened"] == 0, (frows, ftotals)
+    assert all(v == "0" for v in fdrops.values()), fdrops

@@ -11,9 +11,15 @@
  *
  * then `drops` and `totals` lines. Options: -P MASK (net_protos), -r N
  * (ops cap), -l N (labels cap), -s NS (slow events, printed as they come),
- * -t LIBSSL (TLS plaintext: the SSL_* uprobes on that file, for -p PID).
+ * -t LIBSSL (TLS plaintext: the SSL_* uprobes on that file, for -p PID),
+ * -T (the syscall programs detached and attached again on command, loaded
+ * and verified once: a line "off" or "on" on stdin, answered by "off" or
+ * "on" on stderr once done; bench/net_toggle.py's switch), -F (the syscall
+ * programs stop after their filter: the floor, net_filter_only).
  */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +79,71 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	printf("slow %s \"%s\" \"%s\" %llu\n", e->row.side ? "client" : "server", e->row.op,
 	       e->row.label, (unsigned long long)e->latency_ns);
+	return 0;
+}
+
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* The skeleton's links destroyed at once, a thread each: one at a time,
+ * each waits out its own RCU grace period (~60 ms a tracepoint here). */
+static void detach_all(struct net_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	pthread_t th[64];
+	int i, n = 0;
+
+	for (i = 0; i < s->prog_cnt && n < 64; i++) {
+		struct bpf_link **link = s->progs[i].link;
+
+		if (*link && !pthread_create(&th[n], NULL, destroy_link, *link)) {
+			n++;
+			*link = NULL;
+		}
+	}
+	while (n--)
+		pthread_join(th[n], NULL);
+	net_bpf__detach(skel);	/* what a thread could not take */
+}
+
+/* The connections followed, forgotten: switched on again, the programs
+ * start as a new `synctrace http` would (an exchange that went on while
+ * they were off would leave its request waiting for a response forever). */
+static void forget_conns(struct net_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.net_conns);
+	unsigned char key[64];	/* struct net_conn_key (bpf/net_stream.h), 16 bytes */
+
+	if (bpf_map__key_size(skel->maps.net_conns) > sizeof(key))
+		return;
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+/* -T: one command from stdin ("on", "off"): the syscall programs attached
+ * or detached, answered on stderr. -1 at stdin's end or on a failure. */
+static int toggle(struct net_bpf *skel, int *on)
+{
+	char line[16];
+
+	if (!fgets(line, sizeof(line), stdin))
+		return -1;
+	if (!strcmp(line, "off\n") && *on) {
+		detach_all(skel);
+		*on = 0;
+	} else if (!strcmp(line, "on\n") && !*on) {
+		forget_conns(skel);
+		if (net_bpf__attach(skel)) {
+			fprintf(stderr, "net_probe: cannot attach again\n");
+			return -1;
+		}
+		*on = 1;
+	}
+	fprintf(stderr, "%s\n", *on ? "on" : "off");
 	return 0;
 }
 
@@ -138,7 +209,7 @@ int main(int argc, char **argv)
 	struct net_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct follow_tree tree;
-	int pid = 0, children = 0, secs = 0, opt, rc = 1;
+	int pid = 0, children = 0, secs = 0, toggled = 0, on = 1, floor = 0, opt, rc = 1;
 	unsigned int protos = NET_PROTO_HTTP, routes = NET_ROUTES_DEFAULT;
 	unsigned int labels = NET_LABELS_DEFAULT;
 	unsigned long long slow = 0;
@@ -146,7 +217,7 @@ int main(int argc, char **argv)
 	char err[256];
 	time_t end;
 
-	while ((opt = getopt(argc, argv, "p:cd:P:r:l:s:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:cd:P:r:l:s:t:TF")) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'c': children = 1; break;
@@ -156,9 +227,11 @@ int main(int argc, char **argv)
 		case 'l': labels = strtoul(optarg, NULL, 0); break;
 		case 's': slow = strtoull(optarg, NULL, 0); break;
 		case 't': tls = optarg; break;
+		case 'T': toggled = 1; break;
+		case 'F': floor = 1; break;
 		default:
 			fprintf(stderr, "usage: net_probe -p PID [-c] [-d SECS] [-P MASK] [-r N] "
-				"[-l N] [-s NS] [-t LIBSSL]\n");
+				"[-l N] [-s NS] [-t LIBSSL] [-T] [-F]\n");
 			return 2;
 		}
 	}
@@ -182,6 +255,7 @@ int main(int argc, char **argv)
 	} else {
 		skel->rodata->target_tgid = pid;
 	}
+	skel->rodata->net_filter_only = floor;
 	skel->rodata->net_protos = protos;
 	skel->rodata->net_max_ops = routes;
 	skel->rodata->net_max_labels = labels;
@@ -219,8 +293,13 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "net_probe: ready\n");
 	end = secs ? time(NULL) + secs : 0;
-	while (!stop && (!end || time(NULL) < end) && !kill(pid, 0))
-		ring_buffer__poll(rb, 100);
+	while (!stop && (!end || time(NULL) < end) && !kill(pid, 0)) {
+		struct pollfd in = { .fd = 0, .events = POLLIN };
+
+		if (toggled && poll(&in, 1, 0) > 0 && toggle(skel, &on))
+			break;
+		ring_buffer__poll(rb, toggled ? 10 : 100);
+	}
 	ring_buffer__consume(rb);
 	dump(skel);
 	rc = 0;
