@@ -471,15 +471,17 @@ static __always_inline void http_seg_end(struct net_conn *c, struct http_dir *d)
 
 	if (!n || !((f & SEG_DIGITS) || ((f & SEG_HEX) && n >= 16) || ((f & SEG_UUID) && n == 36)))
 		return;
-	d->op_len = d->seg_start;
 	if (d->slot != HTTP_NO_SLOT) {
 		struct http_req *e = http_slot(c, d->slot);
 		__u32 i;
 
-		for (i = 0; i < NET_OP_MAX; i++)	/* clear the segment's text */
-			if (i >= d->seg_start)
-				e->op[i] = 0;
+		/* clear the segment's text: the bytes past op_len are zero
+		 * already (the op was cleared when the request began), so
+		 * only these (not all 64 a time, a byte each) */
+		for (i = d->seg_start; i < d->op_len && i < NET_OP_MAX; i++)
+			e->op[i & (NET_OP_MAX - 1)] = 0;
 	}
+	d->op_len = d->seg_start;
 	http_put(c, d, ':');
 	http_put(c, d, 'i');
 	http_put(c, d, 'd');

@@ -15,8 +15,28 @@
  * response head) is 8 to 16 of them. Each is a turn the verifier walks. */
 #define HTTP_CHAIN 16
 
-/* Nonzero when a byte of x is 0 (exact as to whether; not as to where). */
+/* Nonzero when a byte of x is 0: its lowest flag (0x80) is the lowest zero
+ * byte's, the first in memory (a flag above it may be a borrow's). */
 #define HTTP_ZERO8(x) (((x) - 0x0101010101010101ULL) & ~(x) & 0x8080808080808080ULL)
+
+/* Which byte of m (nonzero) holds its lowest set bit: 0 to 7, in three
+ * halvings rather than a test a byte. */
+static __always_inline __u32 http_low_byte(__u64 m)
+{
+	__u32 n = 0;
+
+	if (!(m & 0xffffffffULL)) {
+		n += 4;
+		m >>= 32;
+	}
+	if (!(m & 0xffff)) {
+		n += 2;
+		m >>= 16;
+	}
+	if (!(m & 0xff))
+		n++;
+	return n;
+}
 
 /*
  * How many of the bytes held from b come before a '\n' (or, with space,
@@ -27,7 +47,7 @@
 __noinline int http_scan(struct net_scratch *sc, __u32 b, __u32 space)
 {
 	__u32 i, k, j, e;
-	__u64 x;
+	__u64 x, m;
 	__u8 ch;
 
 	if (!sc)
@@ -41,11 +61,13 @@ __noinline int http_scan(struct net_scratch *sc, __u32 b, __u32 space)
 		 * to the buffer apart, b unbounded) */
 		net_barrier_var(j);
 		x = *(const __u64 *)(sc->buf + (j & (NET_SCRATCH - 1)));
-		if (HTTP_ZERO8(x ^ 0x0a0a0a0a0a0a0a0aULL) ||
-		    (space && HTTP_ZERO8(x ^ 0x2020202020202020ULL)))
-			break;
+		m = HTTP_ZERO8(x ^ 0x0a0a0a0a0a0a0a0aULL);
+		if (space)
+			m |= HTTP_ZERO8(x ^ 0x2020202020202020ULL);
+		if (m)
+			return k + http_low_byte(m);
 	}
-	/* the one found among those 8, or the fewer held after them */
+	/* the fewer than 8 held after them */
 	for (i = 0; i < 8; i++, k++) {
 		j = b + k;
 		if (j >= e)
@@ -158,17 +180,7 @@ static __always_inline __u32 http_unread_len(const __u8 *p, __u32 held, __u8 lc)
 		m = 8;
 	} else {
 		/* the first byte that differs (the lowest in a little-endian load) */
-		m = 0;
-		if (!(v & 0xffffffffULL)) {
-			m += 4;
-			v >>= 32;
-		}
-		if (!(v & 0xffff)) {
-			m += 2;
-			v >>= 16;
-		}
-		if (!(v & 0xff))
-			m++;
+		m = http_low_byte(v);
 		if (m >= held)
 			return 0;
 	}
