@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 	struct net_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct follow_tree tree;
-	int pid = 0, children = 0, secs = 0, toggled = 0, on = 1, floor = 0, opt, rc = 1;
+	int pid = 0, children = 0, secs = 0, toggled = 0, on = 1, filter_only = 0, opt, rc = 1;
 	unsigned int protos = NET_PROTO_HTTP, routes = NET_ROUTES_DEFAULT;
 	unsigned int labels = NET_LABELS_DEFAULT;
 	unsigned long long slow = 0;
@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 		case 's': slow = strtoull(optarg, NULL, 0); break;
 		case 't': tls = optarg; break;
 		case 'T': toggled = 1; break;
-		case 'F': floor = 1; break;
+		case 'F': filter_only = 1; break;
 		default:
 			fprintf(stderr, "usage: net_probe -p PID [-c] [-d SECS] [-P MASK] [-r N] "
 				"[-l N] [-s NS] [-t LIBSSL] [-T] [-F]\n");
@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	} else {
 		skel->rodata->target_tgid = pid;
 	}
-	skel->rodata->net_filter_only = floor;
+	skel->rodata->net_filter_only = filter_only;
 	skel->rodata->net_protos = protos;
 	skel->rodata->net_max_ops = routes;
 	skel->rodata->net_max_labels = labels;
