@@ -32,9 +32,9 @@ import signal
 import subprocess
 import time
 
-from net_procs import WARMUP, Server, ab, cpu_s, probe_counts
+from net_procs import WARMUP, Server, ab, probe_counts
 from net_rounds import geo_se, med, quartiles
-from net_steady import start_load, syscw
+from net_steady import start_load, window
 
 GAP_S = 1.0             # between windows: a detach (0.35 s idle, ~0.6 s under load) and settling
 SLOTS_PER_LOAD = 20     # ab runs this many slots, then starts afresh (it keeps every request)
@@ -85,14 +85,10 @@ def gap(switch, state, slow):
     time.sleep(max(0, GAP_S - took))
 
 
-def window(pid, seconds):
-    """(responses/s, CPU s per response) of the server over the next seconds."""
-    w0, c0, t0 = syscw(pid), cpu_s(pid), time.monotonic()
-    time.sleep(seconds)
-    w1, c1, t1 = syscw(pid), cpu_s(pid), time.monotonic()
-    if w1 <= w0:
-        raise RuntimeError("the server answered nothing in a window (ab stopped?)")
-    return (w1 - w0) / (t1 - t0), (c1 - c0) / (w1 - w0)
+def sample(srv, seconds):
+    """(responses/s, CPU µs per response) of the server over the next seconds."""
+    w = window(srv, seconds)
+    return w["rps"], w["cpu_us"]
 
 
 MIDDLES = ["traced", "floor", "untraced"]
@@ -115,15 +111,15 @@ def toggle_server(args, kind, conc):
             n = int(max(warm, 50000) * SLOTS_PER_LOAD * slot_s * 2)
             load = start_load(srv, conc, n)
             time.sleep(1)
-            before = window(srv.pid, args.toggle_window)
+            before = sample(srv, args.toggle_window)
             for _ in range(min(SLOTS_PER_LOAD, slots - slot)):
                 mid_kind = MIDDLES[slot % len(MIDDLES)]
                 # untraced: the traced switch told "off" (already): the same waits
                 sw = sws.get(mid_kind, sws["traced"])
                 gap(sw, "off" if mid_kind == "untraced" else "on", slow)
-                mid = window(srv.pid, args.toggle_window)
+                mid = sample(srv, args.toggle_window)
                 gap(sw, "off", slow)
-                after = window(srv.pid, args.toggle_window)
+                after = sample(srv, args.toggle_window)
                 ratios[mid_kind].append(tuple(m / math.sqrt(b * a)
                                               for m, b, a in zip(mid, before, after)))
                 urates.append(before[0])
