@@ -87,21 +87,13 @@ static long net_iov_step(__u32 i, struct net_iov_ctx *ctx)
 }
 
 /*
- * The parsers are in one program per program type, reached by a tail call:
- * every return program inlining them made each load a 5,800-instruction
- * verification (~150 ms each, 2.5 s for the 13 returns before `Tracing`);
- * now they are verified twice. A jump that fails (never, once loaded)
- * loses the call's bytes, counted as lost_sync.
+ * The TLS parsers are in one program, reached by a tail call: every return
+ * uprobe inlining them made each load a 5,800-instruction verification
+ * (~150 ms each). A jump that fails (never, once loaded) loses the call's
+ * bytes, counted as lost_sync. The syscall exits need no jump: one
+ * program, net_feed_syscall, is attached to all of them.
  */
-int net_feed_syscall(struct sys_exit_ctx *ctx);
 int net_feed_tls(struct pt_regs *ctx);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__array(values, int (struct sys_exit_ctx *));
-} net_tail_syscall SEC(".maps") = { .values = { [0] = (void *)&net_feed_syscall } };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -139,27 +131,41 @@ static __noinline int net_msg_iov(__u64 msg, struct net_scratch *sc)
 	return 0;
 }
 
+/* Benchmarks only (tests/tools/net_probe -F): the programs stop after
+ * the filter, the floor of bench/net_cost's toggle part. Set before load;
+ * at 0 the verifier knows the branch is never taken: it costs a load and
+ * a jump. */
+const volatile __u32 net_filter_only = 0;
+
 /*
- * A followed call of the process returned: feed the bytes it moved (or
- * note an EOF). No entry program saves the arguments: they are read here
- * from the user registers the task saved at the syscall's entry
- * (bpf_task_pt_regs), which a syscall leaves as they were (its result
- * goes to ax alone), so a traced call costs one program run, and every
- * other process's read or write one filter, not two.
+ * A followed call returned (syscalls:sys_exit_* of each call in
+ * maps/net.h's NET_FEED_SYSCALLS: user space attaches this one program to
+ * them all, and it tells them apart by the call's number): if it is our
+ * process's and moved bytes, feed them (or note an EOF). No entry program
+ * saves the arguments: they are read here from the user registers the
+ * task saved at the syscall's entry (bpf_task_pt_regs), which a syscall
+ * leaves as they were (its result goes to ax alone), so a traced call
+ * costs one program run, and every other process's read or write one
+ * filter, not two.
  */
 SEC("tracepoint")
 int net_feed_syscall(struct sys_exit_ctx *ctx)
 {
-	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	struct net_scratch *sc = net_scratch_cpu();
 	struct net_conn_key key = {};
 	struct net_iov_ctx ic = {};
+	struct net_scratch *sc;
+	struct pt_regs *regs;
 	__u64 buf, cnt;
 	__s64 ret = ctx->ret;
 	__u32 dir;
 	int nr = ctx->nr;
 
-	if (ret < 0 || !regs || !sc)
+	/* first, the filter: a failed call (EAGAIN: an event loop's last read) moved nothing */
+	if (!net_traced() || ret < 0 || net_filter_only)
+		return 0;
+	regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	sc = net_scratch_cpu();
+	if (!regs || !sc)
 		return 0;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
@@ -221,36 +227,6 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 		net_feed(sc, &key, dir, 0, sc->iov.left);
 	return 0;
 }
-
-/* Benchmarks only (tests/tools/net_probe -F): the programs stop after
- * the filter, the floor of bench/net_cost's toggle part. Set before load;
- * at 0 the verifier knows the branch is never taken: it costs a load and
- * a jump (jited 250 -> 271 bytes). */
-const volatile __u32 net_filter_only = 0;
-
-#define NET_EXIT(call)							\
-SEC("tracepoint/syscalls/sys_exit_" #call)				\
-int net_exit_##call(struct sys_exit_ctx *ctx)				\
-{									\
-	/* a failed call (EAGAIN: an event loop's last read) moved nothing */ \
-	if (net_traced() && ctx->ret >= 0) {				\
-		if (net_filter_only)					\
-			return 0;					\
-		bpf_tail_call(ctx, &net_tail_syscall, 0);		\
-		net_drop(NET_DROP_LOST_SYNC);				\
-	}								\
-	return 0;							\
-}
-
-NET_EXIT(read)
-NET_EXIT(write)
-NET_EXIT(readv)
-NET_EXIT(writev)
-NET_EXIT(recvfrom)
-NET_EXIT(sendto)
-NET_EXIT(recvmsg)
-NET_EXIT(sendmsg)
-NET_EXIT(sendfile64)
 
 /* close(fd): the connection ends, its state goes. */
 SEC("tracepoint/syscalls/sys_enter_close")

@@ -134,15 +134,45 @@ static int links_room(struct net_session *s, size_t more)
 	return 0;
 }
 
+static const char *const net_feed_calls[] = { NET_FEED_SYSCALLS };
+
+size_t net_feed_nr(void)
+{
+	return sizeof(net_feed_calls) / sizeof(net_feed_calls[0]);
+}
+
+int net_feed_attach(struct bpf_program *feed, struct bpf_link **links, char *err, size_t len)
+{
+	char tp[32];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < net_feed_nr(); i++) {
+		snprintf(tp, sizeof(tp), "sys_exit_%s", net_feed_calls[i]);
+		if (!(links[i] = bpf_program__attach_tracepoint(feed, "syscalls", tp))) {
+			rc = -errno;
+			snprintf(err, len, "cannot attach %s (syscalls:%s): %s",
+				 bpf_program__name(feed), tp, strerror(-rc));
+			while (i--) {
+				bpf_link__destroy(links[i]);
+				links[i] = NULL;
+			}
+			return rc;
+		}
+	}
+	return 0;
+}
+
 /*
- * Every tracepoint program, by its section; uprobes (TLS) are attached apart,
- * and the parsers' programs (a bare section: net_feed_syscall) are reached
- * by tail calls, never attached.
+ * Every tracepoint program with a target in its section, then the
+ * syscall exits' one program (a bare section: net_feed_syscall) on each
+ * exit; uprobes (TLS) are attached apart, and their parser (net_feed_tls)
+ * is reached by a tail call, never attached.
  */
 static int attach_all(struct net_session *s, char *err, size_t len)
 {
 	struct bpf_program *prog;
-	size_t n = 0;
+	size_t n = net_feed_nr();
 	int rc;
 
 	bpf_object__for_each_program(prog, s->skel->obj)
@@ -166,6 +196,10 @@ static int attach_all(struct net_session *s, char *err, size_t len)
 		}
 		s->links[s->nr_links++] = l;
 	}
+	if ((rc = net_feed_attach(s->skel->progs.net_feed_syscall, s->links + s->nr_links, err,
+				  len)))
+		return rc;
+	s->nr_links += net_feed_nr();
 	return 0;
 }
 

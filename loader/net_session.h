@@ -26,6 +26,19 @@ struct net_setup {
 	uint64_t slow_ns;		/* --slow: events for exchanges this slow; 0 none */
 };
 
+struct bpf_program;
+struct bpf_link;
+
+/* How many syscall exits net_feed_syscall is attached to (maps/net.h's NET_FEED_SYSCALLS). */
+size_t net_feed_nr(void);
+/*
+ * Attach the loaded program feed (bpf/net.bpf.c's net_feed_syscall) to
+ * syscalls:sys_exit_<each call of NET_FEED_SYSCALLS>, the links into
+ * links[0 .. net_feed_nr() - 1]. 0, or -errno with a message in err and
+ * nothing left attached. (Also tests/tools/net_probe's.)
+ */
+int net_feed_attach(struct bpf_program *feed, struct bpf_link **links, char *err, size_t len);
+
 /* Open the object (nothing in the kernel yet). -errno with a message in err. */
 int net_session__open(struct net_session **out, char *err, size_t len);
 /* Size the maps and set the constants for st (before load; may be redone). */

@@ -27,6 +27,16 @@
 #define NET_LABELS_DEFAULT 100	/* labels per kind before `other` (pg channels, statuses) */
 #define NET_ROWS_PER_OP 8	/* rows sized per op: statuses or tags seen per route */
 
+/*
+ * The syscalls whose returns feed the parsers. User space attaches the one
+ * program bpf/net.bpf.c's net_feed_syscall to syscalls:sys_exit_<each>
+ * (one verification, and no tail call in a traced call's path); the
+ * program tells them apart by the call's number, so a call added here
+ * needs its case there.
+ */
+#define NET_FEED_SYSCALLS "read", "write", "readv", "writev", "recvfrom", "sendto", \
+	"recvmsg", "sendmsg", "sendfile64"
+
 /* Which parsers run (rodata net_protos, a mask of these). */
 enum net_proto {
 	NET_PROTO_HTTP	= 1U << 0,

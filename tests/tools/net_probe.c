@@ -32,6 +32,7 @@
 #include "maps/net.h"
 #include "maps/net_drain.h"
 #include "loader/follow.h"
+#include "loader/net_session.h"
 #include "net.skel.h"
 
 static volatile sig_atomic_t stop;
@@ -43,8 +44,26 @@ static void on_signal(int sig)
 
 static const char *const kinds[] = { "http", "pg_query", "pg_error", "pg_notify" };
 
-/* The TLS programs' links, destroyed at the end (the skeleton does not own them). */
+/* The TLS programs' links and the syscall exits' (net_feed_syscall on
+ * each), destroyed at the end (the skeleton does not own them). */
 static struct bpf_link *tls_links[9];
+static struct bpf_link *feed_links[16];
+
+/* The skeleton's tracepoints, then net_feed_syscall on each exit. */
+static int attach_syscalls(struct net_bpf *skel)
+{
+	char err[256];
+
+	if (net_feed_nr() > sizeof(feed_links) / sizeof(feed_links[0]) || net_bpf__attach(skel)) {
+		fprintf(stderr, "net_probe: cannot attach\n");
+		return -1;
+	}
+	if (net_feed_attach(skel->progs.net_feed_syscall, feed_links, err, sizeof(err))) {
+		fprintf(stderr, "net_probe: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
 
 /* The TLS programs on the OpenSSL in path (every function it has). */
 static int attach_tls(struct net_bpf *skel, const char *path, int pid)
@@ -88,25 +107,32 @@ static void *destroy_link(void *link)
 	return NULL;
 }
 
-/* The skeleton's links destroyed at once, a thread each: one at a time,
- * each waits out its own RCU grace period (~60 ms a tracepoint here). */
+/* A link destroyed on a thread of its own (in th[*n]), or here if none can start. */
+static void destroy_apart(struct bpf_link **link, pthread_t *th, int *n)
+{
+	if (!*link)
+		return;
+	if (*n < 64 && !pthread_create(&th[*n], NULL, destroy_link, *link))
+		(*n)++;
+	else
+		bpf_link__destroy(*link);
+	*link = NULL;
+}
+
+/* The syscall programs' links destroyed at once, a thread each: one at a
+ * time, each waits out its own RCU grace period (~60 ms a tracepoint here). */
 static void detach_all(struct net_bpf *skel)
 {
 	const struct bpf_object_skeleton *s = skel->skeleton;
 	pthread_t th[64];
 	int i, n = 0;
 
-	for (i = 0; i < s->prog_cnt && n < 64; i++) {
-		struct bpf_link **link = s->progs[i].link;
-
-		if (*link && !pthread_create(&th[n], NULL, destroy_link, *link)) {
-			n++;
-			*link = NULL;
-		}
-	}
+	for (i = 0; i < s->prog_cnt; i++)
+		destroy_apart(s->progs[i].link, th, &n);
+	for (i = 0; i < (int)(sizeof(feed_links) / sizeof(feed_links[0])); i++)
+		destroy_apart(&feed_links[i], th, &n);
 	while (n--)
 		pthread_join(th[n], NULL);
-	net_bpf__detach(skel);	/* what a thread could not take */
 }
 
 /* The connections followed, forgotten: switched on again, the programs
@@ -137,10 +163,8 @@ static int toggle(struct net_bpf *skel, int *on)
 		*on = 0;
 	} else if (!strcmp(line, "on\n") && !*on) {
 		forget_conns(skel);
-		if (net_bpf__attach(skel)) {
-			fprintf(stderr, "net_probe: cannot attach again\n");
+		if (attach_syscalls(skel))
 			return -1;
-		}
 		*on = 1;
 	}
 	fprintf(stderr, "%s\n", *on ? "on" : "off");
@@ -278,10 +302,8 @@ int main(int argc, char **argv)
 	    access("/sys/kernel/debug/tracing/events", F_OK) &&
 	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
 		fprintf(stderr, "net_probe: cannot mount tracefs: %s\n", strerror(errno));
-	if (net_bpf__attach(skel)) {
-		fprintf(stderr, "net_probe: cannot attach\n");
+	if (attach_syscalls(skel))
 		goto cleanup;
-	}
 	if (tls && attach_tls(skel, tls, pid)) {
 		fprintf(stderr, "net_probe: no SSL_* function in %s\n", tls);
 		goto cleanup;
@@ -307,6 +329,8 @@ cleanup:
 	ring_buffer__free(rb);
 	for (unsigned int i = 0; i < sizeof(tls_links) / sizeof(tls_links[0]); i++)
 		bpf_link__destroy(tls_links[i]);
+	for (unsigned int i = 0; i < sizeof(feed_links) / sizeof(feed_links[0]); i++)
+		bpf_link__destroy(feed_links[i]);
 	net_bpf__destroy(skel);
 	return rc;
 }
