@@ -15,6 +15,7 @@ per second in the window: its write calls (/proc/PID/io syscw; both servers
 write each response in one write or writev, checked over the whole part
 against the server's own count), its CPU per request from schedstat.
 """
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -76,10 +77,12 @@ def one_window(args, srv, cfg, idle_pid):
     return res
 
 
-def start_load(srv, conc, n):
+def start_load(srv, conc, n, cpus=None):
+    """ab -k on srv in the background (on cpus alone, if given)."""
     return subprocess.Popen([AB, "-q", "-k", "-n", str(n), "-c", str(conc), "-s", "30",
                              f"http://127.0.0.1:{srv.port}{URL_PATH}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
 
 
 def steady_server(args, kind, conc, idle_pid):

@@ -1,6 +1,7 @@
-"""The toggle part of bench/net_cost: one server under one steady ab -k
-load, its tracing switched on and off every few seconds, each traced
-window compared with the untraced windows on both sides of it.
+"""The toggle and pair parts of bench/net_cost: one server under one steady
+ab -k load (or a pair, bench/net_pair.py), its tracing switched on and off
+every few seconds, each traced window compared with the untraced windows
+on both sides of it.
 
 Why: this VM's speed moves in plateaus of several seconds (a relay's rate
 measured every 0.25 s: 21 % standard deviation; correlation 0.85 at 0.5 s,
@@ -32,9 +33,9 @@ import signal
 import subprocess
 import time
 
-from net_procs import WARMUP, Server, ab, probe_counts
+from net_pair import Pair, Single
+from net_procs import probe_counts
 from net_rounds import geo_se, med, quartiles
-from net_steady import start_load, window
 
 GAP_S = 1.0             # between windows: a detach (0.35 s idle, ~0.6 s under load) and settling
 SLOTS_PER_LOAD = 20     # ab runs this many slots, then starts afresh (it keeps every request)
@@ -85,53 +86,45 @@ def gap(switch, state, slow):
     time.sleep(max(0, GAP_S - took))
 
 
-def sample(srv, seconds):
-    """(responses/s, CPU µs per response) of the server over the next seconds."""
-    w = window(srv, seconds)
-    return w["rps"], w["cpu_us"]
-
-
 MIDDLES = ["traced", "floor", "untraced"]
 
 
-def toggle_server(args, kind, conc):
-    """{middle: [(rate ratio, CPU-per-response ratio), ...]}, the U rates, problems."""
+def toggle_server(args, kind, conc, pair=False):
+    """{middle: [(rate ratio, CPU-per-response ratio), ...]}, the U rates, problems.
+    pair: the windows read A's rate over B's (bench/net_pair.py), A traced."""
     ratios = {m: [] for m in MIDDLES}
     urates, problems, slow = [], [], {}
-    srv = Server(kind, args.build)
-    sws, load = {}, None
+    subj = (Pair if pair else Single)(args, kind, conc)
+    sws = {}
     try:
-        warm = ab(srv.port, WARMUP, conc)[0]
-        sws = {"traced": Switch(args, srv.pid), "floor": Switch(args, srv.pid, floor=True)}
+        warm = subj.warm()
+        sws = {"traced": Switch(args, subj.pid), "floor": Switch(args, subj.pid, floor=True)}
         for sw in sws.values():
             sw.set("off")
         slot, slots = 0, len(MIDDLES) * args.windows
         while slot < slots:
             slot_s = 2 * args.toggle_window + 2 * GAP_S
-            n = int(max(warm, 50000) * SLOTS_PER_LOAD * slot_s * 2)
-            load = start_load(srv, conc, n)
+            subj.start_load(int(max(warm, 50000) * SLOTS_PER_LOAD * slot_s * 2))
             time.sleep(1)
-            before = sample(srv, args.toggle_window)
+            before = subj.sample(args.toggle_window)
             for _ in range(min(SLOTS_PER_LOAD, slots - slot)):
                 mid_kind = MIDDLES[slot % len(MIDDLES)]
                 # untraced: the traced switch told "off" (already): the same waits
                 sw = sws.get(mid_kind, sws["traced"])
                 gap(sw, "off" if mid_kind == "untraced" else "on", slow)
-                mid = sample(srv, args.toggle_window)
+                mid = subj.sample(args.toggle_window)
                 gap(sw, "off", slow)
-                after = sample(srv, args.toggle_window)
+                after = subj.sample(args.toggle_window)
                 ratios[mid_kind].append(tuple(m / math.sqrt(b * a)
-                                              for m, b, a in zip(mid, before, after)))
-                urates.append(before[0])
+                                              for m, b, a in zip(mid[:2], before, after)))
+                urates.append(before[2])
                 before = after
                 slot += 1
-            if load.poll() is not None:
-                problems.append(f"ab stopped early: {load.stderr.read().strip()[:200]}")
-            load.kill()
-            load.wait()
-            load = None
+            died = subj.stop_load()
+            if died:
+                problems.append(died)
         problems += [f"switching {k} took up to {v:.2f} s (over the gap)"
-                     for k, v in slow.items()]
+                     for k, v in slow.items()] + subj.problems()
         counts, others, drops = sws.pop("traced").stop()
         if not counts.get("server"):
             problems.append(f"the traced windows counted nothing: {counts}")
@@ -142,28 +135,30 @@ def toggle_server(args, kind, conc):
         counts, others, drops = sws.pop("floor").stop()
         if counts or others:
             problems.append(f"the floor counted {counts} (+{others})")
-        srv.stop()
+        subj.stop()
     finally:
-        if load and load.poll() is None:
-            load.kill()
-            load.wait()
         for sw in sws.values():
             sw.kill()
-        srv.kill()
+        subj.kill()
     return ratios, urates, problems
 
 
-def report_toggle(results, conc, args, server_text):
-    print(f"### Requests/s of one server, its tracing switched on and off "
+def report_toggle(results, conc, args, server_text, pair=False):
+    what = ("A's requests/s over B's, two servers pinned to one CPU, A's tracing"
+            if pair else "Requests/s of one server, its tracing")
+    print(f"### {what} switched on and off "
           f"({args.windows} windows of {args.toggle_window:g} s of each kind, each between "
           f"two untraced ones, {GAP_S:g} s apart)\n")
-    print("| server | ab -c | middle window | × its untraced neighbours, median | lost | "
+    print(f"| server | ab -c{' (each)' if pair else ''} | middle window | "
+          "× its untraced neighbours, median | lost | "
           "lost, middle half | geometric mean ± standard error | lost, 95 % upper bound | "
-          "CPU per response, × neighbours (geometric mean ± SE) | req/s, untraced windows | "
+          "CPU per response, × neighbours (geometric mean ± SE) | "
+          f"req/s{' of A' if pair else ''}, untraced windows | "
           "problems |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     texts = {"untraced": "untraced (A/A: the noise)",
-             "floor": "floor (`net_probe -T -F`: the same tracepoints, filter only)",
+             "floor": "floor (`net_probe -T -F`: the same tracepoints, filter only"
+                      + (": B pays it too, so ~1 here)" if pair else ")"),
              "traced": "traced (`net_probe -T`: bpf/net.bpf.c, -p PID)"}
     for k in args.servers:
         ratios, urates, probs = results[k]
