@@ -95,9 +95,13 @@ class Pair(Single):
         self.cpu, self.rest = {cpus[-1]}, set(cpus[:-1])
         super().__init__(args, kind, conc)
         self.b = None
-        self.b = Server(kind, args.build)
-        for s in self.servers():
-            pin(s.pid, self.cpu)
+        try:
+            self.b = Server(kind, args.build)
+            for s in self.servers():
+                pin(s.pid, self.cpu)
+        except (RuntimeError, OSError):
+            self.kill()         # A, already started
+            raise
 
     def warm(self):
         return min(ab(s.port, WARMUP, self.conc)[0] for s in self.servers())
