@@ -131,8 +131,8 @@ static __noinline int net_msg_iov(__u64 msg, struct net_scratch *sc)
 	return 0;
 }
 
-/* Benchmarks only (tests/tools/net_probe -F): the programs stop after
- * the filter, the floor of bench/net_cost's toggle part. Set before load;
+/* Benchmarks only (tests/tools/net_probe -F): net_feed_syscall stops after
+ * its filter, the floor of bench/net_cost's toggle part. Set before load;
  * at 0 the verifier knows the branch is never taken: it costs a load and
  * a jump. */
 const volatile __u32 net_filter_only = 0;

@@ -15,7 +15,7 @@
  * -T (the syscall programs detached and attached again on command, loaded
  * and verified once: a line "off" or "on" on stdin, answered by "off" or
  * "on" on stderr once done; bench/net_toggle.py's switch), -F (the syscall
- * programs stop after their filter: the floor, net_filter_only).
+ * return program stops after its filter: the floor, net_filter_only).
  */
 #include <errno.h>
 #include <poll.h>
@@ -107,12 +107,15 @@ static void *destroy_link(void *link)
 	return NULL;
 }
 
+/* Threads detach_all starts at most (the links of net.bpf.c's syscall programs: ~25). */
+#define DETACH_THREADS 64
+
 /* A link destroyed on a thread of its own (in th[*n]), or here if none can start. */
 static void destroy_apart(struct bpf_link **link, pthread_t *th, int *n)
 {
 	if (!*link)
 		return;
-	if (*n < 64 && !pthread_create(&th[*n], NULL, destroy_link, *link))
+	if (*n < DETACH_THREADS && !pthread_create(&th[*n], NULL, destroy_link, *link))
 		(*n)++;
 	else
 		bpf_link__destroy(*link);
@@ -124,7 +127,7 @@ static void destroy_apart(struct bpf_link **link, pthread_t *th, int *n)
 static void detach_all(struct net_bpf *skel)
 {
 	const struct bpf_object_skeleton *s = skel->skeleton;
-	pthread_t th[64];
+	pthread_t th[DETACH_THREADS];
 	int i, n = 0;
 
 	for (i = 0; i < s->prog_cnt; i++)
