@@ -420,6 +420,19 @@ static long net_exit_conn(void *map, const struct net_conn_key *key,
 	return 0;
 }
 
+/* net_conns_fd's slot fd (its connections are target_tgid's). */
+static long net_exit_slot(void *map, const __u32 *fd, struct net_conn *c, void *unused)
+{
+	struct net_conn_key key = {};
+
+	if (!c->live)
+		return 0;
+	key.tgid = target_tgid;
+	key.fd = *fd;
+	net_forget(&key, bpf_ktime_get_ns());
+	return 0;
+}
+
 /*
  * A traced process ends (its last thread exits): its sockets close without
  * close(2), so its connections end here (streams closed, counted) and
@@ -435,5 +448,7 @@ int net_process_exit(void *ctx)
 	if (!net_traced() || BPF_CORE_READ(task, signal, live.counter))
 		return 0;
 	bpf_for_each_map_elem(&net_conns, net_exit_conn, &tgid, 0);
+	if (tgid == target_tgid)
+		bpf_for_each_map_elem(&net_conns_fd, net_exit_slot, NULL, 0);
 	return 0;
 }

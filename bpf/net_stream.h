@@ -23,6 +23,7 @@
 #define NET_DETECT_BYTES 16	/* first bytes a detection looks at */
 #define NET_DETECT_TRIES 8	/* segments offered to detection before giving up */
 #define NET_IOV_MAX 1024	/* iovecs of one readv/writev/msghdr followed (UIO_MAXIOV); the rest is skipped */
+#define NET_FD_DIRECT 1024	/* the -p process's fds below this: a slot each in net_conns_fd */
 
 /* Only this process (-p), unless follow_root (--children) is set. Set before load. */
 const volatile __u32 target_tgid = 0;
@@ -64,7 +65,8 @@ struct net_conn {
 	__u8 side_known;	/* from accept/connect or detection */
 	__u8 tries;		/* segments detection has seen */
 	__u8 ended;		/* pg_close ran (EOF, then close: once) */
-	__u8 pad[3];
+	__u8 live;		/* net_conns_fd: the slot holds a connection */
+	__u8 pad[2];
 	__u64 opened_ts;
 	union {
 		struct http_conn http;
@@ -85,6 +87,40 @@ struct {
 	__type(key, struct net_conn_key);
 	__type(value, struct net_conn);
 } net_conns SEC(".maps");
+
+/*
+ * With -p (one process, target_tgid), its fds below NET_FD_DIRECT have a
+ * slot each here, by fd: an array lookup the JIT inlines, where a hash
+ * lookup of the key cost ~60 ns a syscall (bench/RESULTS.md, "Sockets").
+ * A slot is a connection while its live is 1. Every other key (--children,
+ * TLS's {tgid, -1, SSL*}, a higher fd) goes to net_conns. Reached only
+ * through net_conn_get, net_conn_new and net_forget.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NET_FD_DIRECT);
+	__type(key, __u32);
+	__type(value, struct net_conn);
+} net_conns_fd SEC(".maps");
+
+/* Does key have a slot in net_conns_fd? */
+static __always_inline int net_conn_direct(const struct net_conn_key *key)
+{
+	return target_tgid && key->tgid == target_tgid && !key->tls_ptr &&
+	       (__u32)key->fd < NET_FD_DIRECT;
+}
+
+/* The connection key names, or NULL. */
+static __always_inline struct net_conn *net_conn_get(const struct net_conn_key *key)
+{
+	struct net_conn *c;
+	__u32 fd = key->fd;
+
+	if (!net_conn_direct(key))
+		return bpf_map_lookup_elem(&net_conns, key);
+	c = bpf_map_lookup_elem(&net_conns_fd, &fd);
+	return c && c->live ? c : NULL;
+}
 
 /* A segment's walk through a parser's bpf_loop. Kept in a map value, not
  * on the stack: the verifier does not track a map value's contents, so
@@ -227,6 +263,7 @@ static __noinline struct net_conn *net_conn_new(struct net_scratch *sc,
 						__s32 side)
 {
 	struct net_conn *c;
+	__u32 fd;
 
 	if (!sc)
 		return NULL;
@@ -235,6 +272,16 @@ static __noinline struct net_conn *net_conn_new(struct net_scratch *sc,
 	if (side >= 0) {
 		sc->conn.side = side;
 		sc->conn.side_known = 1;
+	}
+	if (net_conn_direct(key)) {
+		fd = key->fd;
+		c = bpf_map_lookup_elem(&net_conns_fd, &fd);
+		if (!c)
+			return NULL;
+		/* live set last (the copy zeroes it) */
+		__builtin_memcpy(c, &sc->conn, sizeof(*c));
+		c->live = 1;
+		return c;
 	}
 	if (bpf_map_update_elem(&net_conns, key, &sc->conn, BPF_ANY)) {
 		if (proto == NCP_NEW)
@@ -305,7 +352,7 @@ __noinline int net_feed(struct net_scratch *sc, const struct net_conn_key *key,
 
 	if (!len || !sc || !key)
 		return 0;
-	c = bpf_map_lookup_elem(&net_conns, key);
+	c = net_conn_get(key);
 	if (!c) {
 		if (!is_sock && !net_is_socket(key->fd)) {
 			net_conn_new(sc, key, NCP_NONE, -1);
@@ -357,7 +404,7 @@ static __noinline void net_end(struct net_conn *c, __u64 ts)
 /* A read returned 0: the peer closed its side (ts 0: read the clock here). */
 static __noinline void net_eof(const struct net_conn_key *key, __u64 ts)
 {
-	struct net_conn *c = bpf_map_lookup_elem(&net_conns, key);
+	struct net_conn *c = net_conn_get(key);
 
 	if (c)
 		net_end(c, ts ? ts : bpf_ktime_get_ns());
@@ -366,7 +413,7 @@ static __noinline void net_eof(const struct net_conn_key *key, __u64 ts)
 /* close(fd), or the fd is about to name a new connection (accept, connect). */
 static __noinline void net_forget(const struct net_conn_key *key, __u64 ts)
 {
-	struct net_conn *c = bpf_map_lookup_elem(&net_conns, key);
+	struct net_conn *c = net_conn_get(key);
 	struct net_totals *t;
 
 	if (!c)
@@ -377,7 +424,10 @@ static __noinline void net_forget(const struct net_conn_key *key, __u64 ts)
 		if (t)
 			net_add(&t->conns_closed, 1);
 	}
-	bpf_map_delete_elem(&net_conns, key);
+	if (net_conn_direct(key))
+		c->live = 0;
+	else
+		bpf_map_delete_elem(&net_conns, key);
 }
 
 #endif /* SYNCTRACE_NET_STREAM_H */

@@ -15,11 +15,11 @@ from netharness import (Relay, assert_http_rows, assert_report_replays, assert_s
 ALL = "http,pipeline,sse,ws"
 
 
-def trace_relay(kind, parts, *args, tls=None):
+def trace_relay(kind, parts, *args, tls=None, relay_args=()):
     """Trace a relay with `synctrace http -p PID --json ARGS` while the client
     runs: (client truth, relay truth, synctrace's summary)."""
     require_net()
-    with Relay(kind, tls=tls) as r:
+    with Relay(kind, tls=tls, args=relay_args) as r:
         t = Tracer("http", "-p", r.pid, "--json", *args)
         try:
             t.wait_tracing()
@@ -95,6 +95,16 @@ def test_language_blind(kind):
     if "bytes_read" in server:
         assert sum(r["bytes_in"]["sum"] for r in rows.values()) == server["bytes_read"]
         assert sum(r["bytes_out"]["sum"] for r in rows.values()) == server["bytes_written"]
+    assert_no_drops(s)
+
+
+def test_high_fds():
+    """A -p process's fds from NET_FD_DIRECT (1024, bpf/net_stream.h) up have
+    no slot of their own: their connections are hashed (net_conns). Python's
+    relay with 1,100 fds held first talks on fds above them: every count
+    exact."""
+    client, server, s = trace_relay("python", "http,pipeline", relay_args=("--high-fds", "1100"))
+    assert_http_rows(s, "server", client, server)
     assert_no_drops(s)
 
 

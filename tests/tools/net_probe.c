@@ -138,6 +138,20 @@ static void detach_all(struct net_bpf *skel)
 		pthread_join(th[n], NULL);
 }
 
+/* net_conns_fd's slots zeroed (live 0: no connection), one by one (an
+ * array's entries cannot be deleted). */
+static void forget_direct(struct net_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.net_conns_fd);
+	void *zero = calloc(1, bpf_map__value_size(skel->maps.net_conns_fd));
+	__u32 i;
+
+	for (i = 0; zero && i < bpf_map__max_entries(skel->maps.net_conns_fd); i++)
+		if (bpf_map_update_elem(fd, &i, zero, BPF_ANY))
+			break;
+	free(zero);
+}
+
 /* The connections followed, forgotten: switched on again, the programs
  * start as a new `synctrace http` would (an exchange that went on while
  * they were off would leave its request waiting for a response forever). */
@@ -151,6 +165,7 @@ static void forget_conns(struct net_bpf *skel)
 	while (!bpf_map_get_next_key(fd, NULL, key))
 		if (bpf_map_delete_elem(fd, key))
 			break;
+	forget_direct(skel);
 }
 
 /* -T: one command from stdin ("on", "off"): the syscall programs attached
