@@ -84,14 +84,16 @@ $(BENCH_DIR)/sysloop $(BENCH_DIR)/http_server: $(BENCH_DIR)/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-$(BENCH_DIR)/netfloor.bpf.o: bench/netfloor.bpf.c
+$(BENCH_DIR)/netfloor.bpf.o $(BENCH_DIR)/helper_cost.bpf.o: $(BENCH_DIR)/%.bpf.o: bench/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BENCH_DIR)/netfloor.skel.h: $(BENCH_DIR)/netfloor.bpf.o
-	$(BPFTOOL) gen skeleton $< name netfloor_bpf > $@.tmp && mv $@.tmp $@
+$(BENCH_DIR)/netfloor.skel.h $(BENCH_DIR)/helper_cost.skel.h: $(BENCH_DIR)/%.skel.h: $(BENCH_DIR)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(BENCH_DIR)/netfloor: bench/netfloor.c $(BENCH_DIR)/netfloor.skel.h
+# bench/helper_cost (make build/bench/helper_cost): what each piece of a
+# syscall program costs, kernel-timed (bench/RESULTS.md "Sockets")
+$(BENCH_DIR)/netfloor $(BENCH_DIR)/helper_cost: $(BENCH_DIR)/%: bench/%.c $(BENCH_DIR)/%.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I$(BENCH_DIR) $< -o $@ $(LDLIBS)
 

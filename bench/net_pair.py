@@ -120,7 +120,9 @@ class Pair(Single):
         t = time.monotonic() - t0
         (na, ca), (nb, cb) = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(w0, w1)]
         if na <= 0 or nb <= 0:
-            raise RuntimeError("a server answered nothing in a window (ab stopped?)")
+            # ab's own words, when it stopped (its stderr: a reset, a timeout)
+            raise RuntimeError("a server answered nothing in a window: "
+                               f"{self.stop_load() or 'its ab still runs'}")
         share = ca / (ca + cb) if ca + cb > 0 else 0
         if abs(share - 0.5) > abs(self.worst_share - 0.5):
             self.worst_share = share
