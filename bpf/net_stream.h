@@ -91,7 +91,7 @@ struct {
 /*
  * With -p (one process, target_tgid), its fds below NET_FD_DIRECT have a
  * slot each here, by fd: an array lookup the JIT inlines, where a hash
- * lookup of the key cost ~60 ns a syscall (bench/RESULTS.md, "Sockets").
+ * lookup of the key cost ~80 ns a syscall (bench/helper_cost, RESULTS.md).
  * A slot is a connection while its live is 1. Every other key (--children,
  * TLS's {tgid, -1, SSL*}, a higher fd) goes to net_conns. Reached only
  * through net_conn_get, net_conn_new and net_forget.
