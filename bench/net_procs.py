@@ -99,6 +99,14 @@ class Server:
             self.proc.wait()
 
 
+def hooks_floor():
+    """netfloor's kind for the hooks synctrace picks here (loader/net_session.c,
+    net_hooks_pick): sock where the kernel has the socket tracepoints."""
+    if os.environ.get("SYNCTRACE_NET_HOOKS") == "syscalls":
+        return "tp"
+    return "sock" if Path("/sys/kernel/tracing/events/sock/sock_send_length").exists() else "tp"
+
+
 class Tracer:
     """`synctrace http -p PID --json` (or build/bench/netfloor -p PID: floor),
     started and waited for until its 'Tracing' line; stop() sends SIGINT and

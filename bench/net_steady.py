@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from net_procs import AB, URL_PATH, WARMUP, Server, Tracer, ab, cpu_s
+from net_procs import AB, URL_PATH, WARMUP, Server, Tracer, ab, cpu_s, hooks_floor
 from net_rounds import geo_se, guarded, med, quartiles, rotated
 
 STEADY_CONFIGS = ["untraced", "untraced A/A", "floor traced", "other", "traced"]
@@ -55,7 +55,7 @@ def one_window(args, srv, cfg, idle_pid):
             res.update(window(srv, args.window))
             return res
         tr = Tracer(args, srv.pid if cfg.endswith("traced") else idle_pid,
-                    floor="tp" if cfg.startswith("floor") else None)
+                    floor=hooks_floor() if cfg.startswith("floor") else None)
         time.sleep(SETTLE_S)
         res.update(window(srv, args.window))
         if tr.floor:

@@ -131,40 +131,68 @@ static __noinline int net_msg_iov(__u64 msg, struct net_scratch *sc)
 	return 0;
 }
 
-/* Benchmarks only (tests/tools/net_probe -F): net_feed_syscall stops after
- * its filter, the floor of bench/net_cost's toggle part. Set before load;
- * at 0 the verifier knows the branch is never taken: it costs a load and
- * a jump. */
+/* Benchmarks only (tests/tools/net_probe -F): the feed programs stop
+ * after their filter, the floor of bench/net_cost's toggle part. Set
+ * before load; at 0 the verifier knows the branch is never taken: it
+ * costs a load and a jump. */
 const volatile __u32 net_filter_only = 0;
 
+/* Does call nr feed bytes (net_feed_call's cases)? */
+static __always_inline int net_nr_feeds(int nr)
+{
+	return nr == NET_NR_READ || nr == NET_NR_WRITE || nr == NET_NR_READV ||
+	       nr == NET_NR_WRITEV || nr == NET_NR_SENDFILE || nr == NET_NR_SENDTO ||
+	       nr == NET_NR_RECVFROM || nr == NET_NR_SENDMSG || nr == NET_NR_RECVMSG;
+}
+
 /*
- * A followed call returned (syscalls:sys_exit_* of each call in
- * maps/net.h's NET_FEED_SYSCALLS: user space attaches this one program to
- * them all, and it tells them apart by the call's number): if it is our
- * process's and moved bytes, feed them (or note an EOF). No entry program
- * saves the arguments: they are read here from the user registers the
- * task saved at the syscall's entry (bpf_task_pt_regs), which a syscall
- * leaves as they were (its result goes to ax alone), so a traced call
- * costs one program run, and every other process's read or write one
- * filter, not two.
+ * The socket hooks: is key's state that of the socket sk the bytes moved
+ * on? Made so if the fd names sk: a state that knew no socket yet
+ * (accept, connect) adopts it, one that knew another is replaced (the fd
+ * was closed unseen: dup2 over it, a close(2) of a shared socket). If
+ * the fd names another, the kernel moved sk's bytes inside the call for
+ * its own ends (NFS under a file's write, an io_uring request run at a
+ * syscall's return): they are not at the call's buffer, -1. Inlined in
+ * the program: net_forget's calls below it reach the verifier's depth
+ * of eight frames from net_feed.
  */
-SEC("tracepoint")
-int net_feed_syscall(struct sys_exit_ctx *ctx)
+static __always_inline int net_sock_conn(struct net_scratch *sc, const struct net_conn_key *key,
+					 __u64 sk)
+{
+	struct net_conn *c = net_conn_get(key);
+
+	if (c && c->sk == sk)
+		return 0;
+	if (net_fd_sk(key->fd) != sk)
+		return -1;
+	if (c && !c->sk) {
+		c->sk = sk;
+		return 0;
+	}
+	if (c)
+		net_forget(key, bpf_ktime_get_ns());
+	c = net_conn_new(sc, key, NCP_NEW, -1);
+	if (c)
+		c->sk = sk;
+	return 0;
+}
+
+/*
+ * A followed call of ours (number nr) moved ret >= 0 bytes (or saw the
+ * peer's EOF): its fd, buffer and count are read from the user registers
+ * the task saved at the syscall's entry (bpf_task_pt_regs), which a
+ * syscall leaves as they were (its result goes to ax alone), so no entry
+ * program saves them. sk: the socket hooks' struct sock (0: the syscall
+ * hooks'). Both feed programs end here.
+ */
+static __always_inline int net_feed_call(int nr, __s64 ret, struct pt_regs *regs, __u64 sk)
 {
 	struct net_conn_key key = {};
 	struct net_iov_ctx ic = {};
-	struct net_scratch *sc;
-	struct pt_regs *regs;
+	struct net_scratch *sc = net_scratch_cpu();
 	__u64 buf, cnt;
-	__s64 ret = ctx->ret;
 	__u32 dir;
-	int nr = ctx->nr;
 
-	/* first, the filter: a failed call (EAGAIN: an event loop's last read) moved nothing */
-	if (!net_traced() || ret < 0 || net_filter_only)
-		return 0;
-	regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	sc = net_scratch_cpu();
 	if (!regs || !sc)
 		return 0;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
@@ -187,9 +215,11 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 			cnt = sc->iov.cnt;
 		}
 		if (cnt)
-			net_eof(&key, 0);
+			net_eof(&key, 0, sk);
 		return 0;
 	}
+	if (sk && net_nr_feeds(nr) && net_sock_conn(sc, &key, sk))
+		return 0;
 	switch (nr) {
 	case NET_NR_READ:
 	case NET_NR_WRITE:
@@ -226,6 +256,54 @@ int net_feed_syscall(struct sys_exit_ctx *ctx)
 	if (sc->iov.left && !sc->iov.failed)
 		net_feed(sc, &key, dir, 0, sc->iov.left);
 	return 0;
+}
+
+/*
+ * The syscall hooks: a followed call returned (syscalls:sys_exit_* of
+ * each call in maps/net.h's NET_FEED_SYSCALLS: user space attaches this
+ * one program to them all, and it tells them apart by the call's number).
+ * Every process's call of these runs the filter, a socket's or not.
+ */
+SEC("tracepoint")
+int net_feed_syscall(struct sys_exit_ctx *ctx)
+{
+	/* first, the filter: a failed call (EAGAIN: an event loop's last read) moved nothing */
+	if (!net_traced() || ctx->ret < 0 || net_filter_only)
+		return 0;
+	return net_feed_call(ctx->nr, ctx->ret,
+			     (void *)bpf_task_pt_regs(bpf_get_current_task_btf()), 0);
+}
+
+/* Just the syscall's number from the saved user registers (CO-RE). */
+struct pt_regs___net {
+	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
+#define NET_MSG_PEEK 2
+
+/*
+ * The socket hooks, where the kernel has them (6.3 on): sock:sock_recv_length
+ * and sock:sock_send_length, which every socket's recvmsg and sendmsg
+ * fire inside the call (read, write and the rest all come through them)
+ * with its struct sock, result and flags. User space attaches this one
+ * program to both. Only sockets' calls run the filter, and no syscall
+ * tracepoint is needed for the bytes (loader/net_session.c). The call is
+ * told by the syscall's number in the saved registers; a number of
+ * another ABI (ia32, x32) names no followed call. A peek is read again.
+ */
+SEC("raw_tracepoint")
+int net_feed_sock(struct bpf_raw_tracepoint_args *ctx)
+{
+	__s64 ret = (int)ctx->args[1];
+	struct pt_regs___net *regs;
+
+	if (!net_traced() || ret < 0 || net_filter_only || (ctx->args[2] & NET_MSG_PEEK))
+		return 0;
+	regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return 0;
+	return net_feed_call((int)BPF_CORE_READ(regs, orig_ax), ret, (void *)regs,
+			     ctx->args[0]);
 }
 
 /* close(fd): the connection ends, its state goes. */
@@ -357,7 +435,7 @@ int net_feed_tls(struct pt_regs *ctx)
 	if (ret > 0)
 		net_feed(sc, &key, a->dir | NET_FEED_SOCK, a->buf, ret);
 	else if (ret == 0 && !a->ex && a->dir == NET_DIR_IN)
-		net_eof(&key, ts);	/* SSL_read's 0: the peer closed (close_notify or EOF) */
+		net_eof(&key, ts, 0);	/* SSL_read's 0: the peer closed (close_notify or EOF) */
 	bpf_map_delete_elem(&net_tls_args, &tid);
 	return 0;
 }

@@ -68,6 +68,7 @@ struct net_conn {
 	__u8 live;		/* net_conns_fd: the slot holds a connection */
 	__u8 pad[2];
 	__u64 opened_ts;
+	__u64 sk;		/* socket hooks: the struct sock the fd names (0: not known yet) */
 	union {
 		struct http_conn http;
 		struct pg_conn pg;
@@ -218,6 +219,11 @@ struct inode___net {
 
 struct file___net {
 	struct inode___net *f_inode;
+	void *private_data;	/* a socket's: its struct socket */
+} __attribute__((preserve_access_index));
+
+struct socket___net {
+	void *sk;
 } __attribute__((preserve_access_index));
 
 struct fdtable___net {
@@ -236,8 +242,8 @@ struct task_struct___net {
 #define NET_S_IFMT 0170000
 #define NET_S_IFSOCK 0140000
 
-/* Is fd of the current process a socket? (Read once per fd: the answer is cached.) */
-static __noinline int net_is_socket(__s32 fd)
+/* The socket file fd names in the current process, or 0 (not a socket). */
+static __noinline __u64 net_fd_socket(__s32 fd)
 {
 	struct task_struct___net *task = (void *)bpf_get_current_task();
 	struct fdtable___net *fdt = BPF_CORE_READ(task, files, fdt);
@@ -250,7 +256,25 @@ static __noinline int net_is_socket(__s32 fd)
 	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return 0;
 	mode = BPF_CORE_READ(f, f_inode, i_mode);
-	return (mode & NET_S_IFMT) == NET_S_IFSOCK;
+	return (mode & NET_S_IFMT) == NET_S_IFSOCK ? (__u64)f : 0;
+}
+
+/* Is fd of the current process a socket? (Read once per fd: the answer is cached.) */
+static __always_inline int net_is_socket(__s32 fd)
+{
+	return net_fd_socket(fd) != 0;
+}
+
+/* The struct sock of the socket fd names, or 0 (not a socket). */
+static __always_inline __u64 net_fd_sk(__s32 fd)
+{
+	struct file___net *f = (void *)net_fd_socket(fd);
+	struct socket___net *sock;
+
+	if (!f)
+		return 0;
+	sock = BPF_CORE_READ(f, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
 }
 
 /* The parsers' functions. */
@@ -331,6 +355,52 @@ claimed:
 }
 
 /*
+ * The connection's stream ends (the peer's EOF, or close). HTTP: what is
+ * open ends (streams, a body read to the end), every time (nothing is
+ * open the second), and a server may still answer a client that shut its
+ * side down. PG: once, and nothing is parsed after.
+ */
+static __noinline void net_end(struct net_conn *c, __u64 ts)
+{
+	if (c->proto == NCP_HTTP) {
+		http_close(c, ts);
+	} else if (c->proto == NCP_PG && !c->ended) {
+		c->ended = 1;
+		pg_close(c, ts);
+	}
+}
+
+/* A read returned 0: the peer closed its side (ts 0: read the clock here).
+ * sk: the socket hooks' struct sock, which must be the connection's (0: any). */
+static __noinline void net_eof(const struct net_conn_key *key, __u64 ts, __u64 sk)
+{
+	struct net_conn *c = net_conn_get(key);
+
+	if (c && (!sk || !c->sk || c->sk == sk))
+		net_end(c, ts ? ts : bpf_ktime_get_ns());
+}
+
+/* close(fd), or the fd is about to name a new connection (accept, connect). */
+static __noinline void net_forget(const struct net_conn_key *key, __u64 ts)
+{
+	struct net_conn *c = net_conn_get(key);
+	struct net_totals *t;
+
+	if (!c)
+		return;
+	if (c->proto == NCP_HTTP || c->proto == NCP_PG) {
+		net_end(c, ts);
+		t = net_totals_get();
+		if (t)
+			net_add(&t->conns_closed, 1);
+	}
+	if (net_conn_direct(key))
+		c->live = 0;
+	else
+		bpf_map_delete_elem(&net_conns, key);
+}
+
+/*
  * The entry point for bytes: len bytes at user address buf (0: unseen),
  * read (NET_DIR_IN) or written (NET_DIR_OUT) on the connection key, with
  * the program run's scratch sc. With NET_FEED_SOCK or'ed into dir, the
@@ -385,49 +455,5 @@ __noinline int net_feed(struct net_scratch *sc, const struct net_conn_key *key,
 	return 0;
 }
 
-/*
- * The connection's stream ends (the peer's EOF, or close). HTTP: what is
- * open ends (streams, a body read to the end), every time (nothing is
- * open the second), and a server may still answer a client that shut its
- * side down. PG: once, and nothing is parsed after.
- */
-static __noinline void net_end(struct net_conn *c, __u64 ts)
-{
-	if (c->proto == NCP_HTTP) {
-		http_close(c, ts);
-	} else if (c->proto == NCP_PG && !c->ended) {
-		c->ended = 1;
-		pg_close(c, ts);
-	}
-}
-
-/* A read returned 0: the peer closed its side (ts 0: read the clock here). */
-static __noinline void net_eof(const struct net_conn_key *key, __u64 ts)
-{
-	struct net_conn *c = net_conn_get(key);
-
-	if (c)
-		net_end(c, ts ? ts : bpf_ktime_get_ns());
-}
-
-/* close(fd), or the fd is about to name a new connection (accept, connect). */
-static __noinline void net_forget(const struct net_conn_key *key, __u64 ts)
-{
-	struct net_conn *c = net_conn_get(key);
-	struct net_totals *t;
-
-	if (!c)
-		return;
-	if (c->proto == NCP_HTTP || c->proto == NCP_PG) {
-		net_end(c, ts);
-		t = net_totals_get();
-		if (t)
-			net_add(&t->conns_closed, 1);
-	}
-	if (net_conn_direct(key))
-		c->live = 0;
-	else
-		bpf_map_delete_elem(&net_conns, key);
-}
 
 #endif /* SYNCTRACE_NET_STREAM_H */

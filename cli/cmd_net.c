@@ -234,6 +234,9 @@ static int start(struct net_run *w, char *err, size_t len)
 
 	if (rc)
 		return rc;
+	if (w->env->verbose)
+		fprintf(stderr, "synctrace: the bytes come from the %s\n",
+			net_hooks_name(net_session__hooks(w->s)));
 	/* HTTPS and TLS PostgreSQL: the plaintext at OpenSSL, if the process has it */
 	n = net_session__attach_tls(w->s, w->env->pid, w->env->children, tls, sizeof(tls));
 	if (n < 0) {

@@ -20,6 +20,7 @@ struct net_session {
 	struct bpf_link **links;
 	size_t nr_links;
 	struct net_tls *tls;	/* the SSL_* uprobes (loader/net_tls.h) */
+	enum net_hooks hooks;	/* what feeds the parsers (net_hooks_pick, at start) */
 };
 
 int net_session__open(struct net_session **out, char *err, size_t len)
@@ -135,24 +136,61 @@ static int links_room(struct net_session *s, size_t more)
 }
 
 static const char *const net_feed_calls[] = { NET_FEED_SYSCALLS };
+static const char *const net_feed_sock_tps[] = { NET_FEED_SOCK_TPS };
 
-size_t net_feed_nr(void)
+enum net_hooks net_hooks_pick(void)
 {
-	return sizeof(net_feed_calls) / sizeof(net_feed_calls[0]);
+	const char *want = getenv("SYNCTRACE_NET_HOOKS");
+
+	if (want && !strcmp(want, "syscalls"))
+		return NET_HOOKS_SYSCALLS;
+	if (!access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events/sock/sock_send_length", F_OK))
+		return NET_HOOKS_SOCKETS;
+	return NET_HOOKS_SYSCALLS;
 }
 
-int net_feed_attach(struct bpf_program *feed, struct bpf_link **links, char *err, size_t len)
+const char *net_hooks_name(enum net_hooks h)
 {
-	char tp[32];
+	return h == NET_HOOKS_SOCKETS ? "socket tracepoints" : "syscall exits";
+}
+
+void net_feed_select(struct bpf_program *syscall, struct bpf_program *sock, enum net_hooks h)
+{
+	bpf_program__set_autoload(syscall, h == NET_HOOKS_SYSCALLS);
+	bpf_program__set_autoload(sock, h == NET_HOOKS_SOCKETS);
+}
+
+size_t net_feed_nr(enum net_hooks h)
+{
+	return h == NET_HOOKS_SOCKETS ? sizeof(net_feed_sock_tps) / sizeof(net_feed_sock_tps[0])
+				      : sizeof(net_feed_calls) / sizeof(net_feed_calls[0]);
+}
+
+/* Hook i of h: the feed program on it, or NULL with -errno in errno. */
+static struct bpf_link *feed_link(struct bpf_program *syscall, struct bpf_program *sock,
+				  enum net_hooks h, size_t i, char *name, size_t len)
+{
+	if (h == NET_HOOKS_SOCKETS) {
+		snprintf(name, len, "sock:%s", net_feed_sock_tps[i]);
+		return bpf_program__attach_raw_tracepoint(sock, net_feed_sock_tps[i]);
+	}
+	snprintf(name, len, "syscalls:sys_exit_%s", net_feed_calls[i]);
+	return bpf_program__attach_tracepoint(syscall, "syscalls", name + strlen("syscalls:"));
+}
+
+int net_feed_attach(struct bpf_program *syscall, struct bpf_program *sock, enum net_hooks h,
+		    struct bpf_link **links, char *err, size_t len)
+{
+	char hook[48];
 	size_t i;
 	int rc;
 
-	for (i = 0; i < net_feed_nr(); i++) {
-		snprintf(tp, sizeof(tp), "sys_exit_%s", net_feed_calls[i]);
-		if (!(links[i] = bpf_program__attach_tracepoint(feed, "syscalls", tp))) {
+	for (i = 0; i < net_feed_nr(h); i++) {
+		if (!(links[i] = feed_link(syscall, sock, h, i, hook, sizeof(hook)))) {
 			rc = -errno;
-			snprintf(err, len, "cannot attach %s (syscalls:%s): %s",
-				 bpf_program__name(feed), tp, strerror(-rc));
+			snprintf(err, len, "cannot attach the socket feed program (%s): %s", hook,
+				 strerror(-rc));
 			while (i--) {
 				bpf_link__destroy(links[i]);
 				links[i] = NULL;
@@ -164,15 +202,15 @@ int net_feed_attach(struct bpf_program *feed, struct bpf_link **links, char *err
 }
 
 /*
- * Every tracepoint program with a target in its section, then the
- * syscall exits' one program (a bare section: net_feed_syscall) on each
- * exit; uprobes (TLS) are attached apart, and their parser (net_feed_tls)
+ * Every tracepoint program with a target in its section, then the feed
+ * program (a bare section: net_feed_sock or net_feed_syscall) on each of
+ * its hooks; uprobes (TLS) are attached apart, and their parser (net_feed_tls)
  * is reached by a tail call, never attached.
  */
 static int attach_all(struct net_session *s, char *err, size_t len)
 {
 	struct bpf_program *prog;
-	size_t n = net_feed_nr();
+	size_t n = net_feed_nr(s->hooks);
 	int rc;
 
 	bpf_object__for_each_program(prog, s->skel->obj)
@@ -196,16 +234,16 @@ static int attach_all(struct net_session *s, char *err, size_t len)
 		}
 		s->links[s->nr_links++] = l;
 	}
-	if ((rc = net_feed_attach(s->skel->progs.net_feed_syscall, s->links + s->nr_links, err,
-				  len)))
+	if ((rc = net_feed_attach(s->skel->progs.net_feed_syscall, s->skel->progs.net_feed_sock,
+				  s->hooks, s->links + s->nr_links, err, len)))
 		return rc;
-	s->nr_links += net_feed_nr();
+	s->nr_links += net_feed_nr(s->hooks);
 	return 0;
 }
 
 /*
  * The syscall tracepoints are named through tracefs (libbpf reads their ids
- * there). systemd mounts it at boot; a machine without it (a bare VM, a
+ * there), and net_hooks_pick looks there for the socket ones. systemd mounts it at boot; a machine without it (a bare VM, a
  * container's init) gets it mounted where the kernel documents it.
  */
 static int ensure_tracefs(char *err, size_t len)
@@ -222,15 +260,22 @@ static int ensure_tracefs(char *err, size_t len)
 
 int net_session__start(struct net_session *s, char *err, size_t len)
 {
-	int rc = net_bpf__load(s->skel);
+	int rc = ensure_tracefs(err, len);
 
-	if (rc) {
+	if (rc)
+		return rc;
+	s->hooks = net_hooks_pick();
+	net_feed_select(s->skel->progs.net_feed_syscall, s->skel->progs.net_feed_sock, s->hooks);
+	if ((rc = net_bpf__load(s->skel))) {
 		snprintf(err, len, "cannot load the socket BPF programs: %s", strerror(-rc));
 		return rc;
 	}
-	if ((rc = ensure_tracefs(err, len)))
-		return rc;
 	return attach_all(s, err, len);
+}
+
+enum net_hooks net_session__hooks(const struct net_session *s)
+{
+	return s->hooks;
 }
 
 int net_session__attach_tls(struct net_session *s, pid_t pid, bool tree, char *shown,

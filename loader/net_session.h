@@ -29,15 +29,29 @@ struct net_setup {
 struct bpf_program;
 struct bpf_link;
 
-/* How many syscall exits net_feed_syscall is attached to (maps/net.h's NET_FEED_SYSCALLS). */
-size_t net_feed_nr(void);
+/* Which hooks carry the bytes to the parsers (maps/net.h's NET_FEED_*). */
+enum net_hooks {
+	NET_HOOKS_SOCKETS,	/* sock:sock_{recv,send}_length: only sockets' calls pay */
+	NET_HOOKS_SYSCALLS,	/* the syscall exits: every process's read and write pays */
+};
+
 /*
- * Attach the loaded program feed (bpf/net.bpf.c's net_feed_syscall) to
- * syscalls:sys_exit_<each call of NET_FEED_SYSCALLS>, the links into
- * links[0 .. net_feed_nr() - 1]. 0, or -errno with a message in err and
- * nothing left attached. (Also tests/tools/net_probe's.)
+ * The socket tracepoints if this kernel has them (tracefs mounted), else
+ * the syscall exits; SYNCTRACE_NET_HOOKS=syscalls asks for the exits.
  */
-int net_feed_attach(struct bpf_program *feed, struct bpf_link **links, char *err, size_t len);
+enum net_hooks net_hooks_pick(void);
+/* "socket tracepoints" / "syscall exits", for messages. */
+const char *net_hooks_name(enum net_hooks h);
+/*
+ * Before load: only h's feed program (bpf/net.bpf.c's net_feed_sock or
+ * net_feed_syscall) loads. After load, attach it to each of its hooks,
+ * the links into links[0 .. net_feed_nr(h) - 1]: 0, or -errno with a
+ * message in err and nothing left attached. (Also tests/tools/net_probe's.)
+ */
+void net_feed_select(struct bpf_program *syscall, struct bpf_program *sock, enum net_hooks h);
+size_t net_feed_nr(enum net_hooks h);
+int net_feed_attach(struct bpf_program *syscall, struct bpf_program *sock, enum net_hooks h,
+		    struct bpf_link **links, char *err, size_t len);
 
 /* Open the object (nothing in the kernel yet). -errno with a message in err. */
 int net_session__open(struct net_session **out, char *err, size_t len);
@@ -47,6 +61,8 @@ void net_session__setup(struct net_session *s, const struct net_setup *st);
 unsigned long long net_session__memory(const struct net_session *s);
 /* Load and attach. -errno with a message in err. */
 int net_session__start(struct net_session *s, char *err, size_t len);
+/* The hooks that feed the parsers (set by net_session__start). */
+enum net_hooks net_session__hooks(const struct net_session *s);
 /*
  * TLS plaintext: the SSL_read/SSL_write (and _ex, SSL_free) uprobes on the
  * OpenSSL pid runs (loader/net_tls.h: the libssl it maps, its executable

@@ -28,14 +28,18 @@
 #define NET_ROWS_PER_OP 8	/* rows sized per op: statuses or tags seen per route */
 
 /*
- * The syscalls whose returns feed the parsers. User space attaches the one
- * program bpf/net.bpf.c's net_feed_syscall to syscalls:sys_exit_<each>
- * (one verification, and no tail call in a traced call's path); the
- * program tells them apart by the call's number, so a call added here
- * needs its case there.
+ * The hooks that feed the parsers, one program each kind (one
+ * verification, no tail call in a traced call's path), told apart by the
+ * call's number in it, so a call added here needs its case in
+ * bpf/net.bpf.c's net_feed_call:
+ * - the socket tracepoints (kernel 6.3 on): bpf/net.bpf.c's net_feed_sock
+ *   on the raw tracepoints NET_FEED_SOCK_TPS;
+ * - else the syscall exits: net_feed_syscall on syscalls:sys_exit_<each>
+ *   of NET_FEED_SYSCALLS.
  */
 #define NET_FEED_SYSCALLS "read", "write", "readv", "writev", "recvfrom", "sendto", \
 	"recvmsg", "sendmsg", "sendfile64"
+#define NET_FEED_SOCK_TPS "sock_recv_length", "sock_send_length"
 
 /* Which parsers run (rodata net_protos, a mask of these). */
 enum net_proto {

@@ -6,21 +6,31 @@ client's own side. Counts per route template and status are exact against
 the programs' own; latency lies inside the client's outer and the relay's
 inner bracket; SSE events and WebSocket frames exact."""
 
+import json
+import os
+import subprocess
+
 import pytest
 
 from conftest import Tracer, assert_no_drops, run
-from netharness import (Relay, assert_http_rows, assert_report_replays, assert_sse, assert_ws,
-                        check_agreement, make_cert, net_rows, planned_rows, require_net, run_client, trace_client)
+from netharness import (NET_SRC, PYTHON, Relay, assert_http_rows, assert_report_replays,
+                        assert_sse, assert_ws, check_agreement, make_cert, net_rows, planned_rows,
+                        readline, require_net, run_client, trace_client)
 
 ALL = "http,pipeline,sse,ws"
 
 
-def trace_relay(kind, parts, *args, tls=None, relay_args=()):
+def trace_relay(kind, parts, *args, tls=None, relay_args=(), env=None):
     """Trace a relay with `synctrace http -p PID --json ARGS` while the client
     runs: (client truth, relay truth, synctrace's summary)."""
+    return trace_relay_t(kind, parts, *args, tls=tls, relay_args=relay_args, env=env)[:3]
+
+
+def trace_relay_t(kind, parts, *args, tls=None, relay_args=(), env=None):
+    """trace_relay's, and the Tracer (its stderr)."""
     require_net()
     with Relay(kind, tls=tls, args=relay_args) as r:
-        t = Tracer("http", "-p", r.pid, "--json", *args)
+        t = Tracer("http", "-p", r.pid, "--json", *args, env=env)
         try:
             t.wait_tracing()
             client = run_client(r.port, parts, tls=tls is not None)
@@ -30,7 +40,7 @@ def trace_relay(kind, parts, *args, tls=None, relay_args=()):
             if t.proc.poll() is None:
                 t.proc.kill()
     check_agreement(client, server, parts)      # traced, the programs behave the same
-    return client, server, t.summary()
+    return client, server, t.summary(), t
 
 
 def assert_node_relay(client, server, s):
@@ -48,6 +58,57 @@ def assert_node_relay(client, server, s):
 
 def test_node_relay():
     assert_node_relay(*trace_relay("node", ALL))
+
+
+def hooks_line(t):
+    """What `-v` says feeds the parsers."""
+    return next(l for l in t.err_lines if l.startswith("synctrace: the bytes come from"))
+
+
+def test_node_relay_syscall_hooks():
+    """Where the kernel has no socket tracepoints (before 6.3), the syscall
+    exits feed the parsers: SYNCTRACE_NET_HOOKS=syscalls asks for them on
+    this one, and every row is as exact."""
+    client, server, s, t = trace_relay_t("node", ALL, "-v",
+                                         env={**os.environ, "SYNCTRACE_NET_HOOKS": "syscalls"})
+    assert hooks_line(t).endswith("the syscall exits")
+    assert_node_relay(client, server, s)
+
+
+def test_fd_replaced_unseen():
+    """A client's fd comes to name another connection with no close(2)
+    (dup2 over it; tests/fixtures/net/fd_swap.py): the socket tracepoints
+    tell the two sockets apart, so the new connection's answer is its own
+    exchange (GET /sync/pull), not the answer to the request the old one
+    left unanswered (GET /items/:id), and the old one counts as closed. A
+    peek at the answer (recv MSG_PEEK) is not read twice."""
+    require_net()
+    with Relay("python") as r:
+        c = subprocess.Popen([PYTHON, str(NET_SRC / "fd_swap.py"), "--port", str(r.port)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        t = None
+        try:
+            pid = int(readline(c, 20, "fd_swap.py").split()[1])
+            t = Tracer("http", "-p", pid, "--json", "-v")
+            t.wait_tracing()
+            c.stdin.write("go\n")
+            c.stdin.flush()
+            out, err = c.communicate(timeout=30)
+            assert c.returncode == 0, err
+            assert t.wait(30) == 0, t.stderr
+        finally:
+            if c.poll() is None:
+                c.kill()
+            if t and t.proc.poll() is None:
+                t.proc.kill()
+    assert json.loads(out.splitlines()[-1]) == {"pull_status": 200}
+    assert hooks_line(t).endswith("the socket tracepoints")
+    s = t.summary()
+    assert {k: r["count"] for k, r in net_rows(s, "client").items()} == \
+        {("GET /sync/pull", "200"): 1}
+    assert (s["net"]["conns_opened"], s["net"]["conns_closed"]) == (2, 2)
+    assert_no_drops(s)
 
 
 def test_node_relay_https(tmp_path):

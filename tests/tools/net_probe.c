@@ -44,21 +44,26 @@ static void on_signal(int sig)
 
 static const char *const kinds[] = { "http", "pg_query", "pg_error", "pg_notify" };
 
-/* The TLS programs' links and the syscall exits' (net_feed_syscall on
- * each), destroyed at the end (the skeleton does not own them). */
+/* The TLS programs' links and the feed program's (on each of its hooks),
+ * destroyed at the end (the skeleton does not own them). */
 static struct bpf_link *tls_links[9];
 static struct bpf_link *feed_links[16];
 
-/* The skeleton's tracepoints, then net_feed_syscall on each exit. */
+/* What feeds the parsers (net_hooks_pick, before load). */
+static enum net_hooks hooks;
+
+/* The skeleton's tracepoints, then the feed program on each of its hooks. */
 static int attach_syscalls(struct net_bpf *skel)
 {
 	char err[256];
 
-	if (net_feed_nr() > sizeof(feed_links) / sizeof(feed_links[0]) || net_bpf__attach(skel)) {
+	if (net_feed_nr(hooks) > sizeof(feed_links) / sizeof(feed_links[0]) ||
+	    net_bpf__attach(skel)) {
 		fprintf(stderr, "net_probe: cannot attach\n");
 		return -1;
 	}
-	if (net_feed_attach(skel->progs.net_feed_syscall, feed_links, err, sizeof(err))) {
+	if (net_feed_attach(skel->progs.net_feed_syscall, skel->progs.net_feed_sock, hooks,
+			    feed_links, err, sizeof(err))) {
 		fprintf(stderr, "net_probe: %s\n", err);
 		return -1;
 	}
@@ -311,15 +316,17 @@ int main(int argc, char **argv)
 	skel->rodata->net_hist_ids = bpf_map__max_entries(skel->maps.net_dists);
 	bpf_map__set_max_entries(skel->maps.net_admit, (routes + labels) * 2 * NET_KIND_NR + 16);
 	bpf_map__set_max_entries(skel->maps.net_conns, 4096);
-	if (net_bpf__load(skel)) {
-		fprintf(stderr, "net_probe: cannot load the BPF object\n");
-		goto cleanup;
-	}
-	/* syscall tracepoints are found through tracefs: mount it if no one has */
+	/* tracepoints are found through tracefs: mount it if no one has */
 	if (access("/sys/kernel/tracing/events", F_OK) &&
 	    access("/sys/kernel/debug/tracing/events", F_OK) &&
 	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
 		fprintf(stderr, "net_probe: cannot mount tracefs: %s\n", strerror(errno));
+	hooks = net_hooks_pick();
+	net_feed_select(skel->progs.net_feed_syscall, skel->progs.net_feed_sock, hooks);
+	if (net_bpf__load(skel)) {
+		fprintf(stderr, "net_probe: cannot load the BPF object\n");
+		goto cleanup;
+	}
 	if (attach_syscalls(skel))
 		goto cleanup;
 	if (tls && attach_tls(skel, tls, pid)) {
