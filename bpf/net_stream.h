@@ -156,9 +156,10 @@ struct net_iov_walk {
  * A program run's scratch: bytes read from user memory, the walks, a
  * zeroed connection to insert, and the call's time. Taken once at the
  * top of a program and handed down. Two homes, by how the program runs:
- * the syscall tracepoints run with preemption off (perf_syscall_exit,
- * trace_call_bpf), and no other of our programs can run on that CPU
- * before the run ends, so one per CPU serves them (an array lookup the
+ * the feed programs run with preemption off (a syscall exit's in
+ * perf_syscall_exit's trace_call_bpf; a socket tracepoint, not a
+ * faultable one, calls its programs so), and no other of our programs
+ * can run on that CPU before the run ends, so one per CPU serves them (an array lookup the
  * JIT inlines); the TLS uprobes run preemptible (migration off only),
  * where another task's run could take the CPU's copy in between, so
  * theirs is per thread (task storage, as net_keybuf).
@@ -185,7 +186,7 @@ struct {
 	__type(value, struct net_scratch);
 } net_scratch SEC(".maps");
 
-/* A syscall tracepoint's (or another program's that runs with preemption off). */
+/* A feed program's (or another program's that runs with preemption off). */
 static __always_inline struct net_scratch *net_scratch_cpu(void)
 {
 	__u32 k = 0;

@@ -138,16 +138,24 @@ static int links_room(struct net_session *s, size_t more)
 static const char *const net_feed_calls[] = { NET_FEED_SYSCALLS };
 static const char *const net_feed_sock_tps[] = { NET_FEED_SOCK_TPS };
 
-enum net_hooks net_hooks_pick(void)
+int net_hooks_pick(enum net_hooks *h, char *err, size_t len)
 {
 	const char *want = getenv("SYNCTRACE_NET_HOOKS");
+	bool have = !access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) ||
+		    !access("/sys/kernel/debug/tracing/events/sock/sock_send_length", F_OK);
 
-	if (want && !strcmp(want, "syscalls"))
-		return NET_HOOKS_SYSCALLS;
-	if (!access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) ||
-	    !access("/sys/kernel/debug/tracing/events/sock/sock_send_length", F_OK))
-		return NET_HOOKS_SOCKETS;
-	return NET_HOOKS_SYSCALLS;
+	if (want && *want && strcmp(want, "syscalls") && strcmp(want, "sockets")) {
+		snprintf(err, len, "SYNCTRACE_NET_HOOKS is \"sockets\" or \"syscalls\", not \"%s\"",
+			 want);
+		return -EINVAL;
+	}
+	if (want && !strcmp(want, "sockets") && !have) {
+		snprintf(err, len, "SYNCTRACE_NET_HOOKS=sockets: this kernel has no socket "
+			 "tracepoints (sock:sock_send_length, 6.3 on)");
+		return -ENOENT;
+	}
+	*h = have && !(want && !strcmp(want, "syscalls")) ? NET_HOOKS_SOCKETS : NET_HOOKS_SYSCALLS;
+	return 0;
 }
 
 const char *net_hooks_name(enum net_hooks h)
@@ -242,9 +250,10 @@ static int attach_all(struct net_session *s, char *err, size_t len)
 }
 
 /*
- * The syscall tracepoints are named through tracefs (libbpf reads their ids
- * there), and net_hooks_pick looks there for the socket ones. systemd mounts it at boot; a machine without it (a bare VM, a
- * container's init) gets it mounted where the kernel documents it.
+ * The syscall tracepoints are named through tracefs (libbpf reads their
+ * ids there), and net_hooks_pick looks there for the socket ones. systemd
+ * mounts it at boot; a machine without it (a bare VM, a container's init)
+ * gets it mounted where the kernel documents it.
  */
 static int ensure_tracefs(char *err, size_t len)
 {
@@ -262,9 +271,8 @@ int net_session__start(struct net_session *s, char *err, size_t len)
 {
 	int rc = ensure_tracefs(err, len);
 
-	if (rc)
+	if (rc || (rc = net_hooks_pick(&s->hooks, err, len)))
 		return rc;
-	s->hooks = net_hooks_pick();
 	net_feed_select(s->skel->progs.net_feed_syscall, s->skel->progs.net_feed_sock, s->hooks);
 	if ((rc = net_bpf__load(s->skel))) {
 		snprintf(err, len, "cannot load the socket BPF programs: %s", strerror(-rc));

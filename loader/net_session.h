@@ -37,9 +37,11 @@ enum net_hooks {
 
 /*
  * The socket tracepoints if this kernel has them (tracefs mounted), else
- * the syscall exits; SYNCTRACE_NET_HOOKS=syscalls asks for the exits.
+ * the syscall exits: 0 with *h set. SYNCTRACE_NET_HOOKS=syscalls or
+ * =sockets asks for one; another value, or sockets where there are none:
+ * -errno with the message in err.
  */
-enum net_hooks net_hooks_pick(void);
+int net_hooks_pick(enum net_hooks *h, char *err, size_t len);
 /* "socket tracepoints" / "syscall exits", for messages. */
 const char *net_hooks_name(enum net_hooks h);
 /*

@@ -113,6 +113,16 @@ def test_pid_that_does_not_exist_exits_1():
     assert err.strip() == f"synctrace: pid {dead.pid}: no such process"
 
 
+def test_bad_net_hooks_is_one_line_and_exit_1(server):
+    """SYNCTRACE_NET_HOOKS names the hooks (sockets, syscalls); another value
+    is refused before anything loads."""
+    env = {**os.environ, "SYNCTRACE_NET_HOOKS": "kprobes"}
+    rc, out, err = run("http", "-p", server.pid, "-d", "1", env=env)
+    assert rc == 1 and out == ""
+    assert err.splitlines() == \
+        ['synctrace: SYNCTRACE_NET_HOOKS is "sockets" or "syscalls", not "kprobes"']
+
+
 def test_routes_and_statuses_exact_in_json(server):
     t = Tracer("http", "-p", server.pid, "--json", "-i", "0.2").wait_tracing()
     server.curl("/index.html", 7)

@@ -321,7 +321,10 @@ int main(int argc, char **argv)
 	    access("/sys/kernel/debug/tracing/events", F_OK) &&
 	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
 		fprintf(stderr, "net_probe: cannot mount tracefs: %s\n", strerror(errno));
-	hooks = net_hooks_pick();
+	if (net_hooks_pick(&hooks, err, sizeof(err))) {
+		fprintf(stderr, "net_probe: %s\n", err);
+		goto cleanup;
+	}
 	net_feed_select(skel->progs.net_feed_syscall, skel->progs.net_feed_sock, hooks);
 	if (net_bpf__load(skel)) {
 		fprintf(stderr, "net_probe: cannot load the BPF object\n");
