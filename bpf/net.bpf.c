@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel half of `http` and `pg`: what a process reads from and writes
- * to its sockets, seen at the syscalls (language-blind), parsed as streams
- * in the kernel, counted per row of maps/net.h. The syscall programs run
- * at the return alone and feed the bytes the call moved; close forgets a
+ * to its sockets, seen at its socket calls (language-blind), parsed as
+ * streams in the kernel, counted per row of maps/net.h. One feed program
+ * runs at each call's end (the socket tracepoints, or the syscall exits
+ * on older kernels) and feeds the bytes the call moved; close forgets a
  * connection, accept and connect start a fresh one. TLS plaintext comes
  * through the SSL_read/SSL_write uprobes at the end, keyed by the SSL*.
  * docs/OPS-KERNEL.md "Sockets".
@@ -153,8 +154,8 @@ static __always_inline int net_nr_feeds(int nr)
  * the fd names another, the kernel moved sk's bytes inside the call for
  * its own ends (NFS under a file's write, an io_uring request run at a
  * syscall's return): they are not at the call's buffer, -1. Inlined in
- * the program: net_forget's calls below it reach the verifier's depth
- * of eight frames from net_feed.
+ * the program, not called from net_feed: from there, net_forget's calls
+ * would go past the verifier's eight frames.
  */
 static __always_inline int net_sock_conn(struct net_scratch *sc, const struct net_conn_key *key,
 					 __u64 sk)

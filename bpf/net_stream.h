@@ -4,7 +4,7 @@
  * Which fds are sockets (CO-RE reads of the task's fd table), the state
  * of each followed connection, protocol detection on its first bytes, and
  * net_feed(), the one entry that hands a connection's bytes to its parser,
- * segment by segment, in order per direction. The syscall programs call it
+ * segment by segment, in order per direction. The feed programs call it
  * with {tgid, fd, 0}; TLS uprobes with {tgid, -1, SSL*}.
  *
  * The parser headers (net_http.h, net_pg.h) are included twice: first for
@@ -159,8 +159,8 @@ struct net_iov_walk {
  * the feed programs run with preemption off (a syscall exit's in
  * perf_syscall_exit's trace_call_bpf; a socket tracepoint, not a
  * faultable one, calls its programs so), and no other of our programs
- * can run on that CPU before the run ends, so one per CPU serves them (an array lookup the
- * JIT inlines); the TLS uprobes run preemptible (migration off only),
+ * can run on that CPU before the run ends, so one per CPU serves them
+ * (an array lookup the JIT inlines); the TLS uprobes run preemptible (migration off only),
  * where another task's run could take the CPU's copy in between, so
  * theirs is per thread (task storage, as net_keybuf).
  */

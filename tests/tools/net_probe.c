@@ -12,10 +12,11 @@
  * then `drops` and `totals` lines. Options: -P MASK (net_protos), -r N
  * (ops cap), -l N (labels cap), -s NS (slow events, printed as they come),
  * -t LIBSSL (TLS plaintext: the SSL_* uprobes on that file, for -p PID),
- * -T (the syscall programs detached and attached again on command, loaded
- * and verified once: a line "off" or "on" on stdin, answered by "off" or
- * "on" on stderr once done; bench/net_toggle.py's switch), -F (the syscall
- * return program stops after its filter: the floor, net_filter_only).
+ * -T (the tracepoint programs detached and attached again on command,
+ * loaded and verified once: a line "off" or "on" on stdin, answered by
+ * "off" or "on" on stderr once done; bench/net_toggle.py's switch), -F (the
+ * feed program stops after its filter: the floor, net_filter_only). The
+ * hooks are synctrace's (SYNCTRACE_NET_HOOKS too).
  */
 #include <errno.h>
 #include <poll.h>
@@ -173,7 +174,7 @@ static void forget_conns(struct net_bpf *skel)
 	forget_direct(skel);
 }
 
-/* -T: one command from stdin ("on", "off"): the syscall programs attached
+/* -T: one command from stdin ("on", "off"): the tracepoint programs attached
  * or detached, answered on stderr. -1 at stdin's end or on a failure. */
 static int toggle(struct net_bpf *skel, int *on)
 {
