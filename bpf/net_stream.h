@@ -160,9 +160,9 @@ struct net_iov_walk {
  * perf_syscall_exit's trace_call_bpf; a socket tracepoint, not a
  * faultable one, calls its programs so), and no other of our programs
  * can run on that CPU before the run ends, so one per CPU serves them
- * (an array lookup the JIT inlines); the TLS uprobes run preemptible (migration off only),
- * where another task's run could take the CPU's copy in between, so
- * theirs is per thread (task storage, as net_keybuf).
+ * (an array lookup the JIT inlines); the TLS uprobes run preemptible
+ * (migration off only), where another task's run could take the CPU's
+ * copy in between, so theirs is per thread (task storage, as net_keybuf).
  */
 struct net_scratch {
 	__u8 buf[NET_SCRATCH];
